@@ -1,0 +1,22 @@
+//! The catalogue function: the city profile, categories, services and their
+//! presentation pages, and search. Public and read-only over HTTP; the
+//! catalogue is written by `portal catalogue import` through
+//! [`CatalogueRepository::import`].
+//!
+//! Routes (all under [`PREFIX`]):
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /city` | the city profile |
+//! | `GET /categories` | categories in display order, with service counts |
+//! | `GET /services?q=&category=&cursor=&limit=` | service summaries, a page at a time |
+//! | `GET /services/{slug}` | one service's presentation page |
+
+mod api;
+mod repository;
+
+pub use api::router;
+pub use repository::{CatalogueError, CatalogueRepository, ImportReport, ServiceSummary};
+
+/// The URL prefix this function owns (one API Gateway route).
+pub const PREFIX: &str = "/api/catalogue";

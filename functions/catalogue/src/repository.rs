@@ -1,0 +1,239 @@
+//! The catalogue in the store. Access patterns (no scan):
+//!
+//! | pattern | key |
+//! |---|---|
+//! | city profile | get `CATALOGUE` / `CITY` |
+//! | categories | query `CATALOGUE`, sort key prefix `CATEGORY#` |
+//! | one category | get `CATALOGUE` / `CATEGORY#<slug>` |
+//! | all service summaries (list, search) | query `CATALOGUE`, prefix `SERVICE#` |
+//! | summaries of one category | index query `CATEGORY#<slug>`, prefix `SERVICE#` |
+//! | one service's presentation | get `SERVICE#<slug>` / `PRESENTATION` |
+//! | last import | get `CATALOGUE` / `IMPORT` |
+
+use gru_domain::catalogue::{Category, City, CityCatalogue, Service};
+use gru_domain::search::SearchDocument;
+use gru_ports::store::{Condition, Cursor, Item, Key, Page, Query, Store, StoreError, query_all};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+const CATALOGUE: &str = "CATALOGUE";
+const CITY: &str = "CITY";
+const IMPORT: &str = "IMPORT";
+const CATEGORY_PREFIX: &str = "CATEGORY#";
+const SERVICE_PREFIX: &str = "SERVICE#";
+const PRESENTATION: &str = "PRESENTATION";
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("a stored catalogue item cannot be read: {0}")]
+    Corrupt(#[from] serde_json::Error),
+    #[error("another import changed the catalogue at the same time; run the import again")]
+    ConcurrentImport,
+}
+
+/// A category as stored and served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredCategory {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub service_count: usize,
+    /// Position in the city's list.
+    pub order: usize,
+}
+
+/// What lists and search need of a service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceSummary {
+    pub slug: String,
+    pub title: String,
+    pub category: String,
+    pub category_title: String,
+    pub summary: String,
+    pub search: SearchDocument,
+}
+
+/// A service's full presentation, with its category's title.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredService {
+    pub service: Service,
+    pub category_title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct ImportMarker {
+    digest: String,
+    services: usize,
+}
+
+/// What an import changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub added: usize,
+    pub updated: usize,
+    pub removed: usize,
+    pub unchanged: usize,
+}
+
+/// The catalogue's typed access to the store.
+#[derive(Clone)]
+pub struct CatalogueRepository {
+    store: Arc<dyn Store>,
+}
+
+fn decode<T: DeserializeOwned>(item: Item) -> Result<T, CatalogueError> {
+    Ok(serde_json::from_value(item.data)?)
+}
+
+impl CatalogueRepository {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    pub async fn city(&self) -> Result<Option<City>, CatalogueError> {
+        self.get(Key::new(CATALOGUE, CITY)).await
+    }
+
+    /// Categories in the city's order.
+    pub async fn categories(&self) -> Result<Vec<StoredCategory>, CatalogueError> {
+        let items = query_all(self.store.as_ref(), Query::partition(CATALOGUE).prefix(CATEGORY_PREFIX)).await?;
+        let mut categories = items.into_iter().map(decode).collect::<Result<Vec<StoredCategory>, _>>()?;
+        categories.sort_by_key(|c| c.order);
+        Ok(categories)
+    }
+
+    pub async fn category(&self, slug: &str) -> Result<Option<StoredCategory>, CatalogueError> {
+        self.get(Key::new(CATALOGUE, format!("{CATEGORY_PREFIX}{slug}"))).await
+    }
+
+    /// One page of summaries in slug order, of one category or of all.
+    pub async fn summaries_page(
+        &self,
+        category: Option<&str>,
+        limit: u32,
+        cursor: Option<Cursor>,
+    ) -> Result<(Vec<ServiceSummary>, Option<Cursor>), CatalogueError> {
+        let query = match category {
+            Some(slug) => Query::secondary(format!("{CATEGORY_PREFIX}{slug}")),
+            None => Query::partition(CATALOGUE),
+        };
+        let Page { items, next } = self.store.query(query.prefix(SERVICE_PREFIX).limit(limit).after(cursor)).await?;
+        let summaries = items.into_iter().map(decode).collect::<Result<_, _>>()?;
+        Ok((summaries, next))
+    }
+
+    /// Every summary (for search), of one category or of all.
+    pub async fn all_summaries(&self, category: Option<&str>) -> Result<Vec<ServiceSummary>, CatalogueError> {
+        let query = match category {
+            Some(slug) => Query::secondary(format!("{CATEGORY_PREFIX}{slug}")),
+            None => Query::partition(CATALOGUE),
+        };
+        let items = query_all(self.store.as_ref(), query.prefix(SERVICE_PREFIX)).await?;
+        items.into_iter().map(decode).collect()
+    }
+
+    pub async fn service(&self, slug: &str) -> Result<Option<StoredService>, CatalogueError> {
+        self.get(Key::new(format!("{SERVICE_PREFIX}{slug}"), PRESENTATION)).await
+    }
+
+    /// The digest of the city files last imported.
+    pub async fn imported_digest(&self) -> Result<Option<String>, CatalogueError> {
+        Ok(self.get::<ImportMarker>(Key::new(CATALOGUE, IMPORT)).await?.map(|m| m.digest))
+    }
+
+    async fn get<T: DeserializeOwned>(&self, key: Key) -> Result<Option<T>, CatalogueError> {
+        self.store.get(&key).await?.map(decode).transpose()
+    }
+
+    /// Makes the stored catalogue exactly `catalogue`: writes what is new or
+    /// changed, removes what the files no longer hold. Running it twice
+    /// changes nothing the second time. Each write checks the version it
+    /// read, so two imports at once cannot interleave silently.
+    pub async fn import(&self, catalogue: &CityCatalogue, digest: &str) -> Result<ImportReport, CatalogueError> {
+        let mut wanted = catalogue_items(catalogue)?;
+        wanted.push(Item::new(
+            Key::new(CATALOGUE, IMPORT),
+            serde_json::to_value(ImportMarker { digest: digest.to_owned(), services: catalogue.services.len() })?,
+        ));
+        let mut existing: HashMap<Key, Item> = HashMap::new();
+        for item in query_all(self.store.as_ref(), Query::partition(CATALOGUE)).await? {
+            if let Some(slug) = item.key.sk.strip_prefix(SERVICE_PREFIX) {
+                let presentation = Key::new(format!("{SERVICE_PREFIX}{slug}"), PRESENTATION);
+                if let Some(p) = self.store.get(&presentation).await? {
+                    existing.insert(presentation, p);
+                }
+            }
+            existing.insert(item.key.clone(), item);
+        }
+        let mut report = ImportReport::default();
+        for mut item in wanted {
+            let condition = match existing.remove(&item.key) {
+                Some(old) if old.data == item.data && old.index_key == item.index_key => {
+                    report.unchanged += 1;
+                    continue;
+                }
+                Some(old) => {
+                    report.updated += 1;
+                    item.version = old.version + 1;
+                    Condition::Version(old.version)
+                }
+                None => {
+                    report.added += 1;
+                    Condition::NotExists
+                }
+            };
+            self.write(self.store.put(item, condition).await)?;
+        }
+        for (key, old) in existing {
+            report.removed += 1;
+            self.write(self.store.delete(&key, Condition::Version(old.version)).await)?;
+        }
+        Ok(report)
+    }
+
+    fn write(&self, result: Result<(), StoreError>) -> Result<(), CatalogueError> {
+        match result {
+            Err(StoreError::ConditionFailed) => Err(CatalogueError::ConcurrentImport),
+            other => Ok(other?),
+        }
+    }
+}
+
+/// The items that represent a catalogue in the store.
+fn catalogue_items(catalogue: &CityCatalogue) -> Result<Vec<Item>, serde_json::Error> {
+    let mut items = vec![Item::new(Key::new(CATALOGUE, CITY), serde_json::to_value(&catalogue.city)?)];
+    for (order, category) in catalogue.categories.iter().enumerate() {
+        let Category { slug, title, description } = category.clone();
+        let stored = StoredCategory { service_count: catalogue.service_count(&slug), slug, title, description, order };
+        items.push(Item::new(
+            Key::new(CATALOGUE, format!("{CATEGORY_PREFIX}{}", stored.slug)),
+            serde_json::to_value(stored)?,
+        ));
+    }
+    for service in &catalogue.services {
+        let category_title = catalogue.category(&service.category).map(|c| c.title.clone()).unwrap_or_default();
+        let summary = ServiceSummary {
+            slug: service.slug.clone(),
+            title: service.title.clone(),
+            category: service.category.clone(),
+            category_title: category_title.clone(),
+            summary: service.summary.clone(),
+            search: SearchDocument::new(&service.title, &service.keywords, &service.summary, &category_title),
+        };
+        items.push(
+            Item::new(Key::new(CATALOGUE, format!("{SERVICE_PREFIX}{}", service.slug)), serde_json::to_value(summary)?)
+                .with_index_key(Key::new(
+                    format!("{CATEGORY_PREFIX}{}", service.category),
+                    format!("{SERVICE_PREFIX}{}", service.slug),
+                )),
+        );
+        items.push(Item::new(
+            Key::new(format!("{SERVICE_PREFIX}{}", service.slug), PRESENTATION),
+            serde_json::to_value(StoredService { service: service.clone(), category_title })?,
+        ));
+    }
+    Ok(items)
+}

@@ -1,0 +1,41 @@
+//! Keeping the stored catalogue in step with a city's files.
+
+use anyhow::bail;
+use catalogue::{CatalogueRepository, ImportReport};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+/// Loads and checks the city in `dir`, or explains every problem.
+pub fn load(dir: &Path) -> anyhow::Result<gru_domain::catalogue::CityCatalogue> {
+    gru_domain::city_files::load(dir).or_else(|problems| {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        bail!("the city in {} has {} problem(s):\n{}", dir.display(), problems.len(), list.join("\n"))
+    })
+}
+
+/// A fingerprint of the city's catalogue files, to import only on change.
+pub fn digest(dir: &Path) -> std::io::Result<String> {
+    let mut files: Vec<PathBuf> = vec![dir.join("city.toml"), dir.join("categories.toml")];
+    let mut services: Vec<PathBuf> =
+        std::fs::read_dir(dir.join("services"))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    services.sort();
+    files.extend(services);
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for file in files {
+        file.file_name().hash(&mut hasher);
+        std::fs::read(&file)?.hash(&mut hasher);
+    }
+    Ok(format!("{:016x}", hasher.finish()))
+}
+
+/// Imports the city when its files differ from the last import (always on
+/// first run). Returns what changed, or `None` when nothing had to.
+pub async fn sync_catalogue(repository: &CatalogueRepository, dir: &Path) -> anyhow::Result<Option<ImportReport>> {
+    // An unreadable folder gets no digest; `load` then says what is wrong.
+    let digest = digest(dir).unwrap_or_default();
+    if !digest.is_empty() && repository.imported_digest().await?.as_deref() == Some(digest.as_str()) {
+        return Ok(None);
+    }
+    let city = load(dir)?;
+    Ok(Some(repository.import(&city, &digest).await?))
+}

@@ -1,0 +1,137 @@
+//! The all-in-one portal: every function's router, the static site and the
+//! embedded adapters in one process. It is what `cargo run` starts, what the
+//! end-to-end tests drive, and what a small commune runs on one server.
+//!
+//! The data directory holds everything the portal keeps:
+//!
+//! ```text
+//! <data-dir>/portal.db     SQLite store (WAL)
+//! <data-dir>/files/        uploaded objects
+//! <data-dir>/outbox/       every email sent, as .eml (listed at /outbox/)
+//! <data-dir>/secret.key    signs file URLs; made on first run
+//! ```
+
+pub mod city;
+
+use anyhow::Context;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse};
+use catalogue::CatalogueRepository;
+use gru_embedded::{LocalFiles, SqliteStore};
+use gru_ports::{Store, SystemClock};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Where the portal finds its parts and keeps its data.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub data_dir: PathBuf,
+    /// The city's files (`city.toml`, `categories.toml`, `services/`).
+    pub city_dir: PathBuf,
+    /// The static site's root (`static-site/`).
+    pub site_dir: PathBuf,
+}
+
+/// Defaults that work from a clone of the repository.
+pub fn repository_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("portal/ lives in the workspace").to_owned()
+}
+
+/// The portal, ready to serve.
+pub struct Portal {
+    pub router: Router,
+    /// What the start-up import changed, if the city's files had changed.
+    pub import: Option<catalogue::ImportReport>,
+}
+
+/// The same headers CloudFront's response-headers policy sets on AWS.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+impl Portal {
+    /// Opens (or creates) the data directory, brings the catalogue up to
+    /// date with the city's files, and builds the router. `base_url` is
+    /// where clients reach this process (file grants point there).
+    pub async fn open(options: &Options, base_url: &str) -> anyhow::Result<Self> {
+        let data = &options.data_dir;
+        for dir in [data.clone(), data.join("files"), data.join("outbox")] {
+            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let store: Arc<dyn Store> = Arc::new(
+            SqliteStore::open(&data.join("portal.db")).context("cannot open the SQLite store")?,
+        );
+        let repository = CatalogueRepository::new(store);
+        let import = city::sync_catalogue(&repository, &options.city_dir).await?;
+        let files = Arc::new(LocalFiles::new(
+            data.join("files"),
+            base_url.trim_end_matches('/').to_owned(),
+            secret_key(&data.join("secret.key"))?,
+            Arc::new(SystemClock),
+        ));
+        let not_found_page = std::fs::read_to_string(options.site_dir.join("404.html")).unwrap_or_default();
+        let site = ServeDir::new(&options.site_dir)
+            .append_index_html_on_directories(true)
+            .not_found_service(axum::routing::any(move || {
+                let page = not_found_page.clone();
+                async move { (StatusCode::NOT_FOUND, Html(page)).into_response() }
+            }));
+        let router = Router::new()
+            .merge(catalogue::router(repository))
+            .merge(gru_embedded::files::router(files))
+            .merge(gru_embedded::outbox::router(data.join("outbox")))
+            .nest_service("/city", ServeDir::new(options.city_dir.join("assets")))
+            .fallback_service(site)
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("strict-origin-when-cross-origin"),
+            ));
+        Ok(Self { router, import })
+    }
+}
+
+/// Serves until `shutdown` completes, then lets requests in flight finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+}
+
+/// The key that signs file URLs: random, made once, readable by the owner
+/// only, kept across restarts so grants stay valid.
+fn secret_key(path: &Path) -> anyhow::Result<[u8; 32]> {
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::STANDARD;
+    if let Ok(text) = std::fs::read_to_string(path) {
+        let bytes = engine.decode(text.trim()).context("secret.key is not valid base64")?;
+        return bytes.try_into().map_err(|_| anyhow::anyhow!("secret.key must hold 32 bytes"));
+    }
+    let key: [u8; 32] = rand::random();
+    write_private(path, engine.encode(key).as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(key)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?.write_all(bytes)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
+}

@@ -1,0 +1,179 @@
+//! `portal`: run the all-in-one portal, or work on a city's catalogue.
+
+use anyhow::Context;
+use catalogue::CatalogueRepository;
+use clap::{Parser, Subcommand, ValueEnum};
+use portal::{Options, Portal, repository_dir};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "portal", version, about = "Portail de services en ligne : le portail tout-en-un et ses outils")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal: static site, every function, embedded storage (the default).
+    Serve(ServeArgs),
+    /// Check or import a city's catalogue files.
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PORTAL_HOST", default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "PORTAL_PORT", default_value_t = 8080)]
+    port: u16,
+    /// Where the portal keeps its data; created on first run.
+    #[arg(long, env = "PORTAL_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// The city's folder (city.toml, categories.toml, services/).
+    #[arg(long, env = "PORTAL_CITY")]
+    city: Option<PathBuf>,
+    /// The static site's folder.
+    #[arg(long, env = "PORTAL_SITE")]
+    site: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum CatalogueCommand {
+    /// List every problem in a city's files, with file and line; exit 1 if any.
+    Check { dir: PathBuf },
+    /// Load a city's files into the store; running it again changes nothing.
+    Import(ImportArgs),
+}
+
+#[derive(clap::Args)]
+struct ImportArgs {
+    dir: PathBuf,
+    #[arg(long, value_enum, default_value_t = StoreKind::Embedded)]
+    store: StoreKind,
+    /// Data directory of the embedded store.
+    #[arg(long, env = "PORTAL_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// DynamoDB table (with --store dynamodb); credentials, region and
+    /// endpoint come from the usual AWS environment.
+    #[arg(long, env = "TABLE_NAME")]
+    table: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StoreKind {
+    Embedded,
+    Dynamodb,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,portal=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => serve(ServeArgs::parse_from(["portal"])).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Catalogue(CatalogueCommand::Check { dir })) => check(&dir),
+        Some(Command::Catalogue(CatalogueCommand::Import(args))) => import(args).await,
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
+    let started = std::time::Instant::now();
+    let root = repository_dir();
+    let options = Options {
+        data_dir: args.data_dir,
+        city_dir: args.city.unwrap_or_else(|| root.join("infra/cities/demo")),
+        site_dir: args.site.unwrap_or_else(|| root.join("static-site")),
+    };
+    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
+        .await
+        .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+    let address = listener.local_addr()?;
+    let base_url = format!("http://{address}");
+    let portal = Portal::open(&options, &base_url).await?;
+    if let Some(report) = &portal.import {
+        eprintln!(
+            "Catalogue importé depuis {} : {} ajouté(s), {} modifié(s), {} retiré(s).",
+            options.city_dir.display(),
+            report.added,
+            report.updated,
+            report.removed
+        );
+    }
+    eprintln!("Données : {}", options.data_dir.display());
+    eprintln!("Courriels envoyés : {base_url}/outbox/");
+    eprintln!("Prêt en {} ms.", started.elapsed().as_millis());
+    println!("Portail prêt : {base_url}/");
+    portal::serve(listener, portal.router, async {
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("Arrêt demandé : fin des requêtes en cours…");
+    })
+    .await?;
+    eprintln!("Portail arrêté.");
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+fn check(dir: &std::path::Path) -> anyhow::Result<std::process::ExitCode> {
+    match gru_domain::city_files::load(dir) {
+        Ok(city) => {
+            println!(
+                "{}: no problem ({} categories, {} services)",
+                dir.display(),
+                city.categories.len(),
+                city.services.len()
+            );
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Err(problems) => {
+            for problem in &problems {
+                println!("{problem}");
+            }
+            eprintln!("{} problem(s) found", problems.len());
+            Ok(std::process::ExitCode::FAILURE)
+        }
+    }
+}
+
+async fn import(args: ImportArgs) -> anyhow::Result<std::process::ExitCode> {
+    let city = portal::city::load(&args.dir)?;
+    let digest = portal::city::digest(&args.dir)?;
+    let store: Arc<dyn gru_ports::Store> = match args.store {
+        StoreKind::Embedded => {
+            std::fs::create_dir_all(&args.data_dir)?;
+            Arc::new(gru_embedded::SqliteStore::open(&args.data_dir.join("portal.db"))?)
+        }
+        StoreKind::Dynamodb => {
+            let table = args.table.context("--table (or TABLE_NAME) is required with --store dynamodb")?;
+            let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            Arc::new(gru_dynamodb::DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table))
+        }
+    };
+    let report = CatalogueRepository::new(store).import(&city, &digest).await?;
+    println!(
+        "imported {}: {} added, {} updated, {} removed, {} unchanged",
+        args.dir.display(),
+        report.added,
+        report.updated,
+        report.removed,
+        report.unchanged
+    );
+    Ok(std::process::ExitCode::SUCCESS)
+}

@@ -1,0 +1,197 @@
+//! The catalogue: the city's profile, its categories and its services, each
+//! with a presentation page written for citizens.
+//!
+//! These types are both the city-file format (strict: unknown keys are
+//! errors) and the stored and served form.
+
+use serde::{Deserialize, Serialize};
+
+/// The city: its name, look and contact, from `city.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct City {
+    pub name: String,
+    pub short_name: String,
+    #[serde(default)]
+    pub tagline: String,
+    /// IANA time zone in which the city's dates are shown and computed.
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    /// Path or URL of the logo, as the site should load it.
+    pub logo: String,
+    pub logo_alt: String,
+    pub colours: Colours,
+    pub contact: Contact,
+    /// Links to the city's institutional site, shown in the footer.
+    #[serde(default)]
+    pub links: Vec<Link>,
+}
+
+fn default_timezone() -> String {
+    "Europe/Paris".to_owned()
+}
+
+/// The city's colours, applied by the site as CSS custom properties.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Colours {
+    pub primary: String,
+    /// Text colour on the primary colour.
+    pub on_primary: String,
+    pub accent: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    pub address: String,
+    pub phone: String,
+    pub email: String,
+    pub hours: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub label: String,
+    pub url: String,
+}
+
+/// A group of services, from `categories.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+}
+
+/// One online service (a *téléservice*), from `services/<slug>.toml`.
+///
+/// Later capabilities add their sections (form, documents, workflow,
+/// agenda) beside `presentation`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    pub slug: String,
+    pub title: String,
+    /// Slug of the service's category.
+    pub category: String,
+    pub summary: String,
+    /// Words citizens may search with, synonyms included.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    pub presentation: Presentation,
+}
+
+/// What a citizen reads before starting a service. Long texts are plain
+/// text: paragraphs separated by a blank line, lines starting with `- ` are
+/// list items.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Presentation {
+    /// What the service is for.
+    pub purpose: String,
+    /// Who may use it.
+    pub audience: String,
+    pub conditions: String,
+    /// How it unfolds, from the citizen's side.
+    pub process: String,
+    /// The usual delay, one line.
+    pub delay: String,
+    /// The cost, one line ("Gratuit" when free).
+    pub cost: String,
+    /// The steps of the instruction, in order.
+    #[serde(default)]
+    pub steps: Vec<Step>,
+    #[serde(default)]
+    pub documents: Vec<DocumentExpected>,
+    /// Other ways to do it: counter, phone, post, email.
+    #[serde(default)]
+    pub channels: Vec<Channel>,
+    #[serde(default)]
+    pub links: Vec<Link>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub title: String,
+    pub description: String,
+}
+
+/// A supporting document, and the case in which it is needed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentExpected {
+    pub title: String,
+    pub description: String,
+    /// When absent, the document is always needed.
+    #[serde(default)]
+    pub when: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Channel {
+    pub kind: ChannelKind,
+    pub label: String,
+    pub details: String,
+}
+
+/// The ways a request reaches the city besides the portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelKind {
+    Counter,
+    Phone,
+    Post,
+    Email,
+}
+
+/// A whole city: what `city_files::load` reads and `catalogue import`
+/// writes to the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CityCatalogue {
+    pub city: City,
+    /// In the order the city lists them.
+    pub categories: Vec<Category>,
+    /// Sorted by slug.
+    pub services: Vec<Service>,
+}
+
+impl CityCatalogue {
+    pub fn category(&self, slug: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.slug == slug)
+    }
+
+    /// How many services each category holds.
+    pub fn service_count(&self, category: &str) -> usize {
+        self.services.iter().filter(|s| s.category == category).count()
+    }
+}
+
+/// Slugs are what URLs and keys are made of: lowercase ASCII letters,
+/// digits and single hyphens, 1 to 64 characters.
+pub fn is_valid_slug(slug: &str) -> bool {
+    (1..=64).contains(&slug.len())
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-')
+        && !slug.contains("--")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        for good in ["acte-etat-civil", "a", "cni2"] {
+            assert!(is_valid_slug(good), "{good}");
+        }
+        for bad in ["", "Acte", "acte_etat", "-a", "a-", "a--b", "état", "a/b", &"a".repeat(65)] {
+            assert!(!is_valid_slug(bad), "{bad}");
+        }
+    }
+}

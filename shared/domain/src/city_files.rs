@@ -1,0 +1,429 @@
+//! A city's catalogue as files, and every check `catalogue check` runs.
+//!
+//! ```text
+//! infra/cities/<city>/
+//!   city.toml            the profile: name, logo, colours, contact, links
+//!   categories.toml      [[category]] tables, in display order
+//!   services/<slug>.toml one service per file, named after its slug
+//!   assets/              logo and images the site serves under /city/
+//! ```
+//!
+//! Loading collects every problem it finds (with file and line) instead of
+//! stopping at the first, so a city's IT team fixes them in one pass.
+
+use crate::catalogue::{Category, City, CityCatalogue, Link, Service, is_valid_slug};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// One problem in a city's files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: PathBuf,
+    /// 1-based line, when the problem has one.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.file.display(), line, self.message),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CategoriesFile {
+    #[serde(default)]
+    category: Vec<Category>,
+}
+
+/// One parsed file with its text, so later checks can point at lines.
+struct Source<T> {
+    path: PathBuf,
+    text: String,
+    value: T,
+}
+
+/// Reads and checks the city in `dir`. Returns the catalogue, or every
+/// problem found.
+pub fn load(dir: &Path) -> Result<CityCatalogue, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let city = parse::<City>(&dir.join("city.toml"), &mut problems);
+    let categories = parse::<CategoriesFile>(&dir.join("categories.toml"), &mut problems);
+    let services = read_services(&dir.join("services"), &mut problems);
+
+    if let Some(city) = &city {
+        check_city(city, &mut problems);
+    }
+    if let Some(categories) = &categories {
+        check_categories(categories, &mut problems);
+    }
+    let category_slugs: Vec<&str> = categories
+        .as_ref()
+        .map(|c| c.value.category.iter().map(|c| c.slug.as_str()).collect())
+        .unwrap_or_default();
+    let before_services = problems.len();
+    let mut seen: HashMap<&str, &Path> = HashMap::new();
+    for service in &services {
+        check_service(service, categories.is_some().then_some(&category_slugs[..]), &mut problems);
+        if let Some(first) = seen.insert(&service.value.slug, &service.path) {
+            problems.push(Problem {
+                file: service.path.clone(),
+                line: line_of(&service.text, None, "slug"),
+                message: format!(
+                    "duplicate slug \"{}\": {} already uses it",
+                    service.value.slug,
+                    first.display()
+                ),
+            });
+        }
+    }
+    // A broken service file would also make its category look empty: only
+    // report empty categories once the services themselves are right.
+    let services_are_right = problems.len() == before_services
+        && services.len() == service_files(&dir.join("services"));
+    if let Some(categories) = categories.as_ref().filter(|_| services_are_right) {
+        for category in &categories.value.category {
+            if !services.iter().any(|s| s.value.category == category.slug) {
+                problems.push(Problem {
+                    file: categories.path.clone(),
+                    line: line_of_entry(&categories.text, "category", &category.slug),
+                    message: format!("category \"{}\" has no service", category.slug),
+                });
+            }
+        }
+    }
+    if services.is_empty() && dir.join("services").is_dir() {
+        problems.push(Problem {
+            file: dir.join("services"),
+            line: None,
+            message: "no service: add at least one services/<slug>.toml".into(),
+        });
+    }
+
+    match (city, categories, problems.is_empty()) {
+        (Some(city), Some(categories), true) => {
+            let mut services: Vec<Service> = services.into_iter().map(|s| s.value).collect();
+            services.sort_by(|a, b| a.slug.cmp(&b.slug));
+            Ok(CityCatalogue { city: city.value, categories: categories.value.category, services })
+        }
+        _ => Err(problems),
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(path: &Path, problems: &mut Vec<Problem>) -> Option<Source<T>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) => {
+            problems.push(Problem {
+                file: path.to_owned(),
+                line: None,
+                message: format!("cannot read the file: {error}"),
+            });
+            return None;
+        }
+    };
+    match toml::from_str::<T>(&text) {
+        Ok(value) => Some(Source { path: path.to_owned(), text, value }),
+        Err(error) => {
+            problems.push(Problem {
+                file: path.to_owned(),
+                line: error.span().map(|span| line_at(&text, span.start)),
+                message: error.message().trim().replace('`', "\""),
+            });
+            None
+        }
+    }
+}
+
+fn service_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map(|entries| entries.filter_map(Result::ok).filter(|e| {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        !name.starts_with('.')
+    }).count()).unwrap_or(0)
+}
+
+fn read_services(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Source<Service>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) => {
+            problems.push(Problem {
+                file: dir.to_owned(),
+                line: None,
+                message: format!("cannot read the services folder: {error}"),
+            });
+            return Vec::new();
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .collect();
+    paths.sort();
+    let mut services = Vec::new();
+    for path in paths {
+        if path.extension().is_none_or(|ext| ext != "toml") {
+            problems.push(Problem {
+                file: path,
+                line: None,
+                message: "not a .toml file: services/ holds one <slug>.toml per service".into(),
+            });
+            continue;
+        }
+        if let Some(service) = parse::<Service>(&path, problems) {
+            services.push(service);
+        }
+    }
+    services
+}
+
+fn check_city(city: &Source<City>, problems: &mut Vec<Problem>) {
+    let c = &city.value;
+    let mut required = |table: Option<&str>, key: &str, value: &str| {
+        if value.trim().is_empty() {
+            problems.push(missing_text(city, table, key));
+        }
+    };
+    required(None, "name", &c.name);
+    required(None, "short_name", &c.short_name);
+    required(None, "logo", &c.logo);
+    required(None, "logo_alt", &c.logo_alt);
+    required(Some("contact"), "address", &c.contact.address);
+    required(Some("contact"), "phone", &c.contact.phone);
+    required(Some("contact"), "email", &c.contact.email);
+    required(Some("contact"), "hours", &c.contact.hours);
+    for (key, value) in
+        [("primary", &c.colours.primary), ("on_primary", &c.colours.on_primary), ("accent", &c.colours.accent)]
+    {
+        if !is_hex_colour(value) {
+            problems.push(Problem {
+                file: city.path.clone(),
+                line: line_of(&city.text, Some("colours"), key),
+                message: format!("colour \"{value}\" is not of the form #rrggbb"),
+            });
+        }
+    }
+    if !looks_like_time_zone(&c.timezone) {
+        problems.push(Problem {
+            file: city.path.clone(),
+            line: line_of(&city.text, None, "timezone"),
+            message: format!("\"{}\" is not a time zone name like Europe/Paris", c.timezone),
+        });
+    }
+    check_links(city, &c.links, problems);
+}
+
+/// Only the shape is checked here (the domain crate carries no time-zone
+/// database); the functions that compute with it load the zone itself.
+fn looks_like_time_zone(zone: &str) -> bool {
+    zone.split('/').count() >= 2
+        && zone.split('/').all(|part| {
+            !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
+        })
+}
+
+fn check_categories(categories: &Source<CategoriesFile>, problems: &mut Vec<Problem>) {
+    if categories.value.category.is_empty() {
+        problems.push(Problem {
+            file: categories.path.clone(),
+            line: None,
+            message: "no category: add at least one [[category]]".into(),
+        });
+    }
+    let mut seen = HashMap::new();
+    for category in &categories.value.category {
+        let line = line_of_entry(&categories.text, "category", &category.slug);
+        let mut problem = |message: String| {
+            problems.push(Problem { file: categories.path.clone(), line, message })
+        };
+        if !is_valid_slug(&category.slug) {
+            problem(format!("slug \"{}\" must be lowercase letters, digits and hyphens", category.slug));
+        }
+        if seen.insert(category.slug.as_str(), ()).is_some() {
+            problem(format!("duplicate category slug \"{}\"", category.slug));
+        }
+        if category.title.trim().is_empty() {
+            problem(format!("category \"{}\" has an empty title", category.slug));
+        }
+        if category.description.trim().is_empty() {
+            problem(format!("category \"{}\" has an empty description", category.slug));
+        }
+    }
+}
+
+fn check_service(service: &Source<Service>, categories: Option<&[&str]>, problems: &mut Vec<Problem>) {
+    let s = &service.value;
+    let stem = service.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    if !is_valid_slug(&s.slug) {
+        problems.push(Problem {
+            file: service.path.clone(),
+            line: line_of(&service.text, None, "slug"),
+            message: format!("slug \"{}\" must be lowercase letters, digits and hyphens", s.slug),
+        });
+    } else if stem != s.slug {
+        problems.push(Problem {
+            file: service.path.clone(),
+            line: line_of(&service.text, None, "slug"),
+            message: format!("slug \"{}\" differs from the file name: name the file {}.toml", s.slug, s.slug),
+        });
+    }
+    if let Some(categories) = categories
+        && !categories.contains(&s.category.as_str())
+    {
+        problems.push(Problem {
+            file: service.path.clone(),
+            line: line_of(&service.text, None, "category"),
+            message: format!(
+                "unknown category \"{}\" (known: {})",
+                s.category,
+                categories.join(", ")
+            ),
+        });
+    }
+    let p = &s.presentation;
+    let texts = [
+        (None, "title", &s.title),
+        (None, "summary", &s.summary),
+        (Some("presentation"), "purpose", &p.purpose),
+        (Some("presentation"), "audience", &p.audience),
+        (Some("presentation"), "conditions", &p.conditions),
+        (Some("presentation"), "process", &p.process),
+        (Some("presentation"), "delay", &p.delay),
+        (Some("presentation"), "cost", &p.cost),
+    ];
+    for (table, key, value) in texts {
+        if value.trim().is_empty() {
+            problems.push(missing_text(service, table, key));
+        }
+    }
+    let headed = |header: &str, empty: bool, what: &str, problems: &mut Vec<Problem>| {
+        if empty {
+            problems.push(Problem {
+                file: service.path.clone(),
+                line: line_of_header(&service.text, "presentation"),
+                message: format!("the presentation needs at least one [[presentation.{header}]] ({what})"),
+            });
+        }
+    };
+    headed("steps", p.steps.is_empty(), "the steps of the instruction", problems);
+    headed("channels", p.channels.is_empty(), "another way to do it: counter, phone, post or email", problems);
+    let entries = p
+        .steps
+        .iter()
+        .map(|e| ("steps", [("title", &e.title), ("description", &e.description)]))
+        .chain(p.documents.iter().map(|e| ("documents", [("title", &e.title), ("description", &e.description)])))
+        .chain(p.channels.iter().map(|e| ("channels", [("label", &e.label), ("details", &e.details)])));
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (array, fields) in entries {
+        let n = index.entry(array).or_default();
+        for (key, value) in fields {
+            if value.trim().is_empty() {
+                problems.push(Problem {
+                    file: service.path.clone(),
+                    line: line_of_array_entry(&service.text, &format!("presentation.{array}"), *n),
+                    message: format!("missing text: \"{key}\" of [[presentation.{array}]] number {} is empty", *n + 1),
+                });
+            }
+        }
+        *n += 1;
+    }
+    if let Some(n) = p.documents.iter().position(|d| d.when.as_ref().is_some_and(|w| w.trim().is_empty())) {
+        problems.push(Problem {
+            file: service.path.clone(),
+            line: line_of_array_entry(&service.text, "presentation.documents", n),
+            message: "\"when\" is empty: remove it when the document is always needed".into(),
+        });
+    }
+    check_links(service, &p.links, problems);
+}
+
+fn check_links<T>(source: &Source<T>, links: &[Link], problems: &mut Vec<Problem>) {
+    for link in links {
+        let is_web = link.url.starts_with("https://") || link.url.starts_with("http://");
+        if !is_web || link.label.trim().is_empty() || link.url.chars().any(char::is_whitespace) {
+            problems.push(Problem {
+                file: source.path.clone(),
+                line: source.text.lines().position(|l| l.contains(&link.url)).map(|i| i + 1),
+                message: format!(
+                    "link \"{}\" needs a label and an http(s) address without spaces",
+                    link.url
+                ),
+            });
+        }
+    }
+}
+
+fn missing_text<T>(source: &Source<T>, table: Option<&str>, key: &str) -> Problem {
+    let qualified = table.map_or(key.to_owned(), |t| format!("{t}.{key}"));
+    Problem {
+        file: source.path.clone(),
+        line: line_of(&source.text, table, key).or_else(|| table.and_then(|t| line_of_header(&source.text, t))),
+        message: format!("missing text: \"{qualified}\" is empty"),
+    }
+}
+
+fn is_hex_colour(value: &str) -> bool {
+    value.len() == 7 && value.starts_with('#') && value[1..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// 1-based line of a byte offset.
+fn line_at(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// The table each line belongs to (`None` before any header), with its text.
+fn lines_with_tables(text: &str) -> impl Iterator<Item = (usize, Option<String>, &str)> {
+    let mut table: Option<String> = None;
+    text.lines().enumerate().map(move |(i, line)| {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            table = Some(trimmed.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
+        }
+        (i + 1, table.clone(), line)
+    })
+}
+
+fn defines_key(line: &str, key: &str) -> bool {
+    line.trim_start()
+        .strip_prefix(key)
+        .is_some_and(|rest| rest.trim_start().starts_with('='))
+}
+
+/// Line where `key` is set in `table` (`None`: at the top level).
+fn line_of(text: &str, table: Option<&str>, key: &str) -> Option<usize> {
+    lines_with_tables(text)
+        .find(|(_, t, line)| t.as_deref() == table && defines_key(line, key))
+        .map(|(n, ..)| n)
+}
+
+fn line_of_header(text: &str, table: &str) -> Option<usize> {
+    text.lines().position(|l| l.trim().trim_matches(|c| c == '[' || c == ']').trim() == table).map(|i| i + 1)
+}
+
+/// Line of the `n`-th (0-based) `[[array]]` header.
+fn line_of_array_entry(text: &str, array: &str, n: usize) -> Option<usize> {
+    let header = format!("[[{array}]]");
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == header)
+        .nth(n)
+        .map(|(i, _)| i + 1)
+}
+
+/// Line of the `slug = "<slug>"` of an `[[array]]` entry.
+fn line_of_entry(text: &str, array: &str, slug: &str) -> Option<usize> {
+    lines_with_tables(text)
+        .find(|(_, t, line)| {
+            t.as_deref() == Some(array) && defines_key(line, "slug") && line.contains(&format!("\"{slug}\""))
+        })
+        .map(|(n, ..)| n)
+}
+
+#[cfg(test)]
+mod tests;

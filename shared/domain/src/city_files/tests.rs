@@ -1,0 +1,157 @@
+use super::*;
+use std::fs;
+
+const CITY: &str = r##"name = "Ville de Test"
+short_name = "Test"
+logo = "/city/logo.svg"
+logo_alt = "Ville de Test"
+
+[colours]
+primary = "#1d4f91"
+on_primary = "#ffffff"
+accent = "#b34700"
+
+[contact]
+address = "1 place de la Mairie"
+phone = "02 00 00 00 00"
+email = "contact@test.example"
+hours = "Du lundi au vendredi"
+
+[[links]]
+label = "Site de la ville"
+url = "https://www.test.example"
+"##;
+
+const CATEGORIES: &str = r#"[[category]]
+slug = "etat-civil"
+title = "État civil"
+description = "Naissances, mariages, décès."
+
+[[category]]
+slug = "voirie"
+title = "Voirie"
+description = "Rues et trottoirs."
+"#;
+
+fn service(slug: &str, category: &str) -> String {
+    format!(
+        r#"slug = "{slug}"
+title = "Acte d'état civil"
+category = "{category}"
+summary = "Obtenir un acte."
+keywords = ["naissance"]
+
+[presentation]
+purpose = "Obtenir une copie."
+audience = "Toute personne."
+conditions = "Aucune."
+process = "En ligne."
+delay = "5 jours"
+cost = "Gratuit"
+
+[[presentation.steps]]
+title = "Reçue"
+description = "Nous avons reçu la demande."
+
+[[presentation.documents]]
+title = "Pièce d'identité"
+description = "Carte ou passeport."
+when = "Pour l'acte d'un tiers"
+
+[[presentation.channels]]
+kind = "counter"
+label = "Accueil"
+details = "Hôtel de ville"
+"#
+    )
+}
+
+/// A valid city in a temporary folder, with `edit` applied to its files.
+fn city_with(edit: impl FnOnce(&Path)) -> (tempfile::TempDir, Result<CityCatalogue, Vec<Problem>>) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir(root.join("services")).unwrap();
+    fs::write(root.join("city.toml"), CITY).unwrap();
+    fs::write(root.join("categories.toml"), CATEGORIES).unwrap();
+    fs::write(root.join("services/acte.toml"), service("acte", "etat-civil")).unwrap();
+    fs::write(root.join("services/nid-de-poule.toml"), service("nid-de-poule", "voirie")).unwrap();
+    edit(root);
+    let result = load(root);
+    (dir, result)
+}
+
+fn replace(root: &Path, file: &str, from: &str, to: &str) {
+    let path = root.join(file);
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{from:?} not in {file}");
+    fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn a_valid_city_loads() {
+    let (_dir, result) = city_with(|_| {});
+    let catalogue = result.expect("valid city");
+    assert_eq!(catalogue.city.timezone, "Europe/Paris", "default time zone");
+    assert_eq!(catalogue.categories.len(), 2);
+    let slugs: Vec<_> = catalogue.services.iter().map(|s| s.slug.as_str()).collect();
+    assert_eq!(slugs, ["acte", "nid-de-poule"]);
+    assert_eq!(catalogue.service_count("voirie"), 1);
+}
+
+/// Each case: an edit of the valid city, then the file, line and words of
+/// the one problem it must cause.
+#[test]
+fn every_problem_is_reported_with_file_line_and_message() {
+    type Edit = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Edit, &str, Option<usize>, &str)> = vec![
+        ("bad TOML", Box::new(|r| replace(r, "services/acte.toml", "cost = \"Gratuit\"", "cost = Gratuit")), "services/acte.toml", Some(13), "string"),
+        ("unknown key", Box::new(|r| replace(r, "services/acte.toml", "keywords", "mots")), "services/acte.toml", Some(5), "unknown field"),
+        ("missing key", Box::new(|r| replace(r, "services/acte.toml", "delay = \"5 jours\"\n", "")), "services/acte.toml", Some(7), "missing field \"delay\""),
+        ("unknown category", Box::new(|r| replace(r, "services/acte.toml", "\"etat-civil\"", "\"etat-civi\"")), "services/acte.toml", Some(3), "unknown category \"etat-civi\""),
+        ("slug differs from file", Box::new(|r| replace(r, "services/acte.toml", "slug = \"acte\"", "slug = \"acte-2\"")), "services/acte.toml", Some(1), "differs from the file name"),
+        ("duplicate slug", Box::new(|r| fs::write(r.join("services/nid-de-poule.toml"), service("acte", "voirie")).unwrap()), "services/nid-de-poule.toml", Some(1), "duplicate slug"),
+        ("empty text", Box::new(|r| replace(r, "services/acte.toml", "audience = \"Toute personne.\"", "audience = \"  \"")), "services/acte.toml", Some(9), "missing text: \"presentation.audience\""),
+        ("empty step text", Box::new(|r| replace(r, "services/acte.toml", "description = \"Nous avons reçu la demande.\"", "description = \"\"")), "services/acte.toml", Some(15), "steps]] number 1"),
+        ("no channel", Box::new(|r| replace(r, "services/acte.toml", "[[presentation.channels]]\nkind = \"counter\"\nlabel = \"Accueil\"\ndetails = \"Hôtel de ville\"\n", "")), "services/acte.toml", Some(7), "presentation.channels"),
+        ("bad colour", Box::new(|r| replace(r, "city.toml", "#b34700", "orange")), "city.toml", Some(9), "#rrggbb"),
+        ("bad link", Box::new(|r| replace(r, "city.toml", "https://www.test.example", "javascript:alert(1)")), "city.toml", Some(19), "http(s)"),
+        ("bad slug", Box::new(|r| replace(r, "categories.toml", "slug = \"voirie\"", "slug = \"Voirie\"")), "categories.toml", Some(7), "lowercase"),
+        ("empty category", Box::new(|r| fs::remove_file(r.join("services/nid-de-poule.toml")).unwrap()), "categories.toml", Some(7), "has no service"),
+        ("not TOML", Box::new(|r| fs::write(r.join("services/notes.txt"), "x").unwrap()), "services/notes.txt", None, "not a .toml file"),
+        ("missing city file", Box::new(|r| fs::remove_file(r.join("city.toml")).unwrap()), "city.toml", None, "cannot read"),
+        ("bad channel kind", Box::new(|r| replace(r, "services/acte.toml", "kind = \"counter\"", "kind = \"fax\"")), "services/acte.toml", Some(25), "unknown variant"),
+    ];
+    for (name, edit, file, line, words) in cases {
+        let (dir, result) = city_with(edit);
+        let problems = result.expect_err(name);
+        let problem = problems
+            .iter()
+            .find(|p| p.message.contains(words))
+            .unwrap_or_else(|| panic!("{name}: no problem says {words:?}: {problems:#?}"));
+        // A duplicate slug also differs from its file name; a bad category
+        // slug also leaves its services in an unknown category.
+        let expected = if matches!(name, "duplicate slug" | "bad slug") { 2 } else { 1 };
+        assert_eq!(problems.len(), expected, "{name}: no cascade of problems: {problems:#?}");
+        assert_eq!(problem.file, dir.path().join(file), "{name}");
+        assert_eq!(problem.line, line, "{name}: {problem}");
+        assert!(problem.message.contains(words), "{name}: {:?} lacks {words:?}", problem.message);
+    }
+}
+
+#[test]
+fn several_problems_are_all_reported() {
+    let (_dir, result) = city_with(|r| {
+        replace(r, "services/acte.toml", "\"etat-civil\"", "\"nope\"");
+        replace(r, "city.toml", "#1d4f91", "blue");
+    });
+    let problems = result.unwrap_err();
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(problems.iter().any(|p| p.message.contains("unknown category")));
+    assert!(problems.iter().any(|p| p.message.contains("#rrggbb")));
+}
+
+#[test]
+fn problems_print_as_file_line_message() {
+    let problem = Problem { file: "services/a.toml".into(), line: Some(3), message: "unknown category".into() };
+    assert_eq!(problem.to_string(), "services/a.toml:3: unknown category");
+}

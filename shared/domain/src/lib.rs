@@ -1,0 +1,12 @@
+//! Pure domain rules of the portal: no I/O beyond reading a city's files,
+//! no framework. Everything here is tested exhaustively next to the code.
+//!
+//! - [`catalogue`]: the city profile, categories and services as citizens
+//!   see them.
+//! - [`city_files`]: a city's catalogue as versioned TOML files, and the
+//!   checks that `portal catalogue check` reports with file and line.
+//! - [`search`]: accent-, case- and word-order-tolerant service search.
+
+pub mod catalogue;
+pub mod city_files;
+pub mod search;

@@ -1,0 +1,42 @@
+//! Embedded adapters: the ports on one machine, for the all-in-one binary
+//! (local development, demos, a small commune's single server).
+//!
+//! - [`SqliteStore`]: the `Store` port on one SQLite file (WAL).
+//! - [`LocalFiles`]: the `Files` port on a local folder; its grant URLs are
+//!   signed like S3 presigned URLs and served by [`files::router`].
+//! - [`OutboxMailer`]: the `Mailer` port writing `.eml` files to a folder,
+//!   listed for developers by [`outbox::router`].
+//!
+//! Each adapter passes its port's contract suite (`gru_ports::contract`), so
+//! it is interchangeable with its AWS counterpart.
+
+pub mod files;
+pub mod outbox;
+pub mod store;
+
+pub use files::LocalFiles;
+pub use outbox::{OutboxEntry, OutboxMailer, outbox_messages};
+pub use store::SqliteStore;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// An RFC 9457 `application/problem+json` response; `slug` names the stable
+/// problem type, `detail` is the French text shown to the user.
+fn problem(status: StatusCode, slug: &str, title: &str, detail: &str) -> Response {
+    let body = serde_json::json!({
+        "type": format!("urn:gru:problem:{slug}"),
+        "title": title,
+        "status": status.as_u16(),
+        "detail": detail,
+    });
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        )],
+        body.to_string(),
+    )
+        .into_response()
+}

@@ -1,0 +1,253 @@
+//! The Store port: a key-value store shaped like DynamoDB.
+//!
+//! Items live under a partition key and a sort key; an item may also carry a
+//! key for the one secondary index (a sparse index: items without it are not
+//! in it). Every write can carry a condition; a transaction applies several
+//! writes with their conditions, all or nothing. There is no scan: every read
+//! is a `get` or a `query` on a partition, of the table or of the index.
+//!
+//! Sort keys compare as UTF-8 bytes, as in DynamoDB.
+
+use async_trait::async_trait;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+/// Where an item lives: partition key and sort key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl Key {
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Self { pk: pk.into(), sk: sk.into() }
+    }
+}
+
+/// One stored item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub key: Key,
+    /// Key in the secondary index, if the item belongs to it.
+    pub index_key: Option<Key>,
+    /// Incremented by the writer on each update; conditions check it.
+    pub version: u64,
+    /// Unix seconds after which the item may be deleted by the store (DynamoDB
+    /// TTL). Deletion is lazy: readers check it when it matters.
+    pub expires_at: Option<i64>,
+    /// The item's own content, a JSON document.
+    pub data: serde_json::Value,
+}
+
+impl Item {
+    /// A new item at version 1, outside the index, without expiry.
+    pub fn new(key: Key, data: serde_json::Value) -> Self {
+        Self { key, index_key: None, version: 1, expires_at: None, data }
+    }
+
+    pub fn with_index_key(mut self, key: Key) -> Self {
+        self.index_key = Some(key);
+        self
+    }
+}
+
+/// A condition on the item currently stored under a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    /// No condition.
+    None,
+    /// No item may exist under the key.
+    NotExists,
+    /// An item must exist under the key.
+    Exists,
+    /// An item must exist with exactly this version.
+    Version(u64),
+}
+
+/// Which key a query reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Index {
+    Table,
+    /// The secondary index (`gsi1` on DynamoDB).
+    Secondary,
+}
+
+/// The sort-key part of a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SortKeyCondition {
+    Any,
+    Prefix(String),
+    /// Inclusive on both ends.
+    Between(String, String),
+    /// Greater than or equal.
+    From(String),
+    /// Less than or equal.
+    UpTo(String),
+}
+
+/// A query on one partition.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub index: Index,
+    pub partition: String,
+    pub sort: SortKeyCondition,
+    pub ascending: bool,
+    /// At most this many items in the page (the adapter may cap it).
+    pub limit: Option<u32>,
+    pub cursor: Option<Cursor>,
+}
+
+impl Query {
+    /// All items of a table partition, in ascending sort-key order.
+    pub fn partition(pk: impl Into<String>) -> Self {
+        Self {
+            index: Index::Table,
+            partition: pk.into(),
+            sort: SortKeyCondition::Any,
+            ascending: true,
+            limit: None,
+            cursor: None,
+        }
+    }
+
+    /// All items of a partition of the secondary index.
+    pub fn secondary(pk: impl Into<String>) -> Self {
+        Self { index: Index::Secondary, ..Self::partition(pk) }
+    }
+
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.sort = SortKeyCondition::Prefix(prefix.into());
+        self
+    }
+
+    pub fn sort(mut self, sort: SortKeyCondition) -> Self {
+        self.sort = sort;
+        self
+    }
+
+    pub fn descending(mut self) -> Self {
+        self.ascending = false;
+        self
+    }
+
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    pub fn after(mut self, cursor: Option<Cursor>) -> Self {
+        self.cursor = cursor;
+        self
+    }
+}
+
+/// One page of a query. `next` is present when more items may follow; the
+/// last page may be empty.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub items: Vec<Item>,
+    pub next: Option<Cursor>,
+}
+
+/// An opaque position in a query, safe to hand to a client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Cursor(pub String);
+
+/// What a cursor holds: the last item's keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CursorPosition {
+    pub key: Key,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_key: Option<Key>,
+}
+
+impl Cursor {
+    pub fn encode(position: &CursorPosition) -> Self {
+        let json = serde_json::to_vec(position).expect("keys serialize");
+        Self(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
+    }
+
+    pub fn decode(&self) -> Result<CursorPosition, StoreError> {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&self.0)
+            .map_err(|_| StoreError::InvalidCursor)?;
+        serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)
+    }
+}
+
+/// One write of a transaction.
+#[derive(Debug, Clone)]
+pub enum TransactOp {
+    Put { item: Item, condition: Condition },
+    Delete { key: Key, condition: Condition },
+    /// Writes nothing; the transaction fails if the condition does not hold.
+    Check { key: Key, condition: Condition },
+}
+
+impl TransactOp {
+    pub fn key(&self) -> &Key {
+        match self {
+            TransactOp::Put { item, .. } => &item.key,
+            TransactOp::Delete { key, .. } | TransactOp::Check { key, .. } => key,
+        }
+    }
+}
+
+/// What can go wrong with a store operation.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A condition did not hold (in a transaction: nothing was written).
+    #[error("a write condition did not hold")]
+    ConditionFailed,
+    #[error("the pagination cursor is not valid")]
+    InvalidCursor,
+    #[error("the transaction is not valid: {0}")]
+    InvalidTransaction(&'static str),
+    #[error("store backend error: {0}")]
+    Backend(String),
+}
+
+/// The most items a transaction may hold (DynamoDB's limit).
+pub const MAX_TRANSACTION_ITEMS: usize = 100;
+
+/// The Store port. See the module documentation.
+#[async_trait]
+pub trait Store: Send + Sync {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError>;
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError>;
+    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError>;
+    async fn query(&self, query: Query) -> Result<Page, StoreError>;
+    /// Applies every operation or none. At most [`MAX_TRANSACTION_ITEMS`]
+    /// operations, each on a different key.
+    async fn transact(&self, ops: Vec<TransactOp>) -> Result<(), StoreError>;
+}
+
+/// Checks the limits every adapter enforces the same way before a transaction.
+pub fn check_transaction(ops: &[TransactOp]) -> Result<(), StoreError> {
+    if ops.is_empty() {
+        return Err(StoreError::InvalidTransaction("no operation"));
+    }
+    if ops.len() > MAX_TRANSACTION_ITEMS {
+        return Err(StoreError::InvalidTransaction("more than 100 operations"));
+    }
+    let mut keys = std::collections::HashSet::new();
+    if !ops.iter().all(|op| keys.insert(op.key())) {
+        return Err(StoreError::InvalidTransaction("two operations on one key"));
+    }
+    Ok(())
+}
+
+/// Follows the cursors of a query to the end and returns every item.
+pub async fn query_all(store: &dyn Store, mut query: Query) -> Result<Vec<Item>, StoreError> {
+    let mut items = Vec::new();
+    loop {
+        let page = store.query(query.clone()).await?;
+        items.extend(page.items);
+        match page.next {
+            Some(cursor) => query.cursor = Some(cursor),
+            None => return Ok(items),
+        }
+    }
+}

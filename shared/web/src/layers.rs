@@ -1,0 +1,78 @@
+//! The layers every function router gets, in both deployments.
+
+use crate::problem::{Problem, method_not_allowed, no_route};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use std::time::Duration;
+use tower_http::trace::TraceLayer;
+
+/// Request bodies above this are refused with 413 (a function may lower it).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Mounts a function's routes under its URL prefix with the shared
+/// behaviour: problem documents for unknown paths and methods and for
+/// oversized bodies, a body limit, and a request log that holds the route
+/// template, status and latency only (no query string, no IP address, no
+/// personal data). The fallbacks live inside the prefix, so the all-in-one
+/// portal can merge every function's router with its own.
+pub fn mount(prefix: &str, routes: Router) -> Router {
+    let routes = routes
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(problem_for_bare_errors))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let route = request
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("unmatched", |p| p.as_str());
+                    tracing::info_span!("request", method = %request.method(), route)
+                })
+                .on_response(|response: &Response, latency: Duration, _: &tracing::Span| {
+                    tracing::info!(status = response.status().as_u16(), latency_ms = latency.as_millis() as u64, "answered");
+                }),
+        );
+    Router::new().nest(prefix, routes)
+}
+
+/// Turns the plain-text errors axum's own layers produce (e.g. 413 from the
+/// body limit) into problem documents, so clients see one error format.
+async fn problem_for_bare_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let is_problem = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem || !(response.status().is_client_error() || response.status().is_server_error()) {
+        return response;
+    }
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            "Contenu trop volumineux",
+            format!("Le contenu envoyé dépasse la taille permise ({MAX_BODY_BYTES} octets)."),
+        )
+        .into_response(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Type de contenu non pris en charge",
+            "Envoyez du JSON avec l'en-tête Content-Type: application/json.",
+        )
+        .into_response(),
+        StatusCode::NOT_MODIFIED => response,
+        status => Problem::new(
+            status,
+            "http-error",
+            status.canonical_reason().unwrap_or("Erreur"),
+            "La requête n'a pas pu aboutir.",
+        )
+        .into_response(),
+    }
+}

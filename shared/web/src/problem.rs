@@ -1,0 +1,109 @@
+//! Errors as `application/problem+json` (RFC 9457): a stable `type`, a
+//! human `detail` in French, and per-field errors for form validation.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// One field at fault, named as the client sent it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// An error response. Build one with the constructors; `kind` becomes the
+/// stable `type` URN (`urn:gru:problem:<kind>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, kind: &str, title: &str, detail: impl Into<String>) -> Self {
+        Self {
+            kind: format!("urn:gru:problem:{kind}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn with_field(mut self, field: &str, message: impl Into<String>) -> Self {
+        self.errors.push(FieldError { field: field.to_owned(), message: message.into() });
+        self
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Introuvable", detail)
+    }
+
+    pub fn bad_request(kind: &str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, kind, "Requête invalide", detail)
+    }
+
+    /// A failure of ours: the detail stays generic, the cause goes to the log.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Erreur interne",
+            "Une erreur est survenue de notre côté. Réessayez dans quelques instants.",
+        )
+    }
+
+    pub fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        let mut response = (status, Json(self)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}
+
+/// The answer for a path no route owns.
+pub async fn no_route() -> Problem {
+    Problem::not_found("Cette adresse ne correspond à aucune ressource.")
+}
+
+/// The answer for a method a route does not accept.
+pub async fn method_not_allowed() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Méthode non autorisée",
+        "Cette ressource n'accepte pas cette méthode.",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_as_rfc9457_with_field_errors() {
+        let problem = Problem::bad_request("invalid-query", "Paramètre invalide.").with_field("cursor", "Curseur inconnu.");
+        let json = serde_json::to_value(&problem).unwrap();
+        assert_eq!(json["type"], "urn:gru:problem:invalid-query");
+        assert_eq!(json["status"], 400);
+        assert_eq!(json["errors"][0]["field"], "cursor");
+        let response = problem.into_response();
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/problem+json");
+    }
+}

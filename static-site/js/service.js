@@ -1,0 +1,88 @@
+// Service presentation page: everything a citizen should know before starting.
+import { api, ApiError } from './api.js';
+import { t } from './i18n/index.js';
+import { el, renderText } from './text.js';
+import { link } from './city.js';
+import { $, initPage, setTitle, setState, breadcrumb, showError, categoryHref } from './ui.js';
+
+const cityReady = initPage();
+const slug = new URLSearchParams(location.search).get('slug');
+
+const filled = (value) => (Array.isArray(value) ? value.length > 0 : Boolean(value && String(value).trim()));
+
+// « Au guichet », « Par téléphone »…; an unknown kind falls back to the channel's own label.
+const channelKind = (c) => (['counter', 'phone', 'post', 'email'].includes(c.kind) ? t(`channel.${c.kind}`) : c.label);
+
+// Each section: id (anchor), title key, and how to render its content.
+const SECTIONS = [
+  ['a-quoi-sert', 'service.purpose', (p) => p.purpose],
+  ['qui-peut', 'service.audience', (p) => p.audience],
+  ['conditions', 'service.conditions', (p) => p.conditions],
+  ['deroulement', 'service.process', (p) => p.process],
+  ['etapes', 'service.steps', (p) => p.steps, (steps) => el('ol', { class: 'steps' },
+    steps.map((step) => el('li', {},
+      el('h3', { text: step.title }),
+      filled(step.description) && renderText(step.description))))],
+  ['pieces', 'service.documents', (p) => p.documents, (docs) => el('ul', { class: 'documents' },
+    docs.map((doc) => el('li', {},
+      el('h3', { text: doc.title }),
+      filled(doc.description) && renderText(doc.description),
+      filled(doc.when) && el('p', { class: 'doc-when' },
+        el('strong', { text: t('service.documentWhen') }), ' ', doc.when))))],
+  ['delai', 'service.delay', (p) => p.delay],
+  ['cout', 'service.cost', (p) => p.cost],
+  ['autres-facons', 'service.channels', (p) => p.channels, (channels) => el('ul', { class: 'channels' },
+    channels.map((c) => el('li', { class: `channel channel-${c.kind}` },
+      el('h3', { text: channelKind(c) }),
+      filled(c.label) && c.label.trim() !== channelKind(c) && el('p', { class: 'channel-label', text: c.label }),
+      filled(c.details) && el('p', { class: 'pre', text: c.details }))))],
+  ['en-savoir-plus', 'service.links', (p) => p.links, (links) => el('ul', { class: 'links' },
+    links.map((l) => el('li', {}, link(l.url, l.label))))],
+];
+
+// A "start" value may be a URL string or an object carrying one; anything else is not a start.
+const startUrl = (start) => (typeof start === 'string' ? start : start?.url || start?.href || null);
+
+function startBlock(service, hasChannels) {
+  const url = startUrl(service.start);
+  if (url) {
+    return el('p', { class: 'start' }, el('a', { class: 'button button-large', href: url, text: t('service.start') }));
+  }
+  return el('div', { class: 'callout callout-info' },
+    el('p', { class: 'callout-title', text: t('service.notOnline') }),
+    el('p', {}, t('service.notOnlineHint'), ' ',
+      el('a', { href: hasChannels ? '#autres-facons' : '#contact', text: t('service.seeChannels') }), '.'));
+}
+
+function render(service) {
+  const presentation = service.presentation || {};
+  const sections = SECTIONS.filter(([, , pick]) => filled(pick(presentation)));
+  const hasChannels = sections.some(([id]) => id === 'autres-facons');
+  $('#page-title').textContent = service.title;
+  breadcrumb([
+    ...(service.category ? [{ label: service.category.title, href: categoryHref(service.category.slug) }] : []),
+    { label: service.title },
+  ]);
+  $('#page-content').replaceChildren(el('div', { class: 'service-layout' },
+    filled(service.summary) && el('div', { class: 'lead' }, renderText(service.summary)),
+    startBlock(service, hasChannels),
+    sections.length > 1 && el('nav', { class: 'toc', 'aria-labelledby': 'toc-title' },
+      el('h2', { id: 'toc-title', class: 'toc-title', text: t('service.onThisPage') }),
+      el('ul', {}, sections.map(([id, key]) => el('li', {}, el('a', { href: `#${id}`, text: t(key) }))))),
+    ...sections.map(([id, key, pick, renderList]) => el('section', { class: 'section', id, 'aria-labelledby': `${id}-title` },
+      el('h2', { id: `${id}-title`, text: t(key) }),
+      renderList ? renderList(pick(presentation)) : renderText(pick(presentation)))),
+  ));
+}
+
+try {
+  if (!slug) throw new ApiError({ status: 404 });
+  const [city, service] = await Promise.all([cityReady, api.service(slug)]);
+  render(service);
+  setTitle(service.title, city);
+  setState('ready');
+  // A link to a section (…#pieces) works once the content exists.
+  if (location.hash) document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();
+} catch (err) {
+  showError(err, await cityReady, { notFound: 'service.notFound', notFoundTitle: 'service.notFoundTitle' });
+}

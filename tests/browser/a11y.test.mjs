@@ -1,0 +1,114 @@
+// axe-core (WCAG 2.2 AA rules) on every kind of page, at 1280 px and at 360 px,
+// plus structure checks axe does not make: one h1, landmarks, skip link, title, reflow.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  launch, openPage, closePage, assertNoAxeViolations, searchFor, api, CITY_TITLE,
+} from './helpers.mjs';
+
+let browser;
+let pages;
+let cityTitle;
+before(async () => {
+  browser = await launch();
+  cityTitle = await CITY_TITLE();
+  const service = await api('/api/catalogue/services/acte-etat-civil');
+  pages = [
+    { name: 'accueil', path: '/', state: 'ready', title: `Démarches en ligne – ${cityTitle}` },
+    { name: 'catégorie', path: `/categorie.html?slug=${service.category.slug}`, state: 'ready', title: `${service.category.title} – ${cityTitle}` },
+    { name: 'démarche acte-etat-civil', path: '/service.html?slug=acte-etat-civil', state: 'ready', title: `${service.title} – ${cityTitle}` },
+    { name: 'démarche inconnue (404)', path: '/service.html?slug=demarche-inexistante', state: 'error', title: `Démarche introuvable – ${cityTitle}` },
+    { name: 'catégorie inconnue (404)', path: '/categorie.html?slug=theme-inexistant', state: 'error', title: `Thème introuvable – ${cityTitle}` },
+    { name: 'page 404', path: '/404.html', state: 'ready', title: `Page introuvable – ${cityTitle}` },
+  ];
+});
+after(() => browser?.close());
+
+async function checkStructure(page, { title }) {
+  assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+  assert.equal(await page.title(), title);
+  assert.equal(await page.locator('h1').count(), 1, 'exactly one h1');
+  assert.equal(await page.locator('body > header').count(), 1, 'a header landmark');
+  assert.equal(await page.locator('main').count(), 1, 'one main landmark');
+  assert.equal(await page.locator('body > footer').count(), 1, 'a footer landmark');
+  assert.ok(await page.locator('nav').count() >= 1, 'at least one nav landmark');
+  const first = await page.evaluate(() => {
+    const el = document.querySelector('a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])');
+    return { href: el.getAttribute('href'), text: el.textContent.trim() };
+  });
+  assert.deepEqual(first, { href: '#contenu', text: 'Aller au contenu' }, 'the skip link comes first');
+  assert.equal(await page.locator('#contenu').evaluate((el) => el.tagName), 'MAIN', 'the skip link leads to main');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px too wide)`);
+}
+
+for (const width of [1280, 360]) {
+  test(`pages have no axe violations and a sound structure at ${width}px`, async (t) => {
+    for (const spec of pages) {
+      await t.test(spec.name, async () => {
+        const page = await openPage(browser, spec.path, { width, state: spec.state });
+        try {
+          await checkStructure(page, spec);
+          await assertNoAxeViolations(page, `${spec.name} at ${width}px`);
+        } finally {
+          await closePage(page);
+        }
+      });
+    }
+  });
+
+  test(`search results state has no axe violations at ${width}px`, async () => {
+    const page = await openPage(browser, '/', { width, state: 'ready' });
+    try {
+      const announced = await searchFor(page, 'acte');
+      assert.match(announced, /démarches? trouvées?/);
+      assert.equal(await page.title(), `Recherche «\u00a0acte\u00a0» – ${cityTitle}`);
+      await assertNoAxeViolations(page, `search results at ${width}px`);
+      const none = await searchFor(page, 'zzqxwv');
+      assert.match(none, /^Aucune démarche trouvée/);
+      await assertNoAxeViolations(page, `empty search results at ${width}px`);
+    } finally {
+      await closePage(page);
+    }
+  });
+}
+
+test('text resized to 200% reflows without horizontal scrolling', async () => {
+  // 200 % text in a 640-px-wide window is what 1280 px zoomed to 200 % gives.
+  for (const path of ['/', '/service.html?slug=acte-etat-civil']) {
+    const page = await openPage(browser, path, { width: 640, state: 'ready' });
+    try {
+      const overflow = await page.evaluate(() => {
+        document.documentElement.style.fontSize = '200%';
+        return document.documentElement.scrollWidth - document.documentElement.clientWidth;
+      });
+      assert.ok(overflow <= 0, `${path}: ${overflow}px of horizontal scrolling at 200% text`);
+    } finally {
+      await closePage(page);
+    }
+  }
+});
+
+test('the city look comes from the profile as CSS custom properties', async () => {
+  const city = await api('/api/catalogue/city');
+  const page = await openPage(browser, '/', { state: 'ready' });
+  try {
+    const vars = await page.evaluate(() => {
+      const style = getComputedStyle(document.documentElement);
+      return ['--city-primary', '--city-on-primary', '--city-accent'].map((v) => style.getPropertyValue(v).trim().toLowerCase());
+    });
+    assert.deepEqual(vars, [city.colours.primary, city.colours.on_primary, city.colours.accent].map((c) => c.toLowerCase()));
+    assert.equal(await page.locator('.brand-name').textContent(), city.name);
+    const logo = page.locator('header img');
+    assert.equal(await logo.getAttribute('src'), city.logo);
+    assert.notEqual(await logo.getAttribute('alt'), null, 'the logo has an alt attribute');
+    assert.ok(await logo.evaluate((img) => img.complete && img.naturalWidth > 0), 'the logo loads');
+    for (const link of city.links) {
+      assert.equal(await page.locator('footer').getByRole('link', { name: link.label }).getAttribute('href'), link.url);
+    }
+    const footer = await page.locator('footer').innerText();
+    for (const value of [city.contact.phone, city.contact.email]) assert.ok(footer.includes(value), `footer shows ${value}`);
+  } finally {
+    await closePage(page);
+  }
+});

@@ -1,0 +1,136 @@
+// Shared helpers of the browser tests: Debian's Chromium through playwright-core,
+// axe-core injection, and small readers of the catalogue API.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+
+/** Base URL of the running portal (set by `cargo xtask test`). No server, no test: fail loudly. */
+export const BASE = (() => {
+  const url = process.env.PORTAL_URL;
+  if (!url) {
+    throw new Error('PORTAL_URL is not set. Start the portal (cargo run -p portal -- serve --port 8099 '
+      + '--data-dir /tmp/site-data) and run PORTAL_URL=http://127.0.0.1:8099 npm test');
+  }
+  return url.replace(/\/+$/, '');
+})();
+
+export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/**
+ * Open `path` in a fresh context and wait until the page says it is done
+ * (html[data-state] = "ready" or "error"). JavaScript errors fail the test.
+ */
+export async function openPage(browser, path, { width = 1280, height = 900, state, setup } = {}) {
+  const context = await browser.newContext({
+    viewport: { width, height }, locale: 'fr-FR', reducedMotion: 'reduce',
+  });
+  const page = await context.newPage();
+  page.jsErrors = [];
+  page.on('pageerror', (err) => page.jsErrors.push(err.message));
+  if (setup) await setup(page);
+  const response = await page.goto(BASE + path);
+  assert.equal(response.status(), 200, `GET ${path} answered ${response.status()}`);
+  await waitForState(page, state);
+  return page;
+}
+
+/** Wait for html[data-state]; if `expected` is given, check it. */
+export async function waitForState(page, expected) {
+  await page.waitForSelector('html[data-state]', { timeout: 10_000 });
+  const state = await page.getAttribute('html', 'data-state');
+  if (expected) assert.equal(state, expected, `page ${page.url()} ended in state "${state}"`);
+  assert.deepEqual(page.jsErrors ?? [], [], `JavaScript errors on ${page.url()}`);
+  return state;
+}
+
+export async function closePage(page) {
+  await page.context().close();
+}
+
+function formatViolations(violations) {
+  return violations.map((v) => [
+    `• [${v.impact}] ${v.id}: ${v.help}`,
+    `  ${v.helpUrl}`,
+    ...v.nodes.slice(0, 5).map((n) => `  - ${n.target.join(' ')}\n    ${(n.failureSummary || '').replace(/\n/g, '\n    ')}`),
+    v.nodes.length > 5 ? `  … and ${v.nodes.length - 5} more` : '',
+  ].filter(Boolean).join('\n')).join('\n');
+}
+
+/** Run axe-core (WCAG 2.0/2.1/2.2 A and AA rules) and require zero violations. */
+export async function assertNoAxeViolations(page, label) {
+  await page.addScriptTag({ content: AXE_SOURCE });
+  const violations = await page.evaluate(async (values) => {
+    const result = await globalThis.axe.run(document, { runOnly: { type: 'tag', values } });
+    return result.violations;
+  }, WCAG_TAGS);
+  assert.equal(violations.length, 0,
+    `${label} (${page.url()}): ${violations.length} accessibility violation(s)\n${formatViolations(violations)}`);
+}
+
+/** Describe the focused element. */
+export function focused(page) {
+  return page.evaluate(() => {
+    const e = document.activeElement;
+    return {
+      tag: e.tagName.toLowerCase(), id: e.id, className: String(e.className || ''),
+      text: (e.innerText || e.value || e.getAttribute('aria-label') || '').trim().replace(/\s+/g, ' '),
+      href: e.getAttribute('href'),
+    };
+  });
+}
+
+/** GET a JSON document of the API. */
+export async function api(path) {
+  const response = await fetch(BASE + path, { headers: { Accept: 'application/json' } });
+  assert.equal(response.status, 200, `GET ${path} answered ${response.status}`);
+  return response.json();
+}
+
+/** Every service of the catalogue, following the `next` cursors. */
+export async function allServices(params = {}) {
+  const items = [];
+  let cursor = null;
+  do {
+    const query = new URLSearchParams({ ...params, ...(cursor ? { cursor } : {}) });
+    const page = await api(`/api/catalogue/services?${query}`);
+    items.push(...page.items);
+    cursor = page.next;
+  } while (cursor);
+  return items;
+}
+
+/** The live region that announces search results. */
+export const liveRegion = (page) => page.locator('[aria-live="polite"], [role="status"]').first();
+
+/** Type in the search box and wait until the live region has announced the results of `query`. */
+export async function searchFor(page, query, { submit = false } = {}) {
+  const box = page.getByRole('searchbox', { name: 'Rechercher une démarche' });
+  await box.fill('');
+  await box.pressSequentially(query);
+  if (submit) await box.press('Enter');
+  await page.waitForFunction(
+    (q) => {
+      const text = document.querySelector('[aria-live="polite"], [role="status"]')?.textContent || '';
+      return text.includes(`«\u00a0${q.trim()}\u00a0»`);
+    },
+    query, { timeout: 10_000 },
+  );
+  return (await liveRegion(page).textContent()).trim();
+}
+
+export const CITY_TITLE = async () => {
+  const city = await api('/api/catalogue/city');
+  return city.short_name || city.name;
+};

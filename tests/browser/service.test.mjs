@@ -1,0 +1,177 @@
+// Service presentation pages: sections, « Commencer » only when the API gives `start`,
+// friendly error states, API text rendered as text (never as HTML).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openPage, closePage, api, allServices } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(() => browser?.close());
+
+const SECTION_TITLES = [
+  ['purpose', 'À quoi sert cette démarche'],
+  ['audience', 'Qui peut faire la demande'],
+  ['conditions', 'Conditions'],
+  ['process', 'Comment ça se passe'],
+  ['steps', "Les étapes de l'instruction"],
+  ['documents', 'Pièces justificatives'],
+  ['delay', 'Délai'],
+  ['cost', 'Coût'],
+  ['channels', 'Autres façons de faire cette démarche'],
+  ['links', 'Pour en savoir plus'],
+];
+const present = (value) => (Array.isArray(value) ? value.length > 0 : Boolean(value && String(value).trim()));
+
+test('the acte-etat-civil presentation page shows every section of the API, in order', async () => {
+  const service = await api('/api/catalogue/services/acte-etat-civil');
+  const page = await openPage(browser, '/service.html?slug=acte-etat-civil', { state: 'ready' });
+  try {
+    assert.equal(await page.locator('h1').textContent(), service.title);
+    assert.ok((await page.locator('main .lead').innerText()).includes(service.summary));
+    const expected = SECTION_TITLES.filter(([key]) => present(service.presentation[key])).map(([, title]) => title);
+    assert.ok(expected.length >= 8, 'the demo service documents most sections');
+    assert.deepEqual(await page.locator('main section > h2').allTextContents(), expected);
+
+    const crumbs = page.getByRole('navigation', { name: "Fil d'Ariane" });
+    assert.deepEqual(await crumbs.locator('li').allTextContents(), ['Accueil', service.category.title, service.title]);
+    assert.equal(await crumbs.locator('[aria-current="page"]').textContent(), service.title);
+
+    const steps = page.locator('#etapes ol > li');
+    assert.equal(await steps.count(), service.presentation.steps.length, 'steps are an ordered list');
+    assert.deepEqual(await steps.locator('h3').allTextContents(), service.presentation.steps.map((s) => s.title));
+
+    const docs = service.presentation.documents;
+    assert.equal(await page.locator('#pieces li').count(), docs.length);
+    assert.equal(await page.locator('#pieces .doc-when').count(), docs.filter((d) => d.when).length);
+    for (const doc of docs.filter((d) => d.when)) {
+      const text = (await page.locator('#pieces li', { hasText: doc.title }).innerText()).replace(/\s+/g, ' ');
+      assert.ok(text.includes(`Dans quel cas : ${doc.when}`), `« Dans quel cas » of ${doc.title}: ${text}`);
+    }
+    assert.equal(await page.locator('#autres-facons > ul > li').count(), service.presentation.channels.length);
+
+    // "- " lines of the API text become list items, blank lines separate paragraphs.
+    const purposeItems = service.presentation.purpose.split('\n').filter((l) => l.trim().startsWith('- ')).length;
+    assert.equal(await page.locator('#a-quoi-sert ul > li').count(), purposeItems);
+    const firstParagraph = service.presentation.purpose.trim().split(/\n\s*\n/)[0].replace(/\s+/g, ' ');
+    assert.equal(await page.locator('#a-quoi-sert p').first().textContent(), firstParagraph);
+  } finally {
+    await closePage(page);
+  }
+});
+
+test('no « Commencer » button while `start` is null, a note pointing to the other channels instead', async () => {
+  const services = await allServices();
+  assert.ok(services.length > 0, 'the catalogue has services');
+  for (const { slug } of services) {
+    const service = await api(`/api/catalogue/services/${slug}`);
+    const page = await openPage(browser, `/service.html?slug=${slug}`, { state: 'ready' });
+    try {
+      const start = page.getByRole('link', { name: /Commencer/ }).or(page.getByRole('button', { name: /Commencer/ }));
+      if (service.start === null) {
+        assert.equal(await start.count(), 0, `${slug}: no « Commencer » while start is null`);
+        assert.equal(await page.getByText("Cette démarche n'est pas encore disponible en ligne.").count(), 1, `${slug}: says so`);
+        const toChannels = page.getByRole('link', { name: 'voir les autres façons de faire cette démarche' });
+        const target = (await toChannels.getAttribute('href')).slice(1);
+        assert.equal(await page.locator(`[id="${target}"]`).count(), 1, `${slug}: the note's link has a target`);
+      } else {
+        assert.equal(await start.count(), 1, `${slug}: « Commencer la démarche » when start is set`);
+      }
+    } finally {
+      await closePage(page);
+    }
+  }
+});
+
+test('a « Commencer la démarche » link appears once the API gives a start', async () => {
+  const page = await openPage(browser, '/service.html?slug=acte-etat-civil', {
+    state: 'ready',
+    setup: (p) => p.route((url) => url.pathname === '/api/catalogue/services/acte-etat-civil', async (route) => {
+      const response = await route.fetch();
+      const json = await response.json();
+      return route.fulfill({ response, json: { ...json, start: { url: '/demarche.html?slug=acte-etat-civil' } } });
+    }),
+  });
+  try {
+    const start = page.getByRole('link', { name: 'Commencer la démarche' });
+    assert.equal(await start.getAttribute('href'), '/demarche.html?slug=acte-etat-civil');
+    assert.equal(await page.getByText("pas encore disponible en ligne").count(), 0);
+  } finally {
+    await closePage(page);
+  }
+});
+
+for (const [name, path] of [['unknown slug', '/service.html?slug=demarche-inexistante'], ['no slug', '/service.html']]) {
+  test(`service page, ${name}: « Cette démarche n'existe pas ou a été retirée. » and a way home`, async () => {
+    const page = await openPage(browser, path, { state: 'error' });
+    try {
+      assert.equal(await page.locator('h1').textContent(), 'Démarche introuvable');
+      assert.equal(await page.getByText("Cette démarche n'existe pas ou a été retirée.").count(), 1);
+      assert.equal(await page.getByRole('link', { name: "Retourner à l'accueil" }).getAttribute('href'), '/');
+    } finally {
+      await closePage(page);
+    }
+  });
+}
+
+test('category page: unknown slug is a friendly not-found state', async () => {
+  const page = await openPage(browser, '/categorie.html?slug=theme-inexistant', { state: 'error' });
+  try {
+    assert.equal(await page.locator('h1').textContent(), 'Thème introuvable');
+    assert.equal(await page.getByText("Ce thème n'existe pas ou a été retiré.").count(), 1);
+  } finally {
+    await closePage(page);
+  }
+});
+
+test('category page lists its services with the API count', async () => {
+  const { items: categories } = await api('/api/catalogue/categories');
+  const category = categories.find((c) => c.service_count > 0);
+  const services = await allServices({ category: category.slug });
+  assert.equal(services.length, category.service_count);
+  const page = await openPage(browser, `/categorie.html?slug=${category.slug}`, { state: 'ready' });
+  try {
+    assert.equal(await page.locator('h1').textContent(), category.title);
+    assert.deepEqual(await page.locator('#services-list h3 a').allTextContents(), services.map((s) => s.title));
+  } finally {
+    await closePage(page);
+  }
+});
+
+test('API failures give a friendly French error with the problem detail', async () => {
+  const page = await openPage(browser, '/service.html?slug=acte-etat-civil', {
+    state: 'error',
+    setup: (p) => p.route((url) => url.pathname.startsWith('/api/catalogue/services/'), (route) => route.fulfill({
+      status: 500, contentType: 'application/problem+json',
+      body: JSON.stringify({ type: 'https://example.invalid/internal', title: 'Internal', status: 500, detail: 'Le catalogue est en maintenance.' }),
+    })),
+  });
+  try {
+    assert.equal(await page.locator('h1').textContent(), 'Service momentanément indisponible');
+    assert.equal(await page.getByText('Le catalogue est en maintenance.').count(), 1);
+    assert.equal(await page.getByRole('link', { name: 'Réessayer' }).getAttribute('href'), '/service.html?slug=acte-etat-civil');
+  } finally {
+    await closePage(page);
+  }
+});
+
+test('API text is shown as text, never interpreted as HTML', async () => {
+  const evil = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>';
+  const page = await openPage(browser, '/service.html?slug=acte-etat-civil', {
+    state: 'ready',
+    setup: (p) => p.route((url) => url.pathname === '/api/catalogue/services/acte-etat-civil', async (route) => {
+      const response = await route.fetch();
+      const json = await response.json();
+      json.title = `Titre ${evil}`;
+      json.presentation.purpose = `Paragraphe ${evil}\n\n- élément ${evil}`;
+      json.presentation.documents[0].when = evil;
+      return route.fulfill({ response, json });
+    }),
+  });
+  try {
+    assert.equal(await page.locator('h1').textContent(), `Titre ${evil}`);
+    assert.equal(await page.locator('main img, main script').count(), 0);
+    assert.equal(await page.evaluate(() => globalThis.__pwned), undefined);
+  } finally {
+    await closePage(page);
+  }
+});

@@ -1,0 +1,101 @@
+// Checks of the static site's sources that need no server: message catalogues,
+// the plain-text renderer, page skeletons, and rules (no innerHTML, nothing external).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SITE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'static-site');
+const read = (file) => readFileSync(join(SITE, file), 'utf8');
+const files = (dir, ext) => readdirSync(join(SITE, dir), { recursive: true })
+  .filter((f) => f.endsWith(ext)).map((f) => join(dir, f));
+const HTML = files('.', '.html').filter((f) => !f.includes('admin'));
+const JS = files('js', '.js');
+
+const { default: fr } = await import(join(SITE, 'js/i18n/fr.js'));
+const { default: en } = await import(join(SITE, 'js/i18n/en.js'));
+const { t } = await import(join(SITE, 'js/i18n/index.js'));
+const { parseText } = await import(join(SITE, 'js/text.js'));
+
+const placeholders = (msg) => JSON.stringify(msg).match(/\{\w+\}/g)?.sort() ?? [];
+
+test('fr and en catalogues have the same keys, plural forms and placeholders', () => {
+  assert.deepEqual(Object.keys(en).sort(), Object.keys(fr).sort());
+  for (const key of Object.keys(fr)) {
+    assert.equal(typeof en[key], typeof fr[key], key);
+    assert.deepEqual([...new Set(placeholders(en[key]))], [...new Set(placeholders(fr[key]))], key);
+  }
+});
+
+test('every message key used by the pages and scripts exists', () => {
+  const used = new Set();
+  for (const file of HTML) {
+    for (const m of read(file).matchAll(/data-i18n(?:-[\w-]+)?="([^"]+)"/g)) used.add(m[1]);
+  }
+  for (const file of JS) {
+    for (const m of read(file).matchAll(/\bt\('([\w.]+)'/g)) used.add(m[1]);
+    for (const m of read(file).matchAll(/(?:notFound|notFoundTitle): '([\w.]+)'/g)) used.add(m[1]);
+  }
+  for (const kind of ['counter', 'phone', 'post', 'email']) used.add(`channel.${kind}`);
+  const missing = [...used].filter((key) => !(key in fr));
+  assert.deepEqual(missing, [], 'keys used but not in the catalogue');
+  // Keys may also be passed around as data (the service page's table of sections).
+  const literals = new Set(JS.flatMap((file) => [...read(file).matchAll(/'([\w]+\.[\w.]+)'/g)].map((m) => m[1])));
+  assert.deepEqual(Object.keys(fr).filter((key) => !used.has(key) && !literals.has(key)), [], 'catalogue keys nothing uses');
+});
+
+test('the French text written in the pages is the catalogue\'s', () => {
+  const norm = (s) => s.replace(/\s+/g, ' ').trim();
+  for (const file of HTML) {
+    for (const m of read(file).matchAll(/<(\w+)[^>]*\sdata-i18n="([^"]+)"[^>]*>([^<]*)</g)) {
+      assert.equal(norm(m[3].replace(/&#39;|&apos;/g, "'")), norm(fr[m[2]]), `${file}: ${m[2]}`);
+    }
+  }
+});
+
+test('t() fills placeholders and picks French plural forms', () => {
+  assert.equal(t('category.count', { count: 0 }), '0 démarche');
+  assert.equal(t('category.count', { count: 1 }), '1 démarche');
+  assert.equal(t('category.count', { count: 12 }), '12 démarches');
+  assert.equal(t('search.none', { q: 'x' }).startsWith('Aucune démarche trouvée pour «\u00a0x\u00a0»'), true);
+  assert.equal(t('unknown.key'), 'unknown.key');
+});
+
+test('plain text: blank lines separate paragraphs, "- " lines are list items', () => {
+  assert.deepEqual(parseText(''), []);
+  assert.deepEqual(parseText(null), []);
+  assert.deepEqual(parseText('\nUn.\nSuite du un.\n\nDeux.'), [
+    { type: 'p', text: 'Un. Suite du un.' }, { type: 'p', text: 'Deux.' }]);
+  assert.deepEqual(parseText('Avant :\n- a ;\n- b,\n  suite de b.\nAprès.\r\n\r\n- c'), [
+    { type: 'p', text: 'Avant :' }, { type: 'ul', items: ['a ;', 'b, suite de b.'] },
+    { type: 'p', text: 'Après.' }, { type: 'ul', items: ['c'] }]);
+  assert.deepEqual(parseText('-5 degrés, pas une liste'), [{ type: 'p', text: '-5 degrés, pas une liste' }]);
+  assert.deepEqual(parseText('<b>x</b>'), [{ type: 'p', text: '<b>x</b>' }]);
+});
+
+test('pages share a sound skeleton', () => {
+  for (const file of HTML) {
+    const html = read(file);
+    assert.match(html, /^<!doctype html>\n<html lang="fr">/, file);
+    assert.match(html, /<meta name="viewport" content="width=device-width, initial-scale=1">/, file);
+    assert.doesNotMatch(html, /maximum-scale|user-scalable/, `${file}: zoom must stay possible`);
+    assert.match(html, /<body>\s*<a class="skip-link" href="#contenu"/, `${file}: skip link first`);
+    assert.match(html, /<main id="contenu" tabindex="-1">/, file);
+    assert.equal(html.match(/<h1[\s>]/g)?.length, 1, `${file}: one h1`);
+    assert.match(html, /<header class="site-header">[\s\S]*<main[\s\S]*<footer class="site-footer">/, file);
+    for (const m of html.matchAll(/<script\b([^>]*)>/g)) assert.match(m[1], /type="module" src="\/js\/[\w.-]+\.js"/, `${file}: scripts are ES modules from /js/`);
+  }
+});
+
+test('no HTML injection API, nothing loaded from elsewhere, no new windows', () => {
+  const code = (file) => read(file).replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, '');
+  for (const file of JS) {
+    assert.doesNotMatch(code(file), /innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/, file);
+  }
+  for (const file of [...HTML, ...JS, ...files('css', '.css')]) {
+    const source = code(file);
+    assert.doesNotMatch(source, /(?:src|href)=["']?(?:https?:)?\/\/|url\(\s*["']?(?:https?:)?\/\/|@import|import\s+[^;]*from\s+["']https?:/, `${file}: external resource`);
+    assert.doesNotMatch(source, /_blank/, `${file}: no target=_blank`);
+  }
+});

@@ -1,0 +1,177 @@
+//! A citizen finds a service in the catalogue and reads its presentation.
+
+use gru_tests::{TestPortal, repository};
+use serde_json::Value;
+
+fn slugs(list: &Value) -> Vec<String> {
+    list["items"].as_array().unwrap().iter().map(|s| s["slug"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn a_citizen_sees_the_city_and_its_categories() {
+    let portal = TestPortal::spawn().await;
+    let city = portal.get_json("/api/catalogue/city", 200).await;
+    assert_eq!(city["short_name"], "Belleval-sur-Loire");
+    assert!(city["colours"]["primary"].as_str().unwrap().starts_with('#'));
+    assert!(!city["links"].as_array().unwrap().is_empty(), "links to the institutional site");
+
+    let categories = portal.get_json("/api/catalogue/categories", 200).await;
+    let items = categories["items"].as_array().unwrap();
+    assert!(items.len() >= 5, "at least five categories");
+    assert_eq!(items[0]["slug"], "etat-civil", "in the city's order");
+    let total: u64 = items.iter().map(|c| c["service_count"].as_u64().unwrap()).sum();
+    assert!(total >= 10, "at least ten services");
+}
+
+#[tokio::test]
+async fn search_forgives_accents_case_and_word_order() {
+    let portal = TestPortal::spawn().await;
+    for q in ["etat%20civil%20acte", "%C3%89TAT%20CIVIL", "acte%20d%27%C3%A9tat%20civil", "actes%20de%20naissance", "deces"] {
+        let found = portal.get_json(&format!("/api/catalogue/services?q={q}"), 200).await;
+        assert_eq!(slugs(&found).first().map(String::as_str), Some("acte-etat-civil"), "q={q}: {found}");
+    }
+    let passport = portal.get_json("/api/catalogue/services?q=passeport", 200).await;
+    assert_eq!(slugs(&passport)[0], "passeport-carte-identite");
+    let nothing = portal.get_json("/api/catalogue/services?q=zzzz%20qqqq", 200).await;
+    assert_eq!(nothing, serde_json::json!({"items": [], "next": null}));
+}
+
+#[tokio::test]
+async fn lists_paginate_with_next_until_every_service_is_seen() {
+    let portal = TestPortal::spawn().await;
+    let all = portal.get_json("/api/catalogue/services", 200).await;
+    let every = slugs(&all);
+    assert!(every.len() >= 10 && all["next"].is_null(), "one page by default: {all}");
+    let item = &all["items"][0];
+    for field in ["slug", "title", "category", "category_title", "summary"] {
+        assert!(item[field].is_string(), "{field} in {item}");
+    }
+
+    let mut seen = Vec::new();
+    let mut path = "/api/catalogue/services?limit=4".to_owned();
+    loop {
+        let page = portal.get_json(&path, 200).await;
+        assert!(page["items"].as_array().unwrap().len() <= 4);
+        seen.extend(slugs(&page));
+        match page["next"].as_str() {
+            Some(next) => path = format!("/api/catalogue/services?limit=4&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, every, "pages give every service once, in order");
+
+    let first = portal.get_json("/api/catalogue/services?q=demande&limit=2", 200).await;
+    let next = first["next"].as_str().expect("more search results").to_owned();
+    let second = portal.get_json(&format!("/api/catalogue/services?q=demande&limit=2&cursor={next}"), 200).await;
+    assert!(slugs(&second).iter().all(|s| !slugs(&first).contains(s)), "search pages do not overlap");
+}
+
+#[tokio::test]
+async fn a_category_lists_only_its_services() {
+    let portal = TestPortal::spawn().await;
+    let list = portal.get_json("/api/catalogue/services?category=etat-civil", 200).await;
+    let items = list["items"].as_array().unwrap();
+    assert!(items.iter().any(|s| s["slug"] == "acte-etat-civil"));
+    assert!(items.iter().all(|s| s["category"] == "etat-civil"));
+    let searched = portal.get_json("/api/catalogue/services?category=voirie-proprete&q=acte", 200).await;
+    assert!(slugs(&searched).iter().all(|s| s != "acte-etat-civil"), "search stays in the category");
+}
+
+#[tokio::test]
+async fn a_service_page_tells_everything_before_starting() {
+    let portal = TestPortal::spawn().await;
+    let service = portal.get_json("/api/catalogue/services/acte-etat-civil", 200).await;
+    assert_eq!(service["title"], "Demande d'acte d'état civil");
+    assert_eq!(service["category"]["slug"], "etat-civil");
+    let p = &service["presentation"];
+    for text in ["purpose", "audience", "conditions", "process", "delay", "cost"] {
+        assert!(!p[text].as_str().unwrap().is_empty(), "{text}");
+    }
+    assert!(p["steps"].as_array().unwrap().len() >= 2);
+    assert!(p["documents"].as_array().unwrap().iter().any(|d| d["when"].is_string()), "documents depend on the case");
+    assert!(!p["channels"].as_array().unwrap().is_empty());
+    assert!(service["start"].is_null(), "cannot be started online yet");
+}
+
+#[tokio::test]
+async fn public_reads_carry_cdn_cache_headers_and_revalidate() {
+    let portal = TestPortal::spawn().await;
+    let response = portal.get("/api/catalogue/services/acte-etat-civil").await;
+    let cache = response.headers()["cache-control"].to_str().unwrap().to_owned();
+    assert!(cache.starts_with("public") && cache.contains("s-maxage"), "{cache}");
+    let etag = response.headers()["etag"].clone();
+    let again = portal
+        .client
+        .get(format!("{}/api/catalogue/services/acte-etat-civil", portal.url))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+}
+
+#[tokio::test]
+async fn unknown_things_and_bad_queries_are_problem_documents() {
+    let portal = TestPortal::spawn().await;
+    let cases = [
+        ("/api/catalogue/services/nexiste-pas", 404, None),
+        ("/api/catalogue/services/..%2F..%2Fetc%2Fpasswd", 404, None),
+        ("/api/catalogue/services/%3Cscript%3E", 404, None),
+        ("/api/catalogue/nowhere", 404, None),
+        ("/api/catalogue/services?category=inconnue", 404, Some("category")),
+        ("/api/catalogue/services?limit=0", 400, Some("limit")),
+        ("/api/catalogue/services?limit=abc", 400, Some("limit")),
+        ("/api/catalogue/services?cursor=forged!", 400, Some("cursor")),
+        ("/api/catalogue/services?q=acte&cursor=x", 400, Some("cursor")),
+        ("/api/catalogue/services?sort=title", 400, Some("sort")),
+    ];
+    for (path, status, field) in cases {
+        let response = portal.get(path).await;
+        assert_eq!(response.status().as_u16(), status, "{path}");
+        assert_eq!(response.headers()["content-type"], "application/problem+json", "{path}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["status"], status, "{path}");
+        assert!(problem["type"].as_str().unwrap().starts_with("urn:gru:problem:"), "{path}");
+        assert!(!problem["detail"].as_str().unwrap().is_empty(), "{path}");
+        if let Some(field) = field {
+            assert_eq!(problem["errors"][0]["field"], field, "{path}: {problem}");
+        }
+    }
+    let long = "a".repeat(201);
+    let response = portal.get(&format!("/api/catalogue/services?q={long}")).await;
+    assert_eq!(response.status(), 400);
+
+    let post = portal.client.post(format!("{}/api/catalogue/services", portal.url)).body("{}").send().await.unwrap();
+    assert_eq!(post.status(), 405);
+    assert_eq!(post.headers()["content-type"], "application/problem+json");
+}
+
+#[tokio::test]
+async fn the_site_and_the_city_logo_are_served() {
+    let portal = TestPortal::spawn().await;
+    let home = portal.get("/").await;
+    assert_eq!(home.status(), 200);
+    assert!(home.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
+    assert!(home.text().await.unwrap().contains("<html"));
+    assert_eq!(portal.get("/city/logo.svg").await.status(), 200);
+    let missing = portal.get("/page-inexistante.html").await;
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn data_and_catalogue_survive_a_restart_and_the_import_runs_once() {
+    let city = repository().join("infra/cities/demo");
+    let portal = TestPortal::spawn_with_city(city.clone()).await;
+    let before = portal.get_json("/api/catalogue/services", 200).await;
+    let data_dir = portal.stop().await;
+    let options = portal::Options {
+        data_dir: data_dir.path().to_owned(),
+        city_dir: city.clone(),
+        site_dir: repository().join("static-site"),
+    };
+    let reopened = portal::Portal::open(&options, "http://127.0.0.1:1").await.unwrap();
+    assert!(reopened.import.is_none(), "unchanged files are not imported again");
+    drop(reopened);
+    let restarted = TestPortal::spawn_in(data_dir, city).await;
+    assert_eq!(restarted.get_json("/api/catalogue/services", 200).await, before);
+}

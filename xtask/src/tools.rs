@@ -1,0 +1,167 @@
+//! Installing and starting the tools the tests need.
+
+use anyhow::{Context, Result, bail};
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Runs a command to completion, failing with its command line.
+pub fn run(command: &mut Command) -> Result<()> {
+    let line = format!("{command:?}");
+    let status = command.status().with_context(|| format!("cannot start {line}"))?;
+    if !status.success() {
+        bail!("{line} failed ({status})");
+    }
+    Ok(())
+}
+
+/// The Python venv under `target/venv`, (re)installed when
+/// `xtask/python-requirements.txt` changes.
+pub fn venv(root: &Path) -> Result<PathBuf> {
+    let venv = root.join("target/venv");
+    let requirements = root.join("xtask/python-requirements.txt");
+    let wanted = std::fs::read_to_string(&requirements)?;
+    let stamp = venv.join("installed-requirements.txt");
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(venv);
+    }
+    if !venv.join("bin/pip").exists() {
+        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
+    run(Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(&requirements))?;
+    std::fs::write(stamp, wanted)?;
+    Ok(venv)
+}
+
+/// cargo-lambda (with its zig) from PyPI, in the venv.
+pub fn ensure_cargo_lambda(venv: &Path) -> Result<PathBuf> {
+    let binary = venv.join("bin/cargo-lambda");
+    if !binary.exists() {
+        run(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "cargo-lambda==1.9.2"]))?;
+    }
+    Ok(binary)
+}
+
+/// `PATH` with `dir` first.
+pub fn path_with(dir: &Path) -> std::ffi::OsString {
+    let mut paths = vec![dir.to_owned()];
+    paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    std::env::join_paths(paths).expect("PATH entries are valid")
+}
+
+/// The browser the tests drive: `$CHROMIUM`, or Debian's, installed with
+/// apt when missing and we are root.
+pub fn ensure_chromium() -> Result<()> {
+    let path = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if Path::new(&path).exists() {
+        return Ok(());
+    }
+    let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
+    if !is_root {
+        bail!("Chromium is missing at {path}: install Debian's `chromium` package, or set CHROMIUM to a Chromium binary");
+    }
+    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-qq", "--no-install-recommends", "chromium"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// `npm ci` when `node_modules` is missing or older than the lock file.
+pub fn ensure_npm_packages(dir: &Path) -> Result<()> {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let installed = modified(&dir.join("node_modules/.package-lock.json"));
+    if installed.is_some() && installed >= modified(&dir.join("package-lock.json")) {
+        return Ok(());
+    }
+    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--silent"]).current_dir(dir))
+}
+
+/// A process started for the tests, killed when dropped.
+pub struct Background {
+    child: Child,
+    pub url: String,
+}
+
+impl Background {
+    /// Waits for the process (for `cargo xtask moto`).
+    pub fn wait(mut self) -> Result<()> {
+        self.child.wait()?;
+        Ok(())
+    }
+
+    /// The environment the AWS adapter tests read.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("GRU_MOTO_ENDPOINT", self.url.clone()),
+            ("AWS_ACCESS_KEY_ID", "test".into()),
+            ("AWS_SECRET_ACCESS_KEY", "test".into()),
+            ("AWS_REGION", "eu-west-3".into()),
+        ]
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn wait_for_port(port: u16, child: &mut Child, what: &str) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        if let Some(status) = child.try_wait()? {
+            bail!("{what} exited before listening ({status})");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("{what} did not listen on port {port} within 60 s")
+}
+
+/// moto server on a free loopback port.
+pub fn start_moto(root: &Path) -> Result<Background> {
+    let venv = venv(root)?;
+    let port = free_port()?;
+    let mut child = Command::new(venv.join("bin/moto_server"))
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("cannot start moto_server")?;
+    wait_for_port(port, &mut child, "moto_server")?;
+    Ok(Background { child, url: format!("http://127.0.0.1:{port}") })
+}
+
+/// The all-in-one portal on a free port with a fresh data directory; its
+/// URL is read from the line it prints when ready.
+pub fn start_portal(root: &Path) -> Result<Background> {
+    let data = root.join("target/browser-test-data");
+    let _ = std::fs::remove_dir_all(&data);
+    // The binary itself, not `cargo run`: killing cargo would leave it running.
+    run(Command::new("cargo").args(["build", "--quiet", "--locked", "-p", "portal"]))?;
+    let mut child = Command::new(root.join("target/debug/portal"))
+        .args(["serve", "--port", "0", "--data-dir"])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("cannot start the portal")?;
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    let Some(url) = line.trim().rsplit(' ').next().filter(|u| u.starts_with("http")) else {
+        let _ = child.kill();
+        bail!("the portal did not print its URL (got {line:?})");
+    };
+    Ok(Background { child, url: url.trim_end_matches('/').to_owned() })
+}
