@@ -25,6 +25,11 @@ use std::sync::Arc;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+/// The URL prefix of every function the portal serves, one per crate
+/// under `functions/`. On AWS each is one API Gateway route; a test keeps
+/// this list, the folders and `infra/template.yaml` in agreement.
+pub const FUNCTION_PREFIXES: &[&str] = &[catalogue::PREFIX];
+
 /// Where the portal finds its parts and keeps its data.
 #[derive(Debug, Clone)]
 pub struct Options {

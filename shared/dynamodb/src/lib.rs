@@ -259,22 +259,16 @@ impl Store for DynamoStore {
             }
         })?;
         let items = output.items().iter().map(from_attributes).collect::<Result<_, _>>()?;
-        let next = output.last_evaluated_key().map(|last| next_cursor(last, query.index)).transpose()?;
+        let next =
+            output.last_evaluated_key().map(|last| next_cursor(last, query.index)).transpose()?;
         Ok(Page { items, next })
     }
 
     async fn transact(&self, ops: Vec<TransactOp>) -> Result<(), StoreError> {
         check_transaction(&ops)?;
-        let items = ops
-            .iter()
-            .map(|op| self.transact_item(op))
-            .collect::<Result<Vec<_>, _>>()?;
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-            .map_err(|e| {
+        let items = ops.iter().map(|op| self.transact_item(op)).collect::<Result<Vec<_>, _>>()?;
+        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map_err(
+            |e| {
                 let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
                     e.as_service_error()
                 else {
@@ -287,9 +281,13 @@ impl Store for DynamoStore {
                 } else {
                     // E.g. a conflict with a concurrent transaction: the
                     // caller may retry, which a condition failure would not invite.
-                    StoreError::Backend(format!("TransactWriteItems cancelled: {}", reasons.join(", ")))
+                    StoreError::Backend(format!(
+                        "TransactWriteItems cancelled: {}",
+                        reasons.join(", ")
+                    ))
                 }
-            })?;
+            },
+        )?;
         Ok(())
     }
 }
@@ -331,11 +329,9 @@ impl DynamoStore {
                         .table_name(&self.table)
                         .set_key(Some(table_key(key)))
                         // A check needs an expression; "no condition" is one that always holds.
-                        .condition_expression(
-                            condition
-                                .expression
-                                .unwrap_or_else(|| format!("attribute_exists({PK}) OR attribute_not_exists({PK})")),
-                        )
+                        .condition_expression(condition.expression.unwrap_or_else(|| {
+                            format!("attribute_exists({PK}) OR attribute_not_exists({PK})")
+                        }))
                         .set_expression_attribute_names(condition.names)
                         .set_expression_attribute_values(condition.values)
                         .build()
@@ -483,7 +479,10 @@ fn string(attributes: &Attributes, name: &'static str) -> Result<String, StoreEr
     }
 }
 
-fn number<T: std::str::FromStr>(attributes: &Attributes, name: &'static str) -> Result<T, StoreError> {
+fn number<T: std::str::FromStr>(
+    attributes: &Attributes,
+    name: &'static str,
+) -> Result<T, StoreError> {
     match attributes.get(name) {
         Some(AttributeValue::N(value)) => value.parse().map_err(|_| malformed(name)),
         _ => Err(malformed(name)),

@@ -165,7 +165,10 @@ impl Files for S3Files {
         Ok(UploadGrant {
             url: request.uri().to_owned(),
             method: "PUT",
-            headers: request.headers().map(|(name, value)| (name.to_owned(), value.to_owned())).collect(),
+            headers: request
+                .headers()
+                .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                .collect(),
             expires_at,
         })
     }
@@ -194,7 +197,8 @@ impl Files for S3Files {
 /// The presigning configuration for a grant valid for `valid_for` from now,
 /// and the instant it expires.
 fn presigning(valid_for: SignedDuration) -> Result<(PresigningConfig, Timestamp), FilesError> {
-    let invalid = || FilesError::Backend("grant validity must be positive and at most a week".into());
+    let invalid =
+        || FilesError::Backend("grant validity must be positive and at most a week".into());
     let valid_for = Duration::try_from(valid_for).map_err(|_| invalid())?;
     if valid_for.is_zero() {
         return Err(invalid());

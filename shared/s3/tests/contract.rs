@@ -56,7 +56,12 @@ async fn the_upload_signature_covers_type_and_length_and_expires_as_asked() {
     let files = fresh_files().await;
     let before = Timestamp::now();
     let grant = files
-        .upload_grant("requests/R-1/scan.pdf", "application/pdf", 123_456, SignedDuration::from_mins(5))
+        .upload_grant(
+            "requests/R-1/scan.pdf",
+            "application/pdf",
+            123_456,
+            SignedDuration::from_mins(5),
+        )
         .await
         .unwrap();
     let params = query(&grant.url);
@@ -79,7 +84,11 @@ async fn the_upload_signature_covers_type_and_length_and_expires_as_asked() {
 async fn the_download_url_asks_for_an_attachment_with_a_safe_name() {
     let files = fresh_files().await;
     let grant = files
-        .download_grant("requests/R-1/scan.pdf", "../Livret de famille – Zoé.pdf", SignedDuration::from_mins(2))
+        .download_grant(
+            "requests/R-1/scan.pdf",
+            "../Livret de famille – Zoé.pdf",
+            SignedDuration::from_mins(2),
+        )
         .await
         .unwrap();
     let params = query(&grant.url);
@@ -94,7 +103,9 @@ async fn the_download_url_asks_for_an_attachment_with_a_safe_name() {
 #[tokio::test]
 async fn grants_refuse_a_validity_of_zero_or_over_a_week() {
     let files = fresh_files().await;
-    for valid_for in [SignedDuration::ZERO, SignedDuration::from_mins(-1), SignedDuration::from_hours(24 * 8)] {
+    for valid_for in
+        [SignedDuration::ZERO, SignedDuration::from_mins(-1), SignedDuration::from_hours(24 * 8)]
+    {
         let upload = files.upload_grant("a.pdf", "application/pdf", 1, valid_for).await;
         assert!(upload.is_err(), "{valid_for:?}: {upload:?}");
         let download = files.download_grant("a.pdf", "a.pdf", valid_for).await;

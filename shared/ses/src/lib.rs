@@ -41,10 +41,9 @@ impl Mailer for SesMailer {
         // Rendering parses both addresses, so an invalid one (or a header
         // injection attempt) is refused here, before SES is called.
         let mime = email.to_mime(&self.from)?;
-        let message = RawMessage::builder()
-            .data(Blob::new(mime))
-            .build()
-            .map_err(|_| MailerError::Backend("SendRawEmail: the message could not be built".into()))?;
+        let message = RawMessage::builder().data(Blob::new(mime)).build().map_err(|_| {
+            MailerError::Backend("SendRawEmail: the message could not be built".into())
+        })?;
         // No explicit destinations: SES takes them from the message's only
         // recipient header, `To`, which holds the one validated recipient.
         let output = self

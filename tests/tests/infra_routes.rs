@@ -1,0 +1,43 @@
+//! The template's API routes, the functions' folders and the prefixes the
+//! routers serve are one and the same set.
+
+use gru_tests::{TestPortal, repository};
+use std::collections::BTreeSet;
+
+fn template_routes() -> BTreeSet<String> {
+    let template = std::fs::read_to_string(repository().join("infra/template.yaml")).unwrap();
+    template
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("Path:"))
+        .map(|path| path.trim().trim_matches(['"', '\'']).to_owned())
+        .filter(|path| path.starts_with("/api/"))
+        .collect()
+}
+
+#[test]
+fn every_function_has_exactly_one_route_in_the_template() {
+    let from_routers: BTreeSet<String> =
+        portal::FUNCTION_PREFIXES.iter().map(|prefix| format!("{prefix}/{{proxy+}}")).collect();
+    assert_eq!(template_routes(), from_routers, "infra/template.yaml routes vs the functions' prefixes");
+
+    let folders: BTreeSet<String> = std::fs::read_dir(repository().join("functions"))
+        .unwrap()
+        .map(|entry| format!("/api/{}", entry.unwrap().file_name().to_string_lossy()))
+        .collect();
+    let prefixes: BTreeSet<String> = portal::FUNCTION_PREFIXES.iter().map(|p| p.to_string()).collect();
+    assert_eq!(folders, prefixes, "one prefix per crate under functions/");
+}
+
+#[tokio::test]
+async fn the_portal_serves_every_prefix_with_its_function() {
+    let portal = TestPortal::spawn().await;
+    for prefix in portal::FUNCTION_PREFIXES {
+        let response = portal.get(&format!("{prefix}/no-such-route")).await;
+        assert_eq!(response.status(), 404, "{prefix}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{prefix} is answered by its function, not by the static site"
+        );
+    }
+}
