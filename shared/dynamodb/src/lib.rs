@@ -274,8 +274,13 @@ impl Store for DynamoStore {
                 else {
                     return backend("TransactWriteItems", &e);
                 };
-                let reasons: Vec<&str> =
-                    cancelled.cancellation_reasons().iter().filter_map(|r| r.code()).collect();
+                // One reason per operation, "None" for those that were fine.
+                let reasons: Vec<&str> = cancelled
+                    .cancellation_reasons()
+                    .iter()
+                    .filter_map(|r| r.code())
+                    .filter(|code| *code != "None")
+                    .collect();
                 if reasons.contains(&"ConditionalCheckFailed") {
                     StoreError::ConditionFailed
                 } else {
