@@ -9,7 +9,11 @@ use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(name = "portal", version, about = "Portail de services en ligne : le portail tout-en-un et ses outils")]
+#[command(args_conflicts_with_subcommands = true)]
 struct Cli {
+    /// Without a command, `portal` serves (same options as `portal serve`).
+    #[command(flatten)]
+    serve: ServeArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -81,7 +85,7 @@ async fn main() -> std::process::ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        None => serve(ServeArgs::parse_from(["portal"])).await,
+        None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Catalogue(CatalogueCommand::Check { dir })) => check(&dir),
         Some(Command::Catalogue(CatalogueCommand::Import(args))) => import(args).await,

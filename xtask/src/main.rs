@@ -8,9 +8,12 @@
 //!   against the all-in-one portal.
 //! - `cargo xtask package`: builds every function for Lambda (arm64, zip)
 //!   with cargo-lambda and prints each package's size.
+//! - `cargo xtask bench`: start-up time and catalogue latency and
+//!   throughput of the release portal (needs `wrk`), for docs/performance.md.
 //! - `cargo xtask moto`: runs moto server in the foreground, for running
 //!   the AWS adapter tests by hand.
 
+mod bench;
 mod tools;
 
 use anyhow::{Context, Result};
@@ -28,13 +31,14 @@ fn main() -> Result<()> {
     match task.as_str() {
         "test" => test(&root),
         "package" => package(&root),
+        "bench" => bench::bench(&root),
         "moto" => {
             let moto = tools::start_moto(&root)?;
             println!("moto server: {}\nexport GRU_MOTO_ENDPOINT={} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=eu-west-3", moto.url, moto.url);
             moto.wait()
         }
         _ => {
-            eprintln!("usage: cargo xtask <test|package|moto>");
+            eprintln!("usage: cargo xtask <test|package|bench|moto>");
             std::process::exit(2);
         }
     }

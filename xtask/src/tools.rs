@@ -143,19 +143,26 @@ pub fn start_moto(root: &Path) -> Result<Background> {
     Ok(Background { child, url: format!("http://127.0.0.1:{port}") })
 }
 
-/// The all-in-one portal on a free port with a fresh data directory; its
-/// URL is read from the line it prints when ready.
+/// The all-in-one portal (debug build) on a free port with a fresh data
+/// directory.
 pub fn start_portal(root: &Path) -> Result<Background> {
     let data = root.join("target/browser-test-data");
     let _ = std::fs::remove_dir_all(&data);
     // The binary itself, not `cargo run`: killing cargo would leave it running.
     run(Command::new("cargo").args(["build", "--quiet", "--locked", "-p", "portal"]))?;
-    let mut child = Command::new(root.join("target/debug/portal"))
+    start_portal_binary(&root.join("target/debug/portal"), &data)
+}
+
+/// Starts a portal binary on a free port; its URL is read from the line it
+/// prints when ready.
+pub fn start_portal_binary(binary: &Path, data: &Path) -> Result<Background> {
+    let mut child = Command::new(binary)
         .args(["serve", "--port", "0", "--data-dir"])
-        .arg(&data)
+        .arg(data)
         .stdout(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
-        .context("cannot start the portal")?;
+        .with_context(|| format!("cannot start {}", binary.display()))?;
     let stdout = child.stdout.take().expect("piped stdout");
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line)?;

@@ -18,25 +18,10 @@ pub use files::LocalFiles;
 pub use outbox::{OutboxEntry, OutboxMailer, outbox_messages};
 pub use store::SqliteStore;
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-/// An RFC 9457 `application/problem+json` response; `slug` names the stable
-/// problem type, `detail` is the French text shown to the user.
+/// A problem document (the shared `gru_web::Problem`) as a response.
 fn problem(status: StatusCode, slug: &str, title: &str, detail: &str) -> Response {
-    let body = serde_json::json!({
-        "type": format!("urn:gru:problem:{slug}"),
-        "title": title,
-        "status": status.as_u16(),
-        "detail": detail,
-    });
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        )],
-        body.to_string(),
-    )
-        .into_response()
+    gru_web::Problem::new(status, slug, title, detail).into_response()
 }
