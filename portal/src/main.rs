@@ -115,7 +115,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
     let portal = Portal::open(&options, &base_url).await?;
     if let Some(report) = &portal.import {
         eprintln!(
-            "Catalogue importé depuis {} : {} ajouté(s), {} modifié(s), {} retiré(s).",
+            "Catalogue importé depuis {} : {} élément(s) ajouté(s), {} modifié(s), {} retiré(s).",
             options.city_dir.display(),
             report.added,
             report.updated,
@@ -172,7 +172,7 @@ async fn import(args: ImportArgs) -> anyhow::Result<std::process::ExitCode> {
     };
     let report = CatalogueRepository::new(store).import(&city, &digest).await?;
     println!(
-        "imported {}: {} added, {} updated, {} removed, {} unchanged",
+        "imported {}: items {} added, {} updated, {} removed, {} unchanged",
         args.dir.display(),
         report.added,
         report.updated,

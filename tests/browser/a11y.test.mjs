@@ -46,7 +46,7 @@ for (const width of [1280, 360]) {
   test(`pages have no axe violations and a sound structure at ${width}px`, async (t) => {
     for (const spec of pages) {
       await t.test(spec.name, async () => {
-        const page = await openPage(browser, spec.path, { width, state: spec.state });
+        const page = await openPage(browser, spec.path, { width, state: spec.state, bypassCSP: true });
         try {
           await checkStructure(page, spec);
           await assertNoAxeViolations(page, `${spec.name} at ${width}px`);
@@ -58,7 +58,7 @@ for (const width of [1280, 360]) {
   });
 
   test(`search results state has no axe violations at ${width}px`, async () => {
-    const page = await openPage(browser, '/', { width, state: 'ready' });
+    const page = await openPage(browser, '/', { width, state: 'ready', bypassCSP: true });
     try {
       const announced = await searchFor(page, 'acte');
       assert.match(announced, /démarches? trouvées?/);

@@ -32,13 +32,17 @@ export function launch() {
  * Open `path` in a fresh context and wait until the page says it is done
  * (html[data-state] = "ready" or "error"). JavaScript errors fail the test.
  */
-export async function openPage(browser, path, { width = 1280, height = 900, state, setup } = {}) {
+export async function openPage(browser, path, { width = 1280, height = 900, state, setup, bypassCSP = false } = {}) {
   const context = await browser.newContext({
-    viewport: { width, height }, locale: 'fr-FR', reducedMotion: 'reduce',
+    viewport: { width, height }, locale: 'fr-FR', reducedMotion: 'reduce', bypassCSP,
   });
   const page = await context.newPage();
   page.jsErrors = [];
   page.on('pageerror', (err) => page.jsErrors.push(err.message));
+  // The portal sends the production Content-Security-Policy: the site must not break it.
+  await page.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => {
+    (globalThis.__cspViolations ||= []).push(`${e.violatedDirective}: ${e.blockedURI || 'inline'}`);
+  }));
   if (setup) await setup(page);
   const response = await page.goto(BASE + path);
   assert.equal(response.status(), 200, `GET ${path} answered ${response.status()}`);
@@ -52,6 +56,8 @@ export async function waitForState(page, expected) {
   const state = await page.getAttribute('html', 'data-state');
   if (expected) assert.equal(state, expected, `page ${page.url()} ended in state "${state}"`);
   assert.deepEqual(page.jsErrors ?? [], [], `JavaScript errors on ${page.url()}`);
+  assert.deepEqual(await page.evaluate(() => globalThis.__cspViolations ?? []), [],
+    `Content-Security-Policy violations on ${page.url()}`);
   return state;
 }
 
@@ -68,7 +74,11 @@ function formatViolations(violations) {
   ].filter(Boolean).join('\n')).join('\n');
 }
 
-/** Run axe-core (WCAG 2.0/2.1/2.2 A and AA rules) and require zero violations. */
+/**
+ * Run axe-core (WCAG 2.0/2.1/2.2 A and AA rules) and require zero violations.
+ * The page must come from openPage(..., { bypassCSP: true }): the portal's CSP forbids
+ * the inline script that carries axe (the other tests keep the CSP on).
+ */
 export async function assertNoAxeViolations(page, label) {
   await page.addScriptTag({ content: AXE_SOURCE });
   const violations = await page.evaluate(async (values) => {

@@ -73,6 +73,20 @@ impl DynamoStore {
     }
 }
 
+/// A client for a local DynamoDB emulator (moto server, DynamoDB Local) at
+/// `endpoint`, with dummy credentials, so tests and local tooling do not
+/// depend on anyone's AWS configuration.
+pub fn emulator_client(endpoint: &str) -> Client {
+    use aws_sdk_dynamodb::config::{Credentials, Region};
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("eu-west-3"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "emulator"))
+        .build();
+    Client::from_conf(config)
+}
+
 /// Creates the store's table (`pk`/`sk`, index `gsi1`, on-demand billing,
 /// TTL on `expires_at`) and waits until it is active. Used by tests and local
 /// tooling; deployed tables come from the infrastructure template.

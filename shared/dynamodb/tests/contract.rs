@@ -2,21 +2,12 @@
 //! (`GRU_MOTO_ENDPOINT`); each test gets a fresh table.
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-use gru_dynamodb::{DynamoStore, create_table};
+use gru_dynamodb::{DynamoStore, create_table, emulator_client};
 use gru_ports::contract::{moto_endpoint, unique_name};
 use std::sync::Arc;
 
-/// A client for moto with fixed test credentials, so the tests do not depend
-/// on the developer's AWS configuration.
 fn moto_client() -> Client {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(moto_endpoint())
-        .region(Region::new("eu-west-3"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "moto"))
-        .build();
-    Client::from_conf(config)
+    emulator_client(&moto_endpoint())
 }
 
 async fn fresh_store() -> Arc<DynamoStore> {

@@ -7,7 +7,6 @@
 
 pub mod clock;
 pub mod files;
-pub mod ids;
 pub mod mailer;
 pub mod store;
 
@@ -16,7 +15,6 @@ pub mod contract;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use files::{DownloadGrant, Files, FilesError, ObjectMeta, UploadGrant};
-pub use ids::{Ids, RandomIds};
 pub use mailer::{Email, Mailer, MailerError};
 pub use store::{
     Condition, Cursor, Index, Item, Key, Page, Query, SortKeyCondition, Store, StoreError,

@@ -1,0 +1,40 @@
+//! The catalogue as it runs on AWS: imported into DynamoDB (moto server)
+//! and served by the same router, fed an API Gateway event.
+
+use catalogue::CatalogueRepository;
+use gru_dynamodb::{DynamoStore, create_table, emulator_client};
+use gru_ports::contract::{moto_endpoint, unique_name};
+use http_body_util::BodyExt;
+use std::path::Path;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+#[tokio::test]
+async fn import_is_idempotent_and_search_works_on_dynamodb() {
+    let client = emulator_client(&moto_endpoint());
+    let table = unique_name("catalogue");
+    create_table(&client, &table).await.unwrap();
+    let repository = CatalogueRepository::new(Arc::new(DynamoStore::new(client, table)));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let city = gru_domain::city_files::load(&root.join("../../infra/cities/demo")).unwrap();
+
+    let first = repository.import(&city, "v1").await.unwrap();
+    assert!(first.added > city.services.len(), "{first:?}");
+    let again = repository.import(&city, "v1").await.unwrap();
+    assert_eq!((again.added, again.updated, again.removed), (0, 0, 0), "{again:?}");
+
+    let mut smaller = city.clone();
+    let removed = smaller.services.pop().unwrap();
+    smaller.categories.retain(|c| smaller.services.iter().any(|s| s.category == c.slug));
+    let report = repository.import(&smaller, "v2").await.unwrap();
+    assert!(report.removed >= 2, "summary and presentation of {} removed: {report:?}", removed.slug);
+    assert!(repository.service(&removed.slug).await.unwrap().is_none());
+
+    let event = std::fs::read_to_string(root.join("tests/fixtures/search-services.json")).unwrap();
+    let request = lambda_http::request::from_str(&event).unwrap();
+    let response = catalogue::router(repository).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value =
+        serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(body["items"][0]["slug"], "acte-etat-civil", "{body}");
+}

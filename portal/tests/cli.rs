@@ -1,0 +1,75 @@
+//! A city's IT team checks and imports its catalogue from the command line.
+
+use std::process::Command;
+
+fn portal() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_portal"))
+}
+
+fn demo() -> std::path::PathBuf {
+    portal::repository_dir().join("infra/cities/demo")
+}
+
+/// A copy of the demo city to break.
+fn copy_of_demo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["", "services", "assets"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for entry in std::fs::read_dir(demo().join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(&path, dir.path().join(sub).join(path.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    dir
+}
+
+#[test]
+fn check_passes_on_the_demo_city() {
+    let output = portal().args(["catalogue", "check"]).arg(demo()).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("no problem"));
+}
+
+#[test]
+fn check_lists_every_problem_with_file_and_line_and_fails() {
+    let city = copy_of_demo();
+    let service = city.path().join("services/pacs.toml");
+    let text = std::fs::read_to_string(&service).unwrap();
+    std::fs::write(&service, text.replacen("category = \"etat-civil\"", "category = \"etat-civl\"", 1)).unwrap();
+    std::fs::write(city.path().join("services/broken.toml"), "slug = \"broken\"\ntitle = \n").unwrap();
+
+    let output = portal().args(["catalogue", "check"]).arg(city.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    assert!(
+        stdout.contains(&format!("pacs.toml:{}: unknown category \"etat-civl\"", line_of("category = "))),
+        "{stdout}"
+    );
+    assert!(stdout.contains("broken.toml:2: "), "bad TOML with its line: {stdout}");
+}
+
+#[test]
+fn import_into_the_embedded_store_is_idempotent() {
+    let data = tempfile::tempdir().unwrap();
+    let import = || {
+        let output = portal().args(["catalogue", "import"]).arg(demo()).arg("--data-dir").arg(data.path()).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(!import().contains("items 0 added"), "the first import adds the city");
+    assert!(import().contains("items 0 added, 0 updated, 0 removed"), "the second changes nothing");
+}
+
+#[test]
+fn import_of_a_broken_city_changes_nothing_and_says_why() {
+    let data = tempfile::tempdir().unwrap();
+    let city = copy_of_demo();
+    std::fs::remove_file(city.path().join("categories.toml")).unwrap();
+    let output = portal().args(["catalogue", "import"]).arg(city.path()).arg("--data-dir").arg(data.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("categories.toml"));
+    assert!(!data.path().join("portal.db").exists(), "nothing was written");
+}
