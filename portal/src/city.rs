@@ -2,7 +2,7 @@
 
 use anyhow::bail;
 use catalogue::{CatalogueRepository, ImportReport};
-use std::hash::{Hash, Hasher};
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// Loads and checks the city in `dir`, or explains every problem.
@@ -20,17 +20,22 @@ pub fn digest(dir: &Path) -> std::io::Result<String> {
         std::fs::read_dir(dir.join("services"))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
     services.sort();
     files.extend(services);
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let mut hasher = Sha256::new();
     for file in files {
-        file.file_name().hash(&mut hasher);
-        std::fs::read(&file)?.hash(&mut hasher);
+        hasher.update(file.file_name().unwrap_or_default().as_encoded_bytes());
+        hasher.update([0]);
+        hasher.update(std::fs::read(&file)?);
+        hasher.update([0]);
     }
-    Ok(format!("{:016x}", hasher.finish()))
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Imports the city when its files differ from the last import (always on
 /// first run). Returns what changed, or `None` when nothing had to.
-pub async fn sync_catalogue(repository: &CatalogueRepository, dir: &Path) -> anyhow::Result<Option<ImportReport>> {
+pub async fn sync_catalogue(
+    repository: &CatalogueRepository,
+    dir: &Path,
+) -> anyhow::Result<Option<ImportReport>> {
     // An unreadable folder gets no digest; `load` then says what is wrong.
     let digest = digest(dir).unwrap_or_default();
     if !digest.is_empty() && repository.imported_digest().await?.as_deref() == Some(digest.as_str()) {

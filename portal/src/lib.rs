@@ -38,6 +38,9 @@ pub struct Options {
     pub city_dir: PathBuf,
     /// The static site's root (`static-site/`).
     pub site_dir: PathBuf,
+    /// Whether to list sent emails at `/outbox/`: for a developer's machine
+    /// only, since it shows every message to whoever can reach the portal.
+    pub serve_outbox: bool,
 }
 
 /// Defaults that work from a clone of the repository.
@@ -64,9 +67,8 @@ impl Portal {
         for dir in [data.clone(), data.join("files"), data.join("outbox")] {
             std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        let store: Arc<dyn Store> = Arc::new(
-            SqliteStore::open(&data.join("portal.db")).context("cannot open the SQLite store")?,
-        );
+        let store: Arc<dyn Store> =
+            Arc::new(SqliteStore::open(&data.join("portal.db")).context("cannot open the SQLite store")?);
         let repository = CatalogueRepository::new(store);
         let import = city::sync_catalogue(&repository, &options.city_dir).await?;
         let files = Arc::new(LocalFiles::new(
@@ -76,16 +78,18 @@ impl Portal {
             Arc::new(SystemClock),
         ));
         let not_found_page = std::fs::read_to_string(options.site_dir.join("404.html")).unwrap_or_default();
-        let site = ServeDir::new(&options.site_dir)
-            .append_index_html_on_directories(true)
-            .not_found_service(axum::routing::any(move || {
+        let site = ServeDir::new(&options.site_dir).append_index_html_on_directories(true).not_found_service(
+            axum::routing::any(move || {
                 let page = not_found_page.clone();
                 async move { (StatusCode::NOT_FOUND, Html(page)).into_response() }
-            }));
-        let router = Router::new()
-            .merge(catalogue::router(repository))
-            .merge(gru_embedded::files::router(files))
-            .merge(gru_embedded::outbox::router(data.join("outbox")))
+            }),
+        );
+        let mut router =
+            Router::new().merge(catalogue::router(repository)).merge(gru_embedded::files::router(files));
+        if options.serve_outbox {
+            router = router.merge(gru_embedded::outbox::router(data.join("outbox")));
+        }
+        let router = router
             .nest_service("/city", ServeDir::new(options.city_dir.join("assets")))
             .fallback_service(site)
             .layer(SetResponseHeaderLayer::if_not_present(
@@ -96,7 +100,10 @@ impl Portal {
                 header::X_CONTENT_TYPE_OPTIONS,
                 HeaderValue::from_static("nosniff"),
             ))
-            .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::X_FRAME_OPTIONS,
+                HeaderValue::from_static("DENY"),
+            ))
             .layer(SetResponseHeaderLayer::if_not_present(
                 header::REFERRER_POLICY,
                 HeaderValue::from_static("strict-origin-when-cross-origin"),

@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "portal", version, about = "Portail de services en ligne : le portail tout-en-un et ses outils")]
+#[command(
+    name = "portal",
+    version,
+    about = "Portail de services en ligne : le portail tout-en-un et ses outils"
+)]
 #[command(args_conflicts_with_subcommands = true)]
 struct Cli {
     /// Without a command, `portal` serves (same options as `portal serve`).
@@ -44,6 +48,11 @@ struct ServeArgs {
     /// The static site's folder.
     #[arg(long, env = "PORTAL_SITE")]
     site: Option<PathBuf>,
+    /// The address citizens use to reach the portal (behind a reverse
+    /// proxy, say); signed file links point there. Default: the listening
+    /// address.
+    #[arg(long, env = "PORTAL_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -102,16 +111,18 @@ async fn main() -> std::process::ExitCode {
 async fn serve(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
     let started = std::time::Instant::now();
     let root = repository_dir();
-    let options = Options {
-        data_dir: args.data_dir,
-        city_dir: args.city.unwrap_or_else(|| root.join("infra/cities/demo")),
-        site_dir: args.site.unwrap_or_else(|| root.join("static-site")),
-    };
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
         .await
         .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
     let address = listener.local_addr()?;
-    let base_url = format!("http://{address}");
+    let base_url =
+        args.public_url.unwrap_or_else(|| format!("http://{address}")).trim_end_matches('/').to_owned();
+    let options = Options {
+        data_dir: args.data_dir,
+        city_dir: args.city.unwrap_or_else(|| root.join("infra/cities/demo")),
+        site_dir: args.site.unwrap_or_else(|| root.join("static-site")),
+        serve_outbox: address.ip().is_loopback(),
+    };
     let portal = Portal::open(&options, &base_url).await?;
     if let Some(report) = &portal.import {
         eprintln!(
@@ -123,16 +134,48 @@ async fn serve(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
         );
     }
     eprintln!("Données : {}", options.data_dir.display());
-    eprintln!("Courriels envoyés : {base_url}/outbox/");
+    if options.serve_outbox {
+        eprintln!("Courriels envoyés : {base_url}/outbox/");
+    } else {
+        eprintln!(
+            "Courriels envoyés : dans {} (non publiés hors de cette machine)",
+            options.data_dir.join("outbox").display()
+        );
+    }
     eprintln!("Prêt en {} ms.", started.elapsed().as_millis());
     println!("Portail prêt : {base_url}/");
     portal::serve(listener, portal.router, async {
-        let _ = tokio::signal::ctrl_c().await;
+        stop_requested().await;
         eprintln!("Arrêt demandé : fin des requêtes en cours…");
     })
     .await?;
     eprintln!("Portail arrêté.");
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Ctrl-C, or SIGTERM from a service manager. A signal that cannot be
+/// watched never fires, rather than stopping the portal at once.
+async fn stop_requested() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
 }
 
 fn check(dir: &std::path::Path) -> anyhow::Result<std::process::ExitCode> {

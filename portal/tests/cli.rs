@@ -37,7 +37,8 @@ fn check_lists_every_problem_with_file_and_line_and_fails() {
     let city = copy_of_demo();
     let service = city.path().join("services/pacs.toml");
     let text = std::fs::read_to_string(&service).unwrap();
-    std::fs::write(&service, text.replacen("category = \"etat-civil\"", "category = \"etat-civl\"", 1)).unwrap();
+    std::fs::write(&service, text.replacen("category = \"etat-civil\"", "category = \"etat-civl\"", 1))
+        .unwrap();
     std::fs::write(city.path().join("services/broken.toml"), "slug = \"broken\"\ntitle = \n").unwrap();
 
     let output = portal().args(["catalogue", "check"]).arg(city.path()).output().unwrap();
@@ -55,7 +56,13 @@ fn check_lists_every_problem_with_file_and_line_and_fails() {
 fn import_into_the_embedded_store_is_idempotent() {
     let data = tempfile::tempdir().unwrap();
     let import = || {
-        let output = portal().args(["catalogue", "import"]).arg(demo()).arg("--data-dir").arg(data.path()).output().unwrap();
+        let output = portal()
+            .args(["catalogue", "import"])
+            .arg(demo())
+            .arg("--data-dir")
+            .arg(data.path())
+            .output()
+            .unwrap();
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
@@ -68,8 +75,37 @@ fn import_of_a_broken_city_changes_nothing_and_says_why() {
     let data = tempfile::tempdir().unwrap();
     let city = copy_of_demo();
     std::fs::remove_file(city.path().join("categories.toml")).unwrap();
-    let output = portal().args(["catalogue", "import"]).arg(city.path()).arg("--data-dir").arg(data.path()).output().unwrap();
+    let output = portal()
+        .args(["catalogue", "import"])
+        .arg(city.path())
+        .arg("--data-dir")
+        .arg(data.path())
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("categories.toml"));
     assert!(!data.path().join("portal.db").exists(), "nothing was written");
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_prints_its_url_and_stops_cleanly_on_ctrl_c() {
+    use std::io::{BufRead, BufReader};
+    let data = tempfile::tempdir().unwrap();
+    let mut child = portal()
+        .args(["serve", "--port", "0", "--data-dir"])
+        .arg(data.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.starts_with("Portail prêt : http://127.0.0.1:"), "{line}");
+    assert!(data.path().join("portal.db").exists(), "the data directory is created");
+    let interrupted = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(interrupted.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "exit status {:?}", output.status);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Portail arrêté."));
 }

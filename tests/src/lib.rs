@@ -34,6 +34,7 @@ impl TestPortal {
             data_dir: data_dir.path().to_owned(),
             city_dir,
             site_dir: repository().join("static-site"),
+            serve_outbox: true,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let url = format!("http://{}", listener.local_addr().unwrap());

@@ -27,7 +27,10 @@ pub fn bench(root: &Path) -> Result<()> {
     for _ in 0..STARTS {
         restarts.push(start_to_first_answer(&binary, &data)?);
     }
-    println!("| first run (creates the data directory, imports the demo city) | {:.1} ms |", median_ms(&mut first_runs));
+    println!(
+        "| first run (creates the data directory, imports the demo city) | {:.1} ms |",
+        median_ms(&mut first_runs)
+    );
     println!("| restart (existing data) | {:.1} ms |", median_ms(&mut restarts));
 
     if Command::new("wrk").arg("--version").output().is_err() {
@@ -37,7 +40,7 @@ pub fn bench(root: &Path) -> Result<()> {
     println!("\n## Catalogue under load (wrk, 2 threads, 32 connections, 10 s, same machine)");
     println!("| request | p50 | p99 | requests/s |\n|---|---|---|---|");
     for (name, path) in [
-        ("list (50 services)", "/api/catalogue/services"),
+        ("list (all 17 demo services)", "/api/catalogue/services"),
         ("search \"etat civil acte\"", "/api/catalogue/services?q=etat%20civil%20acte"),
         ("service page", "/api/catalogue/services/acte-etat-civil"),
     ] {

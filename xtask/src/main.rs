@@ -3,9 +3,10 @@
 //! - `cargo xtask test`: everything CI runs. Installs its own tools (a
 //!   Python venv under `target/` with moto, cfn-lint and checkov; the npm
 //!   packages of `tests/browser`; Debian's Chromium when missing and run as
-//!   root), starts moto server, runs every Rust test, lints the
-//!   infrastructure, checks the demo city, then runs the browser tests
-//!   against the all-in-one portal.
+//!   root), checks formatting and lints, starts moto server, runs every
+//!   Rust test, checks the demo city, lints the infrastructure, runs the
+//!   browser tests against the all-in-one portal, and packages every
+//!   function for Lambda.
 //! - `cargo xtask package`: builds every function for Lambda (arm64, zip)
 //!   with cargo-lambda and prints each package's size.
 //! - `cargo xtask bench`: start-up time and catalogue latency and
@@ -34,7 +35,10 @@ fn main() -> Result<()> {
         "bench" => bench::bench(&root),
         "moto" => {
             let moto = tools::start_moto(&root)?;
-            println!("moto server: {}\nexport GRU_MOTO_ENDPOINT={} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=eu-west-3", moto.url, moto.url);
+            println!(
+                "moto server: {}\nexport GRU_MOTO_ENDPOINT={} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=eu-west-3",
+                moto.url, moto.url
+            );
             moto.wait()
         }
         _ => {
@@ -59,21 +63,55 @@ fn test(root: &Path) -> Result<()> {
     tools::ensure_chromium()?;
     tools::ensure_npm_packages(&root.join("tests/browser"))?;
 
-    step("Rust: unit, contract (SQLite, files, outbox; DynamoDB, S3, SES on moto), Lambda fixtures, end-to-end HTTP");
+    step("Rust: formatting and lints (rustfmt, clippy)");
+    run(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
+    run(Command::new("cargo").args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+
+    step(
+        "Rust: unit, contract (SQLite, files, outbox; DynamoDB, S3, SES on moto), Lambda fixtures, end-to-end HTTP",
+    );
     let moto = tools::start_moto(root)?;
-    run(Command::new("cargo")
-        .args(["test", "--workspace", "--all-targets", "--locked"])
-        .envs(moto.env()))?;
+    run(Command::new("cargo").args(["test", "--workspace", "--all-targets", "--locked"]).envs(moto.env()))?;
     drop(moto);
 
     step("City files: the demo city passes `portal catalogue check`");
-    run(Command::new("cargo").args(["run", "--quiet", "--locked", "-p", "portal", "--", "catalogue", "check", "infra/cities/demo"]))?;
+    run(Command::new("cargo").args([
+        "run",
+        "--quiet",
+        "--locked",
+        "-p",
+        "portal",
+        "--",
+        "catalogue",
+        "check",
+        "infra/cities/demo",
+    ]))?;
 
     step("Infrastructure: cfn-lint (with serverless rules) and checkov");
     let template = "infra/template.yaml";
-    run(Command::new(venv.join("bin/cfn-lint")).args(["--append-rules", "cfn_lint_serverless.rules", "--", template]))?;
-    run(Command::new(venv.join("bin/checkov"))
-        .args(["-f", template, "--framework", "cloudformation", "--quiet", "--compact", "--skip-download"]))?;
+    run(Command::new(venv.join("bin/cfn-lint")).args([
+        "--append-rules",
+        "cfn_lint_serverless.rules",
+        "--",
+        template,
+    ]))?;
+    run(Command::new(venv.join("bin/checkov")).args([
+        "-f",
+        template,
+        "--framework",
+        "cloudformation",
+        "--quiet",
+        "--compact",
+        "--skip-download",
+    ]))?;
 
     step("Browser: axe-core and keyboard journeys in Chromium against the all-in-one portal");
     let portal = tools::start_portal(root)?;
@@ -82,6 +120,9 @@ fn test(root: &Path) -> Result<()> {
         .current_dir(root.join("tests/browser"))
         .env("PORTAL_URL", &portal.url))?;
     drop(portal);
+
+    step("Lambda: every function packaged with cargo-lambda (arm64, release)");
+    package(root)?;
 
     println!("\nEverything passed in {} s.", started.elapsed().as_secs());
     Ok(())
@@ -94,7 +135,16 @@ fn package(root: &Path) -> Result<()> {
     for function in FUNCTIONS {
         step(&format!("Lambda package: {function} (arm64, release, zip)"));
         run(Command::new(&cargo_lambda)
-            .args(["lambda", "build", "--release", "--arm64", "--output-format", "zip", "--package", function])
+            .args([
+                "lambda",
+                "build",
+                "--release",
+                "--arm64",
+                "--output-format",
+                "zip",
+                "--package",
+                function,
+            ])
             .env("PATH", tools::path_with(&venv.join("bin"))))?;
         let zip = root.join("target/lambda").join(function).join("bootstrap.zip");
         let size = std::fs::metadata(&zip).with_context(|| format!("no package at {}", zip.display()))?.len();

@@ -62,7 +62,9 @@ pub fn ensure_chromium() -> Result<()> {
     }
     let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
     if !is_root {
-        bail!("Chromium is missing at {path}: install Debian's `chromium` package, or set CHROMIUM to a Chromium binary");
+        bail!(
+            "Chromium is missing at {path}: install Debian's `chromium` package, or set CHROMIUM to a Chromium binary"
+        );
     }
     run(Command::new("apt-get").args(["update", "-qq"]))?;
     run(Command::new("apt-get")

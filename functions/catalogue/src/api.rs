@@ -2,11 +2,11 @@
 
 use crate::PREFIX;
 use crate::repository::{CatalogueError, CatalogueRepository, ServiceSummary, StoredService};
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use gru_domain::catalogue::{Link, Presentation};
 use gru_domain::search;
 use gru_ports::store::{Cursor, StoreError};
@@ -43,10 +43,9 @@ impl From<CatalogueError> for Problem {
 }
 
 async fn city(State(repo): State<CatalogueRepository>, headers: HeaderMap) -> Result<Response, Problem> {
-    let city = repo
-        .city()
-        .await?
-        .ok_or_else(|| Problem::not_found("Aucune ville n'est encore configurée : importez son catalogue."))?;
+    let city = repo.city().await?.ok_or_else(|| {
+        Problem::not_found("Aucune ville n'est encore configurée : importez son catalogue.")
+    })?;
     Ok(CachedJson::new(&city, PUBLIC_CATALOGUE, &headers).into_response())
 }
 
@@ -58,12 +57,20 @@ struct CategoryView {
     service_count: usize,
 }
 
-async fn categories(State(repo): State<CatalogueRepository>, headers: HeaderMap) -> Result<Response, Problem> {
+async fn categories(
+    State(repo): State<CatalogueRepository>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
     let items: Vec<CategoryView> = repo
         .categories()
         .await?
         .into_iter()
-        .map(|c| CategoryView { slug: c.slug, title: c.title, description: c.description, service_count: c.service_count })
+        .map(|c| CategoryView {
+            slug: c.slug,
+            title: c.title,
+            description: c.description,
+            service_count: c.service_count,
+        })
         .collect();
     Ok(CachedJson::new(&serde_json::json!({ "items": items }), PUBLIC_CATALOGUE, &headers).into_response())
 }
@@ -88,7 +95,13 @@ struct SummaryView {
 
 impl From<ServiceSummary> for SummaryView {
     fn from(s: ServiceSummary) -> Self {
-        Self { slug: s.slug, title: s.title, category: s.category, category_title: s.category_title, summary: s.summary }
+        Self {
+            slug: s.slug,
+            title: s.title,
+            category: s.category,
+            category_title: s.category_title,
+            summary: s.summary,
+        }
     }
 }
 
@@ -115,7 +128,9 @@ async fn services(
     if let Some(slug) = category
         && repo.category(slug).await?.is_none()
     {
-        return Err(Problem::not_found("Cette catégorie n'existe pas.").with_field("category", "Catégorie inconnue."));
+        return Err(
+            Problem::not_found("Cette catégorie n'existe pas.").with_field("category", "Catégorie inconnue.")
+        );
     }
     let q = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     let view = match q {
@@ -154,7 +169,8 @@ async fn search_page(
         .into_iter()
         .filter_map(|s| s.search.score(&query).map(|score| (score, s)))
         .collect();
-    ranked.sort_by(|(a, x), (b, y)| b.cmp(a).then_with(|| x.title.cmp(&y.title)));
+    // Equal scores in alphabetical order, accents aside ("État" among the E).
+    ranked.sort_by_cached_key(|(score, s)| (std::cmp::Reverse(*score), search::normalize(&s.title)));
     let total = ranked.len();
     let end = offset.saturating_add(limit as usize).min(total);
     let items = ranked.into_iter().skip(offset).take(limit as usize).map(|(_, s)| s.into()).collect();

@@ -12,7 +12,7 @@
 
 use gru_domain::catalogue::{Category, City, CityCatalogue, Service};
 use gru_domain::search::SearchDocument;
-use gru_ports::store::{Condition, Cursor, Item, Key, Page, Query, Store, StoreError, query_all};
+use gru_ports::store::{Condition, Cursor, Item, Key, Page, Query, Store, StoreError, TransactOp, query_all};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -89,22 +89,26 @@ fn decode<T: DeserializeOwned>(item: Item) -> Result<T, CatalogueError> {
 }
 
 impl CatalogueRepository {
+    /// The catalogue on `store`.
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self { store }
     }
 
+    /// The city profile, once a catalogue has been imported.
     pub async fn city(&self) -> Result<Option<City>, CatalogueError> {
         self.get(Key::new(CATALOGUE, CITY)).await
     }
 
     /// Categories in the city's order.
     pub async fn categories(&self) -> Result<Vec<StoredCategory>, CatalogueError> {
-        let items = query_all(self.store.as_ref(), Query::partition(CATALOGUE).prefix(CATEGORY_PREFIX)).await?;
+        let items =
+            query_all(self.store.as_ref(), Query::partition(CATALOGUE).prefix(CATEGORY_PREFIX)).await?;
         let mut categories = items.into_iter().map(decode).collect::<Result<Vec<StoredCategory>, _>>()?;
         categories.sort_by_key(|c| c.order);
         Ok(categories)
     }
 
+    /// One category, to tell whether it exists.
     pub async fn category(&self, slug: &str) -> Result<Option<StoredCategory>, CatalogueError> {
         self.get(Key::new(CATALOGUE, format!("{CATEGORY_PREFIX}{slug}"))).await
     }
@@ -116,27 +120,20 @@ impl CatalogueRepository {
         limit: u32,
         cursor: Option<Cursor>,
     ) -> Result<(Vec<ServiceSummary>, Option<Cursor>), CatalogueError> {
-        let query = match category {
-            Some(slug) => Query::secondary(format!("{CATEGORY_PREFIX}{slug}")),
-            None => Query::partition(CATALOGUE),
-        };
-        let Page { items, next } = self.store.query(query.prefix(SERVICE_PREFIX).limit(limit).after(cursor)).await?;
+        let Page { items, next } = self.store.query(summaries(category).limit(limit).after(cursor)).await?;
         let summaries = items.into_iter().map(decode).collect::<Result<_, _>>()?;
         Ok((summaries, next))
     }
 
     /// Every summary (for search), of one category or of all.
     pub async fn all_summaries(&self, category: Option<&str>) -> Result<Vec<ServiceSummary>, CatalogueError> {
-        let query = match category {
-            Some(slug) => Query::secondary(format!("{CATEGORY_PREFIX}{slug}")),
-            None => Query::partition(CATALOGUE),
-        };
-        let items = query_all(self.store.as_ref(), query.prefix(SERVICE_PREFIX)).await?;
+        let items = query_all(self.store.as_ref(), summaries(category)).await?;
         items.into_iter().map(decode).collect()
     }
 
+    /// One service's presentation.
     pub async fn service(&self, slug: &str) -> Result<Option<StoredService>, CatalogueError> {
-        self.get(Key::new(format!("{SERVICE_PREFIX}{slug}"), PRESENTATION)).await
+        self.get(presentation_key(slug)).await
     }
 
     /// The digest of the city files last imported.
@@ -149,72 +146,130 @@ impl CatalogueRepository {
     }
 
     /// Makes the stored catalogue exactly `catalogue`: writes what is new or
-    /// changed, removes what the files no longer hold. Running it twice
-    /// changes nothing the second time. Each write checks the version it
-    /// read, so two imports at once cannot interleave silently.
-    pub async fn import(&self, catalogue: &CityCatalogue, digest: &str) -> Result<ImportReport, CatalogueError> {
-        let mut wanted = catalogue_items(catalogue)?;
-        wanted.push(Item::new(
-            Key::new(CATALOGUE, IMPORT),
-            serde_json::to_value(ImportMarker { digest: digest.to_owned(), services: catalogue.services.len() })?,
-        ));
+    /// changed, removes what the files no longer hold, and records `digest`
+    /// last, so an interrupted import is done again next time. A service's
+    /// summary and presentation change together, in one transaction. Each
+    /// write checks the version it read, so two imports at once cannot
+    /// interleave silently. Running it twice changes nothing the second time.
+    pub async fn import(
+        &self,
+        catalogue: &CityCatalogue,
+        digest: &str,
+    ) -> Result<ImportReport, CatalogueError> {
         let mut existing: HashMap<Key, Item> = HashMap::new();
         for item in query_all(self.store.as_ref(), Query::partition(CATALOGUE)).await? {
             if let Some(slug) = item.key.sk.strip_prefix(SERVICE_PREFIX) {
-                let presentation = Key::new(format!("{SERVICE_PREFIX}{slug}"), PRESENTATION);
+                let presentation = presentation_key(slug);
                 if let Some(p) = self.store.get(&presentation).await? {
                     existing.insert(presentation, p);
                 }
             }
             existing.insert(item.key.clone(), item);
         }
+        let marker = Item::new(
+            Key::new(CATALOGUE, IMPORT),
+            serde_json::to_value(ImportMarker {
+                digest: digest.to_owned(),
+                services: catalogue.services.len(),
+            })?,
+        );
+        let marker_before = existing.remove(&marker.key);
         let mut report = ImportReport::default();
-        for mut item in wanted {
-            let condition = match existing.remove(&item.key) {
-                Some(old) if old.data == item.data && old.index_key == item.index_key => {
-                    report.unchanged += 1;
-                    continue;
-                }
-                Some(old) => {
-                    report.updated += 1;
-                    item.version = old.version + 1;
-                    Condition::Version(old.version)
-                }
-                None => {
-                    report.added += 1;
-                    Condition::NotExists
-                }
-            };
-            self.write(self.store.put(item, condition).await)?;
+        for group in catalogue_items(catalogue)? {
+            let ops: Vec<TransactOp> =
+                group.into_iter().filter_map(|item| plan_write(item, &mut existing, &mut report)).collect();
+            self.apply(ops).await?;
         }
+        // What is left was not in the files: remove it, a service's two
+        // items together.
+        let mut removals: HashMap<String, Vec<TransactOp>> = HashMap::new();
         for (key, old) in existing {
             report.removed += 1;
-            self.write(self.store.delete(&key, Condition::Version(old.version)).await)?;
+            let group = key
+                .sk
+                .strip_prefix(SERVICE_PREFIX)
+                .or(key.pk.strip_prefix(SERVICE_PREFIX))
+                .unwrap_or(&key.sk);
+            removals
+                .entry(group.to_owned())
+                .or_default()
+                .push(TransactOp::Delete { key, condition: Condition::Version(old.version) });
         }
+        for ops in removals.into_values() {
+            self.apply(ops).await?;
+        }
+        let mut previous_marker = HashMap::from_iter(marker_before.map(|m| (m.key.clone(), m)));
+        let marker_write = plan_write(marker, &mut previous_marker, &mut ImportReport::default());
+        self.apply(marker_write.into_iter().collect()).await?;
         Ok(report)
     }
 
-    fn write(&self, result: Result<(), StoreError>) -> Result<(), CatalogueError> {
-        match result {
+    async fn apply(&self, ops: Vec<TransactOp>) -> Result<(), CatalogueError> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        match self.store.transact(ops).await {
             Err(StoreError::ConditionFailed) => Err(CatalogueError::ConcurrentImport),
             other => Ok(other?),
         }
     }
 }
 
-/// The items that represent a catalogue in the store.
-fn catalogue_items(catalogue: &CityCatalogue) -> Result<Vec<Item>, serde_json::Error> {
-    let mut items = vec![Item::new(Key::new(CATALOGUE, CITY), serde_json::to_value(&catalogue.city)?)];
+/// The write that makes the stored item equal `item`, if any: a put on the
+/// version read, or a put where nothing exists yet.
+fn plan_write(
+    mut item: Item,
+    existing: &mut HashMap<Key, Item>,
+    report: &mut ImportReport,
+) -> Option<TransactOp> {
+    let condition = match existing.remove(&item.key) {
+        Some(old) if old.data == item.data && old.index_key == item.index_key => {
+            report.unchanged += 1;
+            return None;
+        }
+        Some(old) => {
+            report.updated += 1;
+            item.version = old.version + 1;
+            Condition::Version(old.version)
+        }
+        None => {
+            report.added += 1;
+            Condition::NotExists
+        }
+    };
+    Some(TransactOp::Put { item, condition })
+}
+
+/// The query for service summaries: of one category (on the index) or all.
+fn summaries(category: Option<&str>) -> Query {
+    match category {
+        Some(slug) => Query::secondary(format!("{CATEGORY_PREFIX}{slug}")),
+        None => Query::partition(CATALOGUE),
+    }
+    .prefix(SERVICE_PREFIX)
+}
+
+fn presentation_key(slug: &str) -> Key {
+    Key::new(format!("{SERVICE_PREFIX}{slug}"), PRESENTATION)
+}
+
+/// The items that represent a catalogue in the store, in groups written
+/// together: the city, each category, each service (summary and
+/// presentation).
+fn catalogue_items(catalogue: &CityCatalogue) -> Result<Vec<Vec<Item>>, serde_json::Error> {
+    let mut groups = vec![vec![Item::new(Key::new(CATALOGUE, CITY), serde_json::to_value(&catalogue.city)?)]];
     for (order, category) in catalogue.categories.iter().enumerate() {
         let Category { slug, title, description } = category.clone();
-        let stored = StoredCategory { service_count: catalogue.service_count(&slug), slug, title, description, order };
-        items.push(Item::new(
+        let stored =
+            StoredCategory { service_count: catalogue.service_count(&slug), slug, title, description, order };
+        groups.push(vec![Item::new(
             Key::new(CATALOGUE, format!("{CATEGORY_PREFIX}{}", stored.slug)),
             serde_json::to_value(stored)?,
-        ));
+        )]);
     }
     for service in &catalogue.services {
-        let category_title = catalogue.category(&service.category).map(|c| c.title.clone()).unwrap_or_default();
+        let category_title =
+            catalogue.category(&service.category).map(|c| c.title.clone()).unwrap_or_default();
         let summary = ServiceSummary {
             slug: service.slug.clone(),
             title: service.title.clone(),
@@ -223,17 +278,20 @@ fn catalogue_items(catalogue: &CityCatalogue) -> Result<Vec<Item>, serde_json::E
             summary: service.summary.clone(),
             search: SearchDocument::new(&service.title, &service.keywords, &service.summary, &category_title),
         };
-        items.push(
-            Item::new(Key::new(CATALOGUE, format!("{SERVICE_PREFIX}{}", service.slug)), serde_json::to_value(summary)?)
-                .with_index_key(Key::new(
-                    format!("{CATEGORY_PREFIX}{}", service.category),
-                    format!("{SERVICE_PREFIX}{}", service.slug),
-                )),
-        );
-        items.push(Item::new(
-            Key::new(format!("{SERVICE_PREFIX}{}", service.slug), PRESENTATION),
-            serde_json::to_value(StoredService { service: service.clone(), category_title })?,
-        ));
+        groups.push(vec![
+            Item::new(
+                Key::new(CATALOGUE, format!("{SERVICE_PREFIX}{}", service.slug)),
+                serde_json::to_value(summary)?,
+            )
+            .with_index_key(Key::new(
+                format!("{CATEGORY_PREFIX}{}", service.category),
+                format!("{SERVICE_PREFIX}{}", service.slug),
+            )),
+            Item::new(
+                presentation_key(&service.slug),
+                serde_json::to_value(StoredService { service: service.clone(), category_title })?,
+            ),
+        ]);
     }
-    Ok(items)
+    Ok(groups)
 }

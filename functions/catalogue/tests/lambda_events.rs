@@ -21,14 +21,24 @@ async fn router() -> (axum::Router, tempfile::TempDir) {
 
 /// Sends one fixture event through the router; returns status, headers and JSON body.
 async fn send(fixture: &str) -> (u16, http::HeaderMap, serde_json::Value) {
+    send_with(fixture, |_| {}).await
+}
+
+/// Sends a fixture event after `edit` has changed it.
+async fn send_with(
+    fixture: &str,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> (u16, http::HeaderMap, serde_json::Value) {
     let (router, _dir) = router().await;
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(fixture);
-    let event = std::fs::read_to_string(path).unwrap();
-    let request = lambda_http::request::from_str(&event).expect("a valid API Gateway v2 event");
+    let mut event: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    edit(&mut event);
+    let request = lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway v2 event");
     let response = router.oneshot(request).await.unwrap();
     let (parts, body) = response.into_parts();
     let bytes = body.collect().await.unwrap().to_bytes();
-    let json = if bytes.is_empty() { serde_json::Value::Null } else { serde_json::from_slice(&bytes).unwrap() };
+    let json =
+        if bytes.is_empty() { serde_json::Value::Null } else { serde_json::from_slice(&bytes).unwrap() };
     (parts.status.as_u16(), parts.headers, json)
 }
 
@@ -65,11 +75,18 @@ async fn unknown_slug_is_a_problem_document() {
 }
 
 #[tokio::test]
-async fn a_stale_etag_gets_the_full_answer() {
+async fn a_stale_etag_gets_the_full_answer_and_a_current_one_gets_304() {
     let (status, headers, categories) = send("revalidate-categories.json").await;
-    assert_eq!(status, 200);
-    assert!(headers.contains_key("etag"));
+    assert_eq!(status, 200, "the fixture's ETag is stale");
     assert!(categories["items"].as_array().unwrap().len() >= 5);
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    let (status, headers, body) = send_with("revalidate-categories.json", |event| {
+        event["headers"]["if-none-match"] = etag.clone().into()
+    })
+    .await;
+    assert_eq!(status, 304);
+    assert!(headers.contains_key("cache-control"));
+    assert!(body.is_null(), "no body with 304");
 }
 
 #[tokio::test]

@@ -19,7 +19,8 @@ async fn import_is_idempotent_and_search_works_on_dynamodb() {
     let city = gru_domain::city_files::load(&root.join("../../infra/cities/demo")).unwrap();
 
     let first = repository.import(&city, "v1").await.unwrap();
-    assert!(first.added > city.services.len(), "{first:?}");
+    let items = 1 + city.categories.len() + 2 * city.services.len();
+    assert_eq!((first.added, first.updated, first.removed), (items, 0, 0), "{first:?}");
     let again = repository.import(&city, "v1").await.unwrap();
     assert_eq!((again.added, again.updated, again.removed), (0, 0, 0), "{again:?}");
 
@@ -27,7 +28,13 @@ async fn import_is_idempotent_and_search_works_on_dynamodb() {
     let removed = smaller.services.pop().unwrap();
     smaller.categories.retain(|c| smaller.services.iter().any(|s| s.category == c.slug));
     let report = repository.import(&smaller, "v2").await.unwrap();
-    assert!(report.removed >= 2, "summary and presentation of {} removed: {report:?}", removed.slug);
+    let categories_gone = city.categories.len() - smaller.categories.len();
+    assert_eq!(
+        report.removed,
+        2 + categories_gone,
+        "summary and presentation of {} removed: {report:?}",
+        removed.slug
+    );
     assert!(repository.service(&removed.slug).await.unwrap().is_none());
 
     let event = std::fs::read_to_string(root.join("tests/fixtures/search-services.json")).unwrap();

@@ -85,8 +85,8 @@ pub fn load(dir: &Path) -> Result<CityCatalogue, Vec<Problem>> {
     }
     // A broken service file would also make its category look empty: only
     // report empty categories once the services themselves are right.
-    let services_are_right = problems.len() == before_services
-        && services.len() == service_files(&dir.join("services"));
+    let services_are_right =
+        problems.len() == before_services && services.len() == service_files(&dir.join("services"));
     if let Some(categories) = categories.as_ref().filter(|_| services_are_right) {
         for category in &categories.value.category {
             if !services.iter().any(|s| s.value.category == category.slug) {
@@ -142,11 +142,18 @@ fn parse<T: for<'de> Deserialize<'de>>(path: &Path, problems: &mut Vec<Problem>)
 }
 
 fn service_files(dir: &Path) -> usize {
-    std::fs::read_dir(dir).map(|entries| entries.filter_map(Result::ok).filter(|e| {
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        !name.starts_with('.')
-    }).count()).unwrap_or(0)
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| {
+                    let name = e.file_name();
+                    let name = name.to_string_lossy();
+                    !name.starts_with('.')
+                })
+                .count()
+        })
+        .unwrap_or(0)
 }
 
 fn read_services(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Source<Service>> {
@@ -198,9 +205,11 @@ fn check_city(city: &Source<City>, problems: &mut Vec<Problem>) {
     required(Some("contact"), "phone", &c.contact.phone);
     required(Some("contact"), "email", &c.contact.email);
     required(Some("contact"), "hours", &c.contact.hours);
-    for (key, value) in
-        [("primary", &c.colours.primary), ("on_primary", &c.colours.on_primary), ("accent", &c.colours.accent)]
-    {
+    for (key, value) in [
+        ("primary", &c.colours.primary),
+        ("on_primary", &c.colours.on_primary),
+        ("accent", &c.colours.accent),
+    ] {
         if !is_hex_colour(value) {
             problems.push(Problem {
                 file: city.path.clone(),
@@ -239,9 +248,8 @@ fn check_categories(categories: &Source<CategoriesFile>, problems: &mut Vec<Prob
     let mut seen = HashMap::new();
     for category in &categories.value.category {
         let line = line_of_entry(&categories.text, "category", &category.slug);
-        let mut problem = |message: String| {
-            problems.push(Problem { file: categories.path.clone(), line, message })
-        };
+        let mut problem =
+            |message: String| problems.push(Problem { file: categories.path.clone(), line, message });
         if !is_valid_slug(&category.slug) {
             problem(format!("slug \"{}\" must be lowercase letters, digits and hyphens", category.slug));
         }
@@ -279,11 +287,7 @@ fn check_service(service: &Source<Service>, categories: Option<&[&str]>, problem
         problems.push(Problem {
             file: service.path.clone(),
             line: line_of(&service.text, None, "category"),
-            message: format!(
-                "unknown category \"{}\" (known: {})",
-                s.category,
-                categories.join(", ")
-            ),
+            message: format!("unknown category \"{}\" (known: {})", s.category, categories.join(", ")),
         });
     }
     let p = &s.presentation;
@@ -312,12 +316,19 @@ fn check_service(service: &Source<Service>, categories: Option<&[&str]>, problem
         }
     };
     headed("steps", p.steps.is_empty(), "the steps of the instruction", problems);
-    headed("channels", p.channels.is_empty(), "another way to do it: counter, phone, post or email", problems);
+    headed(
+        "channels",
+        p.channels.is_empty(),
+        "another way to do it: counter, phone, post or email",
+        problems,
+    );
     let entries = p
         .steps
         .iter()
         .map(|e| ("steps", [("title", &e.title), ("description", &e.description)]))
-        .chain(p.documents.iter().map(|e| ("documents", [("title", &e.title), ("description", &e.description)])))
+        .chain(
+            p.documents.iter().map(|e| ("documents", [("title", &e.title), ("description", &e.description)])),
+        )
         .chain(p.channels.iter().map(|e| ("channels", [("label", &e.label), ("details", &e.details)])));
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (array, fields) in entries {
@@ -327,7 +338,10 @@ fn check_service(service: &Source<Service>, categories: Option<&[&str]>, problem
                 problems.push(Problem {
                     file: service.path.clone(),
                     line: line_of_array_entry(&service.text, &format!("presentation.{array}"), *n),
-                    message: format!("missing text: \"{key}\" of [[presentation.{array}]] number {} is empty", *n + 1),
+                    message: format!(
+                        "missing text: \"{key}\" of [[presentation.{array}]] number {} is empty",
+                        *n + 1
+                    ),
                 });
             }
         }
@@ -350,10 +364,7 @@ fn check_links<T>(source: &Source<T>, links: &[Link], problems: &mut Vec<Problem
             problems.push(Problem {
                 file: source.path.clone(),
                 line: source.text.lines().position(|l| l.contains(&link.url)).map(|i| i + 1),
-                message: format!(
-                    "link \"{}\" needs a label and an http(s) address without spaces",
-                    link.url
-                ),
+                message: format!("link \"{}\" needs a label and an http(s) address without spaces", link.url),
             });
         }
     }
@@ -363,7 +374,8 @@ fn missing_text<T>(source: &Source<T>, table: Option<&str>, key: &str) -> Proble
     let qualified = table.map_or(key.to_owned(), |t| format!("{t}.{key}"));
     Problem {
         file: source.path.clone(),
-        line: line_of(&source.text, table, key).or_else(|| table.and_then(|t| line_of_header(&source.text, t))),
+        line: line_of(&source.text, table, key)
+            .or_else(|| table.and_then(|t| line_of_header(&source.text, t))),
         message: format!("missing text: \"{qualified}\" is empty"),
     }
 }
@@ -390,9 +402,7 @@ fn lines_with_tables(text: &str) -> impl Iterator<Item = (usize, Option<String>,
 }
 
 fn defines_key(line: &str, key: &str) -> bool {
-    line.trim_start()
-        .strip_prefix(key)
-        .is_some_and(|rest| rest.trim_start().starts_with('='))
+    line.trim_start().strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
 }
 
 /// Line where `key` is set in `table` (`None`: at the top level).
@@ -409,11 +419,7 @@ fn line_of_header(text: &str, table: &str) -> Option<usize> {
 /// Line of the `n`-th (0-based) `[[array]]` header.
 fn line_of_array_entry(text: &str, array: &str, n: usize) -> Option<usize> {
     let header = format!("[[{array}]]");
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| l.trim() == header)
-        .nth(n)
-        .map(|(i, _)| i + 1)
+    text.lines().enumerate().filter(|(_, l)| l.trim() == header).nth(n).map(|(i, _)| i + 1)
 }
 
 /// Line of the `slug = "<slug>"` of an `[[array]]` entry.

@@ -11,9 +11,9 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Words too common to search with.
 const STOP_WORDS: &[&str] = &[
-    "a", "au", "aux", "ce", "ces", "d", "de", "des", "du", "en", "et", "j", "je", "l", "la",
-    "le", "les", "m", "ma", "me", "mes", "mon", "pour", "par", "sur", "un", "une", "ou", "qu",
-    "que", "s", "se", "son", "sa", "ses", "t", "y",
+    "a", "au", "aux", "ce", "ces", "d", "de", "des", "du", "en", "et", "j", "je", "l", "la", "le", "les",
+    "m", "ma", "me", "mes", "mon", "pour", "par", "sur", "un", "une", "ou", "qu", "que", "s", "se", "son",
+    "sa", "ses", "t", "y",
 ];
 
 /// Lowercase, without accents or ligatures, with every non-alphanumeric
@@ -36,11 +36,7 @@ pub fn normalize(text: &str) -> String {
 /// The searchable words of a text: normalised, without stop words, with a
 /// plural `s` or `x` dropped.
 pub fn words(text: &str) -> Vec<String> {
-    normalize(text)
-        .split_whitespace()
-        .filter(|w| !STOP_WORDS.contains(w))
-        .map(singular)
-        .collect()
+    normalize(text).split_whitespace().filter(|w| !STOP_WORDS.contains(w)).map(singular).collect()
 }
 
 fn singular(word: &str) -> String {
@@ -212,9 +208,10 @@ mod tests {
     fn title_matches_rank_above_summary_matches() {
         let q = Query::parse("identite");
         let title_hit = passport().score(&q).unwrap();
-        let category_only = SearchDocument::new("Déclarer une perte", &[], "Papiers perdus", "Papiers d'identité")
-            .score(&q)
-            .unwrap();
+        let category_only =
+            SearchDocument::new("Déclarer une perte", &[], "Papiers perdus", "Papiers d'identité")
+                .score(&q)
+                .unwrap();
         assert!(title_hit > category_only, "{title_hit} > {category_only}");
     }
 

@@ -21,12 +21,12 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex,
-    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ScalarAttributeType,
-    TimeToLiveSpecification, TransactWriteItem,
+    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ScalarAttributeType, TimeToLiveSpecification,
+    TransactWriteItem,
 };
 use gru_ports::store::{
-    Condition, Cursor, CursorPosition, Index, Item, Key, Page, Query, SortKeyCondition, Store,
-    StoreError, TransactOp, check_transaction,
+    Condition, Cursor, CursorPosition, Index, Item, Key, Page, Query, SortKeyCondition, Store, StoreError,
+    TransactOp, check_transaction,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -66,8 +66,8 @@ impl DynamoStore {
     /// emulator). Call it once per process, outside the request handler: it
     /// builds the client, which is then shared by every request.
     pub async fn from_env() -> Result<Self, StoreError> {
-        let table = std::env::var("TABLE_NAME")
-            .map_err(|_| StoreError::Backend("TABLE_NAME is not set".into()))?;
+        let table =
+            std::env::var("TABLE_NAME").map_err(|_| StoreError::Backend("TABLE_NAME is not set".into()))?;
         let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
         Ok(Self::new(Client::new(&config), table))
     }
@@ -99,11 +99,7 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), StoreError>
             .map_err(invalid_request)
     };
     let key = |name: &str, key_type: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(key_type)
-            .build()
-            .map_err(invalid_request)
+        KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().map_err(invalid_request)
     };
     let index = GlobalSecondaryIndex::builder()
         .index_name(GSI1)
@@ -216,7 +212,9 @@ impl Store for DynamoStore {
         let limit = match query.limit {
             // DynamoDB refuses a limit of 0; no item is what was asked for.
             Some(0) => return Ok(Page::default()),
-            Some(limit) => Some(i32::try_from(limit).unwrap_or(i32::MAX)),
+            // One more than asked: whether it comes back tells if a next
+            // page exists, so a full last page gets no cursor (as on SQLite).
+            Some(limit) => Some(i32::try_from(limit.saturating_add(1)).unwrap_or(i32::MAX)),
             None => None,
         };
         let Some(sort) = SortBounds::new(&query.sort) else {
@@ -272,41 +270,47 @@ impl Store for DynamoStore {
                 backend("Query", &e)
             }
         })?;
-        let items = output.items().iter().map(from_attributes).collect::<Result<_, _>>()?;
-        let next =
-            output.last_evaluated_key().map(|last| next_cursor(last, query.index)).transpose()?;
+        let mut items: Vec<Item> = output.items().iter().map(from_attributes).collect::<Result<_, _>>()?;
+        let next = match query.limit {
+            Some(limit) if items.len() > limit as usize => {
+                items.truncate(limit as usize);
+                items.last().map(|last| {
+                    Cursor::encode(&CursorPosition {
+                        key: last.key.clone(),
+                        index_key: matches!(query.index, Index::Secondary)
+                            .then(|| last.index_key.clone())
+                            .flatten(),
+                    })
+                })
+            }
+            _ => output.last_evaluated_key().map(|last| next_cursor(last, query.index)).transpose()?,
+        };
         Ok(Page { items, next })
     }
 
     async fn transact(&self, ops: Vec<TransactOp>) -> Result<(), StoreError> {
         check_transaction(&ops)?;
         let items = ops.iter().map(|op| self.transact_item(op)).collect::<Result<Vec<_>, _>>()?;
-        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map_err(
-            |e| {
-                let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
-                    e.as_service_error()
-                else {
-                    return backend("TransactWriteItems", &e);
-                };
-                // One reason per operation, "None" for those that were fine.
-                let reasons: Vec<&str> = cancelled
-                    .cancellation_reasons()
-                    .iter()
-                    .filter_map(|r| r.code())
-                    .filter(|code| *code != "None")
-                    .collect();
-                if reasons.contains(&"ConditionalCheckFailed") {
-                    StoreError::ConditionFailed
-                } else {
-                    // E.g. a conflict with a concurrent transaction: the
-                    // caller may retry, which a condition failure would not invite.
-                    StoreError::Backend(format!(
-                        "TransactWriteItems cancelled: {}",
-                        reasons.join(", ")
-                    ))
-                }
-            },
-        )?;
+        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map_err(|e| {
+            let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = e.as_service_error()
+            else {
+                return backend("TransactWriteItems", &e);
+            };
+            // One reason per operation, "None" for those that were fine.
+            let reasons: Vec<&str> = cancelled
+                .cancellation_reasons()
+                .iter()
+                .filter_map(|r| r.code())
+                .filter(|code| *code != "None")
+                .collect();
+            if reasons.contains(&"ConditionalCheckFailed") {
+                StoreError::ConditionFailed
+            } else {
+                // E.g. a conflict with a concurrent transaction: the
+                // caller may retry, which a condition failure would not invite.
+                StoreError::Backend(format!("TransactWriteItems cancelled: {}", reasons.join(", ")))
+            }
+        })?;
         Ok(())
     }
 }
@@ -498,10 +502,7 @@ fn string(attributes: &Attributes, name: &'static str) -> Result<String, StoreEr
     }
 }
 
-fn number<T: std::str::FromStr>(
-    attributes: &Attributes,
-    name: &'static str,
-) -> Result<T, StoreError> {
+fn number<T: std::str::FromStr>(attributes: &Attributes, name: &'static str) -> Result<T, StoreError> {
     match attributes.get(name) {
         Some(AttributeValue::N(value)) => value.parse().map_err(|_| malformed(name)),
         _ => Err(malformed(name)),

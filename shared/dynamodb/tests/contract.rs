@@ -34,18 +34,10 @@ async fn items_are_stored_with_the_documented_attributes() {
         .with_index_key(Key::new("STATUS#open", "2027-01-03"));
     item.expires_at = Some(1_900_000_000);
     store.put(item, Condition::NotExists).await.unwrap();
-    store
-        .put(Item::new(Key::new("REQ#1", "PLAIN"), serde_json::json!(null)), Condition::None)
-        .await
-        .unwrap();
+    store.put(Item::new(Key::new("REQ#1", "PLAIN"), serde_json::json!(null)), Condition::None).await.unwrap();
 
     let raw = |sk: &str| {
-        client
-            .get_item()
-            .table_name(&table)
-            .key("pk", S("REQ#1".into()))
-            .key("sk", S(sk.into()))
-            .send()
+        client.get_item().table_name(&table).key("pk", S("REQ#1".into())).key("sk", S(sk.into())).send()
     };
     let full = raw("META").await.unwrap().item.expect("item is stored");
     assert_eq!(full["gsi1pk"], S("STATUS#open".into()));
@@ -79,23 +71,13 @@ async fn a_cursor_from_another_query_is_refused() {
     }
     let table_cursor = store.query(Query::partition(&pk).limit(1)).await.unwrap().next;
     assert!(table_cursor.is_some(), "more items follow");
-    let index_cursor =
-        store.query(Query::secondary(format!("{pk}-I")).limit(1)).await.unwrap().next;
+    let index_cursor = store.query(Query::secondary(format!("{pk}-I")).limit(1)).await.unwrap().next;
     assert!(index_cursor.is_some(), "more items follow");
 
-    let other_partition =
-        store.query(Query::partition(unique_name("P")).after(table_cursor.clone())).await;
+    let other_partition = store.query(Query::partition(unique_name("P")).after(table_cursor.clone())).await;
     assert!(matches!(other_partition, Err(StoreError::InvalidCursor)), "got {other_partition:?}");
-    let table_cursor_on_index =
-        store.query(Query::secondary(format!("{pk}-I")).after(table_cursor)).await;
-    assert!(
-        matches!(table_cursor_on_index, Err(StoreError::InvalidCursor)),
-        "got {table_cursor_on_index:?}"
-    );
-    let index_cursor_on_table =
-        store.query(Query::partition(format!("{pk}-I")).after(index_cursor)).await;
-    assert!(
-        matches!(index_cursor_on_table, Err(StoreError::InvalidCursor)),
-        "got {index_cursor_on_table:?}"
-    );
+    let table_cursor_on_index = store.query(Query::secondary(format!("{pk}-I")).after(table_cursor)).await;
+    assert!(matches!(table_cursor_on_index, Err(StoreError::InvalidCursor)), "got {table_cursor_on_index:?}");
+    let index_cursor_on_table = store.query(Query::partition(format!("{pk}-I")).after(index_cursor)).await;
+    assert!(matches!(index_cursor_on_table, Err(StoreError::InvalidCursor)), "got {index_cursor_on_table:?}");
 }

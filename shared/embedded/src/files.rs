@@ -78,23 +78,15 @@ impl LocalFiles {
     /// served; `secret` signs them; `clock` dates their expiry.
     pub fn new(root: PathBuf, base_url: String, secret: [u8; 32], clock: Arc<dyn Clock>) -> Self {
         let base_url = base_url.trim_end_matches('/').to_owned();
-        Self {
-            root,
-            base_url,
-            secret,
-            clock,
-        }
+        Self { root, base_url, secret, clock }
     }
 
     fn object_path(&self, key: &str) -> PathBuf {
-        self.root
-            .join("objects")
-            .join(format!("{key}{OBJECT_SUFFIX}"))
+        self.root.join("objects").join(format!("{key}{OBJECT_SUFFIX}"))
     }
 
     fn mac(&self) -> HmacSha256 {
-        let mut mac =
-            HmacSha256::new_from_slice(&self.secret).expect("HMAC accepts keys of any length");
+        let mut mac = HmacSha256::new_from_slice(&self.secret).expect("HMAC accepts keys of any length");
         mac.update(SIGNATURE_DOMAIN);
         mac
     }
@@ -110,20 +102,8 @@ impl LocalFiles {
     }
 
     /// The signature of an upload URL (fields as they appear in it).
-    fn upload_signature(
-        &self,
-        key: &str,
-        content_type: &str,
-        length: &str,
-        expires: &str,
-    ) -> HmacSha256 {
-        self.signed(&[
-            b"PUT",
-            key.as_bytes(),
-            content_type.as_bytes(),
-            length.as_bytes(),
-            expires.as_bytes(),
-        ])
+    fn upload_signature(&self, key: &str, content_type: &str, length: &str, expires: &str) -> HmacSha256 {
+        self.signed(&[b"PUT", key.as_bytes(), content_type.as_bytes(), length.as_bytes(), expires.as_bytes()])
     }
 
     /// The signature of a download URL (fields as they appear in it).
@@ -144,13 +124,9 @@ impl LocalFiles {
 
     /// Refuses a grant whose signature does not match or whose time is up.
     fn verify(&self, expected: HmacSha256, signature: &str, expires: &str) -> Result<(), Refusal> {
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature)
-            .map_err(|_| Refusal::BadSignature)?;
+        let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| Refusal::BadSignature)?;
         // verify_slice compares in constant time.
-        expected
-            .verify_slice(&signature)
-            .map_err(|_| Refusal::BadSignature)?;
+        expected.verify_slice(&signature).map_err(|_| Refusal::BadSignature)?;
         let expires: i64 = expires.parse().map_err(|_| Refusal::BadSignature)?;
         // Expiry is told apart only for genuine grants, after the signature.
         if self.clock.now().as_second() >= expires {
@@ -167,9 +143,7 @@ impl LocalFiles {
         Fut: std::future::Future<Output = Result<tokio::fs::File, Refusal>>,
     {
         let tmp_dir = self.root.join("tmp");
-        tokio::fs::create_dir_all(&tmp_dir)
-            .await
-            .map_err(Refusal::io)?;
+        tokio::fs::create_dir_all(&tmp_dir).await.map_err(Refusal::io)?;
         let tmp = tmp_dir.join(format!("{:032x}.part", rand::random::<u128>()));
         let file = tokio::fs::File::create(&tmp).await.map_err(Refusal::io)?;
         let result = async {
@@ -179,9 +153,7 @@ impl LocalFiles {
             drop(file);
             let target = self.object_path(key);
             if let Some(parent) = target.parent() {
-                tokio::fs::create_dir_all(parent)
-                    .await
-                    .map_err(Refusal::io)?;
+                tokio::fs::create_dir_all(parent).await.map_err(Refusal::io)?;
             }
             tokio::fs::rename(&tmp, &target).await.map_err(Refusal::io)
         }
@@ -220,9 +192,7 @@ impl LocalFiles {
         let meta = parse_meta(&bytes[..=newline])?;
         let body = bytes.split_off(newline + 1);
         if body.len() as u64 != meta.size {
-            return Err(FilesError::Backend(format!(
-                "object {key} is not the size it says"
-            )));
+            return Err(FilesError::Backend(format!("object {key} is not the size it says")));
         }
         Ok(Some((meta, body)))
     }
@@ -245,10 +215,7 @@ impl Files for LocalFiles {
     async fn head(&self, key: &str) -> Result<Option<ObjectMeta>, FilesError> {
         check_key(key)?;
         let meta = self.read_meta(key).await?;
-        Ok(meta.map(|m| ObjectMeta {
-            size: m.size,
-            content_type: m.content_type,
-        }))
+        Ok(meta.map(|m| ObjectMeta { size: m.size, content_type: m.content_type }))
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, FilesError> {
@@ -275,9 +242,7 @@ impl Files for LocalFiles {
         check_key(key)?;
         // The browser must send this exact value as a header.
         HeaderValue::from_str(content_type).map_err(|_| {
-            FilesError::Backend(format!(
-                "content type {content_type:?} is not a header value"
-            ))
+            FilesError::Backend(format!("content type {content_type:?} is not a header value"))
         })?;
         let expires_at = self.expiry(valid_for)?;
         let (length_text, expires) = (length.to_string(), expires_at.as_second().to_string());
@@ -362,13 +327,9 @@ async fn receive_upload(
     body: Body,
 ) -> Result<(), Refusal> {
     let Query(query) = query.map_err(|_| Refusal::BadSignature)?;
-    let (Some(key), Some(content_type), Some(length_text), Some(expires_text), Some(sig)) = (
-        query.key,
-        query.content_type,
-        query.length,
-        query.expires,
-        query.sig,
-    ) else {
+    let (Some(key), Some(content_type), Some(length_text), Some(expires_text), Some(sig)) =
+        (query.key, query.content_type, query.length, query.expires, query.sig)
+    else {
         return Err(Refusal::BadSignature);
     };
     let expected = files.upload_signature(&key, &content_type, &length_text, &expires_text);
@@ -377,26 +338,14 @@ async fn receive_upload(
     check_key(&key).map_err(|_| Refusal::BadSignature)?;
     let length: u64 = length_text.parse().map_err(|_| Refusal::BadSignature)?;
 
-    let sent_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
+    let sent_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     if sent_type != Some(content_type.as_str()) {
         return Err(Refusal::WrongType);
     }
-    let announced = headers
-        .get(header::CONTENT_LENGTH)
-        .ok_or(Refusal::LengthRequired)?;
-    let announced: u64 = announced
-        .to_str()
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .ok_or(Refusal::WrongLength)?;
+    let announced = headers.get(header::CONTENT_LENGTH).ok_or(Refusal::LengthRequired)?;
+    let announced: u64 = announced.to_str().ok().and_then(|v| v.parse().ok()).ok_or(Refusal::WrongLength)?;
     if announced != length {
-        return Err(if announced > length {
-            Refusal::TooLarge
-        } else {
-            Refusal::WrongLength
-        });
+        return Err(if announced > length { Refusal::TooLarge } else { Refusal::WrongLength });
     }
 
     let meta = meta_line(&content_type, length).map_err(|e| Refusal::Storage(e.to_string()))?;
@@ -445,11 +394,7 @@ async fn serve_download(
     else {
         return Err(Refusal::BadSignature);
     };
-    files.verify(
-        files.download_signature(&key, &name, &expires_text),
-        &sig,
-        &expires_text,
-    )?;
+    files.verify(files.download_signature(&key, &name, &expires_text), &sig, &expires_text)?;
     check_key(&key).map_err(|_| Refusal::BadSignature)?;
     let (meta, body) = files
         .read_object(&key)
@@ -461,14 +406,8 @@ async fn serve_download(
     let headers = [
         (header::CONTENT_TYPE, content_type),
         (header::CONTENT_DISPOSITION, content_disposition(&name)),
-        (
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ),
-        (
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("private, no-store"),
-        ),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
     ];
     Ok((headers, body).into_response())
 }
@@ -492,16 +431,8 @@ const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
 /// UTF-8 name in `filename*`, both from [`safe_file_name`].
 fn content_disposition(name: &str) -> HeaderValue {
     let safe = safe_file_name(name);
-    let ascii: String = safe
-        .chars()
-        .map(|c| {
-            if c.is_ascii() && !c.is_ascii_control() {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let ascii: String =
+        safe.chars().map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { '_' }).collect();
     let value = format!(
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
         utf8_percent_encode(&safe, ATTR_CHAR)
@@ -515,10 +446,7 @@ fn query_value(value: &str) -> percent_encoding::PercentEncode<'_> {
 }
 
 fn meta_line(content_type: &str, size: u64) -> Result<Vec<u8>, FilesError> {
-    let meta = StoredMeta {
-        content_type: content_type.to_owned(),
-        size,
-    };
+    let meta = StoredMeta { content_type: content_type.to_owned(), size };
     let mut line = serde_json::to_vec(&meta).map_err(|e| FilesError::Backend(e.to_string()))?;
     // JSON escapes newlines inside strings, so this one ends the line.
     line.push(b'\n');
@@ -543,10 +471,7 @@ async fn open_object(path: &Path) -> Result<Option<tokio::fs::File>, FilesError>
 /// A missing file, or a missing folder on its path (a key's folder may be
 /// absent even though a shorter key's object exists).
 fn is_missing(error: &std::io::Error) -> bool {
-    matches!(
-        error.kind(),
-        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-    )
+    matches!(error.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory)
 }
 
 fn files_io(error: std::io::Error) -> FilesError {

@@ -92,11 +92,7 @@ pub fn outbox_messages(dir: &Path) -> std::io::Result<Vec<OutboxEntry>> {
         let raw = std::fs::read(dir_entry.path())?;
         let raw = String::from_utf8_lossy(&raw);
         let (headers, _) = split_message(&raw);
-        let header = |name: &str| {
-            find_header(&headers, name)
-                .map(decode_header)
-                .unwrap_or_default()
-        };
+        let header = |name: &str| find_header(&headers, name).map(decode_header).unwrap_or_default();
         entries.push(OutboxEntry {
             to: header("to"),
             subject: header("subject"),
@@ -126,10 +122,7 @@ async fn index(State(dir): State<PathBuf>) -> Response {
     match listed {
         Ok(Ok(entries)) => (
             [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/html; charset=utf-8"),
-                ),
+                (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
                 (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
             ],
             page(&entries),
@@ -148,14 +141,8 @@ async fn message(State(dir): State<PathBuf>, UrlPath(file): UrlPath<String>) -> 
     match tokio::fs::read(dir.join(&file)).await {
         Ok(bytes) => (
             [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/plain; charset=utf-8"),
-                ),
-                (
-                    header::X_CONTENT_TYPE_OPTIONS,
-                    HeaderValue::from_static("nosniff"),
-                ),
+                (header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")),
+                (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
                 (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
             ],
             bytes,
@@ -192,26 +179,17 @@ fn message_date(file: &str) -> Option<Timestamp> {
     let (time, random) = stem.split_once('-')?;
     let (seconds, micros) = time.strip_suffix('Z')?.split_once('.')?;
     let well_formed = seconds.len() == 15
-        && seconds.bytes().enumerate().all(|(i, b)| {
-            if i == 8 {
-                b == b'T'
-            } else {
-                b.is_ascii_digit()
-            }
-        })
+        && seconds.bytes().enumerate().all(|(i, b)| if i == 8 { b == b'T' } else { b.is_ascii_digit() })
         && micros.len() == 6
         && micros.bytes().all(|b| b.is_ascii_digit())
         && random.len() == 16
-        && random
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        && random.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
     if !well_formed {
         return None;
     }
     let civil = DateTime::strptime("%Y%m%dT%H%M%S", seconds).ok()?;
     let at = TimeZone::UTC.to_timestamp(civil).ok()?;
-    at.checked_add(jiff::SignedDuration::from_micros(micros.parse().ok()?))
-        .ok()
+    at.checked_add(jiff::SignedDuration::from_micros(micros.parse().ok()?)).ok()
 }
 
 fn page(entries: &[OutboxEntry]) -> String {
@@ -227,11 +205,8 @@ fn page(entries: &[OutboxEntry]) -> String {
                 .collect();
             format!("<td><ul>{items}</ul></td>")
         };
-        let subject = if entry.subject.is_empty() {
-            "(sans objet)".to_owned()
-        } else {
-            escape(&entry.subject)
-        };
+        let subject =
+            if entry.subject.is_empty() { "(sans objet)".to_owned() } else { escape(&entry.subject) };
         rows.push_str(&format!(
             "<tr><td><time datetime=\"{datetime}\">{shown}</time></td><td>{to}</td>\
              <td><a href=\"/outbox/{file}\">{subject}</a></td>{links}</tr>\n",
@@ -310,10 +285,7 @@ fn split_message(raw: &str) -> (Vec<(String, String)>, &str) {
 }
 
 fn find_header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
-    headers
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
+    headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
 /// The first `text/plain` part, decoded.
@@ -324,9 +296,7 @@ fn text_part(raw: &str) -> Option<String> {
     if lower.starts_with("multipart/") {
         let boundary = content_type.split(';').find_map(|param| {
             let (name, value) = param.split_once('=')?;
-            name.trim()
-                .eq_ignore_ascii_case("boundary")
-                .then(|| value.trim().trim_matches('"'))
+            name.trim().eq_ignore_ascii_case("boundary").then(|| value.trim().trim_matches('"'))
         })?;
         let delimiter = format!("--{boundary}");
         body.split(delimiter.as_str())
@@ -337,9 +307,7 @@ fn text_part(raw: &str) -> Option<String> {
         let encoding = find_header(&headers, "content-transfer-encoding").unwrap_or("7bit");
         let bytes = match encoding.to_ascii_lowercase().as_str() {
             "quoted-printable" => quoted_printable(body.as_bytes(), false),
-            "base64" => STANDARD
-                .decode(body.split_whitespace().collect::<String>())
-                .ok()?,
+            "base64" => STANDARD.decode(body.split_whitespace().collect::<String>()).ok()?,
             _ => body.as_bytes().to_vec(),
         };
         Some(String::from_utf8_lossy(&bytes).into_owned())
@@ -357,9 +325,7 @@ fn quoted_printable(input: &[u8], q_word: bool) -> Vec<u8> {
             b'=' if input[i + 1..].starts_with(b"\r\n") => i += 3,
             b'=' if input[i + 1..].starts_with(b"\n") => i += 2,
             b'=' => {
-                let hex = input
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok());
+                let hex = input.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
                 match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                     Some(byte) => {
                         out.push(byte);
@@ -430,17 +396,11 @@ fn decode_word(token: &str) -> Option<String> {
 fn links(text: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
     let mut rest = text;
-    while let Some(start) = ["https://", "http://"]
-        .iter()
-        .filter_map(|s| rest.find(s))
-        .min()
-    {
+    while let Some(start) = ["https://", "http://"].iter().filter_map(|s| rest.find(s)).min() {
         let tail = &rest[start..];
-        let end = tail
-            .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"'))
-            .unwrap_or(tail.len());
-        let link =
-            tail[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '\'', '»']);
+        let end =
+            tail.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"')).unwrap_or(tail.len());
+        let link = tail[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '\'', '»']);
         if !found.iter().any(|f| f == link) {
             found.push(link.to_owned());
         }
@@ -456,10 +416,7 @@ mod tests {
     #[test]
     fn file_names_are_only_those_the_mailer_writes() {
         let good = "20270328T101500.123456Z-0123456789abcdef.eml";
-        assert_eq!(
-            message_date(good).map(|t| t.to_string()).as_deref(),
-            Some("2027-03-28T10:15:00.123456Z")
-        );
+        assert_eq!(message_date(good).map(|t| t.to_string()).as_deref(), Some("2027-03-28T10:15:00.123456Z"));
         for bad in [
             "../20270328T101500.123456Z-0123456789abcdef.eml",
             "20270328T101500.123456Z-0123456789abcdef.eml.tmp",
@@ -485,26 +442,16 @@ mod tests {
             ),
             html: Some("<p>Bonjour</p>".into()),
         };
-        let raw =
-            String::from_utf8(email.to_mime("Mairie <noreply@example.org>").unwrap()).unwrap();
+        let raw = String::from_utf8(email.to_mime("Mairie <noreply@example.org>").unwrap()).unwrap();
         let (headers, _) = split_message(&raw);
-        assert_eq!(
-            decode_header(find_header(&headers, "subject").unwrap()),
-            email.subject
-        );
-        assert_eq!(
-            decode_header(find_header(&headers, "to").unwrap()),
-            email.to
-        );
+        assert_eq!(decode_header(find_header(&headers, "subject").unwrap()), email.subject);
+        assert_eq!(decode_header(find_header(&headers, "to").unwrap()), email.to);
         let text = text_part(&raw).expect("a text part");
         assert!(text.contains("Bonjour Zoé"), "{text}");
         assert_eq!(
             links(&text),
             [
-                format!(
-                    "https://mairie.example/confirmer?jeton={}&x=1",
-                    "a".repeat(90)
-                ),
+                format!("https://mairie.example/confirmer?jeton={}&x=1", "a".repeat(90)),
                 "https://mairie.example/annuler".to_owned()
             ]
         );
@@ -512,9 +459,6 @@ mod tests {
 
     #[test]
     fn escape_covers_markup_and_quotes() {
-        assert_eq!(
-            escape(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
+        assert_eq!(escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
     }
 }

@@ -35,8 +35,8 @@
 //! DynamoDB's background TTL deletion; a periodic job calls it.
 
 use gru_ports::store::{
-    Condition, Cursor, CursorPosition, Index, Item, Key, Page, Query, SortKeyCondition, Store,
-    StoreError, TransactOp, check_transaction,
+    Condition, Cursor, CursorPosition, Index, Item, Key, Page, Query, SortKeyCondition, Store, StoreError,
+    TransactOp, check_transaction,
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
@@ -89,24 +89,20 @@ impl SqliteStore {
     /// the schema when missing.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                StoreError::Backend(format!("cannot create {}: {e}", parent.display()))
-            })?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", parent.display())))?;
         }
         let writer = Connection::open(path).map_err(backend)?;
         writer.busy_timeout(BUSY_TIMEOUT).map_err(backend)?;
-        let mode: String = writer
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-            .map_err(backend)?;
+        let mode: String =
+            writer.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)).map_err(backend)?;
         if !mode.eq_ignore_ascii_case("wal") {
             // Still correct (writes stay serialised), only readers then wait for writers.
             tracing::warn!(mode, "SQLite refused WAL mode on this file system");
         }
         // NORMAL is durable across application crashes in WAL mode; only a power
         // loss may drop the last transactions, never corrupt the file.
-        writer
-            .execute_batch("PRAGMA synchronous = NORMAL;")
-            .map_err(backend)?;
+        writer.execute_batch("PRAGMA synchronous = NORMAL;").map_err(backend)?;
         writer.execute_batch(SCHEMA).map_err(backend)?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -122,10 +118,7 @@ impl SqliteStore {
     pub async fn delete_expired(&self, now: i64) -> Result<u64, StoreError> {
         self.write(move |tx| {
             let deleted = tx
-                .execute(
-                    "DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at < ?1",
-                    [now],
-                )
+                .execute("DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at < ?1", [now])
                 .map_err(backend)?;
             Ok(deleted as u64)
         })
@@ -141,9 +134,7 @@ impl SqliteStore {
         let inner = self.inner.clone();
         blocking(move || {
             let mut conn = lock(&inner.writer);
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(backend)?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
             let value = f(&tx)?;
             tx.commit().map_err(backend)?;
             Ok(value)
@@ -181,10 +172,7 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             let sql = format!("SELECT {COLUMNS} FROM items WHERE pk = ?1 AND sk = ?2");
             let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
-            let row = stmt
-                .query_row([&key.pk, &key.sk], read_row)
-                .optional()
-                .map_err(backend)?;
+            let row = stmt.query_row([&key.pk, &key.sk], read_row).optional().map_err(backend)?;
             row.map(RawRow::into_item).transpose()
         })
         .await
@@ -209,9 +197,7 @@ impl Store for SqliteStore {
     }
 
     async fn query(&self, query: Query) -> Result<Page, StoreError> {
-        let page_size = query
-            .limit
-            .map_or(MAX_PAGE_ITEMS, |limit| limit.clamp(1, MAX_PAGE_ITEMS));
+        let page_size = query.limit.map_or(MAX_PAGE_ITEMS, |limit| limit.clamp(1, MAX_PAGE_ITEMS));
         let position = query.cursor.as_ref().map(Cursor::decode).transpose()?;
         let (sql, params) = build_query(&query, position.as_ref(), page_size)?;
         let index = query.index;
@@ -222,10 +208,7 @@ impl Store for SqliteStore {
                 .map_err(backend)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(backend)?;
-            let mut items = rows
-                .into_iter()
-                .map(RawRow::into_item)
-                .collect::<Result<Vec<_>, _>>()?;
+            let mut items = rows.into_iter().map(RawRow::into_item).collect::<Result<Vec<_>, _>>()?;
             // One row more than the page was fetched only to learn whether more follow.
             let more = items.len() > page_size as usize;
             items.truncate(page_size as usize);
@@ -316,9 +299,8 @@ impl RawRow {
     }
 
     fn into_item(self) -> Result<Item, StoreError> {
-        let version = u64::try_from(self.version).map_err(|_| {
-            StoreError::Backend(format!("stored version {} is negative", self.version))
-        })?;
+        let version = u64::try_from(self.version)
+            .map_err(|_| StoreError::Backend(format!("stored version {} is negative", self.version)))?;
         let data = serde_json::from_str(&self.data)
             .map_err(|e| StoreError::Backend(format!("stored data is not JSON: {e}")))?;
         let index_key = match (self.ipk, self.isk) {
@@ -326,10 +308,7 @@ impl RawRow {
             _ => None,
         };
         Ok(Item {
-            key: Key {
-                pk: self.pk,
-                sk: self.sk,
-            },
+            key: Key { pk: self.pk, sk: self.sk },
             index_key,
             version,
             expires_at: self.expires_at,
@@ -350,39 +329,25 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
     })
 }
 
-fn check_condition(
-    tx: &Transaction<'_>,
-    key: &Key,
-    condition: Condition,
-) -> Result<(), StoreError> {
+fn check_condition(tx: &Transaction<'_>, key: &Key, condition: Condition) -> Result<(), StoreError> {
     if condition == Condition::None {
         return Ok(());
     }
     let stored: Option<i64> = tx
         .prepare_cached("SELECT version FROM items WHERE pk = ?1 AND sk = ?2")
-        .and_then(|mut stmt| {
-            stmt.query_row([&key.pk, &key.sk], |row| row.get(0))
-                .optional()
-        })
+        .and_then(|mut stmt| stmt.query_row([&key.pk, &key.sk], |row| row.get(0)).optional())
         .map_err(backend)?;
     let holds = match condition {
         Condition::None => true,
         Condition::NotExists => stored.is_none(),
         Condition::Exists => stored.is_some(),
-        Condition::Version(expected) => {
-            stored.and_then(|v| u64::try_from(v).ok()) == Some(expected)
-        }
+        Condition::Version(expected) => stored.and_then(|v| u64::try_from(v).ok()) == Some(expected),
     };
-    if holds {
-        Ok(())
-    } else {
-        Err(StoreError::ConditionFailed)
-    }
+    if holds { Ok(()) } else { Err(StoreError::ConditionFailed) }
 }
 
 fn upsert(tx: &Transaction<'_>, row: &RawRow) -> Result<(), StoreError> {
-    let sql =
-        format!("INSERT OR REPLACE INTO items ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    let sql = format!("INSERT OR REPLACE INTO items ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     tx.prepare_cached(&sql)
         .and_then(|mut stmt| {
             stmt.execute(rusqlite::params![
@@ -439,11 +404,7 @@ fn build_query(
         SortKeyCondition::From(low) => bound(&mut sql, ">=", low),
         SortKeyCondition::UpTo(high) => bound(&mut sql, "<=", high),
     }
-    let (after, direction) = if query.ascending {
-        (">", "ASC")
-    } else {
-        ("<", "DESC")
-    };
+    let (after, direction) = if query.ascending { (">", "ASC") } else { ("<", "DESC") };
     match (query.index, position) {
         (_, None) => {}
         (Index::Table, Some(position)) => {
@@ -454,10 +415,7 @@ fn build_query(
             params.push(Value::Text(position.key.sk.clone()));
         }
         (Index::Secondary, Some(position)) => {
-            let index_key = position
-                .index_key
-                .as_ref()
-                .ok_or(StoreError::InvalidCursor)?;
+            let index_key = position.index_key.as_ref().ok_or(StoreError::InvalidCursor)?;
             if index_key.pk != query.partition {
                 return Err(StoreError::InvalidCursor);
             }
@@ -471,9 +429,7 @@ fn build_query(
     match query.index {
         Index::Table => sql.push_str(&format!(" ORDER BY sk {direction}")),
         Index::Secondary => {
-            sql.push_str(&format!(
-                " ORDER BY isk {direction}, pk {direction}, sk {direction}"
-            ));
+            sql.push_str(&format!(" ORDER BY isk {direction}, pk {direction}, sk {direction}"));
         }
     }
     sql.push_str(" LIMIT ?");
@@ -550,10 +506,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("plan.sqlite")).unwrap();
         let conn = lock(&store.inner.writer);
-        let position = CursorPosition {
-            key: Key::new("P", "a"),
-            index_key: Some(Key::new("P", "b")),
-        };
+        let position = CursorPosition { key: Key::new("P", "a"), index_key: Some(Key::new("P", "b")) };
         let sorts = [
             SortKeyCondition::Any,
             SortKeyCondition::Prefix("é".into()),
@@ -575,9 +528,8 @@ mod tests {
                             .collect::<Result<_, _>>()
                             .unwrap();
                         let searches = plan.iter().any(|step| step.starts_with("SEARCH"));
-                        let scans_or_sorts = plan
-                            .iter()
-                            .any(|step| step.starts_with("SCAN") || step.contains("TEMP B-TREE"));
+                        let scans_or_sorts =
+                            plan.iter().any(|step| step.starts_with("SCAN") || step.contains("TEMP B-TREE"));
                         assert!(searches && !scans_or_sorts, "{sql}: {plan:?}");
                     }
                 }
@@ -587,22 +539,13 @@ mod tests {
 
     #[test]
     fn a_cursor_from_another_partition_is_refused() {
-        let elsewhere = CursorPosition {
-            key: Key::new("Q", "a"),
-            index_key: None,
-        };
+        let elsewhere = CursorPosition { key: Key::new("Q", "a"), index_key: None };
         let result = build_query(&Query::partition("P"), Some(&elsewhere), 10);
         assert!(matches!(result, Err(StoreError::InvalidCursor)));
-        let indexed = CursorPosition {
-            key: Key::new("P", "a"),
-            index_key: Some(Key::new("Q", "x")),
-        };
+        let indexed = CursorPosition { key: Key::new("P", "a"), index_key: Some(Key::new("Q", "x")) };
         let result = build_query(&Query::secondary("P"), Some(&indexed), 10);
         assert!(matches!(result, Err(StoreError::InvalidCursor)));
         let result = build_query(&Query::secondary("P"), Some(&elsewhere), 10);
-        assert!(
-            matches!(result, Err(StoreError::InvalidCursor)),
-            "an index cursor needs its index key"
-        );
+        assert!(matches!(result, Err(StoreError::InvalidCursor)), "an index cursor needs its index key");
     }
 }

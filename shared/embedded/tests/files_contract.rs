@@ -25,23 +25,14 @@ async fn start(clock: Arc<dyn Clock>) -> Server {
     let root = dir.path().join("files");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let files = Arc::new(LocalFiles::new(
-        root.clone(),
-        format!("http://{address}/"),
-        [7; 32],
-        clock,
-    ));
+    let files = Arc::new(LocalFiles::new(root.clone(), format!("http://{address}/"), [7; 32], clock));
     let app = router(files.clone());
     tokio::spawn(async move {
         // The folder lives as long as the server, which lives as long as the test.
         let _dir = dir;
         axum::serve(listener, app).await
     });
-    Server {
-        files,
-        root,
-        address,
-    }
+    Server { files, root, address }
 }
 
 async fn make() -> Arc<dyn Files> {
@@ -51,20 +42,13 @@ async fn make() -> Arc<dyn Files> {
 gru_ports::files_contract!(make().await);
 
 fn at_noon() -> Arc<FixedClock> {
-    Arc::new(FixedClock::new(
-        "2027-03-28T12:00:00Z".parse::<Timestamp>().unwrap(),
-    ))
+    Arc::new(FixedClock::new("2027-03-28T12:00:00Z".parse::<Timestamp>().unwrap()))
 }
 
 async fn grant(server: &Server, key: &str) -> UploadGrant {
     server
         .files
-        .upload_grant(
-            key,
-            "application/pdf",
-            PDF.len() as u64,
-            SignedDuration::from_mins(5),
-        )
+        .upload_grant(key, "application/pdf", PDF.len() as u64, SignedDuration::from_mins(5))
         .await
         .unwrap()
 }
@@ -72,30 +56,16 @@ async fn grant(server: &Server, key: &str) -> UploadGrant {
 /// Asserts a problem+json refusal with `status` and a type ending in `kind`.
 async fn assert_refused(response: reqwest::Response, status: u16, kind: &str) {
     assert_eq!(response.status().as_u16(), status);
-    assert_eq!(
-        response
-            .headers()
-            .get("content-type")
-            .unwrap()
-            .to_str()
-            .unwrap(),
-        "application/problem+json"
-    );
+    assert_eq!(response.headers().get("content-type").unwrap().to_str().unwrap(), "application/problem+json");
     let problem: serde_json::Value = response.json().await.unwrap();
-    assert!(
-        problem["type"].as_str().unwrap().ends_with(kind),
-        "{problem}"
-    );
+    assert!(problem["type"].as_str().unwrap().ends_with(kind), "{problem}");
     assert_eq!(problem["status"], status);
     assert!(!problem["detail"].as_str().unwrap().is_empty(), "{problem}");
 }
 
 /// Nothing was stored under `key`, and no temporary file was left behind.
 async fn assert_nothing_stored(server: &Server, key: &str) {
-    assert!(
-        server.files.head(key).await.unwrap().is_none(),
-        "{key} was stored"
-    );
+    assert!(server.files.head(key).await.unwrap().is_none(), "{key} was stored");
     let leftovers = match std::fs::read_dir(server.root.join("tmp")) {
         Ok(entries) => entries.count(),
         Err(_) => 0,
@@ -108,11 +78,7 @@ fn with_param(url: &str, name: &str, value: &str) -> String {
     let pairs: Vec<(String, String)> = url
         .query_pairs()
         .map(|(k, v)| {
-            let v = if k == name {
-                value.to_owned()
-            } else {
-                v.into_owned()
-            };
+            let v = if k == name { value.to_owned() } else { v.into_owned() };
             (k.into_owned(), v)
         })
         .collect();
@@ -121,13 +87,7 @@ fn with_param(url: &str, name: &str, value: &str) -> String {
 }
 
 async fn put(url: &str, content_type: &str, body: Vec<u8>) -> reqwest::Response {
-    reqwest::Client::new()
-        .put(url)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+    reqwest::Client::new().put(url).header("content-type", content_type).body(body).send().await.unwrap()
 }
 
 /// Sends `head` then `body` on a raw connection, closes the sending side and
@@ -152,12 +112,7 @@ async fn an_upload_grant_refuses_a_body_of_another_length() {
     let server = start(at_noon()).await;
     let key = "requests/R-1/short.pdf";
     let grant = grant(&server, key).await;
-    assert_refused(
-        upload(&grant, PDF[..10].to_vec()).await,
-        400,
-        "wrong-length",
-    )
-    .await;
+    assert_refused(upload(&grant, PDF[..10].to_vec()).await, 400, "wrong-length").await;
     assert_nothing_stored(&server, key).await;
     let mut longer = PDF.to_vec();
     longer.extend_from_slice(b"more");
@@ -179,27 +134,17 @@ async fn an_upload_grant_counts_the_bytes_received_not_the_header() {
     );
     let response = raw_request(server.address, head, &PDF[..5]).await;
     assert!(response.starts_with("HTTP/1.1 400 "), "{response}");
-    assert!(
-        response.contains("urn:gru:problem:wrong-length"),
-        "{response}"
-    );
+    assert!(response.contains("urn:gru:problem:wrong-length"), "{response}");
     assert_nothing_stored(&server, key).await;
     // A chunked body announces no length at all.
     let head = format!(
         "PUT {target} HTTP/1.1\r\nhost: test\r\ncontent-type: application/pdf\r\n\
          transfer-encoding: chunked\r\nconnection: close\r\n\r\n"
     );
-    let body = format!(
-        "{:x}\r\n{}\r\n0\r\n\r\n",
-        PDF.len() * 2,
-        "x".repeat(PDF.len() * 2)
-    );
+    let body = format!("{:x}\r\n{}\r\n0\r\n\r\n", PDF.len() * 2, "x".repeat(PDF.len() * 2));
     let response = raw_request(server.address, head, body.as_bytes()).await;
     assert!(response.starts_with("HTTP/1.1 411 "), "{response}");
-    assert!(
-        response.contains("urn:gru:problem:length-required"),
-        "{response}"
-    );
+    assert!(response.contains("urn:gru:problem:length-required"), "{response}");
     assert_nothing_stored(&server, key).await;
 }
 
@@ -208,12 +153,7 @@ async fn an_upload_grant_refuses_another_content_type() {
     let server = start(at_noon()).await;
     let key = "requests/R-1/typed.pdf";
     let grant = grant(&server, key).await;
-    assert_refused(
-        put(&grant.url, "text/html", PDF.to_vec()).await,
-        415,
-        "wrong-content-type",
-    )
-    .await;
+    assert_refused(put(&grant.url, "text/html", PDF.to_vec()).await, 415, "wrong-content-type").await;
     assert_nothing_stored(&server, key).await;
 }
 
@@ -223,10 +163,7 @@ async fn an_expired_upload_grant_is_refused() {
     let server = start(clock.clone()).await;
     let key = "requests/R-1/late.pdf";
     let grant = grant(&server, key).await;
-    assert_eq!(
-        grant.expires_at,
-        "2027-03-28T12:05:00Z".parse::<Timestamp>().unwrap()
-    );
+    assert_eq!(grant.expires_at, "2027-03-28T12:05:00Z".parse::<Timestamp>().unwrap());
     clock.advance(SignedDuration::from_mins(5));
     assert_refused(upload(&grant, PDF.to_vec()).await, 403, "grant-expired").await;
     assert_nothing_stored(&server, key).await;
@@ -239,42 +176,18 @@ async fn a_tampered_upload_grant_is_refused() {
     let grant = grant(&server, key).await;
     let other = "requests/R-2/theirs.pdf";
     let tampered_key = with_param(&grant.url, "key", other);
-    assert_refused(
-        put(&tampered_key, "application/pdf", PDF.to_vec()).await,
-        403,
-        "invalid-grant",
-    )
-    .await;
+    assert_refused(put(&tampered_key, "application/pdf", PDF.to_vec()).await, 403, "invalid-grant").await;
     assert_nothing_stored(&server, other).await;
     let bigger = PDF.len() + 1000;
     let tampered_length = with_param(&grant.url, "length", &bigger.to_string());
-    assert_refused(
-        put(&tampered_length, "application/pdf", vec![b'x'; bigger]).await,
-        403,
-        "invalid-grant",
-    )
-    .await;
+    assert_refused(put(&tampered_length, "application/pdf", vec![b'x'; bigger]).await, 403, "invalid-grant")
+        .await;
     let tampered_type = with_param(&grant.url, "type", "text/html");
-    assert_refused(
-        put(&tampered_type, "text/html", PDF.to_vec()).await,
-        403,
-        "invalid-grant",
-    )
-    .await;
+    assert_refused(put(&tampered_type, "text/html", PDF.to_vec()).await, 403, "invalid-grant").await;
     let later = with_param(&grant.url, "expires", "4102444800");
-    assert_refused(
-        put(&later, "application/pdf", PDF.to_vec()).await,
-        403,
-        "invalid-grant",
-    )
-    .await;
+    assert_refused(put(&later, "application/pdf", PDF.to_vec()).await, 403, "invalid-grant").await;
     let unsigned = grant.url.split("&sig=").next().unwrap().to_owned();
-    assert_refused(
-        put(&unsigned, "application/pdf", PDF.to_vec()).await,
-        403,
-        "invalid-grant",
-    )
-    .await;
+    assert_refused(put(&unsigned, "application/pdf", PDF.to_vec()).await, 403, "invalid-grant").await;
     assert_nothing_stored(&server, key).await;
 }
 
@@ -283,32 +196,16 @@ async fn a_download_grant_is_signed_expires_and_needs_the_object() {
     let clock = at_noon();
     let server = start(clock.clone()).await;
     let key = "requests/R-1/acte.pdf";
-    server
-        .files
-        .put(key, PDF.to_vec(), "application/pdf")
-        .await
-        .unwrap();
+    server.files.put(key, PDF.to_vec(), "application/pdf").await.unwrap();
     let grant = server
         .files
-        .download_grant(
-            key,
-            "Acte de naissance — Zoé.pdf",
-            SignedDuration::from_mins(5),
-        )
+        .download_grant(key, "Acte de naissance — Zoé.pdf", SignedDuration::from_mins(5))
         .await
         .unwrap();
 
     let response = reqwest::get(&grant.url).await.unwrap();
     assert_eq!(response.status(), 200);
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned()
-    };
+    let header = |name: &str| response.headers().get(name).unwrap().to_str().unwrap().to_owned();
     assert_eq!(header("content-type"), "application/pdf");
     assert_eq!(header("x-content-type-options"), "nosniff");
     assert_eq!(header("cache-control"), "private, no-store");
@@ -325,59 +222,27 @@ async fn a_download_grant_is_signed_expires_and_needs_the_object() {
 
     let missing = server
         .files
-        .download_grant(
-            "requests/R-1/gone.pdf",
-            "x.pdf",
-            SignedDuration::from_mins(5),
-        )
+        .download_grant("requests/R-1/gone.pdf", "x.pdf", SignedDuration::from_mins(5))
         .await
         .unwrap();
-    assert_refused(
-        reqwest::get(&missing.url).await.unwrap(),
-        404,
-        "file-not-found",
-    )
-    .await;
+    assert_refused(reqwest::get(&missing.url).await.unwrap(), 404, "file-not-found").await;
 
     clock.advance(SignedDuration::from_mins(6));
-    assert_refused(
-        reqwest::get(&grant.url).await.unwrap(),
-        403,
-        "grant-expired",
-    )
-    .await;
+    assert_refused(reqwest::get(&grant.url).await.unwrap(), 403, "grant-expired").await;
 }
 
 #[tokio::test]
 async fn an_object_and_a_longer_key_under_it_coexist() {
     let server = start(at_noon()).await;
-    server
-        .files
-        .put("a", b"short".to_vec(), "text/plain")
-        .await
-        .unwrap();
-    server
-        .files
-        .put("a/b", b"long".to_vec(), "text/plain")
-        .await
-        .unwrap();
-    assert_eq!(
-        server.files.get("a").await.unwrap().as_deref(),
-        Some(&b"short"[..])
-    );
-    assert_eq!(
-        server.files.get("a/b").await.unwrap().as_deref(),
-        Some(&b"long"[..])
-    );
+    server.files.put("a", b"short".to_vec(), "text/plain").await.unwrap();
+    server.files.put("a/b", b"long".to_vec(), "text/plain").await.unwrap();
+    assert_eq!(server.files.get("a").await.unwrap().as_deref(), Some(&b"short"[..]));
+    assert_eq!(server.files.get("a/b").await.unwrap().as_deref(), Some(&b"long"[..]));
     assert!(server.files.head("a/b/c").await.unwrap().is_none());
     assert!(server.files.head("b/c").await.unwrap().is_none());
     assert_stored_under(&server.root, "objects/a~obj");
 }
 
 fn assert_stored_under(root: &Path, relative: &str) {
-    assert!(
-        root.join(relative).is_file(),
-        "{relative} is not a file under {}",
-        root.display()
-    );
+    assert!(root.join(relative).is_file(), "{relative} is not a file under {}", root.display());
 }

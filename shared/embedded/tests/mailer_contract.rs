@@ -21,10 +21,7 @@ struct Outbox {
 impl Outbox {
     fn new() -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
-        let mailer = Arc::new(OutboxMailer::new(
-            dir.path().join("outbox"),
-            FROM.to_owned(),
-        ));
+        let mailer = Arc::new(OutboxMailer::new(dir.path().join("outbox"), FROM.to_owned()));
         Self { dir, mailer }
     }
 }
@@ -51,22 +48,12 @@ gru_ports::mailer_contract!(Arc::new(Outbox::new()));
 
 async fn get(outbox: &Outbox, uri: &str) -> (StatusCode, String, String) {
     let app = router(outbox.dir.path().join("outbox"));
-    let response = app
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+    let response = app.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
     let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
+    let content_type =
+        response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
     let body = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        content_type,
-        String::from_utf8(body.to_vec()).unwrap(),
-    )
+    (status, content_type, String::from_utf8(body.to_vec()).unwrap())
 }
 
 #[tokio::test]
@@ -82,10 +69,7 @@ async fn the_outbox_page_lists_messages_newest_first_with_their_links() {
         text: "Bonjour.".into(),
         html: None,
     };
-    let link = format!(
-        "https://mairie.example/suivi?jeton={}&r=R-1",
-        "é".repeat(40)
-    );
+    let link = format!("https://mairie.example/suivi?jeton={}&r=R-1", "é".repeat(40));
     let second = Email {
         to: "zoe@example.org".into(),
         subject: "<script>alert(\"x\")</script> & état civil".into(),
@@ -97,11 +81,7 @@ async fn the_outbox_page_lists_messages_newest_first_with_their_links() {
 
     let entries = outbox_messages(&outbox.dir.path().join("outbox")).unwrap();
     let files: Vec<&str> = entries.iter().map(|e| e.file.as_str()).collect();
-    assert_eq!(
-        files,
-        [format!("{second_id}.eml"), format!("{first_id}.eml")],
-        "newest first"
-    );
+    assert_eq!(files, [format!("{second_id}.eml"), format!("{first_id}.eml")], "newest first");
     assert_eq!(entries[0].subject, second.subject);
     assert_eq!(entries[0].links, std::slice::from_ref(&link));
 
@@ -109,19 +89,10 @@ async fn the_outbox_page_lists_messages_newest_first_with_their_links() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(content_type, "text/html; charset=utf-8");
     assert!(page.contains("<html lang=\"fr\">"), "{page}");
-    assert!(
-        page.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; état civil"),
-        "{page}"
-    );
+    assert!(page.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; état civil"), "{page}");
     assert!(!page.contains("<script>"), "{page}");
-    assert!(
-        page.contains(&format!("href=\"{}\"", link.replace('&', "&amp;"))),
-        "{page}"
-    );
-    let (newer, older) = (
-        page.find(&second_id).unwrap(),
-        page.find(&first_id).unwrap(),
-    );
+    assert!(page.contains(&format!("href=\"{}\"", link.replace('&', "&amp;"))), "{page}");
+    let (newer, older) = (page.find(&second_id).unwrap(), page.find(&first_id).unwrap());
     assert!(newer < older, "newest first on the page");
 
     let (status, content_type, raw) = get(&outbox, &format!("/outbox/{second_id}.eml")).await;
@@ -135,12 +106,7 @@ async fn the_outbox_serves_only_its_own_messages() {
     let outbox = Outbox::new();
     let id = outbox
         .mailer
-        .send(&Email {
-            to: "a@example.org".into(),
-            subject: "s".into(),
-            text: "t".into(),
-            html: None,
-        })
+        .send(&Email { to: "a@example.org".into(), subject: "s".into(), text: "t".into(), html: None })
         .await
         .unwrap();
     std::fs::write(outbox.dir.path().join("secret.txt"), "secret").unwrap();
@@ -167,12 +133,7 @@ async fn the_outbox_serves_only_its_own_messages() {
 async fn an_invalid_sender_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mailer = OutboxMailer::new(dir.path().to_owned(), "not an address".into());
-    let email = Email {
-        to: "a@example.org".into(),
-        subject: "s".into(),
-        text: "t".into(),
-        html: None,
-    };
+    let email = Email { to: "a@example.org".into(), subject: "s".into(), text: "t".into(), html: None };
     assert!(mailer.send(&email).await.is_err());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }

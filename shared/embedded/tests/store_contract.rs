@@ -56,16 +56,10 @@ async fn data_survives_reopening_the_file() {
     let written = item("P", "A").with_index_key(Key::new("I", "x"));
     {
         let store = SqliteStore::open(&path).unwrap();
-        store
-            .put(written.clone(), Condition::NotExists)
-            .await
-            .unwrap();
+        store.put(written.clone(), Condition::NotExists).await.unwrap();
     }
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(
-        store.get(&written.key).await.unwrap(),
-        Some(written.clone())
-    );
+    assert_eq!(store.get(&written.key).await.unwrap(), Some(written.clone()));
     let indexed = query_all(&store, Query::secondary("I")).await.unwrap();
     assert_eq!(indexed, [written]);
 }
@@ -77,10 +71,7 @@ async fn data_survives_reopening_the_file() {
 async fn of_twenty_racing_creations_exactly_one_wins() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("gru.sqlite");
-    let stores = [
-        SqliteStore::open(&path).unwrap(),
-        SqliteStore::open(&path).unwrap(),
-    ];
+    let stores = [SqliteStore::open(&path).unwrap(), SqliteStore::open(&path).unwrap()];
     let barrier = Arc::new(tokio::sync::Barrier::new(20));
     let tasks: Vec<_> = (0..20)
         .map(|n| {
@@ -102,11 +93,7 @@ async fn of_twenty_racing_creations_exactly_one_wins() {
         }
     }
     assert_eq!(winners.len(), 1, "exactly one winner, got {winners:?}");
-    let stored = stores[0]
-        .get(&Key::new("slot", "last-place"))
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stores[0].get(&Key::new("slot", "last-place")).await.unwrap().unwrap();
     assert_eq!(stored.data["writer"], winners[0]);
 }
 
@@ -136,49 +123,25 @@ async fn non_ascii_sort_keys_order_by_bytes_and_match_prefixes() {
     for sk in keys {
         store.put(item("P", sk), Condition::None).await.unwrap();
     }
-    let all = query_all(store.as_ref(), Query::partition("P"))
-        .await
-        .unwrap();
+    let all = query_all(store.as_ref(), Query::partition("P")).await.unwrap();
     let mut by_bytes = keys.to_vec();
     by_bytes.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
     assert_eq!(sort_keys(&all), by_bytes);
     // UTF-16 would put the emoji (a surrogate pair) before U+FF5E; bytes do not.
-    let ff5e = sort_keys(&all)
-        .iter()
-        .position(|k| *k == "\u{FF5E}")
-        .unwrap();
+    let ff5e = sort_keys(&all).iter().position(|k| *k == "\u{FF5E}").unwrap();
     let emoji = sort_keys(&all).iter().position(|k| *k == "😀").unwrap();
     assert!(ff5e < emoji);
 
     let prefixed = |prefix: &'static str| {
         let store = store.clone();
-        async move {
-            query_all(store.as_ref(), Query::partition("P").prefix(prefix))
-                .await
-                .unwrap()
-        }
+        async move { query_all(store.as_ref(), Query::partition("P").prefix(prefix)).await.unwrap() }
     };
     assert_eq!(sort_keys(&prefixed("é").await), ["é", "é#1", "éa"]);
     assert_eq!(sort_keys(&prefixed("\u{7F}").await), ["\u{7F}", "\u{7F}x"]);
-    assert_eq!(
-        sort_keys(&prefixed("\u{D7FF}").await),
-        ["\u{D7FF}", "\u{D7FF}a"]
-    );
-    assert_eq!(
-        sort_keys(&prefixed("\u{10FFFF}").await),
-        ["\u{10FFFF}", "\u{10FFFF}\u{10FFFF}"]
-    );
-    assert_eq!(
-        sort_keys(&prefixed("").await).len(),
-        keys.len(),
-        "an empty prefix is every key"
-    );
-    let descending = query_all(
-        store.as_ref(),
-        Query::partition("P").prefix("é").descending(),
-    )
-    .await
-    .unwrap();
+    assert_eq!(sort_keys(&prefixed("\u{D7FF}").await), ["\u{D7FF}", "\u{D7FF}a"]);
+    assert_eq!(sort_keys(&prefixed("\u{10FFFF}").await), ["\u{10FFFF}", "\u{10FFFF}\u{10FFFF}"]);
+    assert_eq!(sort_keys(&prefixed("").await).len(), keys.len(), "an empty prefix is every key");
+    let descending = query_all(store.as_ref(), Query::partition("P").prefix("é").descending()).await.unwrap();
     assert_eq!(sort_keys(&descending), ["éa", "é#1", "é"]);
 }
 
@@ -197,10 +160,7 @@ async fn pages_without_a_limit_stop_at_a_thousand_items() {
     }
     let first = store.query(Query::partition("P")).await.unwrap();
     assert_eq!(first.items.len(), 1000);
-    let rest = store
-        .query(Query::partition("P").after(first.next))
-        .await
-        .unwrap();
+    let rest = store.query(Query::partition("P").after(first.next)).await.unwrap();
     assert_eq!(sort_keys(&rest.items).first(), Some(&"1000"));
     assert_eq!(rest.items.len(), 100);
     assert!(rest.next.is_none());
@@ -215,13 +175,8 @@ async fn a_cursor_of_another_partition_is_refused() {
     }
     let page = store.query(Query::partition("P").limit(1)).await.unwrap();
     let cursor = page.next.expect("more items follow");
-    let result = store
-        .query(Query::partition("Q").after(Some(cursor.clone())))
-        .await;
-    assert!(
-        matches!(result, Err(StoreError::InvalidCursor)),
-        "got {result:?}"
-    );
+    let result = store.query(Query::partition("Q").after(Some(cursor.clone()))).await;
+    assert!(matches!(result, Err(StoreError::InvalidCursor)), "got {result:?}");
     let result = store.query(Query::secondary("P").after(Some(cursor))).await;
     assert!(
         matches!(result, Err(StoreError::InvalidCursor)),
@@ -269,13 +224,8 @@ async fn expired_items_are_deleted_on_request_only() {
     for it in [old.clone(), fresh, item("P", "forever")] {
         store.put(it, Condition::None).await.unwrap();
     }
-    assert!(
-        store.get(&old.key).await.unwrap().is_some(),
-        "expiry alone hides nothing"
-    );
+    assert!(store.get(&old.key).await.unwrap().is_some(), "expiry alone hides nothing");
     assert_eq!(store.delete_expired(2_000).await.unwrap(), 1);
-    let left = query_all(&store, Query::partition("P").sort(SortKeyCondition::Any))
-        .await
-        .unwrap();
+    let left = query_all(&store, Query::partition("P").sort(SortKeyCondition::Any)).await.unwrap();
     assert_eq!(sort_keys(&left), ["forever", "fresh"]);
 }

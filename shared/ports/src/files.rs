@@ -74,9 +74,7 @@ pub fn check_key(key: &str) -> Result<(), FilesError> {
             !segment.is_empty()
                 && segment != "."
                 && segment != ".."
-                && segment
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+                && segment.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         });
     if valid { Ok(()) } else { Err(FilesError::InvalidKey(key.to_owned())) }
 }
@@ -85,11 +83,8 @@ pub fn check_key(key: &str) -> Result<(), FilesError> {
 /// characters, no quotes, at most 100 characters, never empty.
 pub fn safe_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | ';' | '\\'))
-        .take(100)
-        .collect();
+    let cleaned: String =
+        base.chars().filter(|c| !c.is_control() && !matches!(c, '"' | ';' | '\\')).take(100).collect();
     let trimmed = cleaned.trim().trim_start_matches('.');
     if trimmed.is_empty() { "document".to_owned() } else { trimmed.to_owned() }
 }

@@ -17,6 +17,5 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use files::{DownloadGrant, Files, FilesError, ObjectMeta, UploadGrant};
 pub use mailer::{Email, Mailer, MailerError};
 pub use store::{
-    Condition, Cursor, Index, Item, Key, Page, Query, SortKeyCondition, Store, StoreError,
-    TransactOp,
+    Condition, Cursor, Index, Item, Key, Page, Query, SortKeyCondition, Store, StoreError, TransactOp,
 };

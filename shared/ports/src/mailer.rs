@@ -24,10 +24,8 @@ pub enum MailerError {
 impl Email {
     /// Renders the message as RFC 5322 bytes (an `.eml` file).
     pub fn to_mime(&self, from: &str) -> Result<Vec<u8>, MailerError> {
-        let from: Mailbox =
-            from.parse().map_err(|_| MailerError::InvalidAddress(from.to_owned()))?;
-        let to: Mailbox =
-            self.to.parse().map_err(|_| MailerError::InvalidAddress(self.to.clone()))?;
+        let from: Mailbox = from.parse().map_err(|_| MailerError::InvalidAddress(from.to_owned()))?;
+        let to: Mailbox = self.to.parse().map_err(|_| MailerError::InvalidAddress(self.to.clone()))?;
         let builder = lettre::Message::builder().from(from).to(to).subject(&self.subject);
         let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(self.text.clone());
         let message = match &self.html {

@@ -142,8 +142,9 @@ impl Query {
     }
 }
 
-/// One page of a query. `next` is present when more items may follow; the
-/// last page may be empty.
+/// One page of a query. `next` is absent when the page is the last one; it
+/// may rarely lead to an empty page when a backend cuts a page short for
+/// its own reasons (DynamoDB's 1 MB).
 #[derive(Debug, Clone, Default)]
 pub struct Page {
     pub items: Vec<Item>,
@@ -180,10 +181,19 @@ impl Cursor {
 /// One write of a transaction.
 #[derive(Debug, Clone)]
 pub enum TransactOp {
-    Put { item: Item, condition: Condition },
-    Delete { key: Key, condition: Condition },
+    Put {
+        item: Item,
+        condition: Condition,
+    },
+    Delete {
+        key: Key,
+        condition: Condition,
+    },
     /// Writes nothing; the transaction fails if the condition does not hold.
-    Check { key: Key, condition: Condition },
+    Check {
+        key: Key,
+        condition: Condition,
+    },
 }
 
 impl TransactOp {

@@ -165,10 +165,7 @@ impl Files for S3Files {
         Ok(UploadGrant {
             url: request.uri().to_owned(),
             method: "PUT",
-            headers: request
-                .headers()
-                .map(|(name, value)| (name.to_owned(), value.to_owned()))
-                .collect(),
+            headers: request.headers().map(|(name, value)| (name.to_owned(), value.to_owned())).collect(),
             expires_at,
         })
     }
@@ -197,8 +194,7 @@ impl Files for S3Files {
 /// The presigning configuration for a grant valid for `valid_for` from now,
 /// and the instant it expires.
 fn presigning(valid_for: SignedDuration) -> Result<(PresigningConfig, Timestamp), FilesError> {
-    let invalid =
-        || FilesError::Backend("grant validity must be positive and at most a week".into());
+    let invalid = || FilesError::Backend("grant validity must be positive and at most a week".into());
     let valid_for = Duration::try_from(valid_for).map_err(|_| invalid())?;
     if valid_for.is_zero() {
         return Err(invalid());
@@ -206,15 +202,10 @@ fn presigning(valid_for: SignedDuration) -> Result<(PresigningConfig, Timestamp)
     // One start instant for both, so `expires_at` is exactly when S3 stops
     // accepting the URL.
     let start = SystemTime::now();
-    let config = PresigningConfig::builder()
-        .start_time(start)
-        .expires_in(valid_for)
-        .build()
-        .map_err(|_| invalid())?;
-    let expires_at = start
-        .checked_add(valid_for)
-        .and_then(|end| Timestamp::try_from(end).ok())
-        .ok_or_else(invalid)?;
+    let config =
+        PresigningConfig::builder().start_time(start).expires_in(valid_for).build().map_err(|_| invalid())?;
+    let expires_at =
+        start.checked_add(valid_for).and_then(|end| Timestamp::try_from(end).ok()).ok_or_else(invalid)?;
     Ok((config, expires_at))
 }
 

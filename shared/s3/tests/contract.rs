@@ -56,12 +56,7 @@ async fn the_upload_signature_covers_type_and_length_and_expires_as_asked() {
     let files = fresh_files().await;
     let before = Timestamp::now();
     let grant = files
-        .upload_grant(
-            "requests/R-1/scan.pdf",
-            "application/pdf",
-            123_456,
-            SignedDuration::from_mins(5),
-        )
+        .upload_grant("requests/R-1/scan.pdf", "application/pdf", 123_456, SignedDuration::from_mins(5))
         .await
         .unwrap();
     let params = query(&grant.url);
@@ -69,8 +64,7 @@ async fn the_upload_signature_covers_type_and_length_and_expires_as_asked() {
     assert!(signed.contains(&"content-length"), "content-length is signed: {signed:?}");
     assert!(signed.contains(&"content-type"), "content-type is signed: {signed:?}");
     assert_eq!(params["X-Amz-Expires"], "300");
-    let headers: HashMap<&str, &str> =
-        grant.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let headers: HashMap<&str, &str> = grant.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     assert_eq!(headers.get("content-type"), Some(&"application/pdf"), "{headers:?}");
     assert_eq!(headers.get("content-length"), Some(&"123456"), "{headers:?}");
     let lifetime = grant.expires_at.duration_since(before);
@@ -103,8 +97,7 @@ async fn the_download_url_asks_for_an_attachment_with_a_safe_name() {
 #[tokio::test]
 async fn grants_refuse_a_validity_of_zero_or_over_a_week() {
     let files = fresh_files().await;
-    for valid_for in
-        [SignedDuration::ZERO, SignedDuration::from_mins(-1), SignedDuration::from_hours(24 * 8)]
+    for valid_for in [SignedDuration::ZERO, SignedDuration::from_mins(-1), SignedDuration::from_hours(24 * 8)]
     {
         let upload = files.upload_grant("a.pdf", "application/pdf", 1, valid_for).await;
         assert!(upload.is_err(), "{valid_for:?}: {upload:?}");

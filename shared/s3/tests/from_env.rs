@@ -27,10 +27,8 @@ fn from_env_uses_the_configured_bucket_with_path_style_urls() {
     unsafe { std::env::set_var("ATTACHMENTS_BUCKET", &bucket) };
     runtime.block_on(async {
         let files = gru_s3::S3Files::from_env().await.unwrap();
-        let grant = files
-            .upload_grant("a/b.pdf", "application/pdf", 3, SignedDuration::from_mins(1))
-            .await
-            .unwrap();
+        let grant =
+            files.upload_grant("a/b.pdf", "application/pdf", 3, SignedDuration::from_mins(1)).await.unwrap();
         assert!(grant.url.starts_with(&format!("{endpoint}/{bucket}/a/b.pdf?")), "{}", grant.url);
         let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let s3 = aws_sdk_s3::Client::from_conf(

@@ -28,8 +28,8 @@ impl SesMailer {
     /// A mailer sending from `MAIL_FROM`, with the SDK's default
     /// configuration. Call it once per process, outside the handler.
     pub async fn from_env() -> Result<Self, MailerError> {
-        let from = std::env::var("MAIL_FROM")
-            .map_err(|_| MailerError::Backend("MAIL_FROM is not set".into()))?;
+        let from =
+            std::env::var("MAIL_FROM").map_err(|_| MailerError::Backend("MAIL_FROM is not set".into()))?;
         let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
         Ok(Self::new(Client::new(&config), from))
     }
@@ -41,9 +41,10 @@ impl Mailer for SesMailer {
         // Rendering parses both addresses, so an invalid one (or a header
         // injection attempt) is refused here, before SES is called.
         let mime = email.to_mime(&self.from)?;
-        let message = RawMessage::builder().data(Blob::new(mime)).build().map_err(|_| {
-            MailerError::Backend("SendRawEmail: the message could not be built".into())
-        })?;
+        let message = RawMessage::builder()
+            .data(Blob::new(mime))
+            .build()
+            .map_err(|_| MailerError::Backend("SendRawEmail: the message could not be built".into()))?;
         // No explicit destinations: SES takes them from the message's only
         // recipient header, `To`, which holds the one validated recipient.
         let output = self

@@ -27,14 +27,15 @@ pub fn mount(prefix: &str, routes: Router) -> Router {
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request| {
-                    let route = request
-                        .extensions()
-                        .get::<MatchedPath>()
-                        .map_or("unmatched", |p| p.as_str());
+                    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str());
                     tracing::info_span!("request", method = %request.method(), route)
                 })
                 .on_response(|response: &Response, latency: Duration, _: &tracing::Span| {
-                    tracing::info!(status = response.status().as_u16(), latency_ms = latency.as_millis() as u64, "answered");
+                    tracing::info!(
+                        status = response.status().as_u16(),
+                        latency_ms = latency.as_millis() as u64,
+                        "answered"
+                    );
                 }),
         );
     Router::new().nest(prefix, routes)
@@ -66,7 +67,6 @@ async fn problem_for_bare_errors(request: Request, next: Next) -> Response {
             "Envoyez du JSON avec l'en-tête Content-Type: application/json.",
         )
         .into_response(),
-        StatusCode::NOT_MODIFIED => response,
         status => Problem::new(
             status,
             "http-error",

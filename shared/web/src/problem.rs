@@ -98,7 +98,8 @@ mod tests {
 
     #[test]
     fn serialises_as_rfc9457_with_field_errors() {
-        let problem = Problem::bad_request("invalid-query", "Paramètre invalide.").with_field("cursor", "Curseur inconnu.");
+        let problem = Problem::bad_request("invalid-query", "Paramètre invalide.")
+            .with_field("cursor", "Curseur inconnu.");
         let json = serde_json::to_value(&problem).unwrap();
         assert_eq!(json["type"], "urn:gru:problem:invalid-query");
         assert_eq!(json["status"], 400);

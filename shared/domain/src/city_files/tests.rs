@@ -104,22 +104,134 @@ fn a_valid_city_loads() {
 fn every_problem_is_reported_with_file_line_and_message() {
     type Edit = Box<dyn Fn(&Path)>;
     let cases: Vec<(&str, Edit, &str, Option<usize>, &str)> = vec![
-        ("bad TOML", Box::new(|r| replace(r, "services/acte.toml", "cost = \"Gratuit\"", "cost = Gratuit")), "services/acte.toml", Some(13), "string"),
-        ("unknown key", Box::new(|r| replace(r, "services/acte.toml", "keywords", "mots")), "services/acte.toml", Some(5), "unknown field"),
-        ("missing key", Box::new(|r| replace(r, "services/acte.toml", "delay = \"5 jours\"\n", "")), "services/acte.toml", Some(7), "missing field \"delay\""),
-        ("unknown category", Box::new(|r| replace(r, "services/acte.toml", "\"etat-civil\"", "\"etat-civi\"")), "services/acte.toml", Some(3), "unknown category \"etat-civi\""),
-        ("slug differs from file", Box::new(|r| replace(r, "services/acte.toml", "slug = \"acte\"", "slug = \"acte-2\"")), "services/acte.toml", Some(1), "differs from the file name"),
-        ("duplicate slug", Box::new(|r| fs::write(r.join("services/nid-de-poule.toml"), service("acte", "voirie")).unwrap()), "services/nid-de-poule.toml", Some(1), "duplicate slug"),
-        ("empty text", Box::new(|r| replace(r, "services/acte.toml", "audience = \"Toute personne.\"", "audience = \"  \"")), "services/acte.toml", Some(9), "missing text: \"presentation.audience\""),
-        ("empty step text", Box::new(|r| replace(r, "services/acte.toml", "description = \"Nous avons reçu la demande.\"", "description = \"\"")), "services/acte.toml", Some(15), "steps]] number 1"),
-        ("no channel", Box::new(|r| replace(r, "services/acte.toml", "[[presentation.channels]]\nkind = \"counter\"\nlabel = \"Accueil\"\ndetails = \"Hôtel de ville\"\n", "")), "services/acte.toml", Some(7), "presentation.channels"),
-        ("bad colour", Box::new(|r| replace(r, "city.toml", "#b34700", "orange")), "city.toml", Some(9), "#rrggbb"),
-        ("bad link", Box::new(|r| replace(r, "city.toml", "https://www.test.example", "javascript:alert(1)")), "city.toml", Some(19), "http(s)"),
-        ("bad slug", Box::new(|r| replace(r, "categories.toml", "slug = \"voirie\"", "slug = \"Voirie\"")), "categories.toml", Some(7), "lowercase"),
-        ("empty category", Box::new(|r| fs::remove_file(r.join("services/nid-de-poule.toml")).unwrap()), "categories.toml", Some(7), "has no service"),
-        ("not TOML", Box::new(|r| fs::write(r.join("services/notes.txt"), "x").unwrap()), "services/notes.txt", None, "not a .toml file"),
-        ("missing city file", Box::new(|r| fs::remove_file(r.join("city.toml")).unwrap()), "city.toml", None, "cannot read"),
-        ("bad channel kind", Box::new(|r| replace(r, "services/acte.toml", "kind = \"counter\"", "kind = \"fax\"")), "services/acte.toml", Some(25), "unknown variant"),
+        (
+            "bad TOML",
+            Box::new(|r| replace(r, "services/acte.toml", "cost = \"Gratuit\"", "cost = Gratuit")),
+            "services/acte.toml",
+            Some(13),
+            "string",
+        ),
+        (
+            "unknown key",
+            Box::new(|r| replace(r, "services/acte.toml", "keywords", "mots")),
+            "services/acte.toml",
+            Some(5),
+            "unknown field",
+        ),
+        (
+            "missing key",
+            Box::new(|r| replace(r, "services/acte.toml", "delay = \"5 jours\"\n", "")),
+            "services/acte.toml",
+            Some(7),
+            "missing field \"delay\"",
+        ),
+        (
+            "unknown category",
+            Box::new(|r| replace(r, "services/acte.toml", "\"etat-civil\"", "\"etat-civi\"")),
+            "services/acte.toml",
+            Some(3),
+            "unknown category \"etat-civi\"",
+        ),
+        (
+            "slug differs from file",
+            Box::new(|r| replace(r, "services/acte.toml", "slug = \"acte\"", "slug = \"acte-2\"")),
+            "services/acte.toml",
+            Some(1),
+            "differs from the file name",
+        ),
+        (
+            "duplicate slug",
+            Box::new(|r| fs::write(r.join("services/nid-de-poule.toml"), service("acte", "voirie")).unwrap()),
+            "services/nid-de-poule.toml",
+            Some(1),
+            "duplicate slug",
+        ),
+        (
+            "empty text",
+            Box::new(|r| {
+                replace(r, "services/acte.toml", "audience = \"Toute personne.\"", "audience = \"  \"")
+            }),
+            "services/acte.toml",
+            Some(9),
+            "missing text: \"presentation.audience\"",
+        ),
+        (
+            "empty step text",
+            Box::new(|r| {
+                replace(
+                    r,
+                    "services/acte.toml",
+                    "description = \"Nous avons reçu la demande.\"",
+                    "description = \"\"",
+                )
+            }),
+            "services/acte.toml",
+            Some(15),
+            "steps]] number 1",
+        ),
+        (
+            "no channel",
+            Box::new(|r| {
+                replace(
+                    r,
+                    "services/acte.toml",
+                    "[[presentation.channels]]\nkind = \"counter\"\nlabel = \"Accueil\"\ndetails = \"Hôtel de ville\"\n",
+                    "",
+                )
+            }),
+            "services/acte.toml",
+            Some(7),
+            "presentation.channels",
+        ),
+        (
+            "bad colour",
+            Box::new(|r| replace(r, "city.toml", "#b34700", "orange")),
+            "city.toml",
+            Some(9),
+            "#rrggbb",
+        ),
+        (
+            "bad link",
+            Box::new(|r| replace(r, "city.toml", "https://www.test.example", "javascript:alert(1)")),
+            "city.toml",
+            Some(19),
+            "http(s)",
+        ),
+        (
+            "bad slug",
+            Box::new(|r| replace(r, "categories.toml", "slug = \"voirie\"", "slug = \"Voirie\"")),
+            "categories.toml",
+            Some(7),
+            "lowercase",
+        ),
+        (
+            "empty category",
+            Box::new(|r| fs::remove_file(r.join("services/nid-de-poule.toml")).unwrap()),
+            "categories.toml",
+            Some(7),
+            "has no service",
+        ),
+        (
+            "not TOML",
+            Box::new(|r| fs::write(r.join("services/notes.txt"), "x").unwrap()),
+            "services/notes.txt",
+            None,
+            "not a .toml file",
+        ),
+        (
+            "missing city file",
+            Box::new(|r| fs::remove_file(r.join("city.toml")).unwrap()),
+            "city.toml",
+            None,
+            "cannot read",
+        ),
+        (
+            "bad channel kind",
+            Box::new(|r| replace(r, "services/acte.toml", "kind = \"counter\"", "kind = \"fax\"")),
+            "services/acte.toml",
+            Some(25),
+            "unknown variant",
+        ),
     ];
     for (name, edit, file, line, words) in cases {
         let (dir, result) = city_with(edit);
@@ -152,6 +264,7 @@ fn several_problems_are_all_reported() {
 
 #[test]
 fn problems_print_as_file_line_message() {
-    let problem = Problem { file: "services/a.toml".into(), line: Some(3), message: "unknown category".into() };
+    let problem =
+        Problem { file: "services/a.toml".into(), line: Some(3), message: "unknown category".into() };
     assert_eq!(problem.to_string(), "services/a.toml:3: unknown category");
 }

@@ -22,6 +22,7 @@ macro_rules! store_contract {
             prefix_query_comes_back_ordered_within_its_partition,
             range_queries_are_inclusive,
             queries_paginate_with_a_cursor,
+            a_full_last_page_has_no_cursor,
             secondary_index_query_sees_only_indexed_items,
             a_forged_cursor_is_refused,
         );
@@ -189,8 +190,7 @@ pub async fn prefix_query_comes_back_ordered_within_its_partition(store: Arc<dyn
     store.put(item(&other, "S#0", 0), Condition::None).await.unwrap();
     let asc = query_all(store.as_ref(), Query::partition(&pk).prefix("S#")).await.unwrap();
     assert_eq!(sort_keys(&asc), ["S#a", "S#aa", "S#b", "S#c"]);
-    let desc =
-        query_all(store.as_ref(), Query::partition(&pk).prefix("S#").descending()).await.unwrap();
+    let desc = query_all(store.as_ref(), Query::partition(&pk).prefix("S#").descending()).await.unwrap();
     assert_eq!(sort_keys(&desc), ["S#c", "S#b", "S#aa", "S#a"]);
     let all = query_all(store.as_ref(), Query::partition(&pk)).await.unwrap();
     assert_eq!(sort_keys(&all), ["R#z", "S#a", "S#aa", "S#b", "S#c", "T#a"]);
@@ -202,8 +202,7 @@ pub async fn range_queries_are_inclusive(store: Arc<dyn Store>) {
         store.put(item(&pk, day, 0), Condition::None).await.unwrap();
     }
     let q = |sort| query_all(store.as_ref(), Query::partition(&pk).sort(sort));
-    let between =
-        q(SortKeyCondition::Between("2027-03-28".into(), "2027-03-30".into())).await.unwrap();
+    let between = q(SortKeyCondition::Between("2027-03-28".into(), "2027-03-30".into())).await.unwrap();
     assert_eq!(sort_keys(&between), ["2027-03-28", "2027-03-29", "2027-03-30"]);
     let from = q(SortKeyCondition::From("2027-03-30".into())).await.unwrap();
     assert_eq!(sort_keys(&from), ["2027-03-30", "2027-03-31"]);
@@ -241,10 +240,29 @@ pub async fn queries_paginate_with_a_cursor(store: Arc<dyn Store>) {
     }
 }
 
+pub async fn a_full_last_page_has_no_cursor(store: Arc<dyn Store>) {
+    let pk = partition();
+    for n in 0..4 {
+        store.put(item(&pk, &format!("I#{n}"), 0), Condition::None).await.unwrap();
+    }
+    let first = store.query(Query::partition(&pk).limit(2)).await.unwrap();
+    assert_eq!(sort_keys(&first.items), ["I#0", "I#1"]);
+    let second = store.query(Query::partition(&pk).limit(2).after(first.next)).await.unwrap();
+    assert_eq!(sort_keys(&second.items), ["I#2", "I#3"]);
+    assert!(second.next.is_none(), "no cursor to an empty page");
+    let exact = store.query(Query::secondary(format!("{pk}-none")).limit(2)).await.unwrap();
+    assert!(exact.items.is_empty() && exact.next.is_none());
+}
+
 pub async fn secondary_index_query_sees_only_indexed_items(store: Arc<dyn Store>) {
     let pk = partition();
     let index_pk = format!("{pk}-by-status");
-    for (sk, status_key) in [("R1", Some("open#2027-01-03")), ("R2", None), ("R3", Some("open#2027-01-01")), ("R4", Some("done#2027-01-02"))] {
+    for (sk, status_key) in [
+        ("R1", Some("open#2027-01-03")),
+        ("R2", None),
+        ("R3", Some("open#2027-01-01")),
+        ("R4", Some("done#2027-01-02")),
+    ] {
         let mut it = item(&pk, sk, 0);
         it.index_key = status_key.map(|s| Key::new(&index_pk, s));
         store.put(it, Condition::None).await.unwrap();
