@@ -33,13 +33,11 @@ use axum::routing::{get, put};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use gru_ports::Clock;
-use gru_ports::files::{
-    DownloadGrant, Files, FilesError, ObjectMeta, UploadGrant, check_key, safe_file_name,
-};
+use gru_ports::files::{DownloadGrant, Files, FilesError, ObjectMeta, UploadGrant, check_key};
 use hmac::{Hmac, Mac};
 use http_body_util::BodyExt;
 use jiff::{SignedDuration, Timestamp};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use std::path::{Path, PathBuf};
@@ -412,33 +410,11 @@ async fn serve_download(
     Ok((headers, body).into_response())
 }
 
-/// RFC 5987 `attr-char`s stay as they are in `filename*`; all else is encoded.
-const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'!')
-    .remove(b'#')
-    .remove(b'$')
-    .remove(b'&')
-    .remove(b'+')
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'^')
-    .remove(b'_')
-    .remove(b'`')
-    .remove(b'|')
-    .remove(b'~');
-
-/// `attachment` with an ASCII `filename` for old clients and the exact
-/// UTF-8 name in `filename*`, both from [`safe_file_name`].
+/// The shared disposition as a header value.
 fn content_disposition(name: &str) -> HeaderValue {
-    let safe = safe_file_name(name);
-    let ascii: String =
-        safe.chars().map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { '_' }).collect();
-    let value = format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        utf8_percent_encode(&safe, ATTR_CHAR)
-    );
-    // safe_file_name leaves no quote, backslash or control character.
-    HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("attachment"))
+    // The shared builder leaves no quote, backslash or control character.
+    HeaderValue::from_str(&gru_ports::files::content_disposition(name))
+        .unwrap_or(HeaderValue::from_static("attachment"))
 }
 
 fn query_value(value: &str) -> percent_encoding::PercentEncode<'_> {

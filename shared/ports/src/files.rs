@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 
 /// What the store knows of an object.
@@ -87,6 +88,31 @@ pub fn safe_file_name(name: &str) -> String {
         base.chars().filter(|c| !c.is_control() && !matches!(c, '"' | ';' | '\\')).take(100).collect();
     let trimmed = cleaned.trim().trim_start_matches('.');
     if trimmed.is_empty() { "document".to_owned() } else { trimmed.to_owned() }
+}
+
+/// RFC 8187 `attr-char`: what may stay unescaped in `filename*=`.
+const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+/// The `Content-Disposition` of a download: `attachment`, with the cleaned
+/// name twice, an ASCII fallback for old clients and the exact UTF-8 name
+/// (RFC 6266, RFC 8187). Both adapters send exactly this.
+pub fn content_disposition(file_name: &str) -> String {
+    let name = safe_file_name(file_name);
+    let fallback: String = name.chars().map(|c| if c.is_ascii() { c } else { '_' }).collect();
+    let encoded = percent_encoding::utf8_percent_encode(&name, ATTR_CHAR);
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
 #[cfg(test)]

@@ -14,11 +14,8 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
-use gru_ports::files::{
-    DownloadGrant, Files, FilesError, ObjectMeta, UploadGrant, check_key, safe_file_name,
-};
+use gru_ports::files::{DownloadGrant, Files, FilesError, ObjectMeta, UploadGrant, check_key};
 use jiff::{SignedDuration, Timestamp};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::time::{Duration, SystemTime};
 
 /// The headers an upload grant's signature must cover for S3 to enforce the
@@ -27,21 +24,6 @@ const UPLOAD_SIGNED_HEADERS: [&str; 2] = ["content-length", "content-type"];
 
 /// What S3 reports for an object stored without a type.
 const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
-
-/// RFC 8187 `attr-char`: what may stay unescaped in `filename*=`.
-const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'!')
-    .remove(b'#')
-    .remove(b'$')
-    .remove(b'&')
-    .remove(b'+')
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'^')
-    .remove(b'_')
-    .remove(b'`')
-    .remove(b'|')
-    .remove(b'~');
 
 /// The [`Files`] port on one S3 bucket.
 #[derive(Debug, Clone)]
@@ -183,7 +165,7 @@ impl Files for S3Files {
             .get_object()
             .bucket(&self.bucket)
             .key(key)
-            .response_content_disposition(attachment_disposition(file_name))
+            .response_content_disposition(gru_ports::files::content_disposition(file_name))
             .presigned(presigning)
             .await
             .map_err(|e| backend("GetObject presign", &e))?;
@@ -220,15 +202,6 @@ fn signed_headers(url: &str) -> Vec<String> {
         .collect()
 }
 
-/// `attachment` with the cleaned name twice: an ASCII fallback for old
-/// clients and the exact UTF-8 name (RFC 6266, RFC 8187).
-fn attachment_disposition(file_name: &str) -> String {
-    let name = safe_file_name(file_name);
-    let fallback: String = name.chars().map(|c| if c.is_ascii() { c } else { '_' }).collect();
-    let encoded = utf8_percent_encode(&name, ATTR_CHAR);
-    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
-}
-
 /// A short, data-free description of an SDK error: the operation and the
 /// error code, never the service's message.
 fn backend<E: ProvideErrorMetadata, R>(operation: &str, error: &SdkError<E, R>) -> FilesError {
@@ -257,7 +230,7 @@ mod tests {
     #[test]
     fn the_disposition_names_the_file_in_ascii_and_in_utf8() {
         assert_eq!(
-            attachment_disposition("../Acte de naissance – Zoé.pdf"),
+            gru_ports::files::content_disposition("../Acte de naissance – Zoé.pdf"),
             "attachment; filename=\"Acte de naissance _ Zo_.pdf\"; \
              filename*=UTF-8''Acte%20de%20naissance%20%E2%80%93%20Zo%C3%A9.pdf"
         );
