@@ -15,18 +15,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
-        let deserializer = serde_urlencoded_deserializer(query);
+        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(deserializer).map(Query).map_err(|error| {
-            let field = error.path().to_string();
-            let field = if field == "." { unknown_field(error.inner()) } else { field };
+            let path = error.path().to_string();
+            let (field, message) = if path == "." {
+                (unknown_field(error.inner()), "Paramètre inconnu.")
+            } else {
+                (path, "Valeur invalide.")
+            };
             Problem::bad_request("invalid-query", "Un paramètre de la requête est invalide.")
-                .with_field(&field, error.inner().to_string())
+                .with_field(&field, message)
         })
     }
-}
-
-fn serde_urlencoded_deserializer(query: &str) -> serde_urlencoded::Deserializer<'_> {
-    serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()))
 }
 
 /// serde reports an unknown field at the root; pull its name out of the
