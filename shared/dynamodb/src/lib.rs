@@ -26,7 +26,7 @@ use aws_sdk_dynamodb::types::{
 };
 use gru_ports::store::{
     Condition, Cursor, CursorPosition, Index, Item, Key, Page, Query, SortKeyCondition, Store, StoreError,
-    TransactOp, check_transaction,
+    TransactOp, check_item, check_transaction,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -162,6 +162,7 @@ impl Store for DynamoStore {
     }
 
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        check_item(&item)?;
         let condition = ConditionParts::new(condition);
         self.client
             .put_item()

@@ -36,7 +36,7 @@
 
 use gru_ports::store::{
     Condition, Cursor, CursorPosition, Index, Item, Key, Page, Query, SortKeyCondition, Store, StoreError,
-    TransactOp, check_transaction,
+    TransactOp, check_item, check_transaction,
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
@@ -179,6 +179,7 @@ impl Store for SqliteStore {
     }
 
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        check_item(&item)?;
         let row = RawRow::from_item(&item)?;
         self.write(move |tx| {
             check_condition(tx, &item.key, condition)?;

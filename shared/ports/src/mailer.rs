@@ -15,7 +15,8 @@ pub struct Email {
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailerError {
-    #[error("email address is not valid: {0}")]
+    /// The address is kept for the caller, never printed: it is personal data.
+    #[error("email address is not valid")]
     InvalidAddress(String),
     #[error("mail backend error: {0}")]
     Backend(String),

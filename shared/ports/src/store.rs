@@ -213,6 +213,9 @@ pub enum StoreError {
     ConditionFailed,
     #[error("the pagination cursor is not valid")]
     InvalidCursor,
+    /// A key is empty or longer than DynamoDB allows.
+    #[error("an item key is empty or too long")]
+    InvalidKey,
     #[error("the transaction is not valid: {0}")]
     InvalidTransaction(&'static str),
     #[error("store backend error: {0}")]
@@ -234,6 +237,24 @@ pub trait Store: Send + Sync {
     async fn transact(&self, ops: Vec<TransactOp>) -> Result<(), StoreError>;
 }
 
+/// DynamoDB's limits on key attributes (bytes of UTF-8). Every adapter
+/// enforces them, so an item the embedded store accepts, DynamoDB accepts.
+pub const MAX_PARTITION_KEY_BYTES: usize = 2048;
+/// See [`MAX_PARTITION_KEY_BYTES`].
+pub const MAX_SORT_KEY_BYTES: usize = 1024;
+
+/// Refuses an item whose table or index key is empty or too long.
+pub fn check_item(item: &Item) -> Result<(), StoreError> {
+    std::iter::once(&item.key).chain(&item.index_key).try_for_each(|key| {
+        let fits = |value: &str, max: usize| !value.is_empty() && value.len() <= max;
+        if fits(&key.pk, MAX_PARTITION_KEY_BYTES) && fits(&key.sk, MAX_SORT_KEY_BYTES) {
+            Ok(())
+        } else {
+            Err(StoreError::InvalidKey)
+        }
+    })
+}
+
 /// Checks the limits every adapter enforces the same way before a transaction.
 pub fn check_transaction(ops: &[TransactOp]) -> Result<(), StoreError> {
     if ops.is_empty() {
@@ -241,6 +262,11 @@ pub fn check_transaction(ops: &[TransactOp]) -> Result<(), StoreError> {
     }
     if ops.len() > MAX_TRANSACTION_ITEMS {
         return Err(StoreError::InvalidTransaction("more than 100 operations"));
+    }
+    for op in ops {
+        if let TransactOp::Put { item, .. } = op {
+            check_item(item)?;
+        }
     }
     let mut keys = std::collections::HashSet::new();
     if !ops.iter().all(|op| keys.insert(op.key())) {

@@ -25,6 +25,7 @@ macro_rules! store_contract {
             a_full_last_page_has_no_cursor,
             secondary_index_query_sees_only_indexed_items,
             a_forged_cursor_is_refused,
+            keys_dynamodb_would_refuse_are_refused,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -289,4 +290,25 @@ pub async fn a_forged_cursor_is_refused(store: Arc<dyn Store>) {
     let query = Query::partition(&pk).after(Some(Cursor("not a cursor!".into())));
     let result = store.query(query).await;
     assert!(matches!(result, Err(StoreError::InvalidCursor)), "got {result:?}");
+}
+
+pub async fn keys_dynamodb_would_refuse_are_refused(store: Arc<dyn Store>) {
+    let pk = partition();
+    let long_sort_key = "é".repeat(MAX_SORT_KEY_BYTES / 2 + 1);
+    let bad_items = [
+        item("", "A", 0),
+        item(&pk, "", 0),
+        item(&pk, &long_sort_key, 0),
+        item(&pk, "A", 0).with_index_key(Key::new(format!("{pk}-I"), "")),
+    ];
+    for bad in bad_items {
+        let put = store.put(bad.clone(), Condition::None).await;
+        assert!(matches!(put, Err(StoreError::InvalidKey)), "{:?}: {put:?}", bad.key);
+        let ops = vec![TransactOp::Put { item: bad, condition: Condition::None }];
+        let transaction = store.transact(ops).await;
+        assert!(matches!(transaction, Err(StoreError::InvalidKey)), "{transaction:?}");
+    }
+    assert!(query_all(store.as_ref(), Query::partition(&pk)).await.unwrap().is_empty(), "nothing written");
+    let longest = item(&pk, &"s".repeat(MAX_SORT_KEY_BYTES), 0);
+    store.put(longest, Condition::None).await.expect("a key at the limit fits");
 }
