@@ -23,6 +23,7 @@ pub fn mount(prefix: &str, routes: Router) -> Router {
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(problem_for_bare_errors))
+        .layer(middleware::from_fn(require_csrf_header))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(
             TraceLayer::new_for_http()
@@ -53,13 +54,7 @@ async fn problem_for_bare_errors(request: Request, next: Next) -> Response {
         return response;
     }
     match response.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body-too-large",
-            "Contenu trop volumineux",
-            format!("Le contenu envoyé dépasse la taille permise ({MAX_BODY_BYTES} octets)."),
-        )
-        .into_response(),
+        StatusCode::PAYLOAD_TOO_LARGE => body_too_large().into_response(),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported-media-type",
@@ -75,4 +70,34 @@ async fn problem_for_bare_errors(request: Request, next: Next) -> Response {
         )
         .into_response(),
     }
+}
+
+/// The answer for a body over [`MAX_BODY_BYTES`].
+pub fn body_too_large() -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body-too-large",
+        "Contenu trop volumineux",
+        format!("Le contenu envoyé dépasse la taille permise ({MAX_BODY_BYTES} octets)."),
+    )
+}
+
+/// The header every state-changing request must carry. A cross-site HTML form
+/// cannot set it, and a cross-site `fetch` that sets it needs a CORS preflight
+/// the API never grants: this is the CSRF protection of cookie sessions.
+pub const CSRF_HEADER: &str = "x-gru-csrf";
+
+async fn require_csrf_header(request: Request, next: Next) -> Response {
+    use axum::http::Method;
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe || request.headers().contains_key(CSRF_HEADER) {
+        return next.run(request).await;
+    }
+    Problem::new(
+        StatusCode::FORBIDDEN,
+        "csrf",
+        "Requête refusée",
+        "Cette requête doit porter l'en-tête X-GRU-CSRF (protection contre la falsification de requête).",
+    )
+    .into_response()
 }

@@ -10,6 +10,6 @@ pub mod layers;
 pub mod problem;
 
 pub use cache::{CachedJson, PUBLIC_CATALOGUE};
-pub use extract::Query;
-pub use layers::mount;
+pub use extract::{Json, Query};
+pub use layers::{CSRF_HEADER, mount};
 pub use problem::{FieldError, Problem};
