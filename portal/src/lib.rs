@@ -18,8 +18,8 @@ use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use catalogue::CatalogueRepository;
-use gru_embedded::{LocalFiles, SqliteStore};
-use gru_ports::{Store, SystemClock};
+use gru_embedded::{LocalFiles, OutboxMailer, SqliteStore};
+use gru_ports::{Clock, Mailer, Store, SystemClock};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tower_http::services::ServeDir;
@@ -28,7 +28,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// The URL prefix of every function the portal serves, one per crate
 /// under `functions/`. On AWS each is one API Gateway route; a test keeps
 /// this list, the folders and `infra/template.yaml` in agreement.
-pub const FUNCTION_PREFIXES: &[&str] = &[catalogue::PREFIX];
+pub const FUNCTION_PREFIXES: &[&str] = &[catalogue::PREFIX, submissions::PREFIX, accounts::PREFIX];
 
 /// Where the portal finds its parts and keeps its data.
 #[derive(Debug, Clone)]
@@ -55,6 +55,9 @@ pub struct Portal {
     pub import: Option<catalogue::ImportReport>,
 }
 
+/// The sender of the portal's emails (they land in the outbox).
+const MAIL_FROM: &str = "Portail citoyen <ne-pas-repondre@portail.localhost>";
+
 /// The same headers CloudFront's response-headers policy sets on AWS.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
@@ -69,14 +72,17 @@ impl Portal {
         }
         let store: Arc<dyn Store> =
             Arc::new(SqliteStore::open(&data.join("portal.db")).context("cannot open the SQLite store")?);
-        let repository = CatalogueRepository::new(store);
+        let repository = CatalogueRepository::new(store.clone());
         let import = city::sync_catalogue(&repository, &options.city_dir).await?;
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let files = Arc::new(LocalFiles::new(
             data.join("files"),
-            base_url.trim_end_matches('/').to_owned(),
+            base_url.clone(),
             secret_key(&data.join("secret.key"))?,
-            Arc::new(SystemClock),
+            clock.clone(),
         ));
+        let mailer: Arc<dyn Mailer> = Arc::new(OutboxMailer::new(data.join("outbox"), MAIL_FROM.to_owned()));
         let not_found_page = std::fs::read_to_string(options.site_dir.join("404.html")).unwrap_or_default();
         let site = ServeDir::new(&options.site_dir).append_index_html_on_directories(true).not_found_service(
             axum::routing::any(move || {
@@ -84,8 +90,16 @@ impl Portal {
                 async move { (StatusCode::NOT_FOUND, Html(page)).into_response() }
             }),
         );
-        let mut router =
-            Router::new().merge(catalogue::router(repository)).merge(gru_embedded::files::router(files));
+        let mut router = Router::new()
+            .merge(catalogue::router(repository))
+            .merge(submissions::router(submissions::App {
+                store: store.clone(),
+                mailer: mailer.clone(),
+                clock: clock.clone(),
+                public_url: base_url.clone(),
+            }))
+            .merge(accounts::router(accounts::App { store, mailer, clock, public_url: base_url }))
+            .merge(gru_embedded::files::router(files));
         if options.serve_outbox {
             router = router.merge(gru_embedded::outbox::router(data.join("outbox")));
         }
@@ -118,7 +132,9 @@ pub async fn serve(
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    // The peer address feeds the per-client rate limits (`gru_web::client`).
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await
 }
 
 /// The key that signs file URLs: random, made once, readable by the owner
