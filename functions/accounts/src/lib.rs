@@ -1,8 +1,40 @@
-//! The accounts function (being built; see docs/requests.md).
+//! The accounts function: citizen sign-up (confirmed by an emailed link),
+//! sign-in with a password or an emailed one-time link, sessions, password
+//! reset and change, and the profile that prefills forms. See
+//! `docs/requests.md`.
+//!
+//! Routes (all under [`PREFIX`]; bodies are JSON, unknown fields refused;
+//! every `POST`/`PUT` needs the `X-GRU-CSRF` header):
+//!
+//! | route | who | answer |
+//! |---|---|---|
+//! | `POST /signup` `{email, password, name?}` | anyone | 202, whether or not the email has an account |
+//! | `POST /signup/verify` `{token}` | link holder | 201 `{email, profile}` + session cookie; 400 `invalid-token` |
+//! | `POST /signin` `{email, password}` | anyone | 200 `{email, profile}` + cookie; 401 `invalid-credentials` |
+//! | `POST /signin/link` `{email}` | anyone | 202, always |
+//! | `POST /signin/link/confirm` `{token}` | link holder | 200 `{email, profile}` + cookie; 400 `invalid-token` |
+//! | `POST /password/reset` `{email}` | anyone | 202, always |
+//! | `POST /password/reset/confirm` `{token, password}` | link holder | 200 `{email, profile}` + cookie, other sessions ended; 400 `invalid-token` |
+//! | `POST /password/change` `{current, password}` | citizen | 204, other sessions ended |
+//! | `POST /signout` | citizen | 204, cookie cleared |
+//! | `POST /signout/everywhere` | citizen | 204, every session ended, cookie cleared |
+//! | `GET /me` | citizen | 200 `{email, profile: {name, phone, address}}` |
+//! | `PUT /me/profile` `{name?, phone?, address?}` | citizen | 200 the profile |
+//!
+//! Invalid fields: 422 `validation` naming each field. No session: 401
+//! `unauthenticated`. Over a rate limit: 429 `rate-limited` with
+//! `Retry-After`. Every answer is `Cache-Control: no-store`.
 
-use axum::Router;
+mod api;
+mod emails;
+mod password;
+mod profile;
+mod repository;
+
 use gru_ports::{Clock, Mailer, Store};
 use std::sync::Arc;
+
+pub use api::router;
 
 /// The URL prefix this function owns (one API Gateway route).
 pub const PREFIX: &str = "/api/accounts";
@@ -16,9 +48,4 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Where citizens reach the site (links in emails), without a trailing slash.
     pub public_url: String,
-}
-
-/// The function's routes under [`PREFIX`].
-pub fn router(_app: App) -> Router {
-    gru_web::mount(PREFIX, Router::new())
 }

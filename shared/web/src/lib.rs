@@ -1,15 +1,24 @@
 //! HTTP glue every function shares, so each router only says what is its
 //! own: errors as RFC 9457 problem documents, query extraction that reports
 //! the field at fault, cache headers for the CDN, the common layers (body
-//! limit, request log without personal data) and the Lambda entry point.
+//! limit, request log without personal data), the Lambda entry point, and
+//! what citizen-facing functions share: secret tokens, cookie sessions,
+//! rate limits and the client's address.
 
 pub mod cache;
+pub mod client;
 pub mod extract;
 pub mod lambda;
 pub mod layers;
 pub mod problem;
+pub mod rate_limit;
+pub mod session;
+pub mod tokens;
 
 pub use cache::{CachedJson, PUBLIC_CATALOGUE};
+pub use client::ClientAddress;
 pub use extract::{Json, Query};
 pub use layers::{CSRF_HEADER, mount};
 pub use problem::{FieldError, Problem};
+pub use rate_limit::RateLimiter;
+pub use session::{Citizen, MaybeCitizen, Sessions};

@@ -24,6 +24,10 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Seconds before the client may try again, sent as the `Retry-After`
+    /// header (with 429 and 503), not in the document.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -34,11 +38,18 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             errors: Vec::new(),
+            retry_after: None,
         }
     }
 
     pub fn with_field(mut self, field: &str, message: impl Into<String>) -> Self {
         self.errors.push(FieldError { field: field.to_owned(), message: message.into() });
+        self
+    }
+
+    /// Tells the client how many seconds to wait before trying again.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
         self
     }
 
@@ -69,10 +80,14 @@ impl Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = self.status_code();
+        let retry_after = self.retry_after;
         let mut response = (status, Json(self)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(seconds) = retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }
@@ -106,5 +121,16 @@ mod tests {
         assert_eq!(json["errors"][0]["field"], "cursor");
         let response = problem.into_response();
         assert_eq!(response.headers()[header::CONTENT_TYPE], "application/problem+json");
+        assert!(!response.headers().contains_key(header::RETRY_AFTER));
+    }
+
+    #[test]
+    fn retry_after_is_a_header_not_a_member() {
+        let problem =
+            Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Trop de demandes", "Attendez.")
+                .with_retry_after(90);
+        assert!(serde_json::to_value(&problem).unwrap().get("retry_after").is_none());
+        let response = problem.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "90");
     }
 }
