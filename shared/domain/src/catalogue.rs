@@ -82,6 +82,9 @@ pub struct Service {
     #[serde(default)]
     pub keywords: Vec<String>,
     pub presentation: Presentation,
+    /// The online form, when the service can be requested on the portal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<crate::form::Form>,
 }
 
 /// What a citizen reads before starting a service. Long texts are plain

@@ -12,6 +12,7 @@
 //! stopping at the first, so a city's IT team fixes them in one pass.
 
 use crate::catalogue::{Category, City, CityCatalogue, Link, Service, is_valid_slug};
+use crate::form::Form;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -355,6 +356,59 @@ fn check_service(service: &Source<Service>, categories: Option<&[&str]>, problem
         });
     }
     check_links(service, &p.links, problems);
+    if let Some(form) = &s.form {
+        check_form(service, form, problems);
+    }
+}
+
+/// Every problem of the service's form, at the line of what it is about.
+fn check_form(service: &Source<Service>, form: &Form, problems: &mut Vec<Problem>) {
+    let form_problems = form.problems();
+    if form_problems.is_empty() {
+        return;
+    }
+    // The file already parsed once, so it parses again; spans locate paths
+    // however the city wrote them (headers, inline tables, dotted keys).
+    let document = toml::de::DeTable::parse(&service.text).ok();
+    for problem in form_problems {
+        problems.push(Problem {
+            file: service.path.clone(),
+            line: document.as_ref().map(|d| line_at(&service.text, span_of_path(d, &problem.path))),
+            message: problem.to_string(),
+        });
+    }
+}
+
+/// Byte offset of the deepest part of `path` (`form.pages[1].fields[0].when`)
+/// the document has: the key itself, or the table it is missing from.
+fn span_of_path(document: &toml::Spanned<toml::de::DeTable>, path: &str) -> usize {
+    let mut steps = path.split('.').flat_map(|part| {
+        let mut pieces = part.split('[');
+        let key = pieces.next().map(Step::Key);
+        key.into_iter().chain(pieces.filter_map(|i| i.trim_end_matches(']').parse().ok().map(Step::Index)))
+    });
+    let Some(mut current) = steps.next().and_then(|step| match step {
+        Step::Key(key) => document.get_ref().get(key),
+        Step::Index(_) => None,
+    }) else {
+        return document.span().start;
+    };
+    for step in steps {
+        let next = match step {
+            Step::Key(key) => current.get_ref().get(key),
+            Step::Index(index) => current.get_ref().get(index),
+        };
+        match next {
+            Some(next) => current = next,
+            None => break,
+        }
+    }
+    current.span().start
+}
+
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
 }
 
 fn check_links<T>(source: &Source<T>, links: &[Link], problems: &mut Vec<Problem>) {

@@ -3,10 +3,17 @@
 //!
 //! - [`catalogue`]: the city profile, categories and services as citizens
 //!   see them.
+//! - [`condition`]: the condition language that shows pages and fields and
+//!   asks for documents.
+//! - [`form`]: a service's form as data, its visibility, its answers' checks
+//!   and its structural problems.
 //! - [`city_files`]: a city's catalogue as versioned TOML files, and the
 //!   checks that `portal catalogue check` reports with file and line.
 //! - [`search`]: accent-, case- and word-order-tolerant service search.
 
 pub mod catalogue;
 pub mod city_files;
+pub mod condition;
+pub mod form;
+pub mod request;
 pub mod search;

@@ -268,3 +268,179 @@ fn problems_print_as_file_line_message() {
         Problem { file: "services/a.toml".into(), line: Some(3), message: "unknown category".into() };
     assert_eq!(problem.to_string(), "services/a.toml:3: unknown category");
 }
+
+const FORM: &str = r#"
+[form]
+version = 1
+
+[[form.pages]]
+id = "acte"
+title = "L'acte"
+
+[[form.pages.fields]]
+id = "record_kind"
+type = "choice"
+label = "Quel acte ?"
+help = "Choisissez l'acte."
+required = true
+options = [
+  { value = "birth", label = "Naissance" },
+  { value = "death", label = "Décès" },
+]
+
+[[form.pages.fields]]
+id = "children"
+type = "group"
+label = "Enfants"
+help = "Un par enfant."
+fields = [{ id = "child_name", type = "text", label = "Prénom", help = "Comme à l'état civil." }]
+
+[[form.pages]]
+id = "naissance"
+title = "La naissance"
+when = { field = "record_kind", equals = "birth" }
+
+[[form.pages.fields]]
+id = "born"
+type = "date"
+label = "Date de naissance"
+help = "Telle qu'elle figure sur l'acte."
+pattern = "[0-9]+"
+
+[[form.documents]]
+id = "identity"
+title = "Pièce d'identité"
+description = "Carte d'identité ou passeport."
+when = { field = "record_kind", in = ["birth", "death"] }
+"#;
+
+/// The valid city, with a form added to `acte` and `edit` applied to it.
+fn city_with_form(edit: impl FnOnce(&Path)) -> (tempfile::TempDir, Result<CityCatalogue, Vec<Problem>>) {
+    city_with(|root| {
+        let path = root.join("services/acte.toml");
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(path, text + FORM).unwrap();
+        edit(root);
+    })
+}
+
+#[test]
+fn a_service_with_a_valid_form_loads() {
+    let (_dir, result) = city_with_form(|r| replace(r, "services/acte.toml", "pattern = \"[0-9]+\"\n", ""));
+    let catalogue = result.expect("valid form");
+    let form = catalogue.services[0].form.as_ref().expect("acte has a form");
+    assert_eq!((form.version, form.pages.len(), form.documents.len()), (1, 2, 1));
+    assert!(catalogue.services[1].form.is_none());
+}
+
+/// Each case: an edit of the form (the base form has one problem, a
+/// `pattern` on a date, which every case but the first removes), then the
+/// text on the line the problem must point at, and words of its message.
+#[test]
+fn every_form_problem_is_reported_at_its_line() {
+    type Edit = Box<dyn Fn(&Path)>;
+    let edit = |from: &'static str, to: &'static str| -> Edit {
+        Box::new(move |r: &Path| {
+            replace(r, "services/acte.toml", "pattern = \"[0-9]+\"\n", "");
+            replace(r, "services/acte.toml", from, to);
+        })
+    };
+    let cases: Vec<(&str, Edit, &str, &str)> = vec![
+        (
+            "constraint of another type",
+            Box::new(|_| {}),
+            "pattern = \"[0-9]+\"",
+            "form.pages[1].fields[0].pattern: « pattern » ne s'applique pas à un champ de type date",
+        ),
+        ("version 0", edit("version = 1", "version = 0"), "version = 0", "form.version: la version"),
+        (
+            "bad page id",
+            edit("id = \"naissance\"", "id = \"Naissance\""),
+            "id = \"Naissance\"",
+            "form.pages[1].id",
+        ),
+        (
+            "duplicate field id",
+            edit("id = \"born\"", "id = \"record_kind\""),
+            "id = \"record_kind\"\ntype = \"date\"",
+            "déjà utilisé",
+        ),
+        ("empty label", edit("label = \"Date de naissance\"", "label = \"\""), "label = \"\"", "libellé"),
+        (
+            "missing help",
+            edit("help = \"Telle qu'elle figure sur l'acte.\"\n", ""),
+            "[[form.pages.fields]]\nid = \"born\"",
+            "form.pages[1].fields[0].help",
+        ),
+        ("choice without options", edit("options = [", "choices = ["), "choices = [", "unknown field"),
+        (
+            "duplicate option",
+            edit(
+                "label = \"Décès\" },\n",
+                "label = \"Décès\" },\n  { value = \"death\", label = \"Mort\" },\n",
+            ),
+            "{ value = \"death\", label = \"Mort\" }",
+            "form.pages[0].fields[0].options[2].value: la valeur « death » est proposée deux fois",
+        ),
+        (
+            "group sub-field with a condition",
+            edit(
+                "help = \"Comme à l'état civil.\" }",
+                "help = \"Comme à l'état civil.\", when = { field = \"born\", filled = true } }",
+            ),
+            "fields = [{ id = \"child_name\"",
+            "form.pages[0].fields[1].fields[0].when: les champs d'un groupe n'ont pas de condition",
+        ),
+        (
+            "condition on an unknown field",
+            edit("field = \"record_kind\", equals", "field = \"kind\", equals"),
+            "when = { field = \"kind\"",
+            "champ inconnu « kind »",
+        ),
+        (
+            "condition on a later page",
+            edit("field = \"record_kind\", in", "field = \"born\", in"),
+            "when = { field = \"born\"",
+            "form.documents[0].when",
+        ),
+        (
+            "not an option",
+            edit("equals = \"birth\"", "equals = \"marriage\""),
+            "equals = \"marriage\"",
+            "n'est pas une des options",
+        ),
+        (
+            "page that can never show",
+            edit(
+                "when = { field = \"record_kind\", equals = \"birth\" }",
+                "when = { all = [{ field = \"record_kind\", equals = \"birth\" }, { field = \"record_kind\", filled = false }] }",
+            ),
+            "when = { all = [",
+            "cette page ne peut jamais s'afficher",
+        ),
+        (
+            "bad pattern",
+            edit("type = \"date\"", "type = \"text\"\npattern = \"(\""),
+            "pattern = \"(\"",
+            "expression régulière invalide",
+        ),
+        (
+            "empty document description",
+            edit("description = \"Carte d'identité ou passeport.\"", "description = \" \""),
+            "description = \" \"",
+            "form.documents[0].description",
+        ),
+    ];
+    for (name, edit, needle, words) in cases {
+        let (dir, result) = city_with_form(edit);
+        let problems = result.expect_err(name);
+        assert_eq!(problems.len(), 1, "{name}: one problem: {problems:#?}");
+        let problem = &problems[0];
+        let text = fs::read_to_string(dir.path().join("services/acte.toml")).unwrap();
+        let line =
+            text.find(needle).map(|at| line_at(&text, at)).unwrap_or_else(|| panic!("{name}: no {needle:?}"));
+        assert_eq!(problem.file, dir.path().join("services/acte.toml"), "{name}");
+        assert_eq!(problem.line, Some(line), "{name}: {problem}");
+        assert!(problem.message.contains(words), "{name}: {:?} lacks {words:?}", problem.message);
+    }
+}
