@@ -53,6 +53,45 @@ pub struct Portal {
     pub router: Router,
     /// What the start-up import changed, if the city's files had changed.
     pub import: Option<catalogue::ImportReport>,
+    /// The periodic jobs; `serve` runs them hourly, `portal purge` once.
+    pub housekeeping: Housekeeping,
+}
+
+/// What the notifier and DynamoDB's TTL do on AWS, done by the portal itself:
+/// warnings before drafts are purged, and the purge of expired items.
+#[derive(Clone)]
+pub struct Housekeeping {
+    store: Arc<SqliteStore>,
+    submissions: submissions::App,
+}
+
+/// What one round of housekeeping did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HousekeepingReport {
+    pub warnings_sent: usize,
+    pub items_purged: u64,
+}
+
+impl Housekeeping {
+    /// One round: warnings due, then expired items deleted.
+    pub async fn run_once(&self) -> anyhow::Result<HousekeepingReport> {
+        let warnings_sent = submissions::sweep::warn_before_purge(&self.submissions).await?;
+        let now = self.submissions.clock.now().as_second();
+        let items_purged = self.store.delete_expired(now).await?;
+        Ok(HousekeepingReport { warnings_sent, items_purged })
+    }
+
+    /// Runs a round every `period` until the process stops; a failed round is
+    /// logged and the next one tries again.
+    pub async fn run_every(self, period: std::time::Duration) {
+        let mut ticks = tokio::time::interval(period);
+        loop {
+            ticks.tick().await;
+            if let Err(error) = self.run_once().await {
+                tracing::error!(%error, "housekeeping failed");
+            }
+        }
+    }
 }
 
 /// The sender of the portal's emails (they land in the outbox).
@@ -66,16 +105,26 @@ impl Portal {
     /// date with the city's files, and builds the router. `base_url` is
     /// where clients reach this process (file grants point there).
     pub async fn open(options: &Options, base_url: &str) -> anyhow::Result<Self> {
+        Self::open_with_clock(options, base_url, Arc::new(SystemClock)).await
+    }
+
+    /// [`Portal::open`] on a given clock: tests move time forward to expire
+    /// codes, sessions and drafts.
+    pub async fn open_with_clock(
+        options: &Options,
+        base_url: &str,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
         let data = &options.data_dir;
         for dir in [data.clone(), data.join("files"), data.join("outbox")] {
             std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        let store: Arc<dyn Store> =
+        let sqlite =
             Arc::new(SqliteStore::open(&data.join("portal.db")).context("cannot open the SQLite store")?);
+        let store: Arc<dyn Store> = sqlite.clone();
         let repository = CatalogueRepository::new(store.clone());
         let import = city::sync_catalogue(&repository, &options.city_dir).await?;
         let base_url = base_url.trim_end_matches('/').to_owned();
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let files = Arc::new(LocalFiles::new(
             data.join("files"),
             base_url.clone(),
@@ -83,6 +132,15 @@ impl Portal {
             clock.clone(),
         ));
         let mailer: Arc<dyn Mailer> = Arc::new(OutboxMailer::new(data.join("outbox"), MAIL_FROM.to_owned()));
+        let housekeeping = Housekeeping {
+            store: sqlite.clone(),
+            submissions: submissions::App::new(
+                store.clone(),
+                mailer.clone(),
+                clock.clone(),
+                base_url.clone(),
+            ),
+        };
         let not_found_page = std::fs::read_to_string(options.site_dir.join("404.html")).unwrap_or_default();
         let site = ServeDir::new(&options.site_dir).append_index_html_on_directories(true).not_found_service(
             axum::routing::any(move || {
@@ -92,12 +150,7 @@ impl Portal {
         );
         let mut router = Router::new()
             .merge(catalogue::router(repository))
-            .merge(submissions::router(submissions::App {
-                store: store.clone(),
-                mailer: mailer.clone(),
-                clock: clock.clone(),
-                public_url: base_url.clone(),
-            }))
+            .merge(submissions::router(housekeeping.submissions.clone()))
             .merge(accounts::router(accounts::App { store, mailer, clock, public_url: base_url }))
             .merge(gru_embedded::files::router(files));
         if options.serve_outbox {
@@ -122,7 +175,7 @@ impl Portal {
                 header::REFERRER_POLICY,
                 HeaderValue::from_static("strict-origin-when-cross-origin"),
             ));
-        Ok(Self { router, import })
+        Ok(Self { router, import, housekeeping })
     }
 }
 

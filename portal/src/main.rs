@@ -29,6 +29,18 @@ enum Command {
     /// Check or import a city's catalogue files.
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
+    /// Run the housekeeping once (warnings before drafts are purged, then the
+    /// purge of expired items); `serve` runs it every hour by itself.
+    Purge {
+        #[arg(long, env = "PORTAL_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+        /// The city's folder, as given to `serve`.
+        #[arg(long, env = "PORTAL_CITY")]
+        city: Option<PathBuf>,
+        /// The address in the emails' links.
+        #[arg(long, env = "PORTAL_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        public_url: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -98,6 +110,7 @@ async fn main() -> std::process::ExitCode {
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Catalogue(CatalogueCommand::Check { dir })) => check(&dir),
         Some(Command::Catalogue(CatalogueCommand::Import(args))) => import(args).await,
+        Some(Command::Purge { data_dir, city, public_url }) => purge(data_dir, city, &public_url).await,
     };
     match result {
         Ok(code) => code,
@@ -144,12 +157,37 @@ async fn serve(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
     }
     eprintln!("Prêt en {} ms.", started.elapsed().as_millis());
     println!("Portail prêt : {base_url}/");
+    tokio::spawn(portal.housekeeping.run_every(HOUSEKEEPING_PERIOD));
     portal::serve(listener, portal.router, async {
         stop_requested().await;
         eprintln!("Arrêt demandé : fin des requêtes en cours…");
     })
     .await?;
     eprintln!("Portail arrêté.");
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// How often `serve` runs the housekeeping.
+const HOUSEKEEPING_PERIOD: std::time::Duration = std::time::Duration::from_secs(3600);
+
+async fn purge(
+    data_dir: PathBuf,
+    city: Option<PathBuf>,
+    public_url: &str,
+) -> anyhow::Result<std::process::ExitCode> {
+    let root = repository_dir();
+    let options = Options {
+        data_dir,
+        city_dir: city.unwrap_or_else(|| root.join("infra/cities/demo")),
+        site_dir: root.join("static-site"),
+        serve_outbox: false,
+    };
+    let portal = Portal::open(&options, public_url).await?;
+    let report = portal.housekeeping.run_once().await?;
+    println!(
+        "{} warning(s) sent before purge, {} expired item(s) deleted",
+        report.warnings_sent, report.items_purged
+    );
     Ok(std::process::ExitCode::SUCCESS)
 }
 

@@ -101,7 +101,10 @@ async fn a_service_page_tells_everything_before_starting() {
         "documents depend on the case"
     );
     assert!(!p["channels"].as_array().unwrap().is_empty());
-    assert!(service["start"].is_null(), "cannot be started online yet");
+    assert_eq!(service["has_form"], true);
+    assert_eq!(service["start"]["url"], "/demarche.html?service=acte-etat-civil", "started online");
+    let without_form = portal.get_json("/api/catalogue/services/pacs", 200).await;
+    assert_eq!((without_form["has_form"].as_bool(), without_form["start"].is_null()), (Some(false), true));
 }
 
 #[tokio::test]

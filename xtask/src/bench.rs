@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: the figures quoted in docs/performance.md, measured
-//! with public tools (the release portal, `wrk`).
+//! with public tools (the release portal, `wrk`) and, for submissions, the
+//! `tests/benches/submissions.rs` client.
 
 use crate::tools::{Background, run, start_portal_binary};
 use anyhow::{Context, Result, bail};
@@ -47,6 +48,10 @@ pub fn bench(root: &Path) -> Result<()> {
         let (p50, p99, rps) = wrk(&portal, path)?;
         println!("| {name} | {p50} | {p99} | {rps} |");
     }
+    drop(portal);
+
+    println!("\n## Submissions (SQLite store, 2,000 signed-in submissions, 32 clients, same process)");
+    run(Command::new("cargo").args(["bench", "--locked", "-p", "gru-tests", "--bench", "submissions"]))?;
     Ok(())
 }
 

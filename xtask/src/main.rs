@@ -23,7 +23,7 @@ use std::process::Command;
 use tools::{run, venv};
 
 /// Every Lambda function crate (one per capability).
-const FUNCTIONS: &[&str] = &["catalogue"];
+const FUNCTIONS: &[&str] = &["catalogue", "submissions", "accounts"];
 
 fn main() -> Result<()> {
     let task = std::env::args().nth(1).unwrap_or_default();

@@ -26,6 +26,7 @@ pub fn router(repository: CatalogueRepository) -> Router {
         .route("/categories", get(categories))
         .route("/services", get(services))
         .route("/services/{slug}", get(service))
+        .route("/services/{slug}/form", get(form))
         .with_state(repository);
     gru_web::mount(PREFIX, routes)
 }
@@ -191,6 +192,8 @@ struct ServiceView {
     keywords: Vec<String>,
     category: CategoryRef,
     presentation: Presentation,
+    /// Whether the service has an online form (`/services/{slug}/form`).
+    has_form: bool,
     /// How to start the service online; `null` while it cannot be started
     /// online (the site then shows no "Start" button).
     start: Option<Link>,
@@ -199,6 +202,10 @@ struct ServiceView {
 impl From<StoredService> for ServiceView {
     fn from(stored: StoredService) -> Self {
         let s = stored.service;
+        let start = s.form.is_some().then(|| Link {
+            label: "Faire la demande en ligne".to_owned(),
+            url: format!("/demarche.html?service={}", s.slug),
+        });
         Self {
             slug: s.slug,
             title: s.title,
@@ -206,7 +213,8 @@ impl From<StoredService> for ServiceView {
             keywords: s.keywords,
             category: CategoryRef { slug: s.category, title: stored.category_title },
             presentation: s.presentation,
-            start: None,
+            has_form: s.form.is_some(),
+            start,
         }
     }
 }
@@ -216,10 +224,36 @@ async fn service(
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let not_found = || Problem::not_found("Cette démarche n'existe pas ou a été retirée.");
     if !gru_domain::catalogue::is_valid_slug(&slug) {
-        return Err(not_found());
+        return Err(unknown_service());
     }
-    let service = repo.service(&slug).await?.ok_or_else(not_found)?;
+    let service = repo.service(&slug).await?.ok_or_else(unknown_service)?;
     Ok(CachedJson::new(&ServiceView::from(service), PUBLIC_CATALOGUE, &headers).into_response())
+}
+
+fn unknown_service() -> Problem {
+    Problem::not_found("Cette démarche n'existe pas ou a été retirée.")
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormParams {
+    version: Option<u32>,
+}
+
+/// A service's form: the current version, or `?version=N` (a draft
+/// started on an older version keeps being shown with it).
+async fn form(
+    State(repo): State<CatalogueRepository>,
+    Path(slug): Path<String>,
+    Query(params): Query<FormParams>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    if !gru_domain::catalogue::is_valid_slug(&slug) {
+        return Err(unknown_service());
+    }
+    let form = repo.form(&slug, params.version).await?.ok_or_else(|| {
+        Problem::not_found("Cette démarche n'a pas de formulaire en ligne, ou pas dans cette version.")
+    })?;
+    Ok(CachedJson::new(&form, PUBLIC_CATALOGUE, &headers).into_response())
 }

@@ -7,10 +7,12 @@
 //! | one category | get `CATALOGUE` / `CATEGORY#<slug>` |
 //! | all service summaries (list, search) | query `CATALOGUE`, prefix `SERVICE#` |
 //! | summaries of one category | index query `CATEGORY#<slug>`, prefix `SERVICE#` |
-//! | one service's presentation | get `SERVICE#<slug>` / `PRESENTATION` |
+//! | one service's presentation (with its current form) | get `SERVICE#<slug>` / `PRESENTATION` |
+//! | one version of a service's form | get `SERVICE#<slug>` / `FORM#<version, 6 digits>` |
 //! | last import | get `CATALOGUE` / `IMPORT` |
 
 use gru_domain::catalogue::{Category, City, CityCatalogue, Service};
+use gru_domain::form::Form;
 use gru_domain::search::SearchDocument;
 use gru_ports::store::{Condition, Cursor, Item, Key, Page, Query, Store, StoreError, TransactOp, query_all};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -23,6 +25,7 @@ const IMPORT: &str = "IMPORT";
 const CATEGORY_PREFIX: &str = "CATEGORY#";
 const SERVICE_PREFIX: &str = "SERVICE#";
 const PRESENTATION: &str = "PRESENTATION";
+const FORM_PREFIX: &str = "FORM#";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {
@@ -32,6 +35,10 @@ pub enum CatalogueError {
     Corrupt(#[from] serde_json::Error),
     #[error("another import changed the catalogue at the same time; run the import again")]
     ConcurrentImport,
+    /// Requests keep the form version they were made with, so a published
+    /// version is never rewritten.
+    #[error("the form of service {slug} changed but its version is still {version}: raise `version`")]
+    FormChangedWithoutNewVersion { slug: String, version: u32 },
 }
 
 /// A category as stored and served.
@@ -136,6 +143,15 @@ impl CatalogueRepository {
         self.get(presentation_key(slug)).await
     }
 
+    /// A service's form: the current one, or the given version (every
+    /// published version is kept).
+    pub async fn form(&self, slug: &str, version: Option<u32>) -> Result<Option<Form>, CatalogueError> {
+        match version {
+            None => Ok(self.service(slug).await?.and_then(|s| s.service.form)),
+            Some(version) => self.get(form_key(slug, version)).await,
+        }
+    }
+
     /// The digest of the city files last imported.
     pub async fn imported_digest(&self) -> Result<Option<String>, CatalogueError> {
         Ok(self.get::<ImportMarker>(Key::new(CATALOGUE, IMPORT)).await?.map(|m| m.digest))
@@ -156,6 +172,7 @@ impl CatalogueRepository {
         catalogue: &CityCatalogue,
         digest: &str,
     ) -> Result<ImportReport, CatalogueError> {
+        let forms = self.new_form_versions(catalogue).await?;
         let mut existing: HashMap<Key, Item> = HashMap::new();
         for item in query_all(self.store.as_ref(), Query::partition(CATALOGUE)).await? {
             if let Some(slug) = item.key.sk.strip_prefix(SERVICE_PREFIX) {
@@ -198,10 +215,35 @@ impl CatalogueRepository {
         for ops in removals.into_values() {
             self.apply(ops).await?;
         }
+        for form in forms {
+            report.added += 1;
+            self.apply(vec![TransactOp::Put { item: form, condition: Condition::NotExists }]).await?;
+        }
         let mut previous_marker = HashMap::from_iter(marker_before.map(|m| (m.key.clone(), m)));
         let marker_write = plan_write(marker, &mut previous_marker, &mut ImportReport::default());
         self.apply(marker_write.into_iter().collect()).await?;
         Ok(report)
+    }
+
+    /// The form versions the store does not hold yet. Checked before anything
+    /// is written: a published version whose content changed stops the import.
+    async fn new_form_versions(&self, catalogue: &CityCatalogue) -> Result<Vec<Item>, CatalogueError> {
+        let mut new = Vec::new();
+        for service in &catalogue.services {
+            let Some(form) = &service.form else { continue };
+            let item = Item::new(form_key(&service.slug, form.version), serde_json::to_value(form)?);
+            match self.store.get(&item.key).await? {
+                None => new.push(item),
+                Some(stored) if stored.data == item.data => {}
+                Some(_) => {
+                    return Err(CatalogueError::FormChangedWithoutNewVersion {
+                        slug: service.slug.clone(),
+                        version: form.version,
+                    });
+                }
+            }
+        }
+        Ok(new)
     }
 
     async fn apply(&self, ops: Vec<TransactOp>) -> Result<(), CatalogueError> {
@@ -247,6 +289,10 @@ fn summaries(category: Option<&str>) -> Query {
         None => Query::partition(CATALOGUE),
     }
     .prefix(SERVICE_PREFIX)
+}
+
+fn form_key(slug: &str, version: u32) -> Key {
+    Key::new(format!("{SERVICE_PREFIX}{slug}"), format!("{FORM_PREFIX}{version:06}"))
 }
 
 fn presentation_key(slug: &str) -> Key {

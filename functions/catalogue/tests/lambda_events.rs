@@ -63,7 +63,8 @@ async fn service_presentation_through_api_gateway() {
     let (status, _, service) = send("get-service.json").await;
     assert_eq!(status, 200);
     assert_eq!(service["category"]["slug"], "etat-civil");
-    assert!(service["start"].is_null());
+    assert_eq!(service["has_form"], true);
+    assert_eq!(service["start"]["url"], "/demarche.html?service=acte-etat-civil");
 }
 
 #[tokio::test]

@@ -1,8 +1,32 @@
-//! The submissions function (being built; see docs/requests.md).
+//! The submissions function: a citizen fills in a service's form (which
+//! adapts to the answers), keeps a draft, and submits it once, with or
+//! without an account, getting a reference and a secret tracking link.
+//! See docs/requests.md for the flow and docs/forms.md for the forms.
+//!
+//! Routes (all under [`PREFIX`]):
+//!
+//! | route | who | answer |
+//! |---|---|---|
+//! | `POST /evaluate` | anyone | visible pages and fields, documents required, errors |
+//! | `POST /drafts` | anyone | a new draft (owned by the session's account, if any) |
+//! | `GET, PUT, DELETE /drafts/{id}` | the draft's owner | read, save (version-checked), abandon |
+//! | `POST /drafts/{id}/email` | owner without account | emails a one-time code and a resume link |
+//! | `POST /drafts/{id}/submit` | owner | the request's reference and tracking link (`Idempotency-Key`) |
+//! | `POST /tracking` | holder of a tracking link | the request |
+//! | `GET /mine` | citizen | the citizen's requests and drafts |
+//! | `GET /requests/{reference}` | the request's citizen | the request |
 
-use axum::Router;
+mod api;
+mod emails;
+mod reference;
+mod repository;
+pub mod sweep;
+
 use gru_ports::{Clock, Mailer, Store};
+use jiff::SignedDuration;
 use std::sync::Arc;
+
+pub use api::router;
 
 /// The URL prefix this function owns (one API Gateway route).
 pub const PREFIX: &str = "/api/submissions";
@@ -16,9 +40,38 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Where citizens reach the site (links in emails), without a trailing slash.
     pub public_url: String,
+    pub drafts: DraftPolicy,
 }
 
-/// The function's routes under [`PREFIX`].
-pub fn router(_app: App) -> Router {
-    gru_web::mount(PREFIX, Router::new())
+impl App {
+    /// The function on these ports, with the default draft policy.
+    pub fn new(
+        store: Arc<dyn Store>,
+        mailer: Arc<dyn Mailer>,
+        clock: Arc<dyn Clock>,
+        public_url: String,
+    ) -> Self {
+        Self { store, mailer, clock, public_url, drafts: DraftPolicy::default() }
+    }
+}
+
+/// The link that resumes a draft on the site (the draft's id is its
+/// capability when it has no account).
+fn resume_url(public_url: &str, service: &str, draft: &str) -> String {
+    format!("{public_url}/demarche.html?service={service}&brouillon={draft}")
+}
+
+/// How long unfinished drafts are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DraftPolicy {
+    /// A draft is purged this long after its last save.
+    pub keep: SignedDuration,
+    /// Its owner is warned this long before the purge.
+    pub warn_before: SignedDuration,
+}
+
+impl Default for DraftPolicy {
+    fn default() -> Self {
+        Self { keep: SignedDuration::from_hours(30 * 24), warn_before: SignedDuration::from_hours(7 * 24) }
+    }
 }

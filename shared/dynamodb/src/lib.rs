@@ -306,9 +306,9 @@ impl Store for DynamoStore {
                 .collect();
             if reasons.contains(&"ConditionalCheckFailed") {
                 StoreError::ConditionFailed
+            } else if reasons.contains(&"TransactionConflict") {
+                StoreError::TransactionConflict
             } else {
-                // E.g. a conflict with a concurrent transaction: the
-                // caller may retry, which a condition failure would not invite.
                 StoreError::Backend(format!("TransactWriteItems cancelled: {}", reasons.join(", ")))
             }
         })?;

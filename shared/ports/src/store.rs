@@ -218,6 +218,10 @@ pub enum StoreError {
     InvalidKey,
     #[error("the transaction is not valid: {0}")]
     InvalidTransaction(&'static str),
+    /// A concurrent transaction touched the same items and nothing was
+    /// written: unlike a failed condition, trying again may succeed.
+    #[error("a concurrent transaction touched the same items")]
+    TransactionConflict,
     #[error("store backend error: {0}")]
     Backend(String),
 }

@@ -98,7 +98,8 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
             }
             None => (path, "Valeur invalide.".to_owned()),
         };
-        Problem::bad_request("invalid-body", "Le contenu de la requête est invalide.").with_field(&field, message)
+        Problem::bad_request("invalid-body", "Le contenu de la requête est invalide.")
+            .with_field(&field, message)
     })
 }
 
@@ -131,10 +132,11 @@ mod tests {
 
     fn field_of(body: &str) -> (String, String) {
         let problem = parse_json::<Body>(body.as_bytes()).unwrap_err();
-        let error = problem.errors.first().cloned().unwrap_or(crate::FieldError {
-            field: String::new(),
-            message: problem.detail.clone(),
-        });
+        let error = problem
+            .errors
+            .first()
+            .cloned()
+            .unwrap_or(crate::FieldError { field: String::new(), message: problem.detail.clone() });
         (problem.kind, error.field)
     }
 

@@ -1,0 +1,738 @@
+//! HTTP handlers of the submissions function.
+
+use crate::emails;
+use crate::reference::{is_reference, new_reference};
+use crate::repository::{
+    Draft, EmailCode, HistoryEntry, Receipt, Repository, RepositoryError, Request, RequestSummary,
+    RequiredDocument, Submission, Versioned,
+};
+use crate::{App, PREFIX};
+use axum::Router;
+use axum::extract::{FromRef, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use catalogue::CatalogueRepository;
+use gru_domain::form::{Answers, Form};
+use gru_domain::request::Phase;
+use gru_ports::StoreError;
+use gru_web::client::ClientAddress;
+use gru_web::rate_limit::RateLimiter;
+use gru_web::session::{Citizen, MaybeCitizen, Sessions};
+use gru_web::{Json, Problem, tokens};
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// How long an emailed code stays valid, and how many tries it allows.
+const CODE_MINUTES: i64 = 15;
+const CODE_ATTEMPTS: u32 = 5;
+/// How long a retry with the same `Idempotency-Key` gets the same answer.
+const IDEMPOTENCY_HOURS: i64 = 24;
+/// Fresh references drawn before giving up (a collision is rare already).
+const SUBMIT_ATTEMPTS: usize = 4;
+
+/// The state every handler shares.
+#[derive(Clone)]
+struct Ctx(Arc<Inner>);
+
+struct Inner {
+    app: App,
+    repository: Repository,
+    catalogue: CatalogueRepository,
+    sessions: Sessions,
+    limiter: RateLimiter,
+}
+
+impl FromRef<Ctx> for Sessions {
+    fn from_ref(ctx: &Ctx) -> Self {
+        ctx.0.sessions.clone()
+    }
+}
+
+/// The submissions function's routes, under [`PREFIX`].
+pub fn router(app: App) -> Router {
+    let ctx = Ctx(Arc::new(Inner {
+        repository: Repository::new(app.store.clone()),
+        catalogue: CatalogueRepository::new(app.store.clone()),
+        sessions: Sessions::new(app.store.clone(), app.clock.clone()),
+        limiter: RateLimiter::new(app.store.clone(), app.clock.clone()),
+        app,
+    }));
+    let routes = Router::new()
+        .route("/evaluate", post(evaluate))
+        .route("/drafts", post(create_draft))
+        .route("/drafts/{id}", get(read_draft).put(save_draft).delete(abandon_draft))
+        .route("/drafts/{id}/email", post(send_code))
+        .route("/drafts/{id}/submit", post(submit))
+        .route("/tracking", post(track))
+        .route("/mine", get(mine))
+        .route("/requests/{reference}", get(read_request))
+        .with_state(ctx);
+    gru_web::mount(PREFIX, routes)
+}
+
+impl From<RepositoryError> for Problem {
+    fn from(error: RepositoryError) -> Self {
+        Problem::internal(&error)
+    }
+}
+
+/// The catalogue is read-only here: any failure of it is ours.
+fn catalogue_failure(error: catalogue::CatalogueError) -> Problem {
+    Problem::internal(&error)
+}
+
+fn unknown_draft() -> Problem {
+    Problem::not_found("Ce brouillon n'existe pas, a déjà été envoyé ou a été supprimé.")
+}
+
+fn stale_draft() -> Problem {
+    Problem::new(
+        StatusCode::CONFLICT,
+        "conflict",
+        "Brouillon modifié ailleurs",
+        "Ce brouillon a été modifié depuis un autre onglet ou appareil. Rechargez la page pour reprendre la dernière version.",
+    )
+}
+
+fn invalid_answers(errors: Vec<gru_domain::form::FieldError>, status: StatusCode) -> Problem {
+    let mut problem = Problem::new(
+        status,
+        "invalid-answers",
+        "Réponses à corriger",
+        "Certaines réponses sont à corriger : chaque erreur est indiquée avec sa question.",
+    );
+    for error in errors {
+        problem = problem.with_field(&error.field, error.message);
+    }
+    problem
+}
+
+impl Ctx {
+    fn now(&self) -> Timestamp {
+        self.0.app.clock.now()
+    }
+
+    /// Today in the city's time zone (a date "in the past" is the city's past).
+    async fn today(&self) -> Result<jiff::civil::Date, Problem> {
+        let zone = self
+            .0
+            .catalogue
+            .city()
+            .await
+            .map_err(catalogue_failure)?
+            .map(|c| c.timezone)
+            .unwrap_or_else(|| "Europe/Paris".to_owned());
+        let zone = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        Ok(self.now().to_zoned_datetime(zone).date())
+    }
+
+    /// The service's form: the given version, or the current one.
+    async fn form(&self, service: &str, version: Option<u32>) -> Result<Form, Problem> {
+        let unknown = || {
+            Problem::not_found("Cette démarche n'existe pas ou ne se fait pas en ligne.")
+                .with_field("service", "Démarche inconnue.")
+        };
+        if !gru_domain::catalogue::is_valid_slug(service) {
+            return Err(unknown());
+        }
+        self.0.catalogue.form(service, version).await.map_err(catalogue_failure)?.ok_or_else(unknown)
+    }
+
+    async fn service_title(&self, slug: &str) -> Result<String, Problem> {
+        Ok(self
+            .0
+            .catalogue
+            .service(slug)
+            .await
+            .map_err(catalogue_failure)?
+            .map(|s| s.service.title)
+            .unwrap_or_else(|| slug.to_owned()))
+    }
+
+    /// A draft the caller may use: an account's draft only with its session;
+    /// a draft without account with its id alone.
+    async fn owned_draft(&self, id: &str, citizen: &Option<Citizen>) -> Result<Versioned<Draft>, Problem> {
+        if !is_draft_id(id) {
+            return Err(unknown_draft());
+        }
+        let draft = self.0.repository.draft(id, self.now()).await?.ok_or_else(unknown_draft)?;
+        match (&draft.value.account, citizen) {
+            (None, _) => Ok(draft),
+            (Some(owner), Some(c)) if *owner == c.account_id => Ok(draft),
+            // Not the owner: the draft's existence is not revealed.
+            _ => Err(unknown_draft()),
+        }
+    }
+
+    /// Sets the purge date (and the day of the warning before it) from now.
+    fn schedule_purge(&self, draft: &mut Draft) {
+        let policy = &self.0.app.drafts;
+        let now = self.now();
+        draft.updated_at = now;
+        draft.purge_at = now.saturating_add(policy.keep).expect("the purge date is in range");
+        draft.warned = false;
+        draft.warn_on = (draft.account.is_some() || draft.email.is_some()).then(|| {
+            let warn_at = draft.purge_at.saturating_sub(policy.warn_before).expect("in range");
+            warn_at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
+        });
+    }
+
+    fn resume_url(&self, draft: &Draft) -> String {
+        crate::resume_url(&self.0.app.public_url, &draft.service, &draft.id)
+    }
+
+    async fn send(&self, email: gru_ports::Email) {
+        // Not sending must not undo what the citizen did: the failure is
+        // logged (without the address) and the citizen still gets the answer.
+        if let Err(error) = self.0.app.mailer.send(&email).await {
+            tracing::error!(%error, "an email could not be sent");
+        }
+    }
+}
+
+/// Draft ids are 22 base64url characters (128 random bits).
+fn is_draft_id(id: &str) -> bool {
+    id.len() == 22 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn new_draft_id() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EvaluateBody {
+    service: String,
+    form_version: Option<u32>,
+    #[serde(default)]
+    answers: Answers,
+    page: Option<String>,
+}
+
+/// The form as the answers make it: visible pages and fields, documents
+/// required in this case, and the errors of the answers given.
+async fn evaluate(State(ctx): State<Ctx>, Json(body): Json<EvaluateBody>) -> Result<Response, Problem> {
+    let form = ctx.form(&body.service, body.form_version).await?;
+    let today = ctx.today().await?;
+    Ok(axum::Json(form.evaluate(&body.answers, today, body.page.as_deref())).into_response())
+}
+
+/// A draft as its owner sees it.
+#[derive(Serialize)]
+struct DraftView {
+    id: String,
+    service: String,
+    form_version: u32,
+    answers: Answers,
+    page: Option<String>,
+    /// To send back with the next save.
+    version: u64,
+    /// Whether the draft belongs to an account (no email code needed).
+    with_account: bool,
+    email: Option<String>,
+    purge_at: Timestamp,
+}
+
+impl From<Versioned<Draft>> for DraftView {
+    fn from(Versioned { value: d, version }: Versioned<Draft>) -> Self {
+        Self {
+            id: d.id,
+            service: d.service,
+            form_version: d.form_version,
+            answers: d.answers,
+            page: d.page,
+            version,
+            with_account: d.account.is_some(),
+            email: d.email,
+            purge_at: d.purge_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewDraft {
+    service: String,
+}
+
+async fn create_draft(
+    State(ctx): State<Ctx>,
+    MaybeCitizen(citizen): MaybeCitizen,
+    ClientAddress(address): ClientAddress,
+    Json(body): Json<NewDraft>,
+) -> Result<Response, Problem> {
+    if citizen.is_none() {
+        let subject = address.map(|a| a.to_string()).unwrap_or_default();
+        ctx.0.limiter.hit("draft", &subject, 60, SignedDuration::from_hours(1)).await?;
+    }
+    let form = ctx.form(&body.service, None).await?;
+    let now = ctx.now();
+    let mut draft = Draft {
+        id: new_draft_id(),
+        service: body.service,
+        form_version: form.version,
+        answers: Answers::new(),
+        page: form.pages.first().map(|p| p.id.clone()),
+        email: citizen.as_ref().map(|c| c.email.clone()),
+        account: citizen.map(|c| c.account_id),
+        created_at: now,
+        updated_at: now,
+        purge_at: now,
+        warn_on: None,
+        warned: false,
+    };
+    ctx.schedule_purge(&mut draft);
+    let version = ctx.0.repository.save_draft(&draft, None).await?;
+    Ok((StatusCode::CREATED, axum::Json(DraftView::from(Versioned { value: draft, version })))
+        .into_response())
+}
+
+async fn read_draft(
+    State(ctx): State<Ctx>,
+    MaybeCitizen(citizen): MaybeCitizen,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let draft = ctx.owned_draft(&id, &citizen).await?;
+    Ok(axum::Json(DraftView::from(draft)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DraftUpdate {
+    answers: Answers,
+    page: Option<String>,
+    version: u64,
+}
+
+/// Saves the answers so far. Incomplete answers are fine; unknown questions
+/// and oversized answers are not.
+async fn save_draft(
+    State(ctx): State<Ctx>,
+    MaybeCitizen(citizen): MaybeCitizen,
+    Path(id): Path<String>,
+    Json(body): Json<DraftUpdate>,
+) -> Result<Response, Problem> {
+    let current = ctx.owned_draft(&id, &citizen).await?;
+    if current.version != body.version {
+        return Err(stale_draft());
+    }
+    let form = ctx.form(&current.value.service, Some(current.value.form_version)).await?;
+    let errors = form.check_draft(&body.answers);
+    if !errors.is_empty() {
+        return Err(invalid_answers(errors, StatusCode::BAD_REQUEST));
+    }
+    if let Some(page) = &body.page
+        && !form.pages.iter().any(|p| &p.id == page)
+    {
+        return Err(Problem::bad_request("invalid-body", "Cette page n'existe pas dans le formulaire.")
+            .with_field("page", "Page inconnue."));
+    }
+    let mut draft = current.value.clone();
+    draft.answers = body.answers;
+    draft.page = body.page;
+    ctx.schedule_purge(&mut draft);
+    let version = match ctx.0.repository.save_draft(&draft, Some(&current)).await {
+        Err(RepositoryError::Store(StoreError::ConditionFailed)) => return Err(stale_draft()),
+        other => other?,
+    };
+    Ok(axum::Json(DraftView::from(Versioned { value: draft, version })).into_response())
+}
+
+async fn abandon_draft(
+    State(ctx): State<Ctx>,
+    MaybeCitizen(citizen): MaybeCitizen,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let draft = ctx.owned_draft(&id, &citizen).await?;
+    match ctx.0.repository.delete_draft(&draft).await {
+        Err(RepositoryError::Store(StoreError::ConditionFailed)) => Err(stale_draft()),
+        other => Ok(other.map(|()| StatusCode::NO_CONTENT.into_response())?),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeRequest {
+    email: String,
+}
+
+/// Emails a one-time code to the address a citizen without an account gave,
+/// with a link to resume the draft. This is the rate-limited gate of
+/// submissions without an account: none goes through without a code.
+async fn send_code(
+    State(ctx): State<Ctx>,
+    MaybeCitizen(citizen): MaybeCitizen,
+    ClientAddress(address): ClientAddress,
+    Path(id): Path<String>,
+    Json(body): Json<CodeRequest>,
+) -> Result<Response, Problem> {
+    let current = ctx.owned_draft(&id, &citizen).await?;
+    let email = tokens::normalize_email(&body.email).ok_or_else(|| {
+        Problem::bad_request("invalid-body", "L'adresse électronique est invalide.")
+            .with_field("email", "Saisissez une adresse électronique valide, par exemple nom@exemple.fr.")
+    })?;
+    let hour = SignedDuration::from_hours(1);
+    ctx.0.limiter.hit("code-draft", &id, 5, hour).await?;
+    let client = address.map(|a| a.to_string()).unwrap_or_default();
+    ctx.0.limiter.hit("code-client", &client, 20, hour).await?;
+    ctx.0.limiter.hit("code-email", &tokens::email_key(&email), 5, hour).await?;
+    let code = format!("{:06}", rand::random_range(0..1_000_000u32));
+    let now = ctx.now();
+    let expires_at = now.saturating_add(SignedDuration::from_mins(CODE_MINUTES)).expect("in range");
+    ctx.0
+        .repository
+        .put_code(
+            &id,
+            &EmailCode { email: email.clone(), code_hash: tokens::hash(&code), attempts: 0, expires_at },
+        )
+        .await?;
+    let mut draft = current.value.clone();
+    draft.email = Some(email.clone());
+    ctx.schedule_purge(&mut draft);
+    match ctx.0.repository.save_draft(&draft, Some(&current)).await {
+        Err(RepositoryError::Store(StoreError::ConditionFailed)) => return Err(stale_draft()),
+        other => other?,
+    };
+    let title = ctx.service_title(&draft.service).await?;
+    ctx.send(emails::code(&email, &code, &title, &ctx.resume_url(&draft), CODE_MINUTES)).await;
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(serde_json::json!({ "email": email, "expires_in_minutes": CODE_MINUTES })),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubmitBody {
+    code: Option<String>,
+}
+
+/// The `Idempotency-Key` header: 1 to 100 visible ASCII characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let key = value.to_str().unwrap_or_default();
+    if key.is_empty() || key.len() > 100 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Problem::bad_request("invalid-header", "L'en-tête Idempotency-Key est invalide.")
+            .with_field("Idempotency-Key", "De 1 à 100 caractères ASCII visibles."));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// Submits a draft: everything is checked again against the draft's form
+/// version, then the request, its tracking link and the draft's deletion are
+/// written in one transaction. The same `Idempotency-Key` gets the same answer.
+async fn submit(
+    State(ctx): State<Ctx>,
+    MaybeCitizen(citizen): MaybeCitizen,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<SubmitBody>,
+) -> Result<Response, Problem> {
+    let key = idempotency_key(&headers)?;
+    if let Some(key) = &key
+        && is_draft_id(&id)
+        && let Some(receipt) = ctx.0.repository.receipt(&id, key).await?
+    {
+        return Ok(created(receipt));
+    }
+    match submit_once(&ctx, citizen, &id, key.as_deref(), body).await {
+        Ok(receipt) => Ok(created(receipt)),
+        Err(problem) => {
+            // A concurrent submission with the same key may have won while
+            // this one was checking: the citizen gets its answer.
+            if let Some(key) = &key
+                && let Some(receipt) = ctx.0.repository.receipt(&id, key).await?
+            {
+                return Ok(created(receipt));
+            }
+            Err(problem)
+        }
+    }
+}
+
+fn created(receipt: Receipt) -> Response {
+    (StatusCode::CREATED, axum::Json(receipt)).into_response()
+}
+
+async fn submit_once(
+    ctx: &Ctx,
+    citizen: Option<Citizen>,
+    id: &str,
+    key: Option<&str>,
+    body: SubmitBody,
+) -> Result<Receipt, Problem> {
+    let draft = ctx.owned_draft(id, &citizen).await?;
+    let form = ctx.form(&draft.value.service, Some(draft.value.form_version)).await?;
+    let today = ctx.today().await?;
+    let answers = form
+        .validate_submission(&draft.value.answers, today)
+        .map_err(|errors| invalid_answers(errors, StatusCode::UNPROCESSABLE_ENTITY))?;
+    let (email, account, code_version) = match &citizen {
+        Some(c) => (c.email.clone(), Some(c.account_id.clone()), None),
+        None => {
+            let code = verify_code(ctx, id, body.code.as_deref()).await?;
+            (code.value.email.clone(), None, Some(code.version))
+        }
+    };
+    let service_title = ctx.service_title(&draft.value.service).await?;
+    let documents: Vec<RequiredDocument> =
+        form.required_documents(&answers).into_iter().map(RequiredDocument::from).collect();
+    let email_key = tokens::email_key(&email);
+    for _ in 0..SUBMIT_ATTEMPTS {
+        let now = ctx.now();
+        let token = tokens::random_token();
+        let request = Request {
+            reference: new_reference(),
+            service: draft.value.service.clone(),
+            service_title: service_title.clone(),
+            form_version: draft.value.form_version,
+            answers: answers.clone(),
+            documents: documents.clone(),
+            email: email.clone(),
+            account: account.clone(),
+            channel: "online".to_owned(),
+            phase: Phase::Submitted,
+            submitted_at: now,
+            history: vec![HistoryEntry { at: now, phase: Phase::Submitted, by: "citizen".to_owned() }],
+        };
+        let receipt = Receipt {
+            reference: request.reference.clone(),
+            tracking_url: format!("{}/suivi.html#{token}", ctx.0.app.public_url),
+        };
+        let written = ctx
+            .0
+            .repository
+            .submit(Submission {
+                request: &request,
+                draft: &draft,
+                tracking_hash: &tokens::hash(&token),
+                email_key: &email_key,
+                idempotency: key.map(|k| (k, &receipt)),
+                code_version,
+                keep_idempotency_until: now
+                    .saturating_add(SignedDuration::from_hours(IDEMPOTENCY_HOURS))
+                    .expect("in range"),
+            })
+            .await;
+        match written {
+            Ok(()) => {
+                ctx.send(emails::confirmation(
+                    &email,
+                    &receipt.reference,
+                    &service_title,
+                    &receipt.tracking_url,
+                ))
+                .await;
+                tracing::info!(service = %request.service, "request submitted");
+                return Ok(receipt);
+            }
+            Err(RepositoryError::Store(StoreError::TransactionConflict)) => continue,
+            Err(RepositoryError::Store(StoreError::ConditionFailed)) => {
+                // Either the draft moved on (saved, submitted, abandoned),
+                // or the code was spent, or the reference was taken: only
+                // the last is worth another try.
+                let still = ctx.0.repository.draft(id, ctx.now()).await?;
+                if still.is_none_or(|d| d.version != draft.version) {
+                    return Err(stale_draft());
+                }
+                if code_version.is_some() {
+                    let code = ctx.0.repository.code(id, ctx.now()).await?;
+                    if code.is_none_or(|c| Some(c.version) != code_version) {
+                        return Err(invalid_code("Ce code a déjà servi. Demandez-en un nouveau."));
+                    }
+                }
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(Problem::internal(&"no free reference after several draws"))
+}
+
+fn invalid_code(message: &str) -> Problem {
+    Problem::bad_request("invalid-code", "Le code de confirmation n'est pas valable.")
+        .with_field("code", message)
+}
+
+/// Checks the code a citizen without an account typed; a wrong code counts
+/// against the attempts.
+async fn verify_code(ctx: &Ctx, draft: &str, typed: Option<&str>) -> Result<Versioned<EmailCode>, Problem> {
+    let code = ctx.0.repository.code(draft, ctx.now()).await?.ok_or_else(|| {
+        invalid_code("Aucun code valable : demandez un code, il arrive par courriel et vaut 15 minutes.")
+    })?;
+    let typed = typed.map(str::trim).unwrap_or_default();
+    if typed.is_empty() {
+        return Err(invalid_code("Saisissez le code à 6 chiffres reçu par courriel."));
+    }
+    if tokens::hash(typed) != code.value.code_hash {
+        ctx.0.repository.spend_attempt(draft, &code, CODE_ATTEMPTS).await?;
+        return Err(invalid_code("Ce code est incorrect. Vérifiez-le ou demandez-en un nouveau."));
+    }
+    Ok(code)
+}
+
+/// A step of the instruction, as the citizen follows it.
+#[derive(Serialize)]
+struct StepView {
+    title: String,
+    description: String,
+    /// `done`, `current` or `upcoming`.
+    state: &'static str,
+}
+
+/// A request as its citizen sees it.
+#[derive(Serialize)]
+struct RequestView {
+    reference: String,
+    service: serde_json::Value,
+    submitted_at: Timestamp,
+    phase: Phase,
+    phase_label: &'static str,
+    channel: String,
+    answers: Answers,
+    documents: Vec<RequiredDocument>,
+    steps: Vec<StepView>,
+    history: Vec<HistoryView>,
+}
+
+#[derive(Serialize)]
+struct HistoryView {
+    at: Timestamp,
+    phase: Phase,
+    label: &'static str,
+}
+
+async fn request_view(ctx: &Ctx, request: Request) -> Result<RequestView, Problem> {
+    let steps = ctx
+        .0
+        .catalogue
+        .service(&request.service)
+        .await
+        .map_err(catalogue_failure)?
+        .map(|s| s.service.presentation.steps);
+    // Until agents move requests through their workflow, a submitted request
+    // is at the first step.
+    let current = 0;
+    let steps = steps
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, step)| StepView {
+            title: step.title,
+            description: step.description,
+            state: match i.cmp(&current) {
+                std::cmp::Ordering::Less => "done",
+                std::cmp::Ordering::Equal => "current",
+                std::cmp::Ordering::Greater => "upcoming",
+            },
+        })
+        .collect();
+    Ok(RequestView {
+        reference: request.reference,
+        service: serde_json::json!({ "slug": request.service, "title": request.service_title }),
+        submitted_at: request.submitted_at,
+        phase: request.phase,
+        phase_label: request.phase.label(),
+        channel: request.channel,
+        answers: request.answers,
+        documents: request.documents,
+        steps,
+        history: request
+            .history
+            .into_iter()
+            .map(|h| HistoryView { at: h.at, phase: h.phase, label: h.phase.label() })
+            .collect(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrackingBody {
+    token: String,
+}
+
+/// The request a tracking link leads to. The token travels in the body (the
+/// site reads it from the link's fragment), so it never lands in a URL log.
+async fn track(State(ctx): State<Ctx>, Json(body): Json<TrackingBody>) -> Result<Response, Problem> {
+    let unknown = || Problem::not_found("Ce lien de suivi n'est pas valable. Vérifiez qu'il est complet.");
+    let token = body.token.trim();
+    if token.is_empty() || token.len() > 100 {
+        return Err(unknown());
+    }
+    let request = ctx.0.repository.tracked(&tokens::hash(token)).await?.ok_or_else(unknown)?;
+    Ok(no_store(axum::Json(request_view(&ctx, request).await?)))
+}
+
+/// Personal pages are never cached by the CDN or the browser.
+fn no_store(body: impl IntoResponse) -> Response {
+    let mut response = body.into_response();
+    response
+        .headers_mut()
+        .insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store, private"));
+    response
+}
+
+#[derive(Serialize)]
+struct DraftSummary {
+    id: String,
+    service: String,
+    service_title: String,
+    updated_at: Timestamp,
+    purge_at: Timestamp,
+    resume_url: String,
+}
+
+#[derive(Serialize)]
+struct Dashboard {
+    requests: Vec<RequestSummaryView>,
+    drafts: Vec<DraftSummary>,
+}
+
+#[derive(Serialize)]
+struct RequestSummaryView {
+    #[serde(flatten)]
+    summary: RequestSummary,
+    phase_label: &'static str,
+}
+
+/// The signed-in citizen's requests (those made without an account with the
+/// same email included) and drafts.
+async fn mine(State(ctx): State<Ctx>, citizen: Citizen) -> Result<Response, Problem> {
+    let requests = ctx.0.repository.requests_of(&tokens::email_key(&citizen.email)).await?;
+    let mut drafts = Vec::new();
+    for draft in ctx.0.repository.drafts_of(&citizen.account_id, ctx.now()).await? {
+        drafts.push(DraftSummary {
+            service_title: ctx.service_title(&draft.service).await?,
+            resume_url: ctx.resume_url(&draft),
+            id: draft.id,
+            service: draft.service,
+            updated_at: draft.updated_at,
+            purge_at: draft.purge_at,
+        });
+    }
+    let requests = requests
+        .into_iter()
+        .map(|summary| RequestSummaryView { phase_label: summary.phase.label(), summary })
+        .collect();
+    Ok(no_store(axum::Json(Dashboard { requests, drafts })))
+}
+
+/// One of the signed-in citizen's requests.
+async fn read_request(
+    State(ctx): State<Ctx>,
+    citizen: Citizen,
+    Path(reference): Path<String>,
+) -> Result<Response, Problem> {
+    let unknown = || Problem::not_found("Aucune de vos demandes ne porte cette référence.");
+    if !is_reference(&reference) {
+        return Err(unknown());
+    }
+    let request = ctx.0.repository.request(&reference).await?.ok_or_else(unknown)?;
+    if tokens::email_key(&request.email) != tokens::email_key(&citizen.email) {
+        return Err(unknown());
+    }
+    Ok(no_store(axum::Json(request_view(&ctx, request).await?)))
+}

@@ -1,0 +1,54 @@
+//! The emails citizens receive about their requests and drafts, in French.
+//! Plain text: every mail client shows it, and answers typed by citizens
+//! can never become markup in it.
+
+use gru_ports::Email;
+
+/// The one-time code proving the address, with the link to resume the draft.
+pub fn code(to: &str, code: &str, service_title: &str, resume_url: &str, minutes: i64) -> Email {
+    Email {
+        to: to.to_owned(),
+        subject: format!("Votre code de confirmation : {code}"),
+        text: format!(
+            "Bonjour,\n\n\
+             Pour envoyer votre demande « {service_title} », saisissez ce code sur le portail :\n\n\
+             {code}\n\n\
+             Il est valable {minutes} minutes et ne sert qu'une fois.\n\n\
+             Pour reprendre votre demande plus tard, depuis cet appareil ou un autre :\n{resume_url}\n\n\
+             Si vous n'avez rien demandé, ignorez ce message : rien ne sera envoyé sans ce code.\n"
+        ),
+        html: None,
+    }
+}
+
+/// The confirmation of a submitted request.
+pub fn confirmation(to: &str, reference: &str, service_title: &str, tracking_url: &str) -> Email {
+    Email {
+        to: to.to_owned(),
+        subject: format!("Demande {reference} bien reçue : {service_title}"),
+        text: format!(
+            "Bonjour,\n\n\
+             Votre demande « {service_title} » a bien été reçue.\n\n\
+             Sa référence : {reference}\n\n\
+             Suivez son avancement à tout moment avec ce lien personnel (ne le partagez pas) :\n\
+             {tracking_url}\n\n\
+             Vous recevrez un courriel à chaque étape importante.\n"
+        ),
+        html: None,
+    }
+}
+
+/// The warning before an unfinished draft is deleted.
+pub fn purge_warning(to: &str, service_title: &str, resume_url: &str, purge_on: &str) -> Email {
+    Email {
+        to: to.to_owned(),
+        subject: format!("Votre demande « {service_title} » n'est pas terminée"),
+        text: format!(
+            "Bonjour,\n\n\
+             Vous avez commencé la demande « {service_title} » sans l'envoyer.\n\
+             Sans nouvelle action de votre part, ce brouillon sera supprimé le {purge_on}.\n\n\
+             Pour la reprendre :\n{resume_url}\n"
+        ),
+        html: None,
+    }
+}

@@ -1,0 +1,19 @@
+//! The submissions Lambda: the same router as the all-in-one portal, on
+//! DynamoDB and SES. Clients are built once per process, outside the handler.
+
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    gru_web::lambda::init_tracing();
+    let store = gru_dynamodb::DynamoStore::from_env().await?;
+    let mailer = gru_ses::SesMailer::from_env().await?;
+    let public_url = std::env::var("PUBLIC_URL").map_err(|_| "PUBLIC_URL is not set")?;
+    let app = submissions::App::new(
+        Arc::new(store),
+        Arc::new(mailer),
+        Arc::new(gru_ports::SystemClock),
+        public_url.trim_end_matches('/').to_owned(),
+    );
+    gru_web::lambda::run(submissions::router(app)).await
+}

@@ -1,0 +1,475 @@
+//! Citizens' requests, told over HTTP against the all-in-one portal: the
+//! civil-status certificate of the demo city, with and without an account.
+
+use gru_tests::{Answer, TestPortal};
+use serde_json::{Value, json};
+
+const SERVICE: &str = "acte-etat-civil";
+
+/// A full copy of one's own birth certificate, sent by post.
+fn birth_answers() -> Value {
+    json!({
+        "record_kind": "birth",
+        "copy_kind": "full",
+        "relation": "self",
+        "person_last_name": "Martin",
+        "person_first_names": "Camille Anne",
+        "birth_date": "1990-04-12",
+        "parent1_name": "Paul Martin",
+        "parent2_name": "Jeanne Durand",
+        "requester_email": "camille.martin@exemple.fr",
+        "postal_address": { "street": "3 rue des Lilas", "postcode": "41000", "city": "Belleval-sur-Loire" },
+        "copies": 1
+    })
+}
+
+/// A copy of a death certificate, sent by email.
+fn death_answers() -> Value {
+    json!({
+        "record_kind": "death",
+        "person_last_name": "Martin",
+        "person_first_names": "Paul",
+        "death_date": "2024-02-03",
+        "death_place": "Belleval-sur-Loire",
+        "requester_name": "Camille Martin",
+        "requester_email": "camille.martin@exemple.fr",
+        "delivery_method": "email"
+    })
+}
+
+/// Only the answers of the named fields.
+fn subset(answers: &Value, fields: &[&str]) -> Value {
+    let map = answers.as_object().unwrap();
+    Value::Object(
+        map.iter()
+            .filter(|(k, _)| fields.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    )
+}
+
+fn ids(list: &Value, key: &str) -> Vec<String> {
+    list.as_array().unwrap().iter().map(|item| item[key].as_str().unwrap().to_owned()).collect()
+}
+
+async fn evaluate(portal: &TestPortal, answers: &Value, page: Option<&str>) -> Value {
+    let body = json!({ "service": SERVICE, "answers": answers, "page": page });
+    let answer = portal.call("POST", "/api/submissions/evaluate", Some(&body), None).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.body
+}
+
+/// Saves the draft with `answers` at `page`; returns the new version.
+async fn save(portal: &TestPortal, draft: &Value, answers: &Value, page: &str, session: Option<&str>) -> u64 {
+    let body = json!({ "answers": answers, "page": page, "version": draft["version"] });
+    let path = format!("/api/submissions/drafts/{}", draft["id"].as_str().unwrap());
+    let answer = portal.call("PUT", &path, Some(&body), session).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.body["version"].as_u64().unwrap()
+}
+
+/// Fills the draft page by page as the site does: a page's questions may
+/// appear as it is answered; each page is checked by the server before
+/// moving on, and the draft is saved.
+async fn fill_page_by_page(
+    portal: &TestPortal,
+    mut draft: Value,
+    all: &Value,
+    session: Option<&str>,
+) -> Value {
+    let mut given = draft["answers"].clone();
+    let mut page_index = 0;
+    while let Some(page_id) = visible_page(portal, &given, page_index).await {
+        loop {
+            let evaluation = evaluate(portal, &given, None).await;
+            let fields = ids_of(&evaluation["pages"][page_index]["fields"]);
+            let before = given.clone();
+            for field in fields.iter().filter(|f| all.get(f.as_str()).is_some()) {
+                given[field] = all[field].clone();
+            }
+            if given == before {
+                break;
+            }
+        }
+        let checked = evaluate(portal, &given, Some(&page_id)).await;
+        assert_eq!(checked["errors"], json!([]), "page {page_id} is complete");
+        draft["version"] = json!(save(portal, &draft, &given, &page_id, session).await);
+        page_index += 1;
+    }
+    draft
+}
+
+async fn visible_page(portal: &TestPortal, answers: &Value, index: usize) -> Option<String> {
+    let evaluation = evaluate(portal, answers, None).await;
+    evaluation["pages"].as_array().unwrap().get(index).map(|p| p["id"].as_str().unwrap().to_owned())
+}
+
+async fn new_draft(portal: &TestPortal, session: Option<&str>) -> Value {
+    let answer =
+        portal.call("POST", "/api/submissions/drafts", Some(&json!({ "service": SERVICE })), session).await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    assert_eq!(answer.body["form_version"], 1);
+    answer.body
+}
+
+/// Asks for the code and reads it from the email (its subject ends with it).
+async fn emailed_code(portal: &TestPortal, draft_id: &str, email: &str) -> String {
+    let path = format!("/api/submissions/drafts/{draft_id}/email");
+    let answer = portal.call("POST", &path, Some(&json!({ "email": email })), None).await;
+    assert_eq!(answer.status, 202, "{}", answer.body);
+    let mail =
+        portal.emails_to(email).into_iter().find(|m| m.subject.contains("code")).expect("the code arrives");
+    assert!(mail.links.iter().any(|l| l.contains(&format!("brouillon={draft_id}"))), "with a resume link");
+    mail.subject.rsplit(' ').next().unwrap().to_owned()
+}
+
+async fn submit(
+    portal: &TestPortal,
+    draft_id: &str,
+    body: Value,
+    key: &str,
+    session: Option<&str>,
+) -> Answer {
+    let path = format!("/api/submissions/drafts/{draft_id}/submit");
+    let request = portal
+        .client
+        .post(format!("{}{path}", portal.url))
+        .header("x-gru-csrf", "1")
+        .header("idempotency-key", key)
+        .json(&body);
+    let request = match session {
+        Some(token) => request.header("cookie", format!("gru_session={token}")),
+        None => request,
+    };
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    Answer { status, headers, body: response.json().await.unwrap() }
+}
+
+fn tracking_token(url: &str) -> &str {
+    url.split_once("/suivi.html#").expect("a tracking link").1
+}
+
+#[tokio::test]
+async fn a_birth_certificate_without_an_account_from_first_page_to_tracking_link() {
+    let portal = TestPortal::spawn().await;
+    let form = portal.get_json(&format!("/api/catalogue/services/{SERVICE}/form"), 200).await;
+    assert_eq!(form["version"], 1);
+
+    // The form adapts: a birth certificate for oneself skips the marriage page.
+    let answers = birth_answers();
+    let evaluation = evaluate(&portal, &answers, None).await;
+    assert_eq!(ids(&evaluation["pages"], "id"), ["record", "link", "person", "requester", "delivery"]);
+    assert_eq!(ids(&evaluation["documents"], "id"), ["identity"]);
+
+    let draft = fill_page_by_page(&portal, new_draft(&portal, None).await, &answers, None).await;
+    let id = draft["id"].as_str().unwrap();
+    let email = "camille.martin@exemple.fr";
+    let code = emailed_code(&portal, id, email).await;
+    let answer = submit(&portal, id, json!({ "code": code }), "birth-1", None).await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let reference = answer.body["reference"].as_str().unwrap().to_owned();
+    let tracking_url = answer.body["tracking_url"].as_str().unwrap().to_owned();
+
+    // A double click gets the same answer, and creates nothing more.
+    let again = submit(&portal, id, json!({ "code": code }), "birth-1", None).await;
+    assert_eq!((again.status, &again.body), (201, &answer.body));
+
+    // The confirmation email carries both the reference and the tracking link.
+    let confirmation =
+        portal.emails_to(email).into_iter().find(|m| m.subject.contains("bien reçue")).unwrap();
+    assert!(confirmation.subject.contains(&reference));
+    assert_eq!(confirmation.links, std::slice::from_ref(&tracking_url));
+
+    let tracked = portal
+        .call(
+            "POST",
+            "/api/submissions/tracking",
+            Some(&json!({ "token": tracking_token(&tracking_url) })),
+            None,
+        )
+        .await;
+    assert_eq!(tracked.status, 200, "{}", tracked.body);
+    assert_eq!(tracked.body["reference"], reference);
+    assert_eq!(tracked.body["phase"], "submitted");
+    assert_eq!(tracked.body["answers"]["person_last_name"], "Martin");
+    assert_eq!(ids(&tracked.body["documents"], "id"), ["identity"]);
+    assert_eq!(tracked.body["steps"][0]["state"], "current");
+    assert_eq!(tracked.headers["cache-control"], "no-store, private");
+
+    // The draft is gone, and a forged tracking token leads nowhere.
+    assert_eq!(portal.call("GET", &format!("/api/submissions/drafts/{id}"), None, None).await.status, 404);
+    let forged = portal
+        .call("POST", "/api/submissions/tracking", Some(&json!({ "token": "x".repeat(43) })), None)
+        .await;
+    assert_eq!(forged.status, 404);
+}
+
+/// Signs a citizen up and in through the emailed verification link.
+async fn signed_up(portal: &TestPortal, email: &str) -> String {
+    let body = json!({ "email": email, "password": "un mot de passe solide", "name": "Camille Martin" });
+    assert_eq!(portal.call("POST", "/api/accounts/signup", Some(&body), None).await.status, 202);
+    let mail = portal.emails_to(email).into_iter().next().expect("the verification email");
+    let link = mail.links.iter().find(|l| l.contains("/compte/verifier.html#")).expect("a verification link");
+    let token = link.split_once('#').unwrap().1;
+    let answer =
+        portal.call("POST", "/api/accounts/signup/verify", Some(&json!({ "token": token })), None).await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    answer.session().expect("signed in")
+}
+
+#[tokio::test]
+async fn a_citizen_with_an_account_resumes_a_draft_and_follows_the_request() {
+    let portal = TestPortal::spawn().await;
+    let email = "claude.bernard@exemple.fr";
+
+    // Before having an account, Claude asked for a death certificate.
+    let draft = fill_page_by_page(&portal, new_draft(&portal, None).await, &death_answers(), None).await;
+    let id = draft["id"].as_str().unwrap();
+    let code = emailed_code(&portal, id, email).await;
+    let earlier = submit(&portal, id, json!({ "code": code }), "earlier", None).await;
+    assert_eq!(earlier.status, 201, "{}", earlier.body);
+
+    let session = signed_up(&portal, email).await;
+    let session = Some(session.as_str());
+
+    // Claude starts a birth certificate, stops after the first page...
+    let draft = new_draft(&portal, session).await;
+    assert_eq!(draft["with_account"], true);
+    let first = subset(&birth_answers(), &["record_kind", "copy_kind"]);
+    save(&portal, &draft, &first, "link", session).await;
+
+    // ...and finds it on the dashboard, with the request made before.
+    let mine = portal.call("GET", "/api/submissions/mine", None, session).await;
+    assert_eq!(mine.status, 200, "{}", mine.body);
+    assert_eq!(ids(&mine.body["drafts"], "id"), [draft["id"].as_str().unwrap()]);
+    assert_eq!(ids(&mine.body["requests"], "reference"), [earlier.body["reference"].as_str().unwrap()]);
+
+    // Nobody else can open the account's draft.
+    let path = format!("/api/submissions/drafts/{}", draft["id"].as_str().unwrap());
+    assert_eq!(portal.call("GET", &path, None, None).await.status, 404);
+
+    // Resumed where it was left, finished, and sent without any code.
+    let resumed = portal.call("GET", &path, None, session).await;
+    assert_eq!((resumed.body["page"].as_str(), &resumed.body["answers"]), (Some("link"), &first));
+    let finished = fill_page_by_page(&portal, resumed.body, &birth_answers(), session).await;
+    let sent = submit(&portal, finished["id"].as_str().unwrap(), json!({}), "with-account", session).await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let reference = sent.body["reference"].as_str().unwrap();
+
+    let mine = portal.call("GET", "/api/submissions/mine", None, session).await;
+    assert_eq!(mine.body["drafts"], json!([]));
+    assert_eq!(mine.body["requests"][0]["reference"], reference, "newest first");
+    assert_eq!(mine.body["requests"][0]["phase_label"], "Demande reçue");
+    let request = portal.call("GET", &format!("/api/submissions/requests/{reference}"), None, session).await;
+    assert_eq!(request.status, 200);
+    assert_eq!(request.body["service"]["slug"], SERVICE);
+
+    // Another citizen cannot read it.
+    let other = signed_up(&portal, "dominique@exemple.fr").await;
+    let denied =
+        portal.call("GET", &format!("/api/submissions/requests/{reference}"), None, Some(&other)).await;
+    assert_eq!(denied.status, 404);
+}
+
+#[tokio::test]
+async fn a_death_certificate_asks_other_questions_and_other_documents() {
+    let portal = TestPortal::spawn().await;
+    let birth = evaluate(&portal, &birth_answers(), None).await;
+    let death = evaluate(&portal, &death_answers(), None).await;
+    assert_eq!(ids(&death["pages"], "id"), ["record", "person", "requester", "delivery"], "no relation page");
+    let fields = |evaluation: &Value| -> Vec<String> {
+        evaluation["pages"].as_array().unwrap().iter().flat_map(|p| ids_of(&p["fields"])).collect()
+    };
+    let (birth_fields, death_fields) = (fields(&birth), fields(&death));
+    for only_death in ["death_date", "death_place", "delivery_method"] {
+        assert!(
+            death_fields.iter().any(|f| f == only_death) && !birth_fields.iter().any(|f| f == only_death)
+        );
+    }
+    for only_birth in ["copy_kind", "relation", "birth_date", "parent1_name", "postal_address"] {
+        assert!(
+            birth_fields.iter().any(|f| f == only_birth) && !death_fields.iter().any(|f| f == only_birth)
+        );
+    }
+    assert_eq!(ids(&birth["documents"], "id"), ["identity"]);
+    assert_eq!(death["documents"], json!([]), "a death certificate needs no document");
+
+    // A parent asking for a child's birth certificate must prove the link.
+    let mut parent = birth_answers();
+    parent["relation"] = json!("parent");
+    let evaluation = evaluate(&portal, &parent, None).await;
+    assert_eq!(ids(&evaluation["documents"], "id"), ["identity", "relation_proof"]);
+}
+
+fn ids_of(list: &Value) -> Vec<String> {
+    list.as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn every_field_error_comes_back_on_its_field() {
+    let portal = TestPortal::spawn().await;
+    let mut answers = birth_answers();
+    answers["person_last_name"] = json!("");
+    answers["birth_date"] = json!("2999-01-01");
+    answers["copies"] = json!(9);
+    answers["requester_email"] = json!("pas-une-adresse");
+    answers["postal_address"] =
+        json!({ "street": "3 rue des Lilas", "postcode": "4100", "city": "Belleval" });
+    let evaluation = evaluate(&portal, &answers, None).await;
+    let mut fields = ids(&evaluation["errors"], "field");
+    fields.sort();
+    assert_eq!(
+        fields,
+        ["birth_date", "copies", "person_last_name", "postal_address.postcode", "requester_email"]
+    );
+
+    // The same errors stop the submission, each on its field.
+    let draft = new_draft(&portal, None).await;
+    save(&portal, &draft, &answers, "delivery", None).await;
+    let id = draft["id"].as_str().unwrap();
+    let code = emailed_code(&portal, id, "errors@exemple.fr").await;
+    let refused = submit(&portal, id, json!({ "code": code }), "errors", None).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(refused.body["type"], "urn:gru:problem:invalid-answers");
+    let mut fields = refused.error_fields();
+    fields.sort();
+    assert_eq!(
+        fields,
+        ["birth_date", "copies", "person_last_name", "postal_address.postcode", "requester_email"]
+    );
+    assert_eq!(
+        portal.call("GET", &format!("/api/submissions/drafts/{id}"), None, None).await.status,
+        200,
+        "kept"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_problem_and_changes_nothing() {
+    let portal = TestPortal::spawn().await;
+    let raw = |body: &'static str, content_type: &'static str| {
+        portal
+            .client
+            .post(format!("{}/api/submissions/evaluate", portal.url))
+            .header("x-gru-csrf", "1")
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let malformed = raw("{\"service\": ", "application/json").await.unwrap();
+    assert_eq!(malformed.status(), 400);
+    assert_eq!(malformed.headers()["content-type"], "application/problem+json");
+    assert_eq!(raw("service=x", "application/x-www-form-urlencoded").await.unwrap().status(), 415);
+
+    let unknown = portal
+        .call("POST", "/api/submissions/evaluate", Some(&json!({ "service": "nope", "answers": {} })), None)
+        .await;
+    assert_eq!((unknown.status, unknown.error_fields()), (404, vec!["service".to_owned()]));
+    let no_form =
+        portal.call("POST", "/api/submissions/drafts", Some(&json!({ "service": "pacs" })), None).await;
+    assert_eq!(no_form.status, 404);
+    let unknown_field = portal
+        .call("POST", "/api/submissions/drafts", Some(&json!({ "service": SERVICE, "x": 1 })), None)
+        .await;
+    assert_eq!((unknown_field.status, unknown_field.error_fields()), (400, vec!["x".to_owned()]));
+
+    // Without the CSRF header, a state change is refused.
+    let forged = portal
+        .client
+        .post(format!("{}/api/submissions/drafts", portal.url))
+        .json(&json!({ "service": SERVICE }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+
+    // A 1 MB answer is refused before it is read.
+    let draft = new_draft(&portal, None).await;
+    let path = format!("/api/submissions/drafts/{}", draft["id"].as_str().unwrap());
+    let huge = json!({ "answers": { "comments": "a".repeat(1 << 20) }, "page": "record", "version": 1 });
+    let too_large = portal.call("PUT", &path, Some(&huge), None).await;
+    assert_eq!((too_large.status, &too_large.body["type"]), (413, &json!("urn:gru:problem:body-too-large")));
+    // An answer to a question the form does not ask is named.
+    let stray = json!({ "answers": { "favourite_colour": "bleu" }, "page": "record", "version": 1 });
+    let refused = portal.call("PUT", &path, Some(&stray), None).await;
+    assert_eq!((refused.status, refused.error_fields()), (400, vec!["favourite_colour".to_owned()]));
+    assert_eq!(portal.call("GET", &path, None, None).await.body["version"], 1, "nothing saved");
+
+    // Markup is kept as the text it is.
+    let mut answers = birth_answers();
+    answers["comments"] = json!("<script>alert('x')</script> & <b>gras</b>");
+    save(&portal, &draft, &answers, "delivery", None).await;
+    assert_eq!(portal.call("GET", &path, None, None).await.body["answers"]["comments"], answers["comments"]);
+
+    // Answers to hidden questions are refused at submission: a death-only
+    // question in a birth request.
+    let id = draft["id"].as_str().unwrap();
+    let mut hidden = answers.clone();
+    hidden["death_place"] = json!("Ailleurs");
+    let current = portal.call("GET", &path, None, None).await.body;
+    save(&portal, &current, &hidden, "delivery", None).await;
+    let code = emailed_code(&portal, id, "bad.input@exemple.fr").await;
+    let refused = submit(&portal, id, json!({ "code": code }), "hidden", None).await;
+    assert_eq!((refused.status, refused.error_fields()), (422, vec!["death_place".to_owned()]));
+
+    // A wrong code is refused; five wrong codes spend it, even the right one then fails.
+    let current = portal.call("GET", &path, None, None).await.body;
+    save(&portal, &current, &answers, "delivery", None).await;
+    for _ in 0..5 {
+        let wrong = submit(&portal, id, json!({ "code": "000000" }), "wrong", None).await;
+        assert_eq!((wrong.status, wrong.error_fields()), (400, vec!["code".to_owned()]));
+    }
+    let spent = submit(&portal, id, json!({ "code": code }), "spent", None).await;
+    assert_eq!((spent.status, &spent.body["type"]), (400, &json!("urn:gru:problem:invalid-code")));
+    assert_eq!(portal.call("GET", &path, None, None).await.status, 200, "the draft is still there");
+}
+
+#[tokio::test]
+async fn an_expired_or_reused_code_is_refused() {
+    let clock = std::sync::Arc::new(gru_ports::FixedClock::new("2026-11-28T09:00:00Z".parse().unwrap()));
+    let portal = TestPortal::spawn_with_clock(clock.clone()).await;
+    let draft = fill_page_by_page(&portal, new_draft(&portal, None).await, &birth_answers(), None).await;
+    let id = draft["id"].as_str().unwrap();
+    let code = emailed_code(&portal, id, "late@exemple.fr").await;
+    clock.advance(jiff::SignedDuration::from_mins(16));
+    let expired = submit(&portal, id, json!({ "code": code }), "late", None).await;
+    assert_eq!((expired.status, expired.error_fields()), (400, vec!["code".to_owned()]));
+
+    let code = emailed_code(&portal, id, "late@exemple.fr").await;
+    assert_eq!(submit(&portal, id, json!({ "code": code }), "first", None).await.status, 201);
+    // The same code on another submission of the same draft: the draft is gone.
+    let reused = submit(&portal, id, json!({ "code": code }), "second", None).await;
+    assert_eq!(reused.status, 404, "{}", reused.body);
+}
+
+#[tokio::test]
+async fn an_unfinished_draft_is_purged_after_a_warning() {
+    let clock = std::sync::Arc::new(gru_ports::FixedClock::new("2026-11-28T09:00:00Z".parse().unwrap()));
+    let portal = TestPortal::spawn_with_clock(clock.clone()).await;
+    let draft = new_draft(&portal, None).await;
+    let id = draft["id"].as_str().unwrap();
+    emailed_code(&portal, id, "forgetful@exemple.fr").await;
+
+    let warnings = || {
+        portal
+            .emails_to("forgetful@exemple.fr")
+            .into_iter()
+            .filter(|m| m.subject.contains("pas terminée"))
+            .count()
+    };
+    clock.advance(jiff::SignedDuration::from_hours(22 * 24));
+    portal.housekeeping.run_once().await.unwrap();
+    assert_eq!(warnings(), 0, "too early");
+    clock.advance(jiff::SignedDuration::from_hours(2 * 24));
+    portal.housekeeping.run_once().await.unwrap();
+    portal.housekeeping.run_once().await.unwrap();
+    assert_eq!(warnings(), 1, "warned once, a week before");
+    assert_eq!(portal.call("GET", &format!("/api/submissions/drafts/{id}"), None, None).await.status, 200);
+
+    clock.advance(jiff::SignedDuration::from_hours(7 * 24));
+    let report = portal.housekeeping.run_once().await.unwrap();
+    assert!(report.items_purged >= 1, "{report:?}");
+    assert_eq!(portal.call("GET", &format!("/api/submissions/drafts/{id}"), None, None).await.status, 404);
+}
