@@ -144,3 +144,82 @@ export const CITY_TITLE = async () => {
   const city = await api('/api/catalogue/city');
   return city.short_name || city.name;
 };
+
+// ---------------------------------------------------------------------------------------
+// Emails: the portal started on loopback lists what it "sent" at /outbox/ (subjects and
+// links decoded). Without that page, PORTAL_DATA_DIR/outbox/*.eml is read instead.
+
+const unescapeHtml = (s) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"')
+  .replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+
+/** Every message of the outbox, newest first: [{ file, to, subject, links }]. */
+export async function outbox() {
+  const response = await fetch(`${BASE}/outbox/`);
+  if (response.ok) {
+    const html = await response.text();
+    return [...html.matchAll(/<tr><td><time[^>]*>[^<]*<\/time><\/td><td>([^<]*)<\/td><td><a href="\/outbox\/([^"]+)">([^<]*)<\/a><\/td>(<td>[\s\S]*?<\/td>)<\/tr>/g)]
+      .map(([, to, file, subject, links]) => ({
+        file, to: unescapeHtml(to), subject: unescapeHtml(subject),
+        links: [...links.matchAll(/<a href="([^"]+)">/g)].map((m) => unescapeHtml(m[1])),
+      }));
+  }
+  const dir = process.env.PORTAL_DATA_DIR;
+  if (!dir) throw new Error(`GET /outbox/ answered ${response.status} and PORTAL_DATA_DIR is not set: no way to read the emails`);
+  const { readdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const folder = join(dir, 'outbox');
+  return readdirSync(folder).filter((f) => f.endsWith('.eml')).sort().reverse().map((file) => {
+    const raw = readFileSync(join(folder, file), 'utf8');
+    const header = (name) => decodeMimeWords((raw.match(new RegExp(`^${name}: ((?:.*)(?:\\r?\\n[ \\t].*)*)`, 'mi'))?.[1] || '').replace(/\r?\n[ \t]/g, ' '));
+    return { file, to: header('To'), subject: header('Subject'), links: [...new Set(decodeBody(raw).match(/https?:\/\/[^\s<>"]+/g) || [])] };
+  });
+}
+
+function decodeMimeWords(text) {
+  return text.replace(/=\?utf-8\?([bq])\?([^?]*)\?=/gi, (m, enc, data) => (enc.toLowerCase() === 'b'
+    ? Buffer.from(data, 'base64').toString('utf8')
+    : Buffer.from(data.replace(/_/g, ' ').replace(/=([0-9a-f]{2})/gi, (x, h) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8')));
+}
+
+function decodeBody(raw) {
+  const parts = raw.split(/\r?\n\r?\n/);
+  const body = parts.slice(1).join('\n\n');
+  if (/content-transfer-encoding:\s*base64/i.test(raw)) {
+    return body.split(/\r?\n/).filter((l) => /^[A-Za-z0-9+/=]+$/.test(l.trim())).map((l) => Buffer.from(l, 'base64').toString('utf8')).join('');
+  }
+  return body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (m, h) => String.fromCharCode(parseInt(h, 16)));
+}
+
+/** Wait for the newest message to `to` whose subject matches; resolves to it. */
+export async function waitForEmail(to, subject, { timeout = 10_000 } = {}) {
+  const until = Date.now() + timeout;
+  for (;;) {
+    const found = (await outbox()).find((m) => m.to.toLowerCase().includes(to.toLowerCase()) && subject.test(m.subject));
+    if (found) return found;
+    if (Date.now() > until) throw new Error(`no email to ${to} with a subject matching ${subject}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** A fresh address for this run (rate limits count per email). */
+export const freshEmail = (who = 'citoyen') => `${who}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}@exemple.fr`;
+
+/** The 6-digit code of the newest code email sent to `to`. */
+export async function emailedCode(to) {
+  const message = await waitForEmail(to, /code de confirmation/i);
+  const code = message.subject.match(/\b(\d{6})\b/)?.[1];
+  assert.ok(code, `a 6-digit code in « ${message.subject} »`);
+  return code;
+}
+
+/** A link of the newest message to `to` with a subject matching, whose path matches `path`. */
+export async function emailedLink(to, subject, path) {
+  const message = await waitForEmail(to, subject);
+  const link = message.links.find((l) => path.test(new URL(l).pathname));
+  assert.ok(link, `a link to ${path} in « ${message.subject} »: ${message.links.join(', ')}`);
+  const url = new URL(link);
+  return url.pathname + url.search + url.hash;
+}
+
+/** The page's horizontal overflow in px (0 or less: none). */
+export const overflow = (page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

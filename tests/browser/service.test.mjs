@@ -1,4 +1,5 @@
-// Service presentation pages: sections, « Commencer » only when the API gives `start`,
+// Service presentation pages: sections, « Faire la demande en ligne » when the service has an
+// online form, « Commencer » only when the API gives another `start`,
 // friendly error states, API text rendered as text (never as HTML).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -59,7 +60,7 @@ test('the acte-etat-civil presentation page shows every section of the API, in o
   }
 });
 
-test('no « Commencer » button while `start` is null, a note pointing to the other channels instead', async () => {
+test('« Faire la demande en ligne » with a form; no « Commencer » while `start` is null, a note pointing to the other channels instead', async () => {
   const services = await allServices();
   assert.ok(services.length > 0, 'the catalogue has services');
   for (const { slug } of services) {
@@ -67,7 +68,14 @@ test('no « Commencer » button while `start` is null, a note pointing to the ot
     const page = await openPage(browser, `/service.html?slug=${slug}`, { state: 'ready' });
     try {
       const start = page.getByRole('link', { name: /Commencer/ }).or(page.getByRole('button', { name: /Commencer/ }));
-      if (service.start === null) {
+      const online = page.getByRole('link', { name: 'Faire la demande en ligne' });
+      if (service.has_form) {
+        assert.equal(await online.count(), 1, `${slug}: « Faire la demande en ligne » when the service has a form`);
+        assert.equal(await online.getAttribute('href'), `/demarche.html?service=${slug}`);
+        assert.match(await online.getAttribute('class'), /\bbutton\b/, 'a primary button');
+        assert.equal(await start.count(), 0);
+      } else if (service.start === null) {
+        assert.equal(await online.count(), 0, `${slug}: no online form, no « Faire la demande en ligne »`);
         assert.equal(await start.count(), 0, `${slug}: no « Commencer » while start is null`);
         assert.equal(await page.getByText("Cette démarche n'est pas encore disponible en ligne.").count(), 1, `${slug}: says so`);
         const toChannels = page.getByRole('link', { name: 'voir les autres façons de faire cette démarche' });
@@ -88,7 +96,7 @@ test('a « Commencer la démarche » link appears once the API gives a start', a
     setup: (p) => p.route((url) => url.pathname === '/api/catalogue/services/acte-etat-civil', async (route) => {
       const response = await route.fetch();
       const json = await response.json();
-      return route.fulfill({ response, json: { ...json, start: { url: '/demarche.html?slug=acte-etat-civil' } } });
+      return route.fulfill({ response, json: { ...json, has_form: false, start: { url: '/demarche.html?slug=acte-etat-civil' } } });
     }),
   });
   try {

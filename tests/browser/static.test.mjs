@@ -84,8 +84,28 @@ test('pages share a sound skeleton', () => {
     assert.match(html, /<main id="contenu" tabindex="-1">/, file);
     assert.equal(html.match(/<h1[\s>]/g)?.length, 1, `${file}: one h1`);
     assert.match(html, /<header class="site-header">[\s\S]*<main[\s\S]*<footer class="site-footer">/, file);
-    for (const m of html.matchAll(/<script\b([^>]*)>/g)) assert.match(m[1], /type="module" src="\/js\/[\w.-]+\.js"/, `${file}: scripts are ES modules from /js/`);
+    for (const m of html.matchAll(/<script\b([^>]*)>/g)) assert.match(m[1], /type="module" src="\/js\/(?:[\w-]+\/)*[\w.-]+\.js"/, `${file}: scripts are ES modules from /js/`);
+    assert.match(html, /<header class="site-header">[\s\S]*<a id="account-link" class="header-link" href="\/compte\/connexion\.html"[\s\S]*<\/header>/,
+      `${file}: the header links to the account (« Se connecter » / « Mon compte »)`);
   }
+});
+
+test('every script and preloaded module a page names exists', () => {
+  for (const file of HTML) {
+    for (const m of read(file).matchAll(/(?:src|href)="\/(js\/[^"]+\.js)"/g)) {
+      if (m[1] === 'js/conditions.js') continue; // written alongside, checked by conditions.test.mjs
+      assert.ok(JS.includes(m[1]), `${file}: ${m[1]} does not exist`);
+    }
+  }
+});
+
+test('every API call goes through api.js, which sends the CSRF header on every state change', () => {
+  for (const file of JS.filter((f) => f !== join('js', 'api.js'))) {
+    assert.doesNotMatch(read(file), /\bfetch\(|XMLHttpRequest/, `${file}: calls the API outside api.js`);
+  }
+  const client = read('js/api.js');
+  assert.match(client, /'X-GRU-CSRF': '1'/);
+  assert.match(client, /'Content-Type': 'application\/json'/);
 });
 
 test('no HTML injection API, nothing loaded from elsewhere, no new windows', () => {

@@ -155,10 +155,9 @@ async fn unknown_things_and_bad_queries_are_problem_documents() {
     let response = portal.get(&format!("/api/catalogue/services?q={long}")).await;
     assert_eq!(response.status(), 400);
 
-    let post =
-        portal.client.post(format!("{}/api/catalogue/services", portal.url)).body("{}").send().await.unwrap();
-    assert_eq!(post.status(), 405);
-    assert_eq!(post.headers()["content-type"], "application/problem+json");
+    let post = portal.call("POST", "/api/catalogue/services", Some(&serde_json::json!({})), None).await;
+    assert_eq!(post.status, 405);
+    assert_eq!(post.headers["content-type"], "application/problem+json");
 }
 
 #[tokio::test]

@@ -108,7 +108,6 @@ async fn new_draft(portal: &TestPortal, session: Option<&str>) -> Value {
     let answer =
         portal.call("POST", "/api/submissions/drafts", Some(&json!({ "service": SERVICE })), session).await;
     assert_eq!(answer.status, 201, "{}", answer.body);
-    assert_eq!(answer.body["form_version"], 1);
     answer.body
 }
 
@@ -163,7 +162,9 @@ async fn a_birth_certificate_without_an_account_from_first_page_to_tracking_link
     assert_eq!(ids(&evaluation["pages"], "id"), ["record", "link", "person", "requester", "delivery"]);
     assert_eq!(ids(&evaluation["documents"], "id"), ["identity"]);
 
-    let draft = fill_page_by_page(&portal, new_draft(&portal, None).await, &answers, None).await;
+    let draft = new_draft(&portal, None).await;
+    assert_eq!(draft["form_version"], 1);
+    let draft = fill_page_by_page(&portal, draft, &answers, None).await;
     let id = draft["id"].as_str().unwrap();
     let email = "camille.martin@exemple.fr";
     let code = emailed_code(&portal, id, email).await;
@@ -472,4 +473,73 @@ async fn an_unfinished_draft_is_purged_after_a_warning() {
     let report = portal.housekeeping.run_once().await.unwrap();
     assert!(report.items_purged >= 1, "{report:?}");
     assert_eq!(portal.call("GET", &format!("/api/submissions/drafts/{id}"), None, None).await.status, 404);
+}
+
+/// Copies a folder tree (the demo city, to change it in a test).
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_draft_keeps_the_form_version_it_was_started_with() {
+    let city = tempfile::tempdir().unwrap();
+    copy_tree(&gru_tests::repository().join("infra/cities/demo"), city.path());
+    let portal = TestPortal::spawn_with_city(city.path().to_owned()).await;
+    let draft = fill_page_by_page(&portal, new_draft(&portal, None).await, &birth_answers(), None).await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let data = portal.stop().await;
+
+    // The city publishes version 2, with a new required question on page 1.
+    let file = city.path().join("services/acte-etat-civil.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let new_question = "[[form.pages.fields]]\nid = \"purpose\"\ntype = \"text\"\nlabel = \"Pour quelle démarche ?\"\nhelp = \"Par exemple : mariage, succession.\"\nrequired = true\n\n[[form.pages.fields]]\nid = \"copy_kind\"";
+    let changed = text.replacen("[form]\nversion = 1", "[form]\nversion = 2", 1).replacen(
+        "[[form.pages.fields]]\nid = \"copy_kind\"",
+        new_question,
+        1,
+    );
+    assert_ne!(changed, text);
+    std::fs::write(&file, changed).unwrap();
+    let portal = TestPortal::spawn_in(data, city.path().to_owned()).await;
+
+    assert_eq!(portal.get_json(&format!("/api/catalogue/services/{SERVICE}/form"), 200).await["version"], 2);
+    assert_eq!(
+        portal.get_json(&format!("/api/catalogue/services/{SERVICE}/form?version=1"), 200).await["version"],
+        1
+    );
+    assert_eq!(new_draft(&portal, None).await["form_version"], 2, "new drafts get the new version");
+    // The draft started on version 1 is submitted against version 1, without
+    // the new question.
+    let code = emailed_code(&portal, &id, "fidele@exemple.fr").await;
+    let sent = submit(&portal, &id, json!({ "code": code }), "v1", None).await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+}
+
+#[tokio::test]
+async fn a_published_form_cannot_change_without_a_new_version() {
+    let city = tempfile::tempdir().unwrap();
+    copy_tree(&gru_tests::repository().join("infra/cities/demo"), city.path());
+    let portal = TestPortal::spawn_with_city(city.path().to_owned()).await;
+    let data = portal.stop().await;
+    let file = city.path().join("services/acte-etat-civil.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replacen("max_length = 100", "max_length = 90", 1)).unwrap();
+
+    let options = portal::Options {
+        data_dir: data.path().to_owned(),
+        city_dir: city.path().to_owned(),
+        site_dir: gru_tests::repository().join("static-site"),
+        serve_outbox: false,
+    };
+    let error = portal::Portal::open(&options, "http://127.0.0.1:1").await.err().expect("the import refuses");
+    assert!(format!("{error:#}").contains("raise `version`"), "{error:#}");
 }

@@ -1,0 +1,205 @@
+// The birth-certificate request on `acte-etat-civil`, without an account: by keyboard alone
+// from the service page to the tracking page, then again with axe-core on every state
+// (each page, the error summary, the check page, the sent state, the tracking page) at 360 px.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  launch, openPage, closePage, waitForState, focused, api, assertNoAxeViolations, emailedCode, freshEmail, overflow, CITY_TITLE,
+} from './helpers.mjs';
+import { SERVICE, birthCertificate, stepTitle, stepState, waitForStep, answerByKeyboard, answerDirectly } from './journey.mjs';
+
+let browser;
+let form;
+let service;
+let cityTitle;
+before(async () => {
+  browser = await launch();
+  form = await api(`/api/catalogue/services/${SERVICE}/form`);
+  service = await api(`/api/catalogue/services/${SERVICE}`);
+  cityTitle = await CITY_TITLE();
+});
+after(() => browser?.close());
+
+const titleOf = (id) => form.pages.find((p) => p.id === id).title;
+const REFERENCE = /^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$/;
+
+/** Tab until the focused element satisfies `match` (a description of it); returns it. */
+async function tabTo(page, match, what, { max = 60, backwards = false } = {}) {
+  for (let i = 0; i < max; i += 1) {
+    await page.keyboard.press(backwards ? 'Shift+Tab' : 'Tab');
+    const now = await focused(page);
+    if (match(now)) return now;
+  }
+  throw new Error(`${what} not reached by ${backwards ? 'Shift+Tab' : 'Tab'}`);
+}
+
+test('keyboard alone: a birth certificate without an account, from the service page to the tracking page', async () => {
+  const email = freshEmail('clavier');
+  const page = await openPage(browser, `/service.html?slug=${SERVICE}`, { state: 'ready' });
+  try {
+    await tabTo(page, (f) => f.text === 'Faire la demande en ligne', '« Faire la demande en ligne »');
+    await Promise.all([page.waitForURL(/\/demarche\.html\?service=acte-etat-civil/), page.keyboard.press('Enter')]);
+    await waitForState(page, 'ready');
+    assert.equal(await stepTitle(page), titleOf('record'));
+    // Before any answer, only the pages every case has are counted (plus the check page).
+    const before = await stepState(page);
+    assert.match(before, /^Étape 1 sur \d+$/);
+
+    const steps = birthCertificate(email);
+    for (const [index, [id, answers]] of steps.entries()) {
+      await answerByKeyboard(page, answers);
+      const next = steps[index + 1];
+      await waitForStep(page, next ? titleOf(next[0]) : 'Vérifiez votre demande');
+      assert.equal((await focused(page)).tag, 'h1', 'focus moves to the new step\'s heading');
+      if (id === 'record') {
+        assert.match(page.url(), /[?&]brouillon=[\w-]{22}/, 'the draft id is in the address once saved');
+      }
+    }
+    // The count now includes the pages the answers opened: five pages and the check page.
+    assert.equal(await stepState(page), 'Étape 6 sur 6');
+    assert.notEqual(before, 'Étape 1 sur 6', 'the count follows the answers');
+
+    // Check page: every answer, then the email code.
+    const main = await page.locator('main').innerText();
+    for (const text of ['Acte de naissance', 'Martin', '15 mars 1990', '3 rue des Lilas', '41000 Belleval-sur-Loire']) {
+      assert.ok(main.includes(text), `the check page shows « ${text} »`);
+    }
+    assert.equal(await page.getByRole('link', { name: /^Modifier/ }).count(), steps.length, 'one « Modifier » per page');
+    await tabTo(page, (f) => f.id === 'review-email', 'the email field');
+    await page.keyboard.type(email);
+    const sendCode = await tabTo(page, (f) => f.tag === 'button', 'the « Recevoir un code » button');
+    assert.equal(sendCode.text, 'Recevoir un code');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement?.id === 'review-code', null, { timeout: 10_000 });
+    assert.match(await page.locator('[role="status"]').filter({ hasText: 'code' }).innerText(), new RegExp(email.replace(/[.]/g, '\\.')));
+    await page.keyboard.type(await emailedCode(email));
+    const submit = await tabTo(page, (f) => f.tag === 'button', '« Envoyer ma demande »');
+    assert.equal(submit.text, 'Envoyer ma demande');
+    await page.keyboard.press('Enter');
+
+    // Sent: the reference in large, the address it went to, the tracking link.
+    await page.waitForFunction(() => document.querySelector('.reference'), null, { timeout: 10_000 });
+    assert.equal((await page.locator('h1').textContent()).trim(), 'Votre demande est envoyée');
+    assert.equal((await focused(page)).tag, 'h1');
+    const reference = (await page.locator('.reference').textContent()).trim();
+    assert.match(reference, REFERENCE);
+    assert.ok((await page.locator('main').innerText()).includes(email), 'the sent state names the address');
+    assert.equal(await page.title(), `Votre demande est envoyée – ${service.title} – ${cityTitle}`);
+
+    const link = await tabTo(page, (f) => f.text === 'Suivre ma demande', '« Suivre ma demande »');
+    assert.match(link.href, /^\/suivi\.html#.{20,}$/);
+    await Promise.all([page.waitForURL(/\/suivi\.html#/), page.keyboard.press('Enter')]);
+    await waitForState(page, 'ready');
+    assert.equal(await page.locator('h1').textContent(), `Demande ${reference}`);
+    const tracked = await page.locator('main').innerText();
+    for (const text of [service.title, reference, 'Demande reçue']) assert.ok(tracked.includes(text), `tracking shows « ${text} »`);
+    assert.ok(await page.locator('ol.steps > li').count() >= 1, 'the steps of the instruction');
+    assert.equal(await page.locator('ol.steps > li[aria-current="step"]').count(), 1, 'one current step, said in words');
+  } finally {
+    await closePage(page);
+  }
+});
+
+test('axe: zero violations on every state of the journey, at 360 px without horizontal scrolling', async () => {
+  const email = freshEmail('axe');
+  const page = await openPage(browser, `/demarche.html?service=${SERVICE}`, { width: 360, state: 'ready', bypassCSP: true });
+  const check = async (label) => {
+    await assertNoAxeViolations(page, label);
+    assert.ok(await overflow(page) <= 0, `${label}: no horizontal scrolling at 360 px`);
+  };
+  try {
+    await check('first page');
+    // Nothing answered: the error summary.
+    await page.locator('.step-form button[type="submit"]').click();
+    await page.waitForSelector('.error-summary');
+    assert.match(await page.title(), /^Erreur\s:\s/);
+    await check('error summary');
+
+    const steps = birthCertificate(email);
+    for (const [index, [, answers]] of steps.entries()) {
+      await answerDirectly(page, answers);
+      const next = steps[index + 1];
+      await waitForStep(page, next ? titleOf(next[0]) : 'Vérifiez votre demande');
+      await check(next ? `page ${next[0]}` : 'check page');
+    }
+    await page.locator('#review-email').fill(email);
+    await page.getByRole('button', { name: 'Recevoir un code' }).click();
+    await page.waitForFunction(() => document.activeElement?.id === 'review-code');
+    await check('code sent');
+    // A wrong code: the error is shown on the code field.
+    await page.locator('#review-code').fill('000000');
+    await page.getByRole('button', { name: 'Envoyer ma demande' }).click();
+    await page.waitForSelector('.error-summary');
+    assert.equal(await page.locator('#review-code').getAttribute('aria-invalid'), 'true');
+    await check('wrong code');
+    await page.locator('#review-code').fill(await emailedCode(email));
+    await page.getByRole('button', { name: 'Envoyer ma demande' }).click();
+    await page.waitForSelector('.reference');
+    await check('sent');
+    const href = await page.getByRole('link', { name: 'Suivre ma demande' }).getAttribute('href');
+    // A reload of the sent state shows it again (the draft is gone, the receipt is kept for the tab).
+    await page.reload();
+    await waitForState(page, 'ready');
+    assert.match(await page.locator('.reference').textContent(), REFERENCE);
+    await page.goto(new URL(href, page.url()).href);
+    await waitForState(page, 'ready');
+    await check('tracking');
+  } finally {
+    await closePage(page);
+  }
+});
+
+test('a reload and the emailed resume link both resume the draft where it was', async () => {
+  const email = freshEmail('reprise');
+  const page = await openPage(browser, `/demarche.html?service=${SERVICE}`, { state: 'ready' });
+  try {
+    const [first, second] = birthCertificate(email);
+    await answerDirectly(page, first[1]);
+    await waitForStep(page, titleOf(second[0]));
+    const draft = new URL(page.url()).searchParams.get('brouillon');
+    assert.ok(draft, 'the draft id is in the address');
+    await page.reload();
+    await waitForState(page, 'ready');
+    assert.equal(await stepTitle(page), titleOf(second[0]), 'a reload stays on the step');
+    // The resume link of the code email has no step: the draft's saved page is used.
+    await page.goto(`${new URL(page.url()).origin}/demarche.html?service=${SERVICE}&brouillon=${draft}`);
+    await waitForState(page, 'ready');
+    assert.equal(await stepTitle(page), titleOf(second[0]));
+    // « Étape précédente » goes back with the answers kept.
+    await page.getByRole('button', { name: 'Étape précédente' }).click();
+    await page.waitForFunction((t) => document.querySelector('h1 .stepper-title')?.textContent === t, titleOf(first[0]));
+    assert.equal(await page.locator('input[value="birth"]').isChecked(), true);
+    // An unknown draft: a clear message and a way to start again.
+    await page.goto(`${new URL(page.url()).origin}/demarche.html?service=${SERVICE}&brouillon=AAAAAAAAAAAAAAAAAAAAAA`);
+    await waitForState(page, 'ready');
+    assert.equal(await page.locator('h1').textContent(), 'Demande introuvable');
+    assert.equal(await page.getByRole('link', { name: 'Recommencer la démarche' }).getAttribute('href'), `/demarche.html?service=${SERVICE}`);
+  } finally {
+    await closePage(page);
+  }
+});
+
+test('fields appear and disappear as answers change; the documents to prepare follow', async () => {
+  const page = await openPage(browser, `/demarche.html?service=${SERVICE}`, { state: 'ready' });
+  try {
+    const copyKind = page.locator('[data-field="copy_kind"]');
+    assert.equal(await copyKind.isVisible(), true);
+    await page.locator('input[name="f-record_kind"][value="death"]').check();
+    assert.equal(await copyKind.isVisible(), false, 'no form to choose for a death certificate');
+    const deathCount = await stepState(page);
+    await page.locator('input[name="f-record_kind"][value="birth"]').check();
+    assert.equal(await copyKind.isVisible(), true);
+    await page.locator('input[name="f-copy_kind"][value="full"]').check();
+    assert.notEqual(await stepState(page), deathCount, 'the step count follows the visible pages');
+    assert.equal(await page.locator('.documents-needed h2').textContent(), 'Pièces justificatives à prévoir');
+    const none = await page.locator('.documents-needed').innerText();
+    assert.match(none, /aucune pièce justificative/);
+    await answerDirectly(page, {});
+    await waitForStep(page, titleOf('link'));
+    await page.locator('input[name="f-relation"][value="parent"]').check();
+    const docs = await page.locator('.documents-needed h3').allTextContents();
+    assert.deepEqual(docs, form.documents.filter((d) => ['identity', 'relation_proof'].includes(d.id)).map((d) => d.title));
+  } finally {
+    await closePage(page);
+  }
+});

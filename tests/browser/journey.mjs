@@ -1,0 +1,117 @@
+// The birth-certificate request on the demo city's `acte-etat-civil` form, and two ways of
+// answering a page of demarche.html: by keyboard alone, or with Playwright's fill/check.
+import assert from 'node:assert/strict';
+
+export const SERVICE = 'acte-etat-civil';
+
+/**
+ * A valid request for one's own full birth certificate, page by page; keys are the API's
+ * field paths (`postal_address.street`). The pages not listed stay hidden in this case.
+ */
+export function birthCertificate(email) {
+  return [
+    ['record', { record_kind: 'birth', copy_kind: 'full' }],
+    ['link', { relation: 'self' }],
+    ['person', {
+      person_last_name: 'Martin', person_first_names: 'Léa, Anne', birth_date: '1990-03-15', parent1_name: 'Paul Martin',
+    }],
+    ['requester', { requester_email: email }],
+    ['delivery', {
+      'postal_address.street': '3 rue des Lilas', 'postal_address.postcode': '41000',
+      'postal_address.city': 'Belleval-sur-Loire', copies: '1',
+    }],
+  ];
+}
+
+/** The heading's step title (« Étape 2 sur 5 » is its other part). */
+export const stepTitle = (page) => page.locator('h1 .stepper-title').textContent();
+export const stepState = async (page) => (await page.locator('h1 .stepper-state').textContent()).replace(/\s*:\s*$/, '');
+
+/** Wait until the step titled `title` is shown (after « Continuer »). */
+export async function waitForStep(page, title) {
+  await page.waitForFunction((expected) => document.querySelector('h1 .stepper-title')?.textContent === expected
+    || document.querySelector('.error-summary'), title, { timeout: 10_000 });
+  const summary = await page.locator('.error-summary').count();
+  if (summary > 0) {
+    throw new Error(`errors instead of « ${title} »: ${await page.locator('.error-summary').innerText()}`);
+  }
+}
+
+function describeFocus(page) {
+  return page.evaluate(() => {
+    const e = document.activeElement;
+    const wrapper = e?.closest('[data-path]');
+    return {
+      tag: e?.tagName.toLowerCase(), type: e?.type || '', value: e?.value ?? '', checked: Boolean(e?.checked),
+      path: wrapper?.dataset.path ?? null, text: (e?.innerText || '').trim(),
+      submit: Boolean(e?.matches('.step-form button[type="submit"]')),
+      radios: e?.type === 'radio' ? [...document.getElementsByName(e.name)].map((r) => ({ value: r.value, focused: r === e })) : null,
+      visible: e ? e.getBoundingClientRect().width > 0 : false,
+      outline: e ? getComputedStyle(e).outlineStyle !== 'none' : false,
+    };
+  });
+}
+
+/** Type a YYYY-MM-DD date into a focused <input type="date"> in the browser's field order. */
+async function typeDate(page, iso) {
+  const [year, month, day] = iso.split('-');
+  const order = await page.evaluate(() => new Intl.DateTimeFormat(navigator.language, { year: 'numeric', month: '2-digit', day: '2-digit' })
+    .formatToParts(new Date(2000, 10, 22)).filter((p) => p.type !== 'literal').map((p) => p.type));
+  for (const part of order) await page.keyboard.type({ year, month, day }[part]);
+}
+
+/**
+ * Answer the current page by keyboard alone (Tab, Space, arrows, typing), then press Enter
+ * on « Continuer ». Every Tab stop must be visible and outlined.
+ */
+export async function answerByKeyboard(page, wanted) {
+  const done = new Set();
+  for (let i = 0; i < 80; i += 1) {
+    await page.keyboard.press('Tab');
+    const f = await describeFocus(page);
+    assert.ok(f.visible, `Tab stop ${JSON.stringify(f)} is visible`);
+    assert.ok(f.outline, `Tab stop ${f.path || f.text} shows its focus`);
+    if (f.submit) {
+      assert.deepEqual(Object.keys(wanted).filter((k) => !done.has(k)), [], 'every wanted answer was reached by Tab before « Continuer »');
+      await page.keyboard.press('Enter');
+      return;
+    }
+    if (!f.path || !(f.path in wanted) || (done.has(f.path) && f.type !== 'checkbox')) continue;
+    const want = wanted[f.path];
+    if (f.type === 'radio') {
+      const target = f.radios.findIndex((r) => r.value === String(want));
+      const from = f.radios.findIndex((r) => r.focused);
+      assert.ok(target >= 0, `${f.path}: no option ${want}`);
+      if (target === from) {
+        if (!f.checked) await page.keyboard.press('Space');
+      } else {
+        const key = target > from ? 'ArrowDown' : 'ArrowUp';
+        for (let n = 0; n < Math.abs(target - from); n += 1) await page.keyboard.press(key);
+      }
+      const checked = await page.evaluate(() => document.activeElement.checked && document.activeElement.value);
+      assert.equal(checked, String(want), `${f.path}: the arrow keys chose ${want}`);
+    } else if (f.type === 'checkbox') {
+      if (!f.checked && [].concat(want).includes(f.value)) await page.keyboard.press('Space');
+      done.add(f.path);
+      continue; // the other boxes of the group follow
+    } else if (f.type === 'date') {
+      await typeDate(page, want);
+      assert.equal(await page.evaluate(() => document.activeElement.value), want, `${f.path}: date typed`);
+    } else if (!f.value) {
+      await page.keyboard.type(String(want));
+    }
+    done.add(f.path);
+  }
+  throw new Error('« Continuer » not reached by Tab');
+}
+
+/** Answer the current page with Playwright's fill/check (fast), then click « Continuer ». */
+export async function answerDirectly(page, wanted, { submit = true } = {}) {
+  for (const [path, value] of Object.entries(wanted)) {
+    const wrapper = page.locator(`[data-path="${path}"]`).first();
+    const radio = wrapper.locator(`input[type="radio"][value="${value}"]`);
+    if (await radio.count()) await radio.check();
+    else await wrapper.locator('input, textarea').first().fill(String(value));
+  }
+  if (submit) await page.locator('.step-form button[type="submit"]').click();
+}
