@@ -96,6 +96,15 @@ fn stale_draft() -> Problem {
     )
 }
 
+/// A draft write that lost a race (another tab saved first) is a 409 the
+/// citizen can act on; anything else is ours.
+fn stale_on_conflict<T>(result: Result<T, RepositoryError>) -> Result<T, Problem> {
+    match result {
+        Err(RepositoryError::Store(StoreError::ConditionFailed)) => Err(stale_draft()),
+        other => Ok(other?),
+    }
+}
+
 fn invalid_answers(errors: Vec<gru_domain::form::FieldError>, status: StatusCode) -> Problem {
     let mut problem = Problem::new(
         status,
@@ -261,11 +270,11 @@ struct NewDraft {
 async fn create_draft(
     State(ctx): State<Ctx>,
     MaybeCitizen(citizen): MaybeCitizen,
-    ClientAddress(address): ClientAddress,
+    address: ClientAddress,
     Json(body): Json<NewDraft>,
 ) -> Result<Response, Problem> {
     if citizen.is_none() {
-        let subject = address.map(|a| a.to_string()).unwrap_or_default();
+        let subject = address.rate_limit_subject().unwrap_or_default();
         ctx.0.limiter.hit("draft", &subject, 60, SignedDuration::from_hours(1)).await?;
     }
     let form = ctx.form(&body.service, None).await?;
@@ -334,10 +343,7 @@ async fn save_draft(
     draft.answers = body.answers;
     draft.page = body.page;
     ctx.schedule_purge(&mut draft);
-    let version = match ctx.0.repository.save_draft(&draft, Some(&current)).await {
-        Err(RepositoryError::Store(StoreError::ConditionFailed)) => return Err(stale_draft()),
-        other => other?,
-    };
+    let version = stale_on_conflict(ctx.0.repository.save_draft(&draft, Some(&current)).await)?;
     Ok(axum::Json(DraftView::from(Versioned { value: draft, version })).into_response())
 }
 
@@ -347,10 +353,8 @@ async fn abandon_draft(
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let draft = ctx.owned_draft(&id, &citizen).await?;
-    match ctx.0.repository.delete_draft(&draft).await {
-        Err(RepositoryError::Store(StoreError::ConditionFailed)) => Err(stale_draft()),
-        other => Ok(other.map(|()| StatusCode::NO_CONTENT.into_response())?),
-    }
+    stale_on_conflict(ctx.0.repository.delete_draft(&draft).await)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -365,7 +369,7 @@ struct CodeRequest {
 async fn send_code(
     State(ctx): State<Ctx>,
     MaybeCitizen(citizen): MaybeCitizen,
-    ClientAddress(address): ClientAddress,
+    address: ClientAddress,
     Path(id): Path<String>,
     Json(body): Json<CodeRequest>,
 ) -> Result<Response, Problem> {
@@ -376,7 +380,7 @@ async fn send_code(
     })?;
     let hour = SignedDuration::from_hours(1);
     ctx.0.limiter.hit("code-draft", &id, 5, hour).await?;
-    let client = address.map(|a| a.to_string()).unwrap_or_default();
+    let client = address.rate_limit_subject().unwrap_or_default();
     ctx.0.limiter.hit("code-client", &client, 20, hour).await?;
     ctx.0.limiter.hit("code-email", &tokens::email_key(&email), 5, hour).await?;
     let code = format!("{:06}", rand::random_range(0..1_000_000u32));
@@ -392,10 +396,7 @@ async fn send_code(
     let mut draft = current.value.clone();
     draft.email = Some(email.clone());
     ctx.schedule_purge(&mut draft);
-    match ctx.0.repository.save_draft(&draft, Some(&current)).await {
-        Err(RepositoryError::Store(StoreError::ConditionFailed)) => return Err(stale_draft()),
-        other => other?,
-    };
+    stale_on_conflict(ctx.0.repository.save_draft(&draft, Some(&current)).await)?;
     let title = ctx.service_title(&draft.service).await?;
     ctx.send(emails::code(&email, &code, &title, &ctx.resume_url(&draft), CODE_MINUTES)).await;
     Ok((
