@@ -31,6 +31,10 @@ const SIGN_IN_PER_EMAIL: Limit =
 const SIGN_IN_PER_ADDRESS: Limit =
     Limit { bucket: "signin-address", hits: 50, window: SignedDuration::from_mins(15) };
 const SIGNUP_PER_EMAIL: Limit = Limit { bucket: "signup", hits: 5, window: SignedDuration::from_hours(1) };
+/// Each sign-up costs a password hash: one address cannot make the server
+/// compute them by the thousand with made-up emails.
+const SIGNUP_PER_ADDRESS: Limit =
+    Limit { bucket: "signup-address", hits: 20, window: SignedDuration::from_hours(1) };
 const LINK_PER_EMAIL: Limit = Limit { bucket: "signin-link", hits: 5, window: SignedDuration::from_hours(1) };
 const RESET_PER_EMAIL: Limit = Limit { bucket: "reset", hits: 5, window: SignedDuration::from_hours(1) };
 
@@ -213,7 +217,11 @@ struct SignupBody {
 
 /// Emails a link that creates the account, or, when the email has one
 /// already, a message saying so: the answer is the same either way.
-async fn signup(State(app): State<Accounts>, Json(body): Json<SignupBody>) -> Result<Response, Problem> {
+async fn signup(
+    State(app): State<Accounts>,
+    address: ClientAddress,
+    Json(body): Json<SignupBody>,
+) -> Result<Response, Problem> {
     let mut errors = Vec::new();
     let email = check_email(&body.email, &mut errors);
     check_password("password", &body.password, &mut errors);
@@ -221,6 +229,9 @@ async fn signup(State(app): State<Accounts>, Json(body): Json<SignupBody>) -> Re
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return Err(invalid(errors));
     };
+    if let Some(subject) = address.rate_limit_subject() {
+        app.limit(&SIGNUP_PER_ADDRESS, &subject).await?;
+    }
     app.limit(&SIGNUP_PER_EMAIL, &email).await?;
     // Hashed even when it will not be used, so both branches take as long.
     let password_hash = password::hash(body.password).await?;

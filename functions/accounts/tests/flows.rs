@@ -143,6 +143,23 @@ async fn sign_in_is_limited_per_client_address() {
 }
 
 #[tokio::test]
+async fn sign_up_is_limited_per_client_address() {
+    let (site, _dir) = site();
+    let sign_up = |n: u32, peer: [u8; 4]| {
+        let body = json!({"email": format!("nouveau{n}@example.fr"), "password": PASSWORD});
+        let site = &site;
+        async move { site.post_from(peer, "/signup", body).await }
+    };
+    for n in 0..20 {
+        assert_eq!(sign_up(n, [198, 51, 100, 1]).await.status, 202);
+    }
+    let limited = sign_up(20, [198, 51, 100, 1]).await;
+    assert_eq!((limited.status, limited.problem()), (429, "rate-limited"));
+    assert!(site.mail_to("nouveau20@example.fr").is_empty(), "nothing sent over the limit");
+    assert_eq!(sign_up(21, [198, 51, 100, 2]).await.status, 202, "another address is not limited");
+}
+
+#[tokio::test]
 async fn an_emailed_sign_in_link_works_once() {
     let (site, _dir) = site();
     site.account("anne@example.fr").await;
