@@ -4,7 +4,7 @@ use crate::emails;
 use crate::reference::{is_reference, new_reference};
 use crate::repository::{
     Draft, EmailCode, HistoryEntry, Receipt, Repository, RepositoryError, Request, RequestSummary,
-    RequiredDocument, Submission, Versioned,
+    RequiredDocument, StoredReceipt, Submission, Versioned,
 };
 use crate::{App, PREFIX};
 use axum::Router;
@@ -181,7 +181,6 @@ impl Ctx {
         let now = self.now();
         draft.updated_at = now;
         draft.purge_at = now.saturating_add(policy.keep).expect("the purge date is in range");
-        draft.warned = false;
         draft.warn_on = (draft.account.is_some() || draft.email.is_some()).then(|| {
             let warn_at = draft.purge_at.saturating_sub(policy.warn_before).expect("in range");
             warn_at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
@@ -273,8 +272,9 @@ async fn create_draft(
     address: ClientAddress,
     Json(body): Json<NewDraft>,
 ) -> Result<Response, Problem> {
-    if citizen.is_none() {
-        let subject = address.rate_limit_subject().unwrap_or_default();
+    if citizen.is_none()
+        && let Some(subject) = address.rate_limit_subject()
+    {
         ctx.0.limiter.hit("draft", &subject, 60, SignedDuration::from_hours(1)).await?;
     }
     let form = ctx.form(&body.service, None).await?;
@@ -291,7 +291,6 @@ async fn create_draft(
         updated_at: now,
         purge_at: now,
         warn_on: None,
-        warned: false,
     };
     ctx.schedule_purge(&mut draft);
     let version = ctx.0.repository.save_draft(&draft, None).await?;
@@ -305,7 +304,7 @@ async fn read_draft(
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let draft = ctx.owned_draft(&id, &citizen).await?;
-    Ok(axum::Json(DraftView::from(draft)).into_response())
+    Ok(no_store(axum::Json(DraftView::from(draft))))
 }
 
 #[derive(Debug, Deserialize)]
@@ -344,7 +343,7 @@ async fn save_draft(
     draft.page = body.page;
     ctx.schedule_purge(&mut draft);
     let version = stale_on_conflict(ctx.0.repository.save_draft(&draft, Some(&current)).await)?;
-    Ok(axum::Json(DraftView::from(Versioned { value: draft, version })).into_response())
+    Ok(no_store(axum::Json(DraftView::from(Versioned { value: draft, version }))))
 }
 
 async fn abandon_draft(
@@ -374,29 +373,36 @@ async fn send_code(
     Json(body): Json<CodeRequest>,
 ) -> Result<Response, Problem> {
     let current = ctx.owned_draft(&id, &citizen).await?;
+    if current.value.account.is_some() {
+        return Err(Problem::bad_request(
+            "code-not-needed",
+            "Cette demande est liée à votre compte : elle s'envoie sans code.",
+        ));
+    }
     let email = tokens::normalize_email(&body.email).ok_or_else(|| {
         Problem::bad_request("invalid-body", "L'adresse électronique est invalide.")
             .with_field("email", "Saisissez une adresse électronique valide, par exemple nom@exemple.fr.")
     })?;
     let hour = SignedDuration::from_hours(1);
     ctx.0.limiter.hit("code-draft", &id, 5, hour).await?;
-    let client = address.rate_limit_subject().unwrap_or_default();
-    ctx.0.limiter.hit("code-client", &client, 20, hour).await?;
+    // An unknown address (no peer, no API Gateway context) is not limited
+    // per address rather than sharing one bucket with every other.
+    if let Some(client) = address.rate_limit_subject() {
+        ctx.0.limiter.hit("code-client", &client, 20, hour).await?;
+    }
     ctx.0.limiter.hit("code-email", &tokens::email_key(&email), 5, hour).await?;
     let code = format!("{:06}", rand::random_range(0..1_000_000u32));
     let now = ctx.now();
     let expires_at = now.saturating_add(SignedDuration::from_mins(CODE_MINUTES)).expect("in range");
-    ctx.0
-        .repository
-        .put_code(
-            &id,
-            &EmailCode { email: email.clone(), code_hash: tokens::hash(&code), attempts: 0, expires_at },
-        )
-        .await?;
+    let new_code =
+        EmailCode { email: email.clone(), code_hash: tokens::hash(&code), attempts: 0, expires_at };
+    let previous_code = ctx.0.repository.code_version(&id).await?;
     let mut draft = current.value.clone();
     draft.email = Some(email.clone());
     ctx.schedule_purge(&mut draft);
-    stale_on_conflict(ctx.0.repository.save_draft(&draft, Some(&current)).await)?;
+    stale_on_conflict(
+        ctx.0.repository.save_draft_with_code(&draft, &current, &new_code, previous_code).await,
+    )?;
     let title = ctx.service_title(&draft.service).await?;
     ctx.send(emails::code(&email, &code, &title, &ctx.resume_url(&draft), CODE_MINUTES)).await;
     Ok((
@@ -434,25 +440,53 @@ async fn submit(
     Json(body): Json<SubmitBody>,
 ) -> Result<Response, Problem> {
     let key = idempotency_key(&headers)?;
-    if let Some(key) = &key
-        && is_draft_id(&id)
-        && let Some(receipt) = ctx.0.repository.receipt(&id, key).await?
-    {
-        return Ok(created(receipt));
+    if !is_draft_id(&id) {
+        return Err(unknown_draft());
+    }
+    let account = citizen.as_ref().map(|c| c.account_id.clone());
+    if let Some(receipt) = replay(&ctx, &id, key.as_deref(), &account).await? {
+        return Ok(receipt);
     }
     match submit_once(&ctx, citizen, &id, key.as_deref(), body).await {
         Ok(receipt) => Ok(created(receipt)),
-        Err(problem) => {
-            // A concurrent submission with the same key may have won while
-            // this one was checking: the citizen gets its answer.
-            if let Some(key) = &key
-                && let Some(receipt) = ctx.0.repository.receipt(&id, key).await?
-            {
-                return Ok(created(receipt));
+        Err(problem) if key.is_some() && lost_to_a_twin(&problem) => {
+            // A concurrent submission with the same key got there first (it
+            // spent the code, deleted the draft): once it is written, this
+            // one gets its answer.
+            for _ in 0..TWIN_WAIT_ROUNDS {
+                if let Some(receipt) = replay(&ctx, &id, key.as_deref(), &account).await? {
+                    return Ok(receipt);
+                }
+                tokio::time::sleep(TWIN_WAIT).await;
             }
             Err(problem)
         }
+        Err(problem) => Err(problem),
     }
+}
+
+/// How long a submission that lost to a twin with the same key waits for
+/// the twin's answer: up to 20 × 100 ms.
+const TWIN_WAIT_ROUNDS: usize = 20;
+const TWIN_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The errors a twin's success causes: the draft gone or moved on, the code
+/// spent. (Invalid answers would be invalid for the twin too.)
+fn lost_to_a_twin(problem: &Problem) -> bool {
+    matches!(problem.status, 400 | 404 | 409) && problem.kind != "urn:gru:problem:invalid-answers"
+}
+
+/// The answer already given to this draft and key, for the one who got it:
+/// an account's receipt is replayed only to that account's session.
+async fn replay(
+    ctx: &Ctx,
+    draft: &str,
+    key: Option<&str>,
+    account: &Option<String>,
+) -> Result<Option<Response>, Problem> {
+    let Some(key) = key else { return Ok(None) };
+    let stored = ctx.0.repository.receipt(draft, key).await?;
+    Ok(stored.filter(|s| s.account.is_none() || s.account == *account).map(|s| created(s.receipt)))
 }
 
 fn created(receipt: Receipt) -> Response {
@@ -500,9 +534,12 @@ async fn submit_once(
             submitted_at: now,
             history: vec![HistoryEntry { at: now, phase: Phase::Submitted, by: "citizen".to_owned() }],
         };
-        let receipt = Receipt {
-            reference: request.reference.clone(),
-            tracking_url: format!("{}/suivi.html#{token}", ctx.0.app.public_url),
+        let receipt = StoredReceipt {
+            receipt: Receipt {
+                reference: request.reference.clone(),
+                tracking_url: format!("{}/suivi.html#{token}", ctx.0.app.public_url),
+            },
+            account: account.clone(),
         };
         let written = ctx
             .0
@@ -521,15 +558,10 @@ async fn submit_once(
             .await;
         match written {
             Ok(()) => {
-                ctx.send(emails::confirmation(
-                    &email,
-                    &receipt.reference,
-                    &service_title,
-                    &receipt.tracking_url,
-                ))
-                .await;
+                let Receipt { reference, tracking_url } = &receipt.receipt;
+                ctx.send(emails::confirmation(&email, reference, &service_title, tracking_url)).await;
                 tracing::info!(service = %request.service, "request submitted");
-                return Ok(receipt);
+                return Ok(receipt.receipt);
             }
             Err(RepositoryError::Store(StoreError::TransactionConflict)) => continue,
             Err(RepositoryError::Store(StoreError::ConditionFailed)) => {
@@ -558,18 +590,19 @@ fn invalid_code(message: &str) -> Problem {
         .with_field("code", message)
 }
 
-/// Checks the code a citizen without an account typed; a wrong code counts
-/// against the attempts.
+/// Checks the code a citizen without an account typed. The attempt is
+/// counted before the comparison, so parallel guesses get no more tries.
 async fn verify_code(ctx: &Ctx, draft: &str, typed: Option<&str>) -> Result<Versioned<EmailCode>, Problem> {
-    let code = ctx.0.repository.code(draft, ctx.now()).await?.ok_or_else(|| {
-        invalid_code("Aucun code valable : demandez un code, il arrive par courriel et vaut 15 minutes.")
-    })?;
     let typed = typed.map(str::trim).unwrap_or_default();
     if typed.is_empty() {
         return Err(invalid_code("Saisissez le code à 6 chiffres reçu par courriel."));
     }
+    let code = ctx.0.repository.take_attempt(draft, CODE_ATTEMPTS, ctx.now()).await?.ok_or_else(|| {
+        invalid_code(
+            "Aucun code valable : demandez un nouveau code, il arrive par courriel et vaut 15 minutes.",
+        )
+    })?;
     if tokens::hash(typed) != code.value.code_hash {
-        ctx.0.repository.spend_attempt(draft, &code, CODE_ATTEMPTS).await?;
         return Err(invalid_code("Ce code est incorrect. Vérifiez-le ou demandez-en un nouveau."));
     }
     Ok(code)

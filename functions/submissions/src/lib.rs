@@ -55,10 +55,11 @@ impl App {
     }
 }
 
-/// The link that resumes a draft on the site (the draft's id is its
-/// capability when it has no account).
+/// The link that resumes a draft on the site. The draft's id is its
+/// capability when it has no account, so it travels in the fragment, which
+/// browsers never send to a server (no access log holds it).
 fn resume_url(public_url: &str, service: &str, draft: &str) -> String {
-    format!("{public_url}/demarche.html?service={service}&brouillon={draft}")
+    format!("{public_url}/demarche.html?service={service}#brouillon={draft}")
 }
 
 /// How long unfinished drafts are kept.

@@ -24,8 +24,10 @@ use std::sync::Arc;
 pub enum RepositoryError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("a stored item cannot be read: {0}")]
-    Corrupt(#[from] serde_json::Error),
+    /// The cause is kept as the source, out of the message: serde's messages
+    /// quote the values they fail on, and those are citizens' answers.
+    #[error("a stored item cannot be read")]
+    Corrupt(#[source] serde_json::Error),
 }
 
 /// A form being filled in.
@@ -48,11 +50,10 @@ pub struct Draft {
     /// When the draft is purged unless saved again.
     pub purge_at: Timestamp,
     /// The day (UTC) the warning before purge goes out; `None` when nobody
-    /// can be warned (no account, no email given).
+    /// can be warned (no account, no email given). The pending warning is a
+    /// pointer item, deleted once sent, so sending it never changes the
+    /// draft (and never makes the citizen's next save look concurrent).
     pub warn_on: Option<jiff::civil::Date>,
-    /// Whether the warning before purge went out for this `purge_at`.
-    #[serde(default)]
-    pub warned: bool,
 }
 
 /// A draft as stored, with the version its next write must check.
@@ -131,6 +132,13 @@ pub struct Receipt {
     pub tracking_url: String,
 }
 
+/// A receipt as kept for retries, with the account that may replay it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredReceipt {
+    pub receipt: Receipt,
+    pub account: Option<String>,
+}
+
 /// Everything a submission writes, in one transaction.
 pub struct Submission<'a> {
     pub request: &'a Request,
@@ -139,7 +147,7 @@ pub struct Submission<'a> {
     pub tracking_hash: &'a str,
     pub email_key: &'a str,
     /// The idempotency record: key and the receipt to replay.
-    pub idempotency: Option<(&'a str, &'a Receipt)>,
+    pub idempotency: Option<(&'a str, &'a StoredReceipt)>,
     /// The code the citizen proved the email with, to spend it.
     pub code_version: Option<u64>,
     pub keep_idempotency_until: Timestamp,
@@ -183,7 +191,11 @@ fn citizen_partition(email_key: &str) -> String {
 }
 
 fn decode<T: DeserializeOwned>(item: Item) -> Result<T, RepositoryError> {
-    Ok(serde_json::from_value(item.data)?)
+    serde_json::from_value(item.data).map_err(RepositoryError::Corrupt)
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<serde_json::Value, RepositoryError> {
+    serde_json::to_value(value).map_err(RepositoryError::Corrupt)
 }
 
 /// Whether an item's time to live has passed (stores delete lazily).
@@ -215,27 +227,28 @@ impl Repository {
         draft: &Draft,
         previous: Option<&Versioned<Draft>>,
     ) -> Result<u64, RepositoryError> {
-        let version = previous.map_or(1, |p| p.version + 1);
-        let mut item = Item::new(draft_key(&draft.id), serde_json::to_value(draft)?);
-        item.version = version;
-        item.expires_at = Some(draft.purge_at.as_second());
-        if let Some(account) = &draft.account {
-            item = item.with_index_key(Key::new(format!("OWNER#{account}"), format!("DRAFT#{}", draft.id)));
-        }
-        let condition = previous.map_or(Condition::NotExists, |p| Condition::Version(p.version));
-        let mut ops = vec![TransactOp::Put { item, condition }];
-        let new_day = warn_day(draft);
-        let old_day = previous.and_then(|p| warn_day(&p.value));
-        if old_day != new_day {
-            if let Some(day) = old_day {
-                ops.push(TransactOp::Delete { key: warn_key(day, &draft.id), condition: Condition::None });
-            }
-            if let Some(day) = new_day {
-                let mut pointer = Item::new(warn_key(day, &draft.id), serde_json::json!({}));
-                pointer.expires_at = Some(draft.purge_at.as_second());
-                ops.push(TransactOp::Put { item: pointer, condition: Condition::None });
-            }
-        }
+        let (ops, version) = draft_writes(draft, previous)?;
+        self.store.transact(ops).await?;
+        Ok(version)
+    }
+
+    /// Saves the draft (with the email given) and replaces its code, in one
+    /// transaction: the code emailed is the code stored, or nothing changed.
+    /// The code's version keeps counting across codes, so an attempt counted
+    /// on an old code can never land on the new one.
+    pub async fn save_draft_with_code(
+        &self,
+        draft: &Draft,
+        previous: &Versioned<Draft>,
+        code: &EmailCode,
+        previous_code: Option<u64>,
+    ) -> Result<u64, RepositoryError> {
+        let (mut ops, version) = draft_writes(draft, Some(previous))?;
+        let mut item = Item::new(code_key(&draft.id), encode(code)?);
+        item.version = previous_code.map_or(1, |v| v + 1);
+        item.expires_at = Some(code.expires_at.as_second());
+        let condition = previous_code.map_or(Condition::NotExists, Condition::Version);
+        ops.push(TransactOp::Put { item, condition });
         self.store.transact(ops).await?;
         Ok(version)
     }
@@ -273,18 +286,9 @@ impl Repository {
         Ok(items.into_iter().map(|item| item.key.sk).collect())
     }
 
-    /// Records that a draft's owner was warned (version-checked: a draft saved
-    /// meanwhile gets a new purge day and no warning yet).
-    pub async fn mark_warned(&self, draft: &Versioned<Draft>) -> Result<(), RepositoryError> {
-        let mut warned = draft.value.clone();
-        warned.warned = true;
-        let mut item = Item::new(draft_key(&warned.id), serde_json::to_value(&warned)?);
-        item.version = draft.version + 1;
-        item.expires_at = Some(warned.purge_at.as_second());
-        if let Some(account) = &warned.account {
-            item = item.with_index_key(Key::new(format!("OWNER#{account}"), format!("DRAFT#{}", warned.id)));
-        }
-        Ok(self.store.put(item, Condition::Version(draft.version)).await?)
+    /// Records that the warning of `day` went out for a draft.
+    pub async fn warned(&self, day: jiff::civil::Date, draft: &str) -> Result<(), RepositoryError> {
+        Ok(self.store.delete(&warn_key(day, draft), Condition::None).await?)
     }
 
     /// The current code of a draft, if any and not expired.
@@ -302,36 +306,38 @@ impl Repository {
         }
     }
 
-    /// Replaces the draft's code with a new one.
-    pub async fn put_code(&self, draft: &str, code: &EmailCode) -> Result<(), RepositoryError> {
-        let mut item = Item::new(code_key(draft), serde_json::to_value(code)?);
-        item.expires_at = Some(code.expires_at.as_second());
-        Ok(self.store.put(item, Condition::None).await?)
+    /// The version of the draft's code item, expired or not (the next code
+    /// is written over it).
+    pub async fn code_version(&self, draft: &str) -> Result<Option<u64>, RepositoryError> {
+        Ok(self.store.get(&code_key(draft)).await?.map(|item| item.version))
     }
 
-    /// Counts a wrong attempt, or deletes the code when attempts run out.
-    pub async fn spend_attempt(
+    /// Counts one attempt at the draft's code *before* it is compared, and
+    /// gives the code back, or `None` when there is none or its attempts are
+    /// spent. Counted with a version-checked write, retried when another
+    /// attempt wins: a burst of parallel guesses gets `max` comparisons at
+    /// most, not one each.
+    pub async fn take_attempt(
         &self,
         draft: &str,
-        code: &Versioned<EmailCode>,
         max: u32,
-    ) -> Result<(), RepositoryError> {
-        let key = code_key(draft);
-        let condition = Condition::Version(code.version);
-        let result = if code.value.attempts + 1 >= max {
-            self.store.delete(&key, condition).await
-        } else {
+        now: Timestamp,
+    ) -> Result<Option<Versioned<EmailCode>>, RepositoryError> {
+        loop {
+            let Some(code) = self.code(draft, now).await? else { return Ok(None) };
+            if code.value.attempts >= max {
+                return Ok(None);
+            }
             let mut next = code.value.clone();
             next.attempts += 1;
-            let mut item = Item::new(key, serde_json::to_value(&next)?);
+            let mut item = Item::new(code_key(draft), encode(&next)?);
             item.version = code.version + 1;
             item.expires_at = Some(next.expires_at.as_second());
-            self.store.put(item, condition).await
-        };
-        match result {
-            // Another attempt counted at the same time: the count moved on anyway.
-            Err(StoreError::ConditionFailed) => Ok(()),
-            other => Ok(other?),
+            match self.store.put(item, Condition::Version(code.version)).await {
+                Ok(()) => return Ok(Some(Versioned { value: next, version: code.version + 1 })),
+                Err(StoreError::ConditionFailed) => continue,
+                Err(other) => return Err(other.into()),
+            }
         }
     }
 
@@ -353,17 +359,16 @@ impl Repository {
         };
         let mut ops = vec![
             TransactOp::Put {
-                item: Item::new(request_key(&request.reference), serde_json::to_value(request)?)
-                    .with_index_key(Key::new(
-                        format!("SERVICE#{}#PHASE#{}", request.service, request.phase.as_str()),
-                        format!("{at}#{}", request.reference),
-                    )),
+                item: Item::new(request_key(&request.reference), encode(request)?).with_index_key(Key::new(
+                    format!("SERVICE#{}#PHASE#{}", request.service, request.phase.as_str()),
+                    format!("{at}#{}", request.reference),
+                )),
                 condition: Condition::NotExists,
             },
             TransactOp::Put {
                 item: Item::new(
                     Key::new(citizen_partition(s.email_key), format!("REQUEST#{at}#{}", request.reference)),
-                    serde_json::to_value(summary)?,
+                    encode(&summary)?,
                 ),
                 condition: Condition::NotExists,
             },
@@ -380,7 +385,7 @@ impl Repository {
             },
         ];
         if let Some((key, receipt)) = s.idempotency {
-            let mut item = Item::new(idempotency_key(&s.draft.value.id, key), serde_json::to_value(receipt)?);
+            let mut item = Item::new(idempotency_key(&s.draft.value.id, key), encode(receipt)?);
             item.expires_at = Some(s.keep_idempotency_until.as_second());
             ops.push(TransactOp::Put { item, condition: Condition::NotExists });
         }
@@ -400,7 +405,7 @@ impl Repository {
     }
 
     /// The receipt of a submission already made with this key, if any.
-    pub async fn receipt(&self, draft: &str, key: &str) -> Result<Option<Receipt>, RepositoryError> {
+    pub async fn receipt(&self, draft: &str, key: &str) -> Result<Option<StoredReceipt>, RepositoryError> {
         self.store.get(&idempotency_key(draft, key)).await?.map(decode).transpose()
     }
 
@@ -430,7 +435,38 @@ impl Repository {
     }
 }
 
-/// The warning pointer's day, while the warning has not gone out.
+/// The warning pointer's day.
 fn warn_day(draft: &Draft) -> Option<jiff::civil::Date> {
-    draft.warn_on.filter(|_| !draft.warned)
+    draft.warn_on
+}
+
+/// The writes that save `draft` over `previous` (or create it), and the new
+/// version: the draft, version-checked, and its warning pointer when the
+/// purge day moves.
+fn draft_writes(
+    draft: &Draft,
+    previous: Option<&Versioned<Draft>>,
+) -> Result<(Vec<TransactOp>, u64), RepositoryError> {
+    let version = previous.map_or(1, |p| p.version + 1);
+    let mut item = Item::new(draft_key(&draft.id), encode(draft)?);
+    item.version = version;
+    item.expires_at = Some(draft.purge_at.as_second());
+    if let Some(account) = &draft.account {
+        item = item.with_index_key(Key::new(format!("OWNER#{account}"), format!("DRAFT#{}", draft.id)));
+    }
+    let condition = previous.map_or(Condition::NotExists, |p| Condition::Version(p.version));
+    let mut ops = vec![TransactOp::Put { item, condition }];
+    let new_day = warn_day(draft);
+    let old_day = previous.and_then(|p| warn_day(&p.value));
+    if old_day != new_day {
+        if let Some(day) = old_day {
+            ops.push(TransactOp::Delete { key: warn_key(day, &draft.id), condition: Condition::None });
+        }
+        if let Some(day) = new_day {
+            let mut pointer = Item::new(warn_key(day, &draft.id), serde_json::json!({}));
+            pointer.expires_at = Some(draft.purge_at.as_second());
+            ops.push(TransactOp::Put { item: pointer, condition: Condition::None });
+        }
+    }
+    Ok((ops, version))
 }

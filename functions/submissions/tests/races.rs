@@ -108,6 +108,45 @@ async fn twenty_submissions_with_one_key_make_one_request(store: Arc<dyn Store>)
     assert_eq!(confirmations.count(), 1, "one confirmation email");
 }
 
+/// Fifty wrong guesses of an emailed code sent at once: each is counted
+/// before it is compared, so after them the code is spent and even the
+/// right one is refused.
+async fn parallel_guesses_spend_the_code(store: Arc<dyn Store>) {
+    let outbox = tempfile::tempdir().unwrap();
+    let app = app(store, outbox.path()).await;
+    let email = format!("{}@essai.example", unique_name("guess"));
+    let (id, code) = ready_draft(&app, outbox.path(), &email).await;
+    let mut guesses = tokio::task::JoinSet::new();
+    for n in 0..50 {
+        let (app, id) = (app.clone(), id.clone());
+        let guess = format!("{:06}", (code.parse::<u32>().unwrap() + 1 + n) % 1_000_000);
+        guesses.spawn(async move {
+            call(&app, "POST", &format!("/drafts/{id}/submit"), json!({ "code": guess }), None).await
+        });
+    }
+    for (status, body) in guesses.join_all().await {
+        assert_eq!((status, body["type"].as_str()), (400, Some("urn:gru:problem:invalid-code")), "{body}");
+    }
+    let (status, body) =
+        call(&app, "POST", &format!("/drafts/{id}/submit"), json!({ "code": code }), None).await;
+    assert_eq!(status, 400, "the code is spent: {body}");
+}
+
+#[tokio::test]
+async fn parallel_guesses_spend_the_code_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    parallel_guesses_spend_the_code(Arc::new(SqliteStore::open(&dir.path().join("portal.db")).unwrap()))
+        .await;
+}
+
+#[tokio::test]
+async fn parallel_guesses_spend_the_code_on_dynamodb() {
+    let client = emulator_client(&moto_endpoint());
+    let table = unique_name("guesses");
+    create_table(&client, &table).await.unwrap();
+    parallel_guesses_spend_the_code(Arc::new(DynamoStore::new(client, table))).await;
+}
+
 #[tokio::test]
 async fn twenty_submissions_with_one_key_make_one_request_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();

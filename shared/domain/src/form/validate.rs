@@ -127,7 +127,9 @@ impl Check {
         };
         let (min, max) = (field.min_items.unwrap_or(0), field.max_items.unwrap_or(GROUP_MAX_ITEMS));
         if items.len() > max as usize {
+            // The items beyond the limit are not checked one by one.
             errors.push(error(path, &format!("Ajoutez au plus {}.", count(max, "élément"))));
+            return;
         } else if items.len() < min as usize {
             errors.push(error(path, &format!("Ajoutez au moins {}.", count(min, "élément"))));
         }
@@ -240,6 +242,12 @@ fn choices(field: &Field, path: &str, value: &Value, errors: &mut Vec<FieldError
         errors.push(error(path, &expected("une liste de réponses")));
         return;
     };
+    // More answers than options means duplicates or strangers: one error,
+    // and the checks below stay bounded by the (small) number of options.
+    if items.len() > field.options.len() {
+        errors.push(error(path, "Chaque réponse ne peut être choisie qu'une fois, parmi celles proposées."));
+        return;
+    }
     for (i, item) in items.iter().enumerate() {
         let offered = item.as_str().is_some_and(|v| field.options.iter().any(|o| o.value == v));
         if !offered {
