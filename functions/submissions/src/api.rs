@@ -449,7 +449,7 @@ async fn submit(
     }
     match submit_once(&ctx, citizen, &id, key.as_deref(), body).await {
         Ok(receipt) => Ok(created(receipt)),
-        Err(problem) if key.is_some() && lost_to_a_twin(&problem) => {
+        Err(Failure::MovedOn(problem)) if key.is_some() => {
             // A concurrent submission with the same key got there first (it
             // spent the code, deleted the draft): once it is written, this
             // one gets its answer.
@@ -461,7 +461,28 @@ async fn submit(
             }
             Err(problem)
         }
-        Err(problem) => Err(problem),
+        Err(Failure::MovedOn(problem) | Failure::Final(problem)) => Err(problem),
+    }
+}
+
+/// Why a submission did not go through.
+enum Failure {
+    /// The draft or its code is no longer what it was (submitted, saved,
+    /// spent): a twin with the same key may have won.
+    MovedOn(Problem),
+    /// Anything else: wrong answers, a wrong code, a failure of ours.
+    Final(Problem),
+}
+
+impl From<Problem> for Failure {
+    fn from(problem: Problem) -> Self {
+        Failure::Final(problem)
+    }
+}
+
+impl From<RepositoryError> for Failure {
+    fn from(error: RepositoryError) -> Self {
+        Failure::Final(error.into())
     }
 }
 
@@ -469,12 +490,6 @@ async fn submit(
 /// the twin's answer: up to 20 × 100 ms.
 const TWIN_WAIT_ROUNDS: usize = 20;
 const TWIN_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
-
-/// The errors a twin's success causes: the draft gone or moved on, the code
-/// spent. (Invalid answers would be invalid for the twin too.)
-fn lost_to_a_twin(problem: &Problem) -> bool {
-    matches!(problem.status, 400 | 404 | 409) && problem.kind != "urn:gru:problem:invalid-answers"
-}
 
 /// The answer already given to this draft and key, for the one who got it:
 /// an account's receipt is replayed only to that account's session.
@@ -499,8 +514,8 @@ async fn submit_once(
     id: &str,
     key: Option<&str>,
     body: SubmitBody,
-) -> Result<Receipt, Problem> {
-    let draft = ctx.owned_draft(id, &citizen).await?;
+) -> Result<Receipt, Failure> {
+    let draft = ctx.owned_draft(id, &citizen).await.map_err(Failure::MovedOn)?;
     let form = ctx.form(&draft.value.service, Some(draft.value.form_version)).await?;
     let today = ctx.today().await?;
     let answers = form
@@ -570,19 +585,21 @@ async fn submit_once(
                 // the last is worth another try.
                 let still = ctx.0.repository.draft(id, ctx.now()).await?;
                 if still.is_none_or(|d| d.version != draft.version) {
-                    return Err(stale_draft());
+                    return Err(Failure::MovedOn(stale_draft()));
                 }
                 if code_version.is_some() {
                     let code = ctx.0.repository.code(id, ctx.now()).await?;
                     if code.is_none_or(|c| Some(c.version) != code_version) {
-                        return Err(invalid_code("Ce code a déjà servi. Demandez-en un nouveau."));
+                        return Err(Failure::MovedOn(invalid_code(
+                            "Ce code a déjà servi. Demandez-en un nouveau.",
+                        )));
                     }
                 }
             }
             Err(other) => return Err(other.into()),
         }
     }
-    Err(Problem::internal(&"no free reference after several draws"))
+    Err(Failure::Final(Problem::internal(&"no free reference after several draws")))
 }
 
 fn invalid_code(message: &str) -> Problem {
@@ -592,18 +609,20 @@ fn invalid_code(message: &str) -> Problem {
 
 /// Checks the code a citizen without an account typed. The attempt is
 /// counted before the comparison, so parallel guesses get no more tries.
-async fn verify_code(ctx: &Ctx, draft: &str, typed: Option<&str>) -> Result<Versioned<EmailCode>, Problem> {
+async fn verify_code(ctx: &Ctx, draft: &str, typed: Option<&str>) -> Result<Versioned<EmailCode>, Failure> {
     let typed = typed.map(str::trim).unwrap_or_default();
     if typed.is_empty() {
-        return Err(invalid_code("Saisissez le code à 6 chiffres reçu par courriel."));
+        return Err(Failure::Final(invalid_code("Saisissez le code à 6 chiffres reçu par courriel.")));
     }
     let code = ctx.0.repository.take_attempt(draft, CODE_ATTEMPTS, ctx.now()).await?.ok_or_else(|| {
-        invalid_code(
+        Failure::MovedOn(invalid_code(
             "Aucun code valable : demandez un nouveau code, il arrive par courriel et vaut 15 minutes.",
-        )
+        ))
     })?;
     if tokens::hash(typed) != code.value.code_hash {
-        return Err(invalid_code("Ce code est incorrect. Vérifiez-le ou demandez-en un nouveau."));
+        return Err(Failure::Final(invalid_code(
+            "Ce code est incorrect. Vérifiez-le ou demandez-en un nouveau.",
+        )));
     }
     Ok(code)
 }
