@@ -14,6 +14,10 @@ enum Caller {
 }
 use Caller::*;
 
+/// One row: method, path, body, and the status each caller gets (in the
+/// order they call, so destructive calls come last).
+type Row = (&'static str, String, Option<Value>, [(Caller, u16); 3]);
+
 async fn signed_up(portal: &TestPortal, email: &str) -> String {
     let body = json!({ "email": email, "password": "un mot de passe solide" });
     assert_eq!(portal.call("POST", "/api/accounts/signup", Some(&body), None).await.status, 202);
@@ -75,7 +79,7 @@ async fn every_route_against_every_caller() {
     let open_draft = new_draft(None).await;
     let save = json!({ "answers": {}, "page": "record", "version": 1 });
 
-    let table: Vec<(&str, String, Option<Value>, [(Caller, u16); 3])> = vec![
+    let table: Vec<Row> = vec![
         (
             "POST",
             "/api/submissions/evaluate".into(),
