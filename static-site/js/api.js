@@ -1,15 +1,39 @@
 // Same-origin JSON API client. Failures throw ApiError carrying the problem+json detail.
 
 export class ApiError extends Error {
-  constructor({ status = 0, type = 'about:blank', title = '', detail = '' } = {}) {
+  constructor({ status = 0, type = 'about:blank', title = '', detail = '', errors = [], retryAfter = null } = {}) {
     super(detail || title || `HTTP ${status}`);
     this.name = 'ApiError';
     this.status = status; // 0 when the server could not be reached
     this.type = type;
     this.title = title;
     this.detail = detail;
+    /** Per-field errors of a problem: [{ field, message }] (field paths like `children[0].name`). */
+    this.errors = Array.isArray(errors) ? errors : [];
+    /** Seconds to wait before trying again (429), when the server says. */
+    this.retryAfter = retryAfter;
   }
   get notFound() { return this.status === 404; }
+  get unauthenticated() { return this.status === 401; }
+  /** The problem kind: `urn:gru:problem:invalid-code` → `invalid-code`. */
+  get kind() { return String(this.type).replace(/^urn:gru:problem:/, ''); }
+}
+
+async function request(url, init) {
+  let response;
+  try {
+    response = await fetch(url, { credentials: 'same-origin', ...init });
+  } catch (err) {
+    if (err.name === 'AbortError') throw err;
+    throw new ApiError({ status: 0, type: 'network' });
+  }
+  const isJson = /json/.test(response.headers.get('content-type') || '');
+  const body = isJson ? await response.json().catch(() => null) : null;
+  if (!response.ok) {
+    const retry = Number.parseInt(response.headers.get('retry-after') || '', 10);
+    throw new ApiError({ ...(body || {}), status: response.status, retryAfter: Number.isFinite(retry) ? retry : null });
+  }
+  return { response, body };
 }
 
 /** GET /api/<path> with optional query params (empty values are left out). */
@@ -18,23 +42,61 @@ export async function getJson(path, params = {}, { signal } = {}) {
   for (const [key, value] of Object.entries(params)) {
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, value);
   }
-  let response;
-  try {
-    response = await fetch(url, { headers: { Accept: 'application/json' }, signal });
-  } catch (err) {
-    if (err.name === 'AbortError') throw err;
-    throw new ApiError({ status: 0, type: 'network' });
-  }
-  const isJson = /json/.test(response.headers.get('content-type') || '');
-  const body = isJson ? await response.json().catch(() => null) : null;
-  if (!response.ok) throw new ApiError({ ...(body || {}), status: response.status });
+  const { response, body } = await request(url, { headers: { Accept: 'application/json' }, signal });
   if (!body) throw new ApiError({ status: response.status, type: 'invalid-response' });
   return body;
 }
+
+/**
+ * POST, PUT or DELETE /api/<path> with a JSON body. Every state-changing call carries
+ * `X-GRU-CSRF: 1` (a cross-site form cannot). Resolves to the JSON answer, or null (204, 202 without body).
+ */
+export async function sendJson(method, path, body = undefined, { headers = {}, signal } = {}) {
+  const { body: answer } = await request(new URL(`/api/${path}`, location.origin), {
+    method,
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json', 'X-GRU-CSRF': '1', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal,
+  });
+  return answer;
+}
+
+const post = (path, body, opts) => sendJson('POST', path, body, opts);
+const enc = encodeURIComponent;
 
 export const api = {
   city: () => getJson('catalogue/city'),
   categories: () => getJson('catalogue/categories'),
   services: (params, opts) => getJson('catalogue/services', params, opts),
-  service: (slug) => getJson(`catalogue/services/${encodeURIComponent(slug)}`),
+  service: (slug) => getJson(`catalogue/services/${enc(slug)}`),
+  /** The service's form: the current version, or `version` (a draft keeps its own). */
+  form: (slug, version) => getJson(`catalogue/services/${enc(slug)}/form`, { version }),
+};
+
+/** /api/submissions: drafts, evaluation, submission, tracking (docs/requests.md). */
+export const submissions = {
+  evaluate: (body) => post('submissions/evaluate', body),
+  createDraft: (service) => post('submissions/drafts', { service }),
+  draft: (id) => getJson(`submissions/drafts/${enc(id)}`),
+  saveDraft: (id, { answers, page, version }) => sendJson('PUT', `submissions/drafts/${enc(id)}`, { answers, page, version }),
+  sendCode: (id, email) => post(`submissions/drafts/${enc(id)}/email`, { email }),
+  submit: (id, code, key) => post(`submissions/drafts/${enc(id)}/submit`, code ? { code } : {}, { headers: { 'Idempotency-Key': key } }),
+  track: (token) => post('submissions/tracking', { token }),
+  mine: () => getJson('submissions/mine'),
+};
+
+/** /api/accounts: sign-up, sign-in, links, password, profile. */
+export const accounts = {
+  me: () => getJson('accounts/me'),
+  signup: (body) => post('accounts/signup', body),
+  verify: (token) => post('accounts/signup/verify', { token }),
+  signin: (email, password) => post('accounts/signin', { email, password }),
+  sendLink: (email) => post('accounts/signin/link', { email }),
+  confirmLink: (token) => post('accounts/signin/link/confirm', { token }),
+  sendReset: (email) => post('accounts/password/reset', { email }),
+  confirmReset: (token, password) => post('accounts/password/reset/confirm', { token, password }),
+  changePassword: (current, password) => post('accounts/password/change', { current, password }),
+  signout: () => post('accounts/signout'),
+  signoutEverywhere: () => post('accounts/signout/everywhere'),
+  updateProfile: (profile) => sendJson('PUT', 'accounts/me/profile', profile),
 };

@@ -1,7 +1,7 @@
 // The city profile: theme (CSS custom properties), header and footer.
 import { api } from './api.js';
 import { t } from './i18n/index.js';
-import { el } from './text.js';
+import { el, setChildren } from './text.js';
 
 let profile;
 /** Load the city profile once per page; resolves to null if the API fails. */
@@ -79,7 +79,7 @@ function renderFooter(city) {
   if (!footer) return;
   const contact = city.contact || {};
   const phoneHref = contact.phone ? 'tel:' + contact.phone.replace(/[^\d+]/g, '') : null;
-  footer.replaceChildren(
+  setChildren(footer,
     el('section', { class: 'footer-contact', id: 'contact', 'aria-labelledby': 'contact-title' },
       el('h2', { id: 'contact-title', text: t('site.contact') }),
       el('address', {},

@@ -43,7 +43,13 @@ const SECTIONS = [
 // A "start" value may be a URL string or an object carrying one; anything else is not a start.
 const startUrl = (start) => (typeof start === 'string' ? start : start?.url || start?.href || null);
 
+/** The online form of this portal (has_form), else a `start` address elsewhere, else the other ways. */
 function startBlock(service, hasChannels) {
+  if (service.has_form) {
+    return el('p', { class: 'start' }, el('a', {
+      class: 'button button-large', href: `/demarche.html?service=${encodeURIComponent(service.slug)}`, text: t('service.startOnline'),
+    }));
+  }
   const url = startUrl(service.start);
   if (url) {
     return el('p', { class: 'start' }, el('a', { class: 'button button-large', href: url, text: t('service.start') }));

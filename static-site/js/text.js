@@ -27,6 +27,12 @@ export function parseText(text) {
   return blocks;
 }
 
+/** Replace node's children; like el(), null/undefined/false children are left out (never « null »). */
+export function setChildren(node, ...children) {
+  node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
+}
+
 /** Create an element with properties/attributes and children (strings become text nodes). */
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);

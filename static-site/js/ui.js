@@ -1,7 +1,8 @@
 // Page plumbing shared by every page: shell, title, breadcrumb, error state, service cards.
-import { t, translatePage } from './i18n/index.js';
+import { t, translatePage, lang } from './i18n/index.js';
 import { loadCity, renderCity } from './city.js';
 import { el, parseText } from './text.js';
+import { renderAccountLink } from './session.js';
 
 export const $ = (selector) => document.querySelector(selector);
 
@@ -10,6 +11,7 @@ export function initPage() {
   translatePage();
   const city = loadCity();
   city.then(renderCity);
+  renderAccountLink();
   return city;
 }
 
@@ -41,13 +43,14 @@ export function showError(err, city, { notFound = 'notFound.text', notFoundTitle
   const title = missing ? t(notFoundTitle) : t('error.title');
   $('#page-title').textContent = title;
   setTitle(title, city);
-  $('#breadcrumb').hidden = true;
+  const nav = $('#breadcrumb');
+  if (nav) nav.hidden = true;
   const message = missing ? t(notFound) : t(err?.status === 0 ? 'error.network' : 'error.generic');
   $('#page-content').replaceChildren(el('div', { class: 'callout callout-error' },
     el('p', { class: 'callout-title', text: message }),
     !missing && err?.detail && el('p', { text: err.detail }),
     el('ul', { class: 'inline-links' },
-      !missing && el('li', {}, el('a', { href: location.pathname + location.search, text: t('error.retry') })),
+      !missing && el('li', {}, el('a', { href: location.pathname + location.search + location.hash, text: t('error.retry') })),
       el('li', {}, el('a', { href: '/', text: t('error.backHome') })))));
   setState('error');
 }
@@ -101,4 +104,66 @@ export function pagedList(list, more, { fetchMore, onMore, onError, showCategory
     }
   });
   return { show, count: () => list.children.length };
+}
+
+/** A callout: kind is 'info', 'success' or 'error'; the title says what it is (never colour only). */
+export function callout(kind, title, ...body) {
+  return el('div', { class: `callout callout-${kind}` },
+    el('p', { class: 'callout-title', text: title }), ...body);
+}
+
+/** The message of an API failure: the server's French detail, or a generic one. */
+export function failureMessage(err) {
+  if (err?.status === 0) return t('error.network');
+  if (err?.status === 429) return err.detail || t('error.rateLimited');
+  return err?.detail || t('error.generic');
+}
+
+/** A date (ISO string or YYYY-MM-DD) in words, « 15 mars 2027 » (with the time if asked). */
+export function formatDate(value, { time = false } = {}) {
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
+  const date = new Date(dateOnly ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(date.getTime())) return String(value ?? '');
+  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'fr-FR', {
+    dateStyle: 'long', ...(time && !dateOnly ? { timeStyle: 'short' } : {}), ...(dateOnly ? { timeZone: 'UTC' } : {}),
+  }).format(date);
+}
+
+/** A same-site path to go back to after signing in (never another site), or the fallback. */
+export function safeReturn(value, fallback = '/compte/') {
+  // Browsers drop tabs and newlines from addresses (« /\t/evil » is « //evil »): resolve, then compare.
+  if (typeof value !== 'string' || !/^\/(?![\/\\])/.test(value) || /[\u0000-\u001f\\]/.test(value)) return fallback;
+  try {
+    const url = new URL(value, location.origin);
+    return url.origin === location.origin ? url.pathname + url.search + url.hash : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** The fragment of the address, decoded (a malformed escape is kept as typed). */
+export function fragment() {
+  const raw = location.hash.slice(1);
+  try { return decodeURIComponent(raw).trim(); } catch { return raw.trim(); }
+}
+
+/** Run `action` with the button marked busy (and disabled if asked); a second click meanwhile does nothing. */
+export async function whileBusy(button, action, { disable = false } = {}) {
+  if (button.getAttribute('aria-busy') === 'true') return undefined;
+  button.setAttribute('aria-busy', 'true');
+  if (disable) button.disabled = true;
+  try {
+    return await action();
+  } finally {
+    button.removeAttribute('aria-busy');
+    if (disable) button.disabled = false;
+  }
+}
+
+/** Move focus to an element (made focusable by script if needed) and bring it into view. */
+export function focusOn(node) {
+  if (!node) return;
+  if (!node.matches('a[href], button, input, select, textarea, [tabindex]')) node.setAttribute('tabindex', '-1');
+  node.focus({ preventScroll: true });
+  node.scrollIntoView({ block: 'start' });
 }

@@ -152,7 +152,7 @@ test('signed in: the form is prefilled, needs no code, and the request and draft
     assert.equal(await resume.count(), 1, 'one draft to resume');
     await axe(page, 'tableau de bord avec demandes');
     await resume.click();
-    await page.waitForURL(/\/demarche\.html\?service=acte-etat-civil&brouillon=/);
+    await page.waitForURL(/\/demarche\.html\?service=acte-etat-civil(&[^#]*)?#brouillon=/);
     await waitForState(page, 'ready');
     await page.waitForFunction((t) => document.querySelector('h1 .stepper-title')?.textContent === t, titleOf('link'));
 
@@ -209,6 +209,20 @@ test('sign-in by emailed link, and a password reset that ends the other sessions
     assert.ok((await page.locator('main').innerText()).includes('Votre nouveau mot de passe est enregistré.'));
   } finally {
     await other.close();
+    await closePage(page);
+  }
+});
+
+test('after sign-in, ?retour= only ever leads to a page of this site', async () => {
+  const page = await openPage(browser, '/compte/connexion.html', { state: 'ready' });
+  try {
+    const results = await page.evaluate(async () => {
+      const { safeReturn } = await import('/js/ui.js');
+      return ['/demarche.html?service=x#y', '//exemple.org/', '/\t/exemple.org/', '/\\exemple.org', 'https://exemple.org/', 'javascript:alert(1)', '', null]
+        .map((value) => safeReturn(value));
+    });
+    assert.deepEqual(results, ['/demarche.html?service=x#y', '/compte/', '/compte/', '/compte/', '/compte/', '/compte/', '/compte/', '/compte/']);
+  } finally {
     await closePage(page);
   }
 });

@@ -52,7 +52,7 @@ test('keyboard alone: a birth certificate without an account, from the service p
       await waitForStep(page, next ? titleOf(next[0]) : 'Vérifiez votre demande');
       assert.equal((await focused(page)).tag, 'h1', 'focus moves to the new step\'s heading');
       if (id === 'record') {
-        assert.match(page.url(), /[?&]brouillon=[\w-]{22}/, 'the draft id is in the address once saved');
+        assert.match(page.url(), /#brouillon=[\w-]{22}$/, 'the draft id is in the address (its fragment) once saved');
       }
     }
     // The count now includes the pages the answers opened: five pages and the check page.
@@ -156,13 +156,13 @@ test('a reload and the emailed resume link both resume the draft where it was', 
     const [first, second] = birthCertificate(email);
     await answerDirectly(page, first[1]);
     await waitForStep(page, titleOf(second[0]));
-    const draft = new URL(page.url()).searchParams.get('brouillon');
+    const draft = new URLSearchParams(new URL(page.url()).hash.slice(1)).get('brouillon');
     assert.ok(draft, 'the draft id is in the address');
     await page.reload();
     await waitForState(page, 'ready');
     assert.equal(await stepTitle(page), titleOf(second[0]), 'a reload stays on the step');
     // The resume link of the code email has no step: the draft's saved page is used.
-    await page.goto(`${new URL(page.url()).origin}/demarche.html?service=${SERVICE}&brouillon=${draft}`);
+    await page.goto(`${new URL(page.url()).origin}/demarche.html?service=${SERVICE}#brouillon=${draft}`);
     await waitForState(page, 'ready');
     assert.equal(await stepTitle(page), titleOf(second[0]));
     // « Étape précédente » goes back with the answers kept.
@@ -170,7 +170,7 @@ test('a reload and the emailed resume link both resume the draft where it was', 
     await page.waitForFunction((t) => document.querySelector('h1 .stepper-title')?.textContent === t, titleOf(first[0]));
     assert.equal(await page.locator('input[value="birth"]').isChecked(), true);
     // An unknown draft: a clear message and a way to start again.
-    await page.goto(`${new URL(page.url()).origin}/demarche.html?service=${SERVICE}&brouillon=AAAAAAAAAAAAAAAAAAAAAA`);
+    await page.goto(`${new URL(page.url()).origin}/demarche.html?service=${SERVICE}#brouillon=AAAAAAAAAAAAAAAAAAAAAA`);
     await waitForState(page, 'ready');
     assert.equal(await page.locator('h1').textContent(), 'Demande introuvable');
     assert.equal(await page.getByRole('link', { name: 'Recommencer la démarche' }).getAttribute('href'), `/demarche.html?service=${SERVICE}`);
@@ -199,6 +199,74 @@ test('fields appear and disappear as answers change; the documents to prepare fo
     await page.locator('input[name="f-relation"][value="parent"]').check();
     const docs = await page.locator('.documents-needed h3').allTextContents();
     assert.deepEqual(docs, form.documents.filter((d) => ['identity', 'relation_proof'].includes(d.id)).map((d) => d.title));
+  } finally {
+    await closePage(page);
+  }
+});
+
+test('« Modifier » comes back to the check page; a 422 goes to the page at fault; a retry reuses its Idempotency-Key', async () => {
+  const email = freshEmail('reprises');
+  const page = await openPage(browser, `/demarche.html?service=${SERVICE}`, { state: 'ready' });
+  try {
+    const steps = birthCertificate(email);
+    for (const [index, [, answers]] of steps.entries()) {
+      await answerDirectly(page, answers);
+      const next = steps[index + 1];
+      await waitForStep(page, next ? titleOf(next[0]) : 'Vérifiez votre demande');
+    }
+    // « Modifier » on the first page, then « Continuer »: straight back to the check page.
+    const edit = page.getByRole('link', { name: `Modifier « ${titleOf('record')} »` });
+    assert.match(await edit.getAttribute('href'), /etape=record&retour=verification#brouillon=[\w-]{22}$/);
+    await edit.click();
+    await waitForStep(page, titleOf('record'));
+    assert.equal(await page.locator('input[value="full"]').isChecked(), true, 'the answers are there');
+    await page.locator('.step-form button[type="submit"]').click();
+    await waitForStep(page, 'Vérifiez votre demande');
+
+    await page.locator('#review-email').fill(email);
+    await page.getByRole('button', { name: 'Recevoir un code' }).click();
+    await page.waitForFunction(() => document.activeElement?.id === 'review-code');
+    const code = await emailedCode(email);
+
+    // The server finds an answer at fault: the page holding it, with its error summary.
+    const keys = [];
+    let calls = 0;
+    await page.route((url) => /\/api\/submissions\/drafts\/[\w-]+\/submit$/.test(url.pathname), async (route) => {
+      calls += 1;
+      keys.push(route.request().headers()['idempotency-key']);
+      if (calls === 1) {
+        return route.fulfill({
+          status: 422, contentType: 'application/problem+json',
+          json: { type: 'urn:gru:problem:invalid-answers', title: 'Réponses à corriger', status: 422, detail: '…',
+            errors: [{ field: 'person_last_name', message: 'Saisissez au plus 100 caractères.' }] },
+        });
+      }
+      if (calls === 2) return route.abort('connectionreset');
+      return route.continue();
+    });
+    await page.locator('#review-code').fill(code);
+    await page.getByRole('button', { name: 'Envoyer ma demande' }).click();
+    await page.waitForFunction(() => document.activeElement?.classList.contains('error-summary'));
+    assert.equal(await stepTitle(page), titleOf('person'));
+    assert.match((await page.locator('.error-summary a').textContent()).replace(/\s+/g, ' '), /Nom de famille .* : Saisissez au plus 100 caractères\./);
+    await page.locator('.error-summary a').click();
+    assert.equal((await focused(page)).id, 'f-person_last_name');
+    await page.locator('.step-form button[type="submit"]').click();
+    await waitForStep(page, 'Vérifiez votre demande');
+
+    // A failed network call: the error is said, the button comes back, the retry sends the same key.
+    await page.locator('#review-code').fill(code);
+    const send = page.getByRole('button', { name: 'Envoyer ma demande' });
+    await send.click();
+    await page.waitForFunction(() => document.activeElement?.classList.contains('error-summary'));
+    assert.match(await page.locator('.error-summary').innerText(), /connexion au serveur a échoué/);
+    assert.equal(await send.isDisabled(), false);
+    await send.click();
+    await page.waitForSelector('.reference');
+    assert.equal(keys.length, 3);
+    assert.notEqual(keys[0], keys[1], 'a new check page makes a new key');
+    assert.equal(keys[1], keys[2], 'the retry reuses its key');
+    assert.match(keys[2], /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   } finally {
     await closePage(page);
   }

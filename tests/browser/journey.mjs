@@ -29,12 +29,11 @@ export const stepState = async (page) => (await page.locator('h1 .stepper-state'
 
 /** Wait until the step titled `title` is shown (after « Continuer »). */
 export async function waitForStep(page, title) {
+  // A new error summary takes focus (an old one may still be there while the request runs).
   await page.waitForFunction((expected) => document.querySelector('h1 .stepper-title')?.textContent === expected
-    || document.querySelector('.error-summary'), title, { timeout: 10_000 });
-  const summary = await page.locator('.error-summary').count();
-  if (summary > 0) {
-    throw new Error(`errors instead of « ${title} »: ${await page.locator('.error-summary').innerText()}`);
-  }
+    || document.activeElement?.classList.contains('error-summary'), title, { timeout: 10_000 });
+  const errors = await page.evaluate(() => (document.activeElement?.classList.contains('error-summary') ? document.activeElement.innerText : null));
+  if (errors) throw new Error(`errors instead of « ${title} »: ${errors}`);
 }
 
 function describeFocus(page) {
@@ -52,12 +51,31 @@ function describeFocus(page) {
   });
 }
 
-/** Type a YYYY-MM-DD date into a focused <input type="date"> in the browser's field order. */
+const dateOrders = new WeakMap();
+/**
+ * The order of the day, month and year segments of <input type="date"> in this browser
+ * (jj/mm/aaaa in a French Chromium, mm/dd/yyyy in one with only en-US): typed once into a
+ * scratch page of its own, never into the site.
+ */
+async function dateOrder(page) {
+  const browser = page.context().browser();
+  if (!dateOrders.has(browser)) {
+    const context = await browser.newContext({ locale: 'fr-FR' });
+    const scratch = await context.newPage();
+    await scratch.setContent('<input type="date" id="d">');
+    await scratch.focus('#d');
+    await scratch.keyboard.type('01022003');
+    const value = await scratch.inputValue('#d');
+    await context.close();
+    dateOrders.set(browser, value === '2003-02-01' ? ['day', 'month', 'year'] : ['month', 'day', 'year']);
+  }
+  return dateOrders.get(browser);
+}
+
+/** Type a YYYY-MM-DD date into a focused <input type="date"> in the browser's segment order. */
 async function typeDate(page, iso) {
   const [year, month, day] = iso.split('-');
-  const order = await page.evaluate(() => new Intl.DateTimeFormat(navigator.language, { year: 'numeric', month: '2-digit', day: '2-digit' })
-    .formatToParts(new Date(2000, 10, 22)).filter((p) => p.type !== 'literal').map((p) => p.type));
-  for (const part of order) await page.keyboard.type({ year, month, day }[part]);
+  for (const part of await dateOrder(page)) await page.keyboard.type({ year, month, day }[part]);
 }
 
 /**

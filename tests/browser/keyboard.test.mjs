@@ -84,7 +84,8 @@ test('keyboard only: search « etat civil acte » and open the civil-status cert
     const city = await api('/api/catalogue/city');
     assert.equal(order[0].text, 'Aller au contenu', 'skip link first');
     assert.ok(order[1].href === '/' && order[1].text.startsWith(city.name), `then the home link: ${order[1].text}`);
-    assert.deepEqual(order.slice(2, 4).map((o) => [o.text, o.href]),
+    assert.deepEqual([order[2].text, order[2].href], ['Se connecter', '/compte/connexion.html'], 'then the account link');
+    assert.deepEqual(order.slice(3, 5).map((o) => [o.text, o.href]),
       [['Accueil', '/'], [service.category.title, `/categorie.html?slug=${service.category.slug}`]],
       'then the breadcrumb');
     for (const stop of order) {
@@ -96,7 +97,7 @@ test('keyboard only: search « etat civil acte » and open the civil-status cert
     const texts = order.map((o) => o.text);
     const toc = texts.indexOf('Pièces justificatives');
     const footer = texts.findIndex((text) => text.startsWith('Site officiel de la ville'));
-    assert.ok(toc > 3 && footer > toc, `order: ${texts.join(' | ')}`);
+    assert.ok(toc > 4 && footer > toc, `order: ${texts.join(' | ')}`);
   } finally {
     await closePage(page);
   }
@@ -109,7 +110,8 @@ test('the home page focus order is sensible, visible and not trapped', async () 
     const city = await api('/api/catalogue/city');
     assert.equal(order[0].text, 'Aller au contenu');
     assert.ok(order[1].href === '/' && order[1].text.startsWith(city.name), `home link: ${order[1].text}`);
-    assert.deepEqual(order.slice(2, 4).map((o) => o.text), ['', 'Rechercher'], 'then the search box and its button');
+    assert.equal(order[2].text, 'Se connecter', 'then the account link');
+    assert.deepEqual(order.slice(3, 5).map((o) => o.text), ['', 'Rechercher'], 'then the search box and its button');
     for (const stop of order) {
       assert.ok(stop.inDomOrder && stop.visible && stop.outline, `focus stop ${JSON.stringify(stop)}`);
     }

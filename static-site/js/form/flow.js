@@ -1,0 +1,59 @@
+// Where the citizen is in the form: the address (?service, &etape, &retour, and the draft
+// id in the fragment, #brouillon=: without an account the id is the draft's key, and a
+// fragment never reaches a server's logs) and the progress indicator, counted on the
+// visible pages only plus the check page.
+import { t } from '../i18n/index.js';
+import { el, setChildren } from '../text.js';
+
+/** The check-your-answers step and the sent state (page ids cannot hold a hyphen). */
+export const CHECK = 'verification-envoi';
+export const SENT = 'demande-envoyee';
+
+/** What the address says: service slug, draft id, step, whether to come back to the check page. */
+export function readLocation() {
+  const query = new URLSearchParams(location.search);
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  return {
+    service: query.get('service') || '',
+    draft: fragment.get('brouillon') || '',
+    step: query.get('etape') || '',
+    back: query.get('retour') === 'verification',
+  };
+}
+
+/** The address of a step: /demarche.html?service=…&etape=…[&retour=verification]#brouillon=…. */
+export function stepUrl({ service, draft, step, back = false }) {
+  const query = new URLSearchParams({ service });
+  if (step) query.set('etape', step);
+  if (back) query.set('retour', 'verification');
+  return `/demarche.html?${query}${draft ? `#brouillon=${encodeURIComponent(draft)}` : ''}`;
+}
+
+/**
+ * Step number and total: the visible pages, then the check page.
+ * `step` is a page id or CHECK.
+ */
+export function progress(visiblePages, step) {
+  const total = visiblePages.length + 1;
+  const index = step === CHECK ? total : visiblePages.indexOf(step) + 1;
+  return { index: Math.max(index, 1), total };
+}
+
+/** The h1 of a step: « Étape 2 sur 5 : » (its own line) then the step's title. */
+export function stepHeading(h1, { index, total }, title) {
+  h1.replaceChildren(
+    el('span', { class: 'stepper-state' }, t('form.step', { index, total }), el('span', { class: 'sr-only', text: ' :' })),
+    ' ', el('span', { class: 'stepper-title', text: title }));
+}
+
+/** The bar (decorative: the heading says it in words) and « Étape suivante : … ». */
+export function stepper(box, { index, total }, nextTitle) {
+  setChildren(box,
+    el('div', { class: 'stepper-bar', 'aria-hidden': 'true' },
+      Array.from({ length: total }, (_, i) => el('span', {
+        class: i + 1 < index ? 'stepper-segment done' : i + 1 === index ? 'stepper-segment current' : 'stepper-segment',
+      }))),
+    nextTitle && el('p', { class: 'stepper-next' },
+      el('span', { class: 'stepper-next-label', text: t('form.nextStep') }), ' ', nextTitle));
+  box.hidden = false;
+}

@@ -1,0 +1,78 @@
+// suivi.html#<token>: a request as its citizen follows it, from the personal tracking link.
+// The token stays in the fragment (never sent in a URL) and travels in a POST body.
+import { submissions } from './api.js';
+import { t } from './i18n/index.js';
+import { el, renderText, setChildren } from './text.js';
+import { $, initPage, setTitle, setState, callout, failureMessage, formatDate, serviceHref, fragment } from './ui.js';
+
+const cityReady = initPage();
+const token = fragment();
+
+const STEP_STATE = { done: 'tracking.stepDone', current: 'tracking.stepCurrent', upcoming: 'tracking.stepUpcoming' };
+
+function row(label, ...value) {
+  return el('div', { class: 'summary-row' }, el('dt', { text: label }), el('dd', {}, ...value));
+}
+
+function render(request) {
+  const service = request.service || {};
+  const steps = request.steps || [];
+  const documents = request.documents || [];
+  setChildren($('#page-content'),
+    el('dl', { class: 'summary-list summary-list-key' },
+      row(t('tracking.service'), service.slug ? el('a', { href: serviceHref(service.slug), text: service.title || service.slug }) : service.title),
+      row(t('tracking.reference'), el('span', { class: 'reference-inline', text: request.reference })),
+      row(t('tracking.submittedAt'), formatDate(request.submitted_at, { time: true })),
+      row(t('tracking.status'), el('strong', { class: `phase phase-${request.phase}`, text: request.phase_label || request.phase }))),
+    steps.length > 0 && el('section', { class: 'section', 'aria-labelledby': 'tracking-steps' },
+      el('h2', { id: 'tracking-steps', text: t('tracking.steps') }),
+      el('ol', { class: 'steps steps-tracked' }, steps.map((step) => el('li', { class: `step-${step.state}`, 'aria-current': step.state === 'current' ? 'step' : null },
+        el('h3', {}, step.title, ' ', el('span', { class: 'step-state', text: t(STEP_STATE[step.state] || 'tracking.stepUpcoming') })),
+        step.description && renderText(step.description))))),
+    documents.length > 0 && el('section', { class: 'section', 'aria-labelledby': 'tracking-documents' },
+      el('h2', { id: 'tracking-documents', text: t('form.documentsTitle') }),
+      el('ul', { class: 'documents' }, documents.map((doc) => el('li', {},
+        el('h3', { text: doc.title }), doc.description && el('p', { text: doc.description }))))),
+    (request.history || []).length > 0 && el('section', { class: 'section', 'aria-labelledby': 'tracking-history' },
+      el('h2', { id: 'tracking-history', text: t('tracking.history') }),
+      el('ul', { class: 'history' }, request.history.map((entry) => el('li', {},
+        el('time', { datetime: entry.at, text: formatDate(entry.at, { time: true }) }), ' – ', entry.label || entry.phase)))),
+    el('p', { class: 'hint', text: t('tracking.keepPrivate') }));
+}
+
+function explain() {
+  $('#page-content').replaceChildren(
+    el('p', { class: 'lead', text: t('tracking.noTokenIntro') }),
+    el('p', { text: t('tracking.noTokenHint') }),
+    el('ul', { class: 'inline-links' },
+      el('li', {}, el('a', { href: '/compte/', text: t('tracking.toAccount') })),
+      el('li', {}, el('a', { href: '/', text: t('error.backHome') }))));
+}
+
+const city = await cityReady;
+if (!token) {
+  $('#page-title').textContent = t('tracking.noTokenTitle');
+  setTitle(t('tracking.noTokenTitle'), city);
+  explain();
+  setState('ready');
+} else {
+  try {
+    const request = await submissions.track(token);
+    // The reference never breaks at its hyphen.
+    const [before, after] = t('tracking.title', { reference: '\u0000' }).split('\u0000');
+    setChildren($('#page-title'), before, el('span', { class: 'reference-inline', text: request.reference }), after);
+    setTitle(t('tracking.title', { reference: request.reference }), city);
+    render(request);
+    setState('ready');
+  } catch (err) {
+    const title = err.status === 404 ? t('tracking.invalidTitle') : t('error.title');
+    $('#page-title').textContent = title;
+    setTitle(title, city);
+    $('#page-content').replaceChildren(callout('error', failureMessage(err),
+      el('p', { text: t('tracking.noTokenHint') }),
+      el('ul', { class: 'inline-links' },
+        el('li', {}, el('a', { href: '/compte/', text: t('tracking.toAccount') })),
+        el('li', {}, el('a', { href: '/', text: t('error.backHome') })))));
+    setState('error');
+  }
+}
