@@ -41,6 +41,8 @@ pub struct Options {
     /// Whether to list sent emails at `/outbox/`: for a developer's machine
     /// only, since it shows every message to whoever can reach the portal.
     pub serve_outbox: bool,
+    /// How long unfinished drafts are kept, and when their owner is warned.
+    pub drafts: submissions::DraftPolicy,
 }
 
 /// Defaults that work from a clone of the repository.

@@ -40,7 +40,26 @@ enum Command {
         /// The address in the emails' links.
         #[arg(long, env = "PORTAL_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
         public_url: String,
+        #[command(flatten)]
+        drafts: DraftArgs,
     },
+}
+
+/// How long unfinished drafts are kept (for `serve` and `purge`).
+#[derive(clap::Args)]
+struct DraftArgs {
+    /// Days an unfinished draft is kept after its last save.
+    #[arg(long, env = "PORTAL_DRAFT_KEEP_DAYS", default_value_t = submissions::DEFAULT_KEEP_DAYS)]
+    draft_keep_days: u32,
+    /// Days before the purge its owner is warned by email.
+    #[arg(long, env = "PORTAL_DRAFT_WARN_DAYS", default_value_t = submissions::DEFAULT_WARN_DAYS)]
+    draft_warn_days: u32,
+}
+
+impl DraftArgs {
+    fn policy(&self) -> anyhow::Result<submissions::DraftPolicy> {
+        submissions::DraftPolicy::days(self.draft_keep_days, self.draft_warn_days).map_err(anyhow::Error::msg)
+    }
 }
 
 #[derive(clap::Args)]
@@ -65,6 +84,8 @@ struct ServeArgs {
     /// address.
     #[arg(long, env = "PORTAL_PUBLIC_URL")]
     public_url: Option<String>,
+    #[command(flatten)]
+    drafts: DraftArgs,
 }
 
 #[derive(Subcommand)]
@@ -110,7 +131,9 @@ async fn main() -> std::process::ExitCode {
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Catalogue(CatalogueCommand::Check { dir })) => check(&dir),
         Some(Command::Catalogue(CatalogueCommand::Import(args))) => import(args).await,
-        Some(Command::Purge { data_dir, city, public_url }) => purge(data_dir, city, &public_url).await,
+        Some(Command::Purge { data_dir, city, public_url, drafts }) => {
+            purge(data_dir, city, &public_url, &drafts).await
+        }
     };
     match result {
         Ok(code) => code,
@@ -135,6 +158,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
         city_dir: args.city.unwrap_or_else(|| root.join("infra/cities/demo")),
         site_dir: args.site.unwrap_or_else(|| root.join("static-site")),
         serve_outbox: address.ip().is_loopback(),
+        drafts: args.drafts.policy()?,
     };
     let portal = Portal::open(&options, &base_url).await?;
     if let Some(report) = &portal.import {
@@ -174,6 +198,7 @@ async fn purge(
     data_dir: PathBuf,
     city: Option<PathBuf>,
     public_url: &str,
+    drafts: &DraftArgs,
 ) -> anyhow::Result<std::process::ExitCode> {
     let root = repository_dir();
     let options = Options {
@@ -181,6 +206,7 @@ async fn purge(
         city_dir: city.unwrap_or_else(|| root.join("infra/cities/demo")),
         site_dir: root.join("static-site"),
         serve_outbox: false,
+        drafts: drafts.policy()?,
     };
     let portal = Portal::open(&options, public_url).await?;
     let report = portal.housekeeping.run_once().await?;

@@ -109,3 +109,28 @@ fn serve_prints_its_url_and_stops_cleanly_on_ctrl_c() {
     assert!(output.status.success(), "exit status {:?}", output.status);
     assert!(String::from_utf8_lossy(&output.stderr).contains("Portail arrêté."));
 }
+
+#[test]
+fn purge_runs_one_round_of_housekeeping() {
+    let data = tempfile::tempdir().unwrap();
+    let output = portal().arg("purge").arg("--data-dir").arg(data.path()).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(report.contains("0 warning(s) sent before purge"), "{report}");
+}
+
+#[test]
+fn a_draft_policy_that_makes_no_sense_is_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let output = portal()
+        .args(["purge", "--draft-keep-days", "7", "--draft-warn-days", "10", "--data-dir"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("the warning"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

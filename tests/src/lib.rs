@@ -51,6 +51,7 @@ impl TestPortal {
             city_dir,
             site_dir: repository().join("static-site"),
             serve_outbox: true,
+            drafts: Default::default(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let url = format!("http://{}", listener.local_addr().unwrap());

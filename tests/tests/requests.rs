@@ -539,6 +539,7 @@ async fn a_published_form_cannot_change_without_a_new_version() {
         city_dir: city.path().to_owned(),
         site_dir: gru_tests::repository().join("static-site"),
         serve_outbox: false,
+        drafts: Default::default(),
     };
     let error = portal::Portal::open(&options, "http://127.0.0.1:1").await.err().expect("the import refuses");
     assert!(format!("{error:#}").contains("raise `version`"), "{error:#}");

@@ -71,8 +71,55 @@ pub struct DraftPolicy {
     pub warn_before: SignedDuration,
 }
 
+impl DraftPolicy {
+    /// Drafts kept `keep_days` after their last save, their owner warned
+    /// `warn_days` before: at least one day kept, at most a year, and the
+    /// warning before the purge.
+    pub fn days(keep_days: u32, warn_days: u32) -> Result<Self, String> {
+        if !(1..=365).contains(&keep_days) {
+            return Err(format!("drafts must be kept 1 to 365 days, not {keep_days}"));
+        }
+        if warn_days >= keep_days {
+            return Err(format!(
+                "the warning ({warn_days} days before) must come after the last save ({keep_days} days)"
+            ));
+        }
+        let day = |n: u32| SignedDuration::from_hours(24 * i64::from(n));
+        Ok(Self { keep: day(keep_days), warn_before: day(warn_days) })
+    }
+
+    /// From `DRAFT_KEEP_DAYS` and `DRAFT_WARN_DAYS` (the Lambda's settings),
+    /// each defaulting to the default policy's.
+    pub fn from_env() -> Result<Self, String> {
+        let read = |name: &str, default: u32| match std::env::var(name) {
+            Ok(text) => text.parse::<u32>().map_err(|_| format!("{name} must be a whole number of days")),
+            Err(_) => Ok(default),
+        };
+        Self::days(read("DRAFT_KEEP_DAYS", DEFAULT_KEEP_DAYS)?, read("DRAFT_WARN_DAYS", DEFAULT_WARN_DAYS)?)
+    }
+}
+
+/// Drafts are kept a month after their last save, their owner warned a week before.
+pub const DEFAULT_KEEP_DAYS: u32 = 30;
+pub const DEFAULT_WARN_DAYS: u32 = 7;
+
 impl Default for DraftPolicy {
     fn default() -> Self {
-        Self { keep: SignedDuration::from_hours(30 * 24), warn_before: SignedDuration::from_hours(7 * 24) }
+        Self::days(DEFAULT_KEEP_DAYS, DEFAULT_WARN_DAYS).expect("the default policy is valid")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draft_policies_keep_drafts_a_while_and_warn_before() {
+        assert_eq!(DraftPolicy::default().keep, SignedDuration::from_hours(30 * 24));
+        assert!(DraftPolicy::days(1, 0).is_ok());
+        assert!(DraftPolicy::days(365, 364).is_ok());
+        for (keep, warn) in [(0, 0), (366, 7), (7, 7), (7, 8)] {
+            assert!(DraftPolicy::days(keep, warn).is_err(), "{keep} {warn}");
+        }
     }
 }

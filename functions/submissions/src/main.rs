@@ -9,11 +9,12 @@ async fn main() -> Result<(), lambda_http::Error> {
     let store = gru_dynamodb::DynamoStore::from_env().await?;
     let mailer = gru_ses::SesMailer::from_env().await?;
     let public_url = std::env::var("PUBLIC_URL").map_err(|_| "PUBLIC_URL is not set")?;
-    let app = submissions::App::new(
+    let mut app = submissions::App::new(
         Arc::new(store),
         Arc::new(mailer),
         Arc::new(gru_ports::SystemClock),
         public_url.trim_end_matches('/').to_owned(),
     );
+    app.drafts = submissions::DraftPolicy::from_env()?;
     gru_web::lambda::run(submissions::router(app)).await
 }
