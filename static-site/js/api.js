@@ -83,6 +83,7 @@ export const submissions = {
   submit: (id, code, key) => post(`submissions/drafts/${enc(id)}/submit`, code ? { code } : {}, { headers: { 'Idempotency-Key': key } }),
   track: (token) => post('submissions/tracking', { token }),
   mine: () => getJson('submissions/mine'),
+  request: (reference) => getJson(`submissions/requests/${enc(reference)}`),
 };
 
 /** /api/accounts: sign-up, sign-in, links, password, profile. */

@@ -1,5 +1,6 @@
 // suivi.html#<token>: a request as its citizen follows it, from the personal tracking link.
 // The token stays in the fragment (never sent in a URL) and travels in a POST body.
+// suivi.html?reference=<ABCD-2345>: the same for a signed-in citizen, from the dashboard.
 import { submissions } from './api.js';
 import { t } from './i18n/index.js';
 import { el, renderText, setChildren } from './text.js';
@@ -7,6 +8,7 @@ import { $, initPage, setTitle, setState, callout, failureMessage, formatDate, s
 
 const cityReady = initPage();
 const token = fragment();
+const reference = new URLSearchParams(location.search).get('reference');
 
 const STEP_STATE = { done: 'tracking.stepDone', current: 'tracking.stepCurrent', upcoming: 'tracking.stepUpcoming' };
 
@@ -37,7 +39,7 @@ function render(request) {
       el('h2', { id: 'tracking-history', text: t('tracking.history') }),
       el('ul', { class: 'history' }, request.history.map((entry) => el('li', {},
         el('time', { datetime: entry.at, text: formatDate(entry.at, { time: true }) }), ' – ', entry.label || entry.phase)))),
-    el('p', { class: 'hint', text: t('tracking.keepPrivate') }));
+    token && el('p', { class: 'hint', text: t('tracking.keepPrivate') }));
 }
 
 function explain() {
@@ -50,14 +52,14 @@ function explain() {
 }
 
 const city = await cityReady;
-if (!token) {
+if (!token && !reference) {
   $('#page-title').textContent = t('tracking.noTokenTitle');
   setTitle(t('tracking.noTokenTitle'), city);
   explain();
   setState('ready');
 } else {
   try {
-    const request = await submissions.track(token);
+    const request = token ? await submissions.track(token) : await submissions.request(reference);
     // The reference never breaks at its hyphen.
     const [before, after] = t('tracking.title', { reference: '\u0000' }).split('\u0000');
     setChildren($('#page-title'), before, el('span', { class: 'reference-inline', text: request.reference }), after);
@@ -65,6 +67,9 @@ if (!token) {
     render(request);
     setState('ready');
   } catch (err) {
+    if (!token && err.status === 401) {
+      location.replace(`/compte/connexion.html?retour=${encodeURIComponent(location.pathname + location.search)}`);
+    }
     const title = err.status === 404 ? t('tracking.invalidTitle') : t('error.title');
     $('#page-title').textContent = title;
     setTitle(title, city);

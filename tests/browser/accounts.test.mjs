@@ -156,6 +156,15 @@ test('signed in: the form is prefilled, needs no code, and the request and draft
     await waitForState(page, 'ready');
     await page.waitForFunction((t) => document.querySelector('h1 .stepper-title')?.textContent === t, titleOf('link'));
 
+    // The request's follow-up page, reached from the dashboard.
+    await go(page, '/compte/', 'ready');
+    await page.getByRole('link', { name: `Suivre cette demande ${reference}` }).click();
+    await page.waitForURL(/\/suivi\.html\?reference=/);
+    await waitForState(page, 'ready');
+    assert.ok((await page.locator('h1').innerText()).includes(reference));
+    assert.ok((await page.locator('main').innerText()).includes('Demande reçue'));
+    await axe(page, 'suivi depuis le compte');
+
     await go(page, '/compte/', 'ready');
     await page.getByRole('button', { name: 'Se déconnecter de tous les appareils' }).click();
     await page.waitForURL(/\/compte\/connexion\.html/);

@@ -137,6 +137,8 @@ export default {
   'dashboard.noDrafts': 'You have no request in progress.',
   'dashboard.draftUpdated': 'Last changed on {date}.',
   'dashboard.draftPurge': 'Kept until {date}, then deleted if not sent.',
+  'dashboard.follow': 'Follow this request',
+  'dashboard.followContext': '{reference}',
   'dashboard.resume': 'Resume',
   'dashboard.resumeContext': 'the request “{title}”',
   'dashboard.profile': 'My details',

@@ -138,6 +138,8 @@ export default {
   'dashboard.noDrafts': 'Vous n\'avez aucune demande en cours de saisie.',
   'dashboard.draftUpdated': 'Dernière modification le {date}.',
   'dashboard.draftPurge': 'Conservée jusqu\'au {date}, puis supprimée si elle n\'est pas envoyée.',
+  'dashboard.follow': 'Suivre cette demande',
+  'dashboard.followContext': '{reference}',
   'dashboard.resume': 'Reprendre',
   'dashboard.resumeContext': 'la demande «\u00a0{title}\u00a0»',
   'dashboard.profile': 'Mes informations',
