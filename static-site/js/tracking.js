@@ -16,6 +16,11 @@ function row(label, ...value) {
   return el('div', { class: 'summary-row' }, el('dt', { text: label }), el('dd', {}, ...value));
 }
 
+/** A multi-line answer (an address, a group's items) as lines, never as markup. */
+function renderLines(text) {
+  return text.split('\n').flatMap((line, i) => (i === 0 ? [line] : [el('br'), line]));
+}
+
 function render(request) {
   const service = request.service || {};
   const steps = request.steps || [];
@@ -31,6 +36,12 @@ function render(request) {
       el('ol', { class: 'steps steps-tracked' }, steps.map((step) => el('li', { class: `step-${step.state}`, 'aria-current': step.state === 'current' ? 'step' : null },
         el('h3', {}, step.title, ' ', el('span', { class: 'step-state', text: t(STEP_STATE[step.state] || 'tracking.stepUpcoming') })),
         step.description && renderText(step.description))))),
+    (request.summary || []).length > 0 && el('section', { class: 'section', 'aria-labelledby': 'tracking-answers' },
+      el('h2', { id: 'tracking-answers', text: t('tracking.answers') }),
+      request.summary.map((page) => el('section', { class: 'summary-page' },
+        el('h3', { text: page.title }),
+        el('dl', { class: 'summary-list' }, page.answers.map((answer) =>
+          row(answer.label, renderLines(answer.value))))))),
     documents.length > 0 && el('section', { class: 'section', 'aria-labelledby': 'tracking-documents' },
       el('h2', { id: 'tracking-documents', text: t('form.documentsTitle') }),
       el('ul', { class: 'documents' }, documents.map((doc) => el('li', {},

@@ -92,7 +92,7 @@ test('keyboard alone: a birth certificate without an account, from the service p
     await waitForState(page, 'ready');
     assert.equal(await page.locator('h1').textContent(), `Demande ${reference}`);
     const tracked = await page.locator('main').innerText();
-    for (const text of [service.title, reference, 'Demande reçue']) assert.ok(tracked.includes(text), `tracking shows « ${text} »`);
+    for (const text of [service.title, reference, 'Demande reçue', 'Vos réponses', 'Acte de naissance']) assert.ok(tracked.includes(text), `tracking shows « ${text} »`);
     assert.ok(await page.locator('ol.steps > li').count() >= 1, 'the steps of the instruction');
     assert.equal(await page.locator('ol.steps > li[aria-current="step"]').count(), 1, 'one current step, said in words');
   } finally {

@@ -195,6 +195,17 @@ async fn a_birth_certificate_without_an_account_from_first_page_to_tracking_link
     assert_eq!(tracked.body["reference"], reference);
     assert_eq!(tracked.body["phase"], "submitted");
     assert_eq!(tracked.body["answers"]["person_last_name"], "Martin");
+    let first_page = &tracked.body["summary"][0];
+    assert_eq!(first_page["answers"][0]["value"], "Acte de naissance", "choices read by their labels");
+    let dates: Vec<&Value> = tracked.body["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["answers"].as_array().unwrap())
+        .filter(|a| a["field"] == "birth_date")
+        .map(|a| &a["value"])
+        .collect();
+    assert_eq!(dates, [&json!("12/04/1990")]);
     assert_eq!(ids(&tracked.body["documents"], "id"), ["identity"]);
     assert_eq!(tracked.body["steps"][0]["state"], "current");
     assert_eq!(tracked.headers["cache-control"], "no-store, private");

@@ -646,6 +646,8 @@ struct RequestView {
     phase_label: &'static str,
     channel: String,
     answers: Answers,
+    /// The answers as people read them, page by page.
+    summary: Vec<gru_domain::form::PageSummary>,
     documents: Vec<RequiredDocument>,
     steps: Vec<StepView>,
     history: Vec<HistoryView>,
@@ -659,6 +661,15 @@ struct HistoryView {
 }
 
 async fn request_view(ctx: &Ctx, request: Request) -> Result<RequestView, Problem> {
+    // Read with the form version the request was made with.
+    let summary = ctx
+        .0
+        .catalogue
+        .form(&request.service, Some(request.form_version))
+        .await
+        .map_err(catalogue_failure)?
+        .map(|form| form.summary(&request.answers))
+        .unwrap_or_default();
     let steps = ctx
         .0
         .catalogue
@@ -691,6 +702,7 @@ async fn request_view(ctx: &Ctx, request: Request) -> Result<RequestView, Proble
         phase_label: request.phase.label(),
         channel: request.channel,
         answers: request.answers,
+        summary,
         documents: request.documents,
         steps,
         history: request

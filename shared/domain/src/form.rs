@@ -13,6 +13,7 @@
 //! evaluated exactly as what was checked.
 
 mod check;
+mod summary;
 mod validate;
 
 pub use crate::condition::Answers;
@@ -21,6 +22,7 @@ pub use check::FormProblem;
 use jiff::civil::Date;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
+pub use summary::{AnswerSummary, PageSummary};
 
 /// A service's form, from the `[form]` section of its city file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -230,6 +230,7 @@ export default {
   'tracking.reference': 'Reference',
   'tracking.submittedAt': 'Sent on',
   'tracking.status': 'Status',
+  'tracking.answers': 'Your answers',
   'tracking.steps': 'Steps',
   'tracking.stepDone': '(done)',
   'tracking.stepCurrent': '(in progress)',

@@ -231,6 +231,7 @@ export default {
   'tracking.reference': 'Référence',
   'tracking.submittedAt': 'Envoyée le',
   'tracking.status': 'État',
+  'tracking.answers': 'Vos réponses',
   'tracking.steps': 'Les étapes',
   'tracking.stepDone': '(terminée)',
   'tracking.stepCurrent': '(en cours)',
