@@ -317,11 +317,15 @@ async fn send_sign_in_link(
 ) -> Result<Response, Problem> {
     let email = valid_email(&body.email)?;
     app.limit(&LINK_PER_EMAIL, &email).await?;
-    if let Some(account) = app.repository.account_by_email(&email).await? {
-        let secret =
-            app.new_link(EmailToken::SignIn { account_id: account.id }, SIGN_IN_LINK_LIFETIME).await?;
-        app.send(emails::sign_in(&account.email, &app.public_url, &secret)).await?;
-    }
+    let message = match app.repository.account_by_email(&email).await? {
+        Some(account) => {
+            let secret =
+                app.new_link(EmailToken::SignIn { account_id: account.id }, SIGN_IN_LINK_LIFETIME).await?;
+            emails::sign_in(&account.email, &app.public_url, &secret)
+        }
+        None => emails::no_account(&email, &app.public_url, emails::Asked::SignInLink),
+    };
+    app.send(message).await?;
     Ok(accepted(LINK_SENT))
 }
 
@@ -344,10 +348,15 @@ async fn send_reset_link(
 ) -> Result<Response, Problem> {
     let email = valid_email(&body.email)?;
     app.limit(&RESET_PER_EMAIL, &email).await?;
-    if let Some(account) = app.repository.account_by_email(&email).await? {
-        let secret = app.new_link(EmailToken::Reset { account_id: account.id }, RESET_LINK_LIFETIME).await?;
-        app.send(emails::reset(&account.email, &app.public_url, &secret)).await?;
-    }
+    let message = match app.repository.account_by_email(&email).await? {
+        Some(account) => {
+            let secret =
+                app.new_link(EmailToken::Reset { account_id: account.id }, RESET_LINK_LIFETIME).await?;
+            emails::reset(&account.email, &app.public_url, &secret)
+        }
+        None => emails::no_account(&email, &app.public_url, emails::Asked::PasswordReset),
+    };
+    app.send(message).await?;
     Ok(accepted(LINK_SENT))
 }
 

@@ -55,6 +55,39 @@ pub fn already_registered(to: &str, public_url: &str) -> Email {
     )
 }
 
+/// What was asked for when an address without an account gets [`no_account`].
+#[derive(Debug, Clone, Copy)]
+pub enum Asked {
+    SignInLink,
+    PasswordReset,
+}
+
+/// After a sign-in link or a password reset asked for an address that has
+/// no account: says so to the address's owner only. Sending an email either
+/// way keeps the API's answer, and its time, the same for both.
+pub fn no_account(to: &str, public_url: &str, asked: Asked) -> Email {
+    let what = match asked {
+        Asked::SignInLink => "un lien de connexion",
+        Asked::PasswordReset => "la réinitialisation du mot de passe",
+    };
+    email(
+        to,
+        "Aucun compte n'utilise cette adresse",
+        format!(
+            "Bonjour,
+
+             Quelqu'un (sans doute vous) a demandé {what} pour cette adresse,              mais aucun compte ne l'utilise.
+
+             Vous avez peut-être créé votre compte avec une autre adresse.              Pour en créer un : {public_url}/compte/inscription.html
+
+             Vos démarches restent possibles sans compte.
+
+             Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.
+"
+        ),
+    )
+}
+
 /// A one-time sign-in link.
 pub fn sign_in(to: &str, public_url: &str, token: &str) -> Email {
     email(
