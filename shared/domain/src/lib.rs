@@ -9,11 +9,15 @@
 //!   and its structural problems.
 //! - [`city_files`]: a city's catalogue as versioned TOML files, and the
 //!   checks that `portal catalogue check` reports with file and line.
+//! - [`holidays`]: French public holidays, Easter-based ones and
+//!   Alsace-Moselle's included (for agendas).
+//! - [`request`]: the public phases every request goes through.
 //! - [`search`]: accent-, case- and word-order-tolerant service search.
 
 pub mod catalogue;
 pub mod city_files;
 pub mod condition;
 pub mod form;
+pub mod holidays;
 pub mod request;
 pub mod search;
