@@ -18,8 +18,9 @@ use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use catalogue::CatalogueRepository;
+use gru_clamd::ClamdScanner;
 use gru_embedded::{LocalFiles, OutboxMailer, SqliteStore};
-use gru_ports::{Clock, Mailer, Store, SystemClock};
+use gru_ports::{Clock, Files, Mailer, Scanner, Store, SystemClock};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tower_http::services::ServeDir;
@@ -28,7 +29,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// The URL prefix of every function the portal serves, one per crate
 /// under `functions/`. On AWS each is one API Gateway route; a test keeps
 /// this list, the folders and `infra/template.yaml` in agreement.
-pub const FUNCTION_PREFIXES: &[&str] = &[catalogue::PREFIX, submissions::PREFIX, accounts::PREFIX];
+pub const FUNCTION_PREFIXES: &[&str] =
+    &[catalogue::PREFIX, submissions::PREFIX, accounts::PREFIX, attachments::PREFIX];
 
 /// Where the portal finds its parts and keeps its data.
 #[derive(Debug, Clone)]
@@ -43,6 +45,9 @@ pub struct Options {
     pub serve_outbox: bool,
     /// How long unfinished drafts are kept, and when their owner is warned.
     pub drafts: submissions::DraftPolicy,
+    /// The clamd that scans uploads (`host:port` or a socket path); without
+    /// one, files are marked unscanned and the site says so.
+    pub clamd: Option<String>,
 }
 
 /// Defaults that work from a clone of the repository.
@@ -127,18 +132,22 @@ impl Portal {
         let repository = CatalogueRepository::new(store.clone());
         let import = city::sync_catalogue(&repository, &options.city_dir).await?;
         let base_url = base_url.trim_end_matches('/').to_owned();
-        let files = Arc::new(LocalFiles::new(
+        let local_files = Arc::new(LocalFiles::new(
             data.join("files"),
             base_url.clone(),
             secret_key(&data.join("secret.key"))?,
             clock.clone(),
         ));
+        let files: Arc<dyn Files> = local_files.clone();
+        let scanner =
+            options.clamd.clone().map(|address| Arc::new(ClamdScanner::new(address)) as Arc<dyn Scanner>);
         let mailer: Arc<dyn Mailer> = Arc::new(OutboxMailer::new(data.join("outbox"), MAIL_FROM.to_owned()));
         let housekeeping = Housekeeping {
             store: sqlite.clone(),
             submissions: submissions::App::new(
                 store.clone(),
                 mailer.clone(),
+                files.clone(),
                 clock.clone(),
                 base_url.clone(),
             ),
@@ -153,8 +162,14 @@ impl Portal {
         let mut router = Router::new()
             .merge(catalogue::router(repository))
             .merge(submissions::router(housekeeping.submissions.clone()))
+            .merge(attachments::router(attachments::App {
+                store: store.clone(),
+                files,
+                scanner,
+                clock: clock.clone(),
+            }))
             .merge(accounts::router(accounts::App { store, mailer, clock, public_url: base_url }))
-            .merge(gru_embedded::files::router(files));
+            .merge(gru_embedded::files::router(local_files));
         if options.serve_outbox {
             router = router.merge(gru_embedded::outbox::router(data.join("outbox")));
         }

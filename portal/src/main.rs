@@ -84,6 +84,11 @@ struct ServeArgs {
     /// address.
     #[arg(long, env = "PORTAL_PUBLIC_URL")]
     public_url: Option<String>,
+    /// The clamd that scans uploaded files: `host:port`, or the path of
+    /// its Unix socket (Debian: /run/clamav/clamd.ctl). Without it, files
+    /// are marked "not scanned" and the site says so.
+    #[arg(long, env = "PORTAL_CLAMD")]
+    clamd: Option<String>,
     #[command(flatten)]
     drafts: DraftArgs,
 }
@@ -159,6 +164,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
         site_dir: args.site.unwrap_or_else(|| root.join("static-site")),
         serve_outbox: address.ip().is_loopback(),
         drafts: args.drafts.policy()?,
+        clamd: args.clamd,
     };
     let portal = Portal::open(&options, &base_url).await?;
     if let Some(report) = &portal.import {
@@ -171,6 +177,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
         );
     }
     eprintln!("Données : {}", options.data_dir.display());
+    match &options.clamd {
+        Some(clamd) => eprintln!("Antivirus : clamd à {clamd}"),
+        None => eprintln!("Antivirus : aucun (--clamd) ; les fichiers reçus ne sont pas analysés"),
+    }
     if options.serve_outbox {
         eprintln!("Courriels envoyés : {base_url}/outbox/");
     } else {
@@ -207,6 +217,7 @@ async fn purge(
         site_dir: root.join("static-site"),
         serve_outbox: false,
         drafts: drafts.policy()?,
+        clamd: None,
     };
     let portal = Portal::open(&options, public_url).await?;
     let report = portal.housekeeping.run_once().await?;

@@ -65,6 +65,36 @@ fn birth_answers() -> Value {
     })
 }
 
+/// Supplies the identity document the birth certificate needs: grant,
+/// upload, confirm (not timed: the figure is the submission's).
+async fn attach_identity<F, Fut>(call: &F, client: &reqwest::Client, draft: &str, session: &str)
+where
+    F: Fn(reqwest::Method, String, Value, Option<String>) -> Fut,
+    Fut: std::future::Future<Output = reqwest::Result<reqwest::Response>>,
+{
+    let body = json!({ "document": "identity", "name": "carte.pdf", "type": "application/pdf", "size": gru_tests::PDF.len() });
+    let path = format!("/api/attachments/drafts/{draft}/files");
+    let grant: Value = call(reqwest::Method::POST, path, body, Some(session.to_owned()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let upload = &grant["upload"];
+    let sent = client
+        .put(upload["url"].as_str().unwrap())
+        .header("content-type", "application/pdf")
+        .body(gru_tests::PDF)
+        .send()
+        .await
+        .unwrap();
+    assert!(sent.status().is_success());
+    let path =
+        format!("/api/attachments/drafts/{draft}/files/{}/confirm", grant["file"]["id"].as_str().unwrap());
+    let confirmed = call(reqwest::Method::POST, path, json!({}), Some(session.to_owned())).await.unwrap();
+    assert_eq!(confirmed.status(), 200);
+}
+
 #[tokio::main]
 async fn main() {
     let measuring = std::env::args().any(|a| a == "--bench");
@@ -84,13 +114,28 @@ async fn main() {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    let local_files = Arc::new(gru_embedded::LocalFiles::new(
+        dir.path().join("files"),
+        url.clone(),
+        [7; 32],
+        clock.clone(),
+    ));
+    let files: Arc<dyn gru_ports::Files> = local_files.clone();
     let app = axum::Router::new()
         .merge(submissions::router(submissions::App::new(
             store.clone(),
             mailer.clone(),
+            files.clone(),
             clock.clone(),
             url.clone(),
         )))
+        .merge(attachments::router(attachments::App {
+            store: store.clone(),
+            files,
+            scanner: None,
+            clock: clock.clone(),
+        }))
+        .merge(gru_embedded::files::router(local_files))
         .merge(accounts::router(accounts::App {
             store: store.clone(),
             mailer,
@@ -134,6 +179,7 @@ async fn main() {
         .await
         .unwrap();
         assert_eq!(saved.status(), 200);
+        attach_identity(&call, &client, &id, &session).await;
         drafts.push(id);
     }
 

@@ -9,8 +9,9 @@ pub struct TestPortal {
     pub url: String,
     data_dir: Option<tempfile::TempDir>,
     pub client: reqwest::Client,
-    /// The portal's periodic jobs, for tests to run a round when they want.
-    pub housekeeping: portal::Housekeeping,
+    /// The portal's periodic jobs, for tests to run a round when they want
+    /// (`None` for the functions on moto).
+    pub housekeeping: Option<portal::Housekeeping>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -33,18 +34,113 @@ impl TestPortal {
     /// Starts the portal with the demo city on a clock the test moves.
     pub async fn spawn_with_clock(clock: std::sync::Arc<gru_ports::FixedClock>) -> Self {
         let data_dir = tempfile::tempdir().expect("temporary data directory");
-        Self::start(data_dir, repository().join("infra/cities/demo"), clock).await
+        Self::start(data_dir, repository().join("infra/cities/demo"), clock, None).await
+    }
+
+    /// Starts the portal with the demo city, scanning uploads with the
+    /// clamd at `GRU_CLAMD_ADDRESS` (started by `cargo xtask test`, or by
+    /// hand with `cargo xtask clamd`).
+    pub async fn spawn_with_clamd() -> Self {
+        let address = std::env::var("GRU_CLAMD_ADDRESS").unwrap_or_else(|_| {
+            panic!(
+                "GRU_CLAMD_ADDRESS is not set: the scanning tests run against a real clamd. Run them with \
+                 `cargo xtask test`, or start one with `cargo xtask clamd` and export the address it prints."
+            )
+        });
+        let data_dir = tempfile::tempdir().expect("temporary data directory");
+        let clock = std::sync::Arc::new(gru_ports::SystemClock);
+        Self::start(data_dir, repository().join("infra/cities/demo"), clock, Some(address)).await
+    }
+
+    /// The functions as they run on AWS, on DynamoDB and S3 emulated by
+    /// moto server (`GRU_MOTO_ENDPOINT`), with a fresh table and bucket and
+    /// the demo city imported, on a clock the test moves. Emails go to a
+    /// local outbox; there is no housekeeping (DynamoDB's TTL does it).
+    /// GuardDuty's part (tagging each new object with its verdict) is played
+    /// by [`GuardDutyStandIn`]; the function reads the tags as on AWS.
+    pub async fn spawn_on_moto(clock: std::sync::Arc<gru_ports::FixedClock>) -> Self {
+        Self::spawn_on_moto_with(clock, true).await
+    }
+
+    /// [`TestPortal::spawn_on_moto`], with GuardDuty answering or never
+    /// (`guardduty_answers`), to see what waiting for its verdict does.
+    pub async fn spawn_on_moto_with(
+        clock: std::sync::Arc<gru_ports::FixedClock>,
+        guardduty_answers: bool,
+    ) -> Self {
+        use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+        use std::sync::Arc;
+        let endpoint = gru_ports::contract::moto_endpoint();
+        let dynamodb = gru_dynamodb::emulator_client(&endpoint);
+        let table = gru_ports::contract::unique_name("portal");
+        gru_dynamodb::create_table(&dynamodb, &table).await.expect("the table is created");
+        let store: Arc<dyn gru_ports::Store> = Arc::new(gru_dynamodb::DynamoStore::new(dynamodb, table));
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .endpoint_url(&endpoint)
+                .region(Region::new("eu-west-3"))
+                .credentials_provider(Credentials::new("test", "test", None, None, "moto"))
+                .force_path_style(true)
+                .build(),
+        );
+        let bucket = gru_ports::contract::unique_name("files");
+        s3.create_bucket()
+            .bucket(&bucket)
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from("eu-west-3"))
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("the bucket is created");
+        let files: Arc<dyn gru_ports::Files> = Arc::new(gru_s3::S3Files::new(s3.clone(), bucket.clone()));
+        let guardduty = gru_s3::GuardDutyScanner::new(s3.clone(), bucket.clone());
+        let scanner: Arc<dyn gru_ports::Scanner> = if guardduty_answers {
+            Arc::new(GuardDutyStandIn { s3, bucket, reader: guardduty })
+        } else {
+            Arc::new(guardduty)
+        };
+        let city =
+            gru_domain::city_files::load(&repository().join("infra/cities/demo")).expect("the demo city");
+        catalogue::CatalogueRepository::new(store.clone()).import(&city, "moto").await.expect("imported");
+        let data_dir = tempfile::tempdir().expect("temporary data directory");
+        let mailer: Arc<dyn gru_ports::Mailer> = Arc::new(gru_embedded::OutboxMailer::new(
+            data_dir.path().join("outbox"),
+            "mairie@belleval.example".into(),
+        ));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let clock: Arc<dyn gru_ports::Clock> = clock;
+        let router = axum::Router::new()
+            .merge(submissions::router(submissions::App::new(
+                store.clone(),
+                mailer.clone(),
+                files.clone(),
+                clock.clone(),
+                url.clone(),
+            )))
+            .merge(attachments::router(attachments::App {
+                store: store.clone(),
+                files,
+                scanner: Some(scanner),
+                clock: clock.clone(),
+            }))
+            .merge(accounts::router(accounts::App { store, mailer, clock, public_url: url.clone() }));
+        Self::serve(listener, url, router, data_dir, None).await
     }
 
     /// Starts the portal on an existing data directory (a restart).
     pub async fn spawn_in(data_dir: tempfile::TempDir, city_dir: PathBuf) -> Self {
-        Self::start(data_dir, city_dir, std::sync::Arc::new(gru_ports::SystemClock)).await
+        Self::start(data_dir, city_dir, std::sync::Arc::new(gru_ports::SystemClock), None).await
     }
 
     async fn start(
         data_dir: tempfile::TempDir,
         city_dir: PathBuf,
         clock: std::sync::Arc<dyn gru_ports::Clock>,
+        clamd: Option<String>,
     ) -> Self {
         let options = portal::Options {
             data_dir: data_dir.path().to_owned(),
@@ -52,19 +148,30 @@ impl TestPortal {
             site_dir: repository().join("static-site"),
             serve_outbox: true,
             drafts: Default::default(),
+            clamd,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let app = portal::Portal::open_with_clock(&options, &url, clock).await.expect("the portal starts");
+        Self::serve(listener, url, app.router, data_dir, Some(app.housekeeping)).await
+    }
+
+    async fn serve(
+        listener: tokio::net::TcpListener,
+        url: String,
+        router: axum::Router,
+        data_dir: tempfile::TempDir,
+        housekeeping: Option<portal::Housekeeping>,
+    ) -> Self {
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(portal::serve(listener, app.router, async {
+        tokio::spawn(portal::serve(listener, router, async {
             let _ = stopped.await;
         }));
         Self {
             url,
             data_dir: Some(data_dir),
             client: reqwest::Client::new(),
-            housekeeping: app.housekeeping,
+            housekeeping,
             shutdown: Some(shutdown),
         }
     }
@@ -132,6 +239,149 @@ impl TestPortal {
         let response = self.get(path).await;
         assert_eq!(response.status().as_u16(), status, "GET {path}");
         response.json().await.expect("a JSON body")
+    }
+}
+
+/// A full copy of one's own birth certificate (demo city, service
+/// `acte-etat-civil`), sent by post: the case needs an identity document.
+pub fn birth_certificate_answers() -> serde_json::Value {
+    serde_json::json!({
+        "record_kind": "birth",
+        "copy_kind": "full",
+        "relation": "self",
+        "person_last_name": "Martin",
+        "person_first_names": "Camille Anne",
+        "birth_date": "1990-04-12",
+        "parent1_name": "Paul Martin",
+        "parent2_name": "Jeanne Durand",
+        "requester_email": "camille.martin@exemple.fr",
+        "postal_address": { "street": "3 rue des Lilas", "postcode": "41000", "city": "Belleval-sur-Loire" },
+        "copies": 1
+    })
+}
+
+impl TestPortal {
+    /// A draft of [`birth_certificate_answers`], every page saved; its id.
+    pub async fn birth_certificate_draft(&self, session: Option<&str>) -> String {
+        let body = serde_json::json!({ "service": "acte-etat-civil" });
+        let draft = self.call("POST", "/api/submissions/drafts", Some(&body), session).await;
+        assert_eq!(draft.status, 201, "{}", draft.body);
+        let id = draft.body["id"].as_str().expect("a draft id").to_owned();
+        let save = serde_json::json!({
+            "answers": birth_certificate_answers(), "page": "delivery", "version": draft.body["version"]
+        });
+        let saved = self.call("PUT", &format!("/api/submissions/drafts/{id}"), Some(&save), session).await;
+        assert_eq!(saved.status, 200, "{}", saved.body);
+        id
+    }
+}
+
+/// Plays GuardDuty Malware Protection on moto: tags an object with the
+/// verdict GuardDuty would give (threats found when it holds the EICAR
+/// test string's tail, none otherwise) unless tagged already, then reads
+/// the verdict through the real adapter.
+pub struct GuardDutyStandIn {
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+    reader: gru_s3::GuardDutyScanner,
+}
+
+#[async_trait::async_trait]
+impl gru_ports::Scanner for GuardDutyStandIn {
+    fn name(&self) -> &'static str {
+        self.reader.name()
+    }
+
+    async fn scan(&self, key: &str, body: &[u8]) -> Result<gru_ports::Verdict, gru_ports::ScanError> {
+        use aws_sdk_s3::types::{Tag, Tagging};
+        let tags = self.s3.get_object_tagging().bucket(&self.bucket).key(key).send().await;
+        if tags.is_ok_and(|t| t.tag_set().is_empty()) {
+            let infected = body.windows(14).any(|w| w == b"ANTIVIRUS-TEST");
+            let status = if infected { "THREATS_FOUND" } else { "NO_THREATS_FOUND" };
+            let tag = Tag::builder().key(gru_s3::SCAN_STATUS_TAG).value(status).build().expect("a tag");
+            let tagging = Tagging::builder().tag_set(tag).build().expect("a tag set");
+            let tagged =
+                self.s3.put_object_tagging().bucket(&self.bucket).key(key).tagging(tagging).send().await;
+            tagged.expect("moto tags the object");
+        }
+        self.reader.scan(key, body).await
+    }
+}
+
+/// A small, real PDF (its bytes say so).
+pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+impl TestPortal {
+    /// Uploads `bytes` for `document` of a draft as the site does: asks a
+    /// grant, sends the bytes where it says, confirms. Answers the refusal
+    /// of the grant, or else the confirmation's answer.
+    pub async fn upload(
+        &self,
+        draft: &str,
+        document: &str,
+        name: &str,
+        media_type: &str,
+        bytes: &[u8],
+        session: Option<&str>,
+    ) -> Answer {
+        let body = serde_json::json!({
+            "document": document, "name": name, "type": media_type, "size": bytes.len()
+        });
+        let grant =
+            self.call("POST", &format!("/api/attachments/drafts/{draft}/files"), Some(&body), session).await;
+        if grant.status != 201 {
+            return grant;
+        }
+        let status = self.put_upload(&grant.body["upload"], bytes.to_vec()).await;
+        assert!((200..300).contains(&status), "the upload grant accepts the announced file: {status}");
+        let file = grant.body["file"]["id"].as_str().expect("a file id");
+        let confirm = format!("/api/attachments/drafts/{draft}/files/{file}/confirm");
+        self.call("POST", &confirm, Some(&serde_json::json!({})), session).await
+    }
+
+    /// Sends `bytes` as an upload grant says (every header but the length,
+    /// which the client sets, as browsers do), and answers the status.
+    pub async fn put_upload(&self, upload: &serde_json::Value, bytes: Vec<u8>) -> u16 {
+        let mut request = self.client.put(upload["url"].as_str().expect("a grant URL"));
+        for pair in upload["headers"].as_array().expect("grant headers") {
+            let (name, value) = (pair[0].as_str().unwrap(), pair[1].as_str().unwrap());
+            if !name.eq_ignore_ascii_case("content-length") {
+                request = request.header(name, value);
+            }
+        }
+        request.body(bytes).send().await.expect("upload sent").status().as_u16()
+    }
+
+    /// Signs a citizen up and in through the emailed verification link;
+    /// answers the session token.
+    pub async fn signed_up(&self, email: &str) -> String {
+        let body = serde_json::json!({ "email": email, "password": "un mot de passe solide", "name": "Camille Martin" });
+        assert_eq!(self.call("POST", "/api/accounts/signup", Some(&body), None).await.status, 202);
+        let mail = self.emails_to(email).into_iter().next().expect("the verification email");
+        let link =
+            mail.links.iter().find(|l| l.contains("/compte/verifier.html#")).expect("a verification link");
+        let token = link.split_once('#').unwrap().1;
+        let body = serde_json::json!({ "token": token });
+        let answer = self.call("POST", "/api/accounts/signup/verify", Some(&body), None).await;
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        answer.session().expect("signed in")
+    }
+
+    /// Uploads a small PDF for every document the draft's case still misses
+    /// (nothing when the draft is gone: submitted already).
+    pub async fn attach_required(&self, draft: &str, session: Option<&str>) {
+        let checklist = self.call("GET", &format!("/api/attachments/drafts/{draft}"), None, session).await;
+        if checklist.status == 404 {
+            return;
+        }
+        assert_eq!(checklist.status, 200, "{:?}", checklist.body);
+        for document in checklist.body["documents"].as_array().expect("documents") {
+            if document["missing"] == true {
+                let id = document["id"].as_str().unwrap();
+                let sent = self.upload(draft, id, "piece.pdf", "application/pdf", PDF, session).await;
+                assert_eq!(sent.status, 200, "{:?}", sent.body);
+            }
+        }
     }
 }
 

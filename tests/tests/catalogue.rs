@@ -184,6 +184,7 @@ async fn data_and_catalogue_survive_a_restart_and_the_import_runs_once() {
         site_dir: repository().join("static-site"),
         serve_outbox: true,
         drafts: Default::default(),
+        clamd: None,
     };
     let reopened = portal::Portal::open(&options, "http://127.0.0.1:1").await.unwrap();
     assert!(reopened.import.is_none(), "unchanged files are not imported again");

@@ -2,7 +2,7 @@
 //! against every kind of caller, as one table. Citizen A owns the account
 //! draft and the request; citizen B is another signed-in citizen.
 
-use gru_tests::TestPortal;
+use gru_tests::{PDF, TestPortal};
 use serde_json::{Value, json};
 
 /// The callers of the table.
@@ -78,6 +78,23 @@ async fn every_route_against_every_caller() {
     let a_draft = new_draft(Some(a.clone())).await;
     let open_draft = new_draft(None).await;
     let save = json!({ "answers": {}, "page": "record", "version": 1 });
+    // A's birth-certificate draft with a file, and A's request with another.
+    let a_birth = portal.birth_certificate_draft(Some(&a)).await;
+    let upload = |draft: String| {
+        let (portal, a) = (&portal, a.clone());
+        async move {
+            let sent = portal.upload(&draft, "identity", "carte.pdf", "application/pdf", PDF, Some(&a)).await;
+            sent.body["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let draft_file = upload(a_birth.clone()).await;
+    let a_sent = portal.birth_certificate_draft(Some(&a)).await;
+    let request_file = upload(a_sent.clone()).await;
+    let submit = format!("/api/submissions/drafts/{a_sent}/submit");
+    let sent = portal.call("POST", &submit, Some(&json!({})), Some(&a)).await;
+    let birth_reference = sent.body["reference"].as_str().unwrap().to_owned();
+    let grant = json!({ "document": "identity", "name": "verso.pdf", "type": "application/pdf", "size": 10 });
+    let a_file = format!("/api/attachments/drafts/{a_birth}/files/{draft_file}");
 
     let table: Vec<Row> = vec![
         (
@@ -139,6 +156,43 @@ async fn every_route_against_every_caller() {
         (
             "POST",
             "/api/submissions/tracking".into(),
+            Some(json!({ "token": "pas-un-lien" })),
+            [(Anonymous, 404), (CitizenA, 404), (CitizenB, 404)],
+        ),
+        (
+            "GET",
+            format!("/api/attachments/drafts/{a_birth}"),
+            None,
+            [(Anonymous, 404), (CitizenB, 404), (CitizenA, 200)],
+        ),
+        (
+            "POST",
+            format!("/api/attachments/drafts/{a_birth}/files"),
+            Some(grant),
+            [(Anonymous, 404), (CitizenB, 404), (CitizenA, 201)],
+        ),
+        (
+            "POST",
+            format!("{a_file}/confirm"),
+            Some(json!({})),
+            [(Anonymous, 404), (CitizenB, 404), (CitizenA, 200)],
+        ),
+        (
+            "POST",
+            format!("{a_file}/download"),
+            Some(json!({})),
+            [(Anonymous, 404), (CitizenB, 404), (CitizenA, 200)],
+        ),
+        ("DELETE", a_file.clone(), None, [(Anonymous, 404), (CitizenB, 404), (CitizenA, 204)]),
+        (
+            "POST",
+            format!("/api/attachments/requests/{birth_reference}/files/{request_file}/download"),
+            Some(json!({})),
+            [(Anonymous, 401), (CitizenB, 404), (CitizenA, 200)],
+        ),
+        (
+            "POST",
+            format!("/api/attachments/tracking/files/{request_file}/download"),
             Some(json!({ "token": "pas-un-lien" })),
             [(Anonymous, 404), (CitizenA, 404), (CitizenB, 404)],
         ),

@@ -6,21 +6,8 @@ use serde_json::{Value, json};
 
 const SERVICE: &str = "acte-etat-civil";
 
-/// A full copy of one's own birth certificate, sent by post.
 fn birth_answers() -> Value {
-    json!({
-        "record_kind": "birth",
-        "copy_kind": "full",
-        "relation": "self",
-        "person_last_name": "Martin",
-        "person_first_names": "Camille Anne",
-        "birth_date": "1990-04-12",
-        "parent1_name": "Paul Martin",
-        "parent2_name": "Jeanne Durand",
-        "requester_email": "camille.martin@exemple.fr",
-        "postal_address": { "street": "3 rue des Lilas", "postcode": "41000", "city": "Belleval-sur-Loire" },
-        "copies": 1
-    })
+    gru_tests::birth_certificate_answers()
 }
 
 /// A copy of a death certificate, sent by email.
@@ -129,6 +116,18 @@ async fn submit(
     key: &str,
     session: Option<&str>,
 ) -> Answer {
+    portal.attach_required(draft_id, session).await;
+    submit_as_is(portal, draft_id, body, key, session).await
+}
+
+/// Submits without supplying the documents first.
+async fn submit_as_is(
+    portal: &TestPortal,
+    draft_id: &str,
+    body: Value,
+    key: &str,
+    session: Option<&str>,
+) -> Answer {
     let path = format!("/api/submissions/drafts/{draft_id}/submit");
     let request = portal
         .client
@@ -154,7 +153,7 @@ fn tracking_token(url: &str) -> &str {
 async fn a_birth_certificate_without_an_account_from_first_page_to_tracking_link() {
     let portal = TestPortal::spawn().await;
     let form = portal.get_json(&format!("/api/catalogue/services/{SERVICE}/form"), 200).await;
-    assert_eq!(form["version"], 1);
+    assert_eq!(form["version"], 2);
 
     // The form adapts: a birth certificate for oneself skips the marriage page.
     let answers = birth_answers();
@@ -163,12 +162,28 @@ async fn a_birth_certificate_without_an_account_from_first_page_to_tracking_link
     assert_eq!(ids(&evaluation["documents"], "id"), ["identity"]);
 
     let draft = new_draft(&portal, None).await;
-    assert_eq!(draft["form_version"], 1);
+    assert_eq!(draft["form_version"], 2);
     let draft = fill_page_by_page(&portal, draft, &answers, None).await;
     let id = draft["id"].as_str().unwrap();
     let email = "camille.martin@exemple.fr";
     let code = emailed_code(&portal, id, email).await;
-    let answer = submit(&portal, id, json!({ "code": code }), "birth-1", None).await;
+
+    // Not without the identity document: the refusal names it, and the
+    // code keeps its tries.
+    let early = submit_as_is(&portal, id, json!({ "code": code }), "birth-0", None).await;
+    assert_eq!(early.status, 422, "{}", early.body);
+    assert_eq!(early.error_fields(), ["documents.identity"]);
+    assert_eq!(early.body["errors"][0]["message"], "Ajoutez ce document : Pièce d'identité.");
+    for side in ["recto.pdf", "verso.jpg"] {
+        let (media_type, bytes) = if side.ends_with("pdf") {
+            ("application/pdf", gru_tests::PDF.to_vec())
+        } else {
+            ("image/jpeg", [&[0xFF, 0xD8, 0xFF, 0xE0][..], b"JFIF"].concat())
+        };
+        let sent = portal.upload(id, "identity", side, media_type, &bytes, None).await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+    }
+    let answer = submit_as_is(&portal, id, json!({ "code": code }), "birth-1", None).await;
     assert_eq!(answer.status, 201, "{}", answer.body);
     let reference = answer.body["reference"].as_str().unwrap().to_owned();
     let tracking_url = answer.body["tracking_url"].as_str().unwrap().to_owned();
@@ -207,6 +222,18 @@ async fn a_birth_certificate_without_an_account_from_first_page_to_tracking_link
         .collect();
     assert_eq!(dates, [&json!("12/04/1990")]);
     assert_eq!(ids(&tracked.body["documents"], "id"), ["identity"]);
+    let files = tracked.body["documents"][0]["files"].as_array().unwrap();
+    let names: Vec<&str> = files.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["recto.pdf", "verso.jpg"]);
+    // The tracking link downloads them, as attachments.
+    let path = format!("/api/attachments/tracking/files/{}/download", files[0]["id"].as_str().unwrap());
+    let grant =
+        portal.call("POST", &path, Some(&json!({ "token": tracking_token(&tracking_url) })), None).await;
+    assert_eq!(grant.status, 200, "{}", grant.body);
+    let download = portal.client.get(grant.body["url"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(download.headers()["content-type"], "application/pdf");
+    assert!(download.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+    assert_eq!(download.bytes().await.unwrap(), gru_tests::PDF);
     assert_eq!(tracked.body["steps"][0]["state"], "current");
     assert_eq!(tracked.headers["cache-control"], "no-store, private");
 
@@ -218,17 +245,8 @@ async fn a_birth_certificate_without_an_account_from_first_page_to_tracking_link
     assert_eq!(forged.status, 404);
 }
 
-/// Signs a citizen up and in through the emailed verification link.
 async fn signed_up(portal: &TestPortal, email: &str) -> String {
-    let body = json!({ "email": email, "password": "un mot de passe solide", "name": "Camille Martin" });
-    assert_eq!(portal.call("POST", "/api/accounts/signup", Some(&body), None).await.status, 202);
-    let mail = portal.emails_to(email).into_iter().next().expect("the verification email");
-    let link = mail.links.iter().find(|l| l.contains("/compte/verifier.html#")).expect("a verification link");
-    let token = link.split_once('#').unwrap().1;
-    let answer =
-        portal.call("POST", "/api/accounts/signup/verify", Some(&json!({ "token": token })), None).await;
-    assert_eq!(answer.status, 201, "{}", answer.body);
-    answer.session().expect("signed in")
+    portal.signed_up(email).await
 }
 
 #[tokio::test]
@@ -472,16 +490,16 @@ async fn an_unfinished_draft_is_purged_after_a_warning() {
             .count()
     };
     clock.advance(jiff::SignedDuration::from_hours(22 * 24));
-    portal.housekeeping.run_once().await.unwrap();
+    portal.housekeeping.as_ref().unwrap().run_once().await.unwrap();
     assert_eq!(warnings(), 0, "too early");
     clock.advance(jiff::SignedDuration::from_hours(2 * 24));
-    portal.housekeeping.run_once().await.unwrap();
-    portal.housekeeping.run_once().await.unwrap();
+    portal.housekeeping.as_ref().unwrap().run_once().await.unwrap();
+    portal.housekeeping.as_ref().unwrap().run_once().await.unwrap();
     assert_eq!(warnings(), 1, "warned once, a week before");
     assert_eq!(portal.call("GET", &format!("/api/submissions/drafts/{id}"), None, None).await.status, 200);
 
     clock.advance(jiff::SignedDuration::from_hours(7 * 24));
-    let report = portal.housekeeping.run_once().await.unwrap();
+    let report = portal.housekeeping.as_ref().unwrap().run_once().await.unwrap();
     assert!(report.items_purged >= 1, "{report:?}");
     assert_eq!(portal.call("GET", &format!("/api/submissions/drafts/{id}"), None, None).await.status, 404);
 }
@@ -509,11 +527,11 @@ async fn a_draft_keeps_the_form_version_it_was_started_with() {
     let id = draft["id"].as_str().unwrap().to_owned();
     let data = portal.stop().await;
 
-    // The city publishes version 2, with a new required question on page 1.
+    // The city publishes version 3, with a new required question on page 1.
     let file = city.path().join("services/acte-etat-civil.toml");
     let text = std::fs::read_to_string(&file).unwrap();
     let new_question = "[[form.pages.fields]]\nid = \"purpose\"\ntype = \"text\"\nlabel = \"Pour quelle démarche ?\"\nhelp = \"Par exemple : mariage, succession.\"\nrequired = true\n\n[[form.pages.fields]]\nid = \"copy_kind\"";
-    let changed = text.replacen("[form]\nversion = 1", "[form]\nversion = 2", 1).replacen(
+    let changed = text.replacen("version = 2\n", "version = 3\n", 1).replacen(
         "[[form.pages.fields]]\nid = \"copy_kind\"",
         new_question,
         1,
@@ -522,13 +540,13 @@ async fn a_draft_keeps_the_form_version_it_was_started_with() {
     std::fs::write(&file, changed).unwrap();
     let portal = TestPortal::spawn_in(data, city.path().to_owned()).await;
 
-    assert_eq!(portal.get_json(&format!("/api/catalogue/services/{SERVICE}/form"), 200).await["version"], 2);
+    assert_eq!(portal.get_json(&format!("/api/catalogue/services/{SERVICE}/form"), 200).await["version"], 3);
     assert_eq!(
-        portal.get_json(&format!("/api/catalogue/services/{SERVICE}/form?version=1"), 200).await["version"],
-        1
+        portal.get_json(&format!("/api/catalogue/services/{SERVICE}/form?version=2"), 200).await["version"],
+        2
     );
-    assert_eq!(new_draft(&portal, None).await["form_version"], 2, "new drafts get the new version");
-    // The draft started on version 1 is submitted against version 1, without
+    assert_eq!(new_draft(&portal, None).await["form_version"], 3, "new drafts get the new version");
+    // The draft started on version 2 is submitted against version 2, without
     // the new question.
     let code = emailed_code(&portal, &id, "fidele@exemple.fr").await;
     let sent = submit(&portal, &id, json!({ "code": code }), "v1", None).await;
@@ -551,6 +569,7 @@ async fn a_published_form_cannot_change_without_a_new_version() {
         site_dir: gru_tests::repository().join("static-site"),
         serve_outbox: false,
         drafts: Default::default(),
+        clamd: None,
     };
     let error = portal::Portal::open(&options, "http://127.0.0.1:1").await.err().expect("the import refuses");
     assert!(format!("{error:#}").contains("raise `version`"), "{error:#}");

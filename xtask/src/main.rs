@@ -2,19 +2,23 @@
 //!
 //! - `cargo xtask test`: everything CI runs. Installs its own tools (a
 //!   Python venv under `target/` with moto, cfn-lint and checkov; the npm
-//!   packages of `tests/browser`; Debian's Chromium when missing and run as
-//!   root), checks formatting and lints, starts moto server, runs every
-//!   Rust test, checks the demo city, lints the infrastructure, runs the
-//!   browser tests against the all-in-one portal, and packages every
-//!   function for Lambda.
+//!   packages of `tests/browser`; Debian's Chromium and clamav-daemon when
+//!   missing and run as root), checks formatting and lints, starts moto
+//!   server and clamd (with a database that knows only the EICAR test
+//!   file), runs every Rust test, checks the demo city, lints the
+//!   infrastructure, runs the browser tests against the all-in-one portal
+//!   (scanning with that clamd), and packages every function for Lambda.
 //! - `cargo xtask package`: builds every function for Lambda (arm64, zip)
 //!   with cargo-lambda and prints each package's size.
 //! - `cargo xtask bench`: start-up time and catalogue latency and
 //!   throughput of the release portal (needs `wrk`), for docs/performance.md.
 //! - `cargo xtask moto`: runs moto server in the foreground, for running
 //!   the AWS adapter tests by hand.
+//! - `cargo xtask clamd`: runs the tests' clamd in the foreground, for
+//!   running the clamd adapter tests by hand.
 
 mod bench;
+mod clamd;
 mod tools;
 
 use anyhow::{Context, Result};
@@ -23,7 +27,7 @@ use std::process::Command;
 use tools::{run, venv};
 
 /// Every Lambda function crate (one per capability).
-const FUNCTIONS: &[&str] = &["catalogue", "submissions", "accounts"];
+const FUNCTIONS: &[&str] = &["catalogue", "submissions", "accounts", "attachments"];
 
 fn main() -> Result<()> {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -35,14 +39,20 @@ fn main() -> Result<()> {
         "bench" => bench::bench(&root),
         "moto" => {
             let moto = tools::start_moto(&root)?;
-            println!(
-                "moto server: {}\nexport GRU_MOTO_ENDPOINT={} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=eu-west-3",
-                moto.url, moto.url
-            );
+            println!("moto server: {}\n{}", moto.url, moto.export_line());
             moto.wait()
         }
+        "clamd" => {
+            let clamd = clamd::start_clamd(&root)?;
+            println!(
+                "clamd: {} (database: target/clamd/db, the EICAR test file only)\n{}",
+                clamd.url,
+                clamd.export_line()
+            );
+            clamd.wait()
+        }
         _ => {
-            eprintln!("usage: cargo xtask <test|package|bench|moto>");
+            eprintln!("usage: cargo xtask <test|package|bench|moto|clamd>");
             std::process::exit(2);
         }
     }
@@ -58,9 +68,10 @@ fn step(name: &str) {
 
 fn test(root: &Path) -> Result<()> {
     let started = std::time::Instant::now();
-    step("Tools: Python venv (moto, cfn-lint, checkov), Chromium, npm packages");
+    step("Tools: Python venv (moto, cfn-lint, checkov), Chromium, clamd, npm packages");
     let venv = venv(root)?;
     tools::ensure_chromium()?;
+    tools::ensure_clamd()?;
     tools::ensure_npm_packages(&root.join("tests/browser"))?;
 
     step("Rust: formatting and lints (rustfmt, clippy)");
@@ -76,10 +87,15 @@ fn test(root: &Path) -> Result<()> {
     ]))?;
 
     step(
-        "Rust: unit, contract (SQLite, files, outbox; DynamoDB, S3, SES on moto), Lambda fixtures, end-to-end HTTP",
+        "Rust: unit, contract (SQLite, files, outbox; DynamoDB, S3, SES on moto; clamd), Lambda fixtures, end-to-end HTTP",
     );
     let moto = tools::start_moto(root)?;
-    run(Command::new("cargo").args(["test", "--workspace", "--all-targets", "--locked"]).envs(moto.env()))?;
+    // Kept until the browser tests, whose portal scans with it too.
+    let clamd = clamd::start_clamd(root)?;
+    run(Command::new("cargo")
+        .args(["test", "--workspace", "--all-targets", "--locked"])
+        .envs(moto.env())
+        .envs(clamd.env()))?;
     drop(moto);
 
     step("City files: the demo city passes `portal catalogue check`");
@@ -114,12 +130,13 @@ fn test(root: &Path) -> Result<()> {
     ]))?;
 
     step("Browser: axe-core and keyboard journeys in Chromium against the all-in-one portal");
-    let portal = tools::start_portal(root)?;
+    let portal = tools::start_portal(root, &["--clamd", &clamd.url])?;
     run(Command::new("npm")
         .args(["test", "--silent"])
         .current_dir(root.join("tests/browser"))
         .env("PORTAL_URL", &portal.url))?;
     drop(portal);
+    drop(clamd);
 
     step("Lambda: every function packaged with cargo-lambda (arm64, release)");
     package(root)?;

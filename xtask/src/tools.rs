@@ -60,8 +60,7 @@ pub fn ensure_chromium() -> Result<()> {
     if Path::new(&path).exists() {
         return Ok(());
     }
-    let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
-    if !is_root {
+    if !is_root() {
         bail!(
             "Chromium is missing at {path}: install Debian's `chromium` package, or set CHROMIUM to a Chromium binary"
         );
@@ -70,6 +69,37 @@ pub fn ensure_chromium() -> Result<()> {
     run(Command::new("apt-get")
         .args(["install", "-y", "-qq", "--no-install-recommends", "chromium"])
         .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// The ClamAV daemon: `$CLAMD`, or Debian's, installed with apt when
+/// missing and we are root.
+pub fn ensure_clamd() -> Result<PathBuf> {
+    let path = PathBuf::from(std::env::var("CLAMD").unwrap_or_else(|_| "/usr/sbin/clamd".into()));
+    if path.exists() {
+        return Ok(path);
+    }
+    if !is_root() {
+        bail!(
+            "clamd is missing at {}: install Debian's `clamav-daemon` package, or set CLAMD to a clamd binary",
+            path.display()
+        );
+    }
+    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    // Without recommends (clamdscan): the tests speak to clamd themselves.
+    // The package pulls freshclam, which needs the internet; the tests never
+    // run it and bring their own database (see `clamd::start_clamd`).
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-qq", "--no-install-recommends", "clamav-daemon"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    if !path.exists() {
+        bail!("clamav-daemon is installed but there is no clamd at {}", path.display());
+    }
+    Ok(path)
+}
+
+/// Whether we run as root (and so may install Debian packages).
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"))
 }
 
 /// `npm ci` when `node_modules` is missing or older than the lock file.
@@ -85,24 +115,38 @@ pub fn ensure_npm_packages(dir: &Path) -> Result<()> {
 /// A process started for the tests, killed when dropped.
 pub struct Background {
     child: Child,
+    /// Where it listens: an `http://` URL, or `host:port` for clamd (which
+    /// speaks its own protocol).
     pub url: String,
+    /// What the tests that use it must find in their environment.
+    env: Vec<(&'static str, String)>,
 }
 
 impl Background {
-    /// Waits for the process (for `cargo xtask moto`).
+    /// A started process listening at `url`; `env` is what [`Self::env`]
+    /// gives the tests.
+    pub fn new(child: Child, url: String, env: Vec<(&'static str, String)>) -> Self {
+        Self { child, url, env }
+    }
+
+    /// Waits for the process (for `cargo xtask moto` and `cargo xtask clamd`).
     pub fn wait(mut self) -> Result<()> {
         self.child.wait()?;
         Ok(())
     }
 
-    /// The environment the AWS adapter tests read.
+    /// The environment the tests that use this process read (moto's
+    /// endpoint and test credentials, clamd's address; nothing for the
+    /// portal).
     pub fn env(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("GRU_MOTO_ENDPOINT", self.url.clone()),
-            ("AWS_ACCESS_KEY_ID", "test".into()),
-            ("AWS_SECRET_ACCESS_KEY", "test".into()),
-            ("AWS_REGION", "eu-west-3".into()),
-        ]
+        self.env.clone()
+    }
+
+    /// `export NAME=value ...` for a shell, what `cargo xtask moto` and
+    /// `cargo xtask clamd` print.
+    pub fn export_line(&self) -> String {
+        let pairs: Vec<String> = self.env.iter().map(|(name, value)| format!("{name}={value}")).collect();
+        format!("export {}", pairs.join(" "))
     }
 }
 
@@ -113,7 +157,7 @@ impl Drop for Background {
     }
 }
 
-fn free_port() -> Result<u16> {
+pub fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
@@ -142,25 +186,38 @@ pub fn start_moto(root: &Path) -> Result<Background> {
         .spawn()
         .context("cannot start moto_server")?;
     wait_for_port(port, &mut child, "moto_server")?;
-    Ok(Background { child, url: format!("http://127.0.0.1:{port}") })
+    let url = format!("http://127.0.0.1:{port}");
+    let env = vec![
+        ("GRU_MOTO_ENDPOINT", url.clone()),
+        ("AWS_ACCESS_KEY_ID", "test".into()),
+        ("AWS_SECRET_ACCESS_KEY", "test".into()),
+        ("AWS_REGION", "eu-west-3".into()),
+    ];
+    Ok(Background::new(child, url, env))
 }
 
 /// The all-in-one portal (debug build) on a free port with a fresh data
-/// directory.
-pub fn start_portal(root: &Path) -> Result<Background> {
+/// directory; `args` are added to `portal serve`'s (e.g. `--clamd <address>`).
+pub fn start_portal(root: &Path, args: &[&str]) -> Result<Background> {
     let data = root.join("target/browser-test-data");
     let _ = std::fs::remove_dir_all(&data);
     // The binary itself, not `cargo run`: killing cargo would leave it running.
     run(Command::new("cargo").args(["build", "--quiet", "--locked", "-p", "portal"]))?;
-    start_portal_binary(&root.join("target/debug/portal"), &data)
+    start_portal_binary_with(&root.join("target/debug/portal"), &data, args)
 }
 
-/// Starts a portal binary on a free port; its URL is read from the line it
-/// prints when ready.
+/// Starts a portal binary on a free port with its default adapters.
 pub fn start_portal_binary(binary: &Path, data: &Path) -> Result<Background> {
+    start_portal_binary_with(binary, data, &[])
+}
+
+/// Starts a portal binary on a free port, with `args` added to `portal
+/// serve`'s; its URL is read from the line it prints when ready.
+pub fn start_portal_binary_with(binary: &Path, data: &Path, args: &[&str]) -> Result<Background> {
     let mut child = Command::new(binary)
         .args(["serve", "--port", "0", "--data-dir"])
         .arg(data)
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -172,5 +229,5 @@ pub fn start_portal_binary(binary: &Path, data: &Path) -> Result<Background> {
         let _ = child.kill();
         bail!("the portal did not print its URL (got {line:?})");
     };
-    Ok(Background { child, url: url.trim_end_matches('/').to_owned() })
+    Ok(Background::new(child, url.trim_end_matches('/').to_owned(), Vec::new()))
 }

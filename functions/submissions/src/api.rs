@@ -1,7 +1,9 @@
 //! HTTP handlers of the submissions function.
 
+use crate::access::{self, is_draft_id};
+use crate::attachments::{Attachment, AttachmentRepository, CaseFiles, Change, FileView, object_key};
 use crate::emails;
-use crate::reference::{is_reference, new_reference};
+use crate::reference::new_reference;
 use crate::repository::{
     Draft, EmailCode, HistoryEntry, Receipt, Repository, RepositoryError, Request, RequestSummary,
     RequiredDocument, StoredReceipt, Submission, Versioned,
@@ -13,13 +15,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use catalogue::CatalogueRepository;
-use gru_domain::form::{Answers, Form};
+use gru_domain::form::{Answers, Form, FormDocument};
 use gru_domain::request::Phase;
 use gru_ports::StoreError;
 use gru_web::client::ClientAddress;
 use gru_web::rate_limit::RateLimiter;
 use gru_web::session::{Citizen, MaybeCitizen, Sessions};
-use gru_web::{Json, Problem, tokens};
+use gru_web::{Json, Problem, no_store, tokens};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -39,6 +41,7 @@ struct Ctx(Arc<Inner>);
 struct Inner {
     app: App,
     repository: Repository,
+    attachments: AttachmentRepository,
     catalogue: CatalogueRepository,
     sessions: Sessions,
     limiter: RateLimiter,
@@ -54,6 +57,7 @@ impl FromRef<Ctx> for Sessions {
 pub fn router(app: App) -> Router {
     let ctx = Ctx(Arc::new(Inner {
         repository: Repository::new(app.store.clone()),
+        attachments: AttachmentRepository::new(app.store.clone()),
         catalogue: CatalogueRepository::new(app.store.clone()),
         sessions: Sessions::new(app.store.clone(), app.clock.clone()),
         limiter: RateLimiter::new(app.store.clone(), app.clock.clone()),
@@ -160,19 +164,9 @@ impl Ctx {
             .unwrap_or_else(|| slug.to_owned()))
     }
 
-    /// A draft the caller may use: an account's draft only with its session;
-    /// a draft without account with its id alone.
+    /// A draft the caller may use (see [`access::draft`]).
     async fn owned_draft(&self, id: &str, citizen: &Option<Citizen>) -> Result<Versioned<Draft>, Problem> {
-        if !is_draft_id(id) {
-            return Err(unknown_draft());
-        }
-        let draft = self.0.repository.draft(id, self.now()).await?.ok_or_else(unknown_draft)?;
-        match (&draft.value.account, citizen) {
-            (None, _) => Ok(draft),
-            (Some(owner), Some(c)) if *owner == c.account_id => Ok(draft),
-            // Not the owner: the draft's existence is not revealed.
-            _ => Err(unknown_draft()),
-        }
+        access::draft(&self.0.repository, id, citizen, self.now()).await?.ok_or_else(unknown_draft)
     }
 
     /// Sets the purge date (and the day of the warning before it) from now.
@@ -191,6 +185,17 @@ impl Ctx {
         crate::resume_url(&self.0.app.public_url, &draft.service, &draft.id)
     }
 
+    /// Deletes the bytes of files whose records are gone. A failure leaves
+    /// an object no record points to, which no grant can reach: it is
+    /// logged, not shown to the citizen.
+    async fn delete_objects<'a>(&self, case: &str, files: impl Iterator<Item = &'a Attachment>) {
+        for file in files {
+            if let Err(error) = self.0.app.files.delete(&object_key(case, &file.id)).await {
+                tracing::error!(%error, "a file's bytes could not be deleted");
+            }
+        }
+    }
+
     async fn send(&self, email: gru_ports::Email) {
         // Not sending must not undo what the citizen did: the failure is
         // logged (without the address) and the citizen still gets the answer.
@@ -198,11 +203,6 @@ impl Ctx {
             tracing::error!(%error, "an email could not be sent");
         }
     }
-}
-
-/// Draft ids are 22 base64url characters (128 random bits).
-fn is_draft_id(id: &str) -> bool {
-    id.len() == 22 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn new_draft_id() -> String {
@@ -353,6 +353,13 @@ async fn abandon_draft(
 ) -> Result<Response, Problem> {
     let draft = ctx.owned_draft(&id, &citizen).await?;
     stale_on_conflict(ctx.0.repository.delete_draft(&draft).await)?;
+    // No upload can join the case now (they check the draft exists).
+    let case = ctx.0.attachments.case(&id).await?;
+    let removals: Vec<Change> = case.files.iter().map(Change::Remove).collect();
+    if !removals.is_empty() {
+        ctx.0.attachments.change(&case, &removals, None).await?;
+        ctx.delete_objects(&id, case.files.iter().map(|f| &f.value)).await;
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -521,6 +528,9 @@ async fn submit_once(
     let answers = form
         .validate_submission(&draft.value.answers, today)
         .map_err(|errors| invalid_answers(errors, StatusCode::UNPROCESSABLE_ENTITY))?;
+    // Before the code: a citizen told to add a document keeps every try.
+    let required = form.required_documents(&answers);
+    missing_documents(&required, &ctx.0.attachments.case(id).await?)?;
     let (email, account, code_version) = match &citizen {
         Some(c) => (c.email.clone(), Some(c.account_id.clone()), None),
         None => {
@@ -529,10 +539,20 @@ async fn submit_once(
         }
     };
     let service_title = ctx.service_title(&draft.value.service).await?;
-    let documents: Vec<RequiredDocument> =
-        form.required_documents(&answers).into_iter().map(RequiredDocument::from).collect();
+    let documents: Vec<RequiredDocument> = required.iter().copied().map(RequiredDocument::from).collect();
     let email_key = tokens::email_key(&email);
     for _ in 0..SUBMIT_ATTEMPTS {
+        let case = ctx.0.attachments.case(id).await?;
+        missing_documents(&required, &case)?;
+        // The request keeps the files that count for a document it needs;
+        // the others (lapsed uploads, infected files, documents the final
+        // answers no longer ask for) go.
+        let (_, dropped): (Vec<_>, Vec<_>) = case
+            .files
+            .iter()
+            .partition(|f| f.value.counts() && documents.iter().any(|d| d.id == f.value.document));
+        let mut files = vec![case.unchanged()];
+        files.extend(case.deletions(dropped.iter().copied()));
         let now = ctx.now();
         let token = tokens::random_token();
         let request = Request {
@@ -548,6 +568,7 @@ async fn submit_once(
             phase: Phase::Submitted,
             submitted_at: now,
             history: vec![HistoryEntry { at: now, phase: Phase::Submitted, by: "citizen".to_owned() }],
+            case: Some(id.to_owned()),
         };
         let receipt = StoredReceipt {
             receipt: Receipt {
@@ -569,10 +590,12 @@ async fn submit_once(
                 keep_idempotency_until: now
                     .saturating_add(SignedDuration::from_hours(IDEMPOTENCY_HOURS))
                     .expect("in range"),
+                files,
             })
             .await;
         match written {
             Ok(()) => {
+                ctx.delete_objects(id, dropped.iter().map(|f| &f.value)).await;
                 let Receipt { reference, tracking_url } = &receipt.receipt;
                 ctx.send(emails::confirmation(&email, reference, &service_title, tracking_url)).await;
                 tracing::info!(service = %request.service, "request submitted");
@@ -587,6 +610,7 @@ async fn submit_once(
                 if still.is_none_or(|d| d.version != draft.version) {
                     return Err(Failure::MovedOn(stale_draft()));
                 }
+                // A file confirmed or removed meanwhile: read them again.
                 if code_version.is_some() {
                     let code = ctx.0.repository.code(id, ctx.now()).await?;
                     if code.is_none_or(|c| Some(c.version) != code_version) {
@@ -600,6 +624,31 @@ async fn submit_once(
         }
     }
     Err(Failure::Final(Problem::internal(&"no free reference after several draws")))
+}
+
+/// Refuses a submission while a document the case requires has no file
+/// that counts (uploaded, checked, not infected), naming each.
+fn missing_documents(required: &[&FormDocument], case: &CaseFiles) -> Result<(), Problem> {
+    let missing: Vec<_> = required
+        .iter()
+        .filter(|d| !case.files.iter().any(|f| f.value.document == d.id && f.value.counts()))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut problem = Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "missing-documents",
+        "Pièces justificatives manquantes",
+        "Votre demande ne peut pas être envoyée sans les pièces justificatives qu'elle demande.",
+    );
+    for document in missing {
+        problem = problem.with_field(
+            &format!("documents.{}", document.id),
+            format!("Ajoutez ce document : {}.", document.title),
+        );
+    }
+    Err(problem)
 }
 
 fn invalid_code(message: &str) -> Problem {
@@ -648,9 +697,17 @@ struct RequestView {
     answers: Answers,
     /// The answers as people read them, page by page.
     summary: Vec<gru_domain::form::PageSummary>,
-    documents: Vec<RequiredDocument>,
+    documents: Vec<DocumentView>,
     steps: Vec<StepView>,
     history: Vec<HistoryView>,
+}
+
+/// A document of the request and the files supplied for it.
+#[derive(Serialize)]
+struct DocumentView {
+    #[serde(flatten)]
+    document: RequiredDocument,
+    files: Vec<FileView>,
 }
 
 #[derive(Serialize)]
@@ -670,6 +727,22 @@ async fn request_view(ctx: &Ctx, request: Request) -> Result<RequestView, Proble
         .map_err(catalogue_failure)?
         .map(|form| form.summary(&request.answers))
         .unwrap_or_default();
+    let files = match &request.case {
+        Some(case) => ctx.0.attachments.case(case).await?.files,
+        None => Vec::new(),
+    };
+    let documents = request
+        .documents
+        .into_iter()
+        .map(|document| DocumentView {
+            files: files
+                .iter()
+                .filter(|f| f.value.document == document.id && f.value.stored_at.is_some())
+                .map(|f| FileView::from(&f.value))
+                .collect(),
+            document,
+        })
+        .collect();
     let steps = ctx
         .0
         .catalogue
@@ -703,7 +776,7 @@ async fn request_view(ctx: &Ctx, request: Request) -> Result<RequestView, Proble
         channel: request.channel,
         answers: request.answers,
         summary,
-        documents: request.documents,
+        documents,
         steps,
         history: request
             .history
@@ -723,21 +796,8 @@ struct TrackingBody {
 /// site reads it from the link's fragment), so it never lands in a URL log.
 async fn track(State(ctx): State<Ctx>, Json(body): Json<TrackingBody>) -> Result<Response, Problem> {
     let unknown = || Problem::not_found("Ce lien de suivi n'est pas valable. Vérifiez qu'il est complet.");
-    let token = body.token.trim();
-    if token.is_empty() || token.len() > 100 {
-        return Err(unknown());
-    }
-    let request = ctx.0.repository.tracked(&tokens::hash(token)).await?.ok_or_else(unknown)?;
+    let request = access::tracked_request(&ctx.0.repository, &body.token).await?.ok_or_else(unknown)?;
     Ok(no_store(axum::Json(request_view(&ctx, request).await?)))
-}
-
-/// Personal pages are never cached by the CDN or the browser.
-fn no_store(body: impl IntoResponse) -> Response {
-    let mut response = body.into_response();
-    response
-        .headers_mut()
-        .insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store, private"));
-    response
 }
 
 #[derive(Serialize)]
@@ -792,12 +852,7 @@ async fn read_request(
     Path(reference): Path<String>,
 ) -> Result<Response, Problem> {
     let unknown = || Problem::not_found("Aucune de vos demandes ne porte cette référence.");
-    if !is_reference(&reference) {
-        return Err(unknown());
-    }
-    let request = ctx.0.repository.request(&reference).await?.ok_or_else(unknown)?;
-    if tokens::email_key(&request.email) != tokens::email_key(&citizen.email) {
-        return Err(unknown());
-    }
+    let request =
+        access::citizen_request(&ctx.0.repository, &reference, &citizen).await?.ok_or_else(unknown)?;
     Ok(no_store(axum::Json(request_view(&ctx, request).await?)))
 }

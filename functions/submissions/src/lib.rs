@@ -16,13 +16,15 @@
 //! | `GET /mine` | citizen | the citizen's requests and drafts |
 //! | `GET /requests/{reference}` | the request's citizen | the request |
 
+pub mod access;
 mod api;
+pub mod attachments;
 mod emails;
 mod reference;
-mod repository;
+pub mod repository;
 pub mod sweep;
 
-use gru_ports::{Clock, Mailer, Store};
+use gru_ports::{Clock, Files, Mailer, Store};
 use jiff::SignedDuration;
 use std::sync::Arc;
 
@@ -37,6 +39,9 @@ pub const PREFIX: &str = "/api/submissions";
 pub struct App {
     pub store: Arc<dyn Store>,
     pub mailer: Arc<dyn Mailer>,
+    /// Where the cases' files are: abandoning a draft deletes them, and a
+    /// submission deletes those its case no longer needs.
+    pub files: Arc<dyn Files>,
     pub clock: Arc<dyn Clock>,
     /// Where citizens reach the site (links in emails), without a trailing slash.
     pub public_url: String,
@@ -48,10 +53,11 @@ impl App {
     pub fn new(
         store: Arc<dyn Store>,
         mailer: Arc<dyn Mailer>,
+        files: Arc<dyn Files>,
         clock: Arc<dyn Clock>,
         public_url: String,
     ) -> Self {
-        Self { store, mailer, clock, public_url, drafts: DraftPolicy::default() }
+        Self { store, mailer, files, clock, public_url, drafts: DraftPolicy::default() }
     }
 }
 

@@ -111,6 +111,10 @@ pub struct Request {
     pub phase: Phase,
     pub submitted_at: Timestamp,
     pub history: Vec<HistoryEntry>,
+    /// The case its files belong to (the id of the draft it was), when it
+    /// came from a draft.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
 }
 
 /// What a citizen's list shows of a request (one item per request under the
@@ -151,6 +155,9 @@ pub struct Submission<'a> {
     /// The code the citizen proved the email with, to spend it.
     pub code_version: Option<u64>,
     pub keep_idempotency_until: Timestamp,
+    /// Writes about the case's files: the check that they are as read, and
+    /// the deletion of those the request does not keep.
+    pub files: Vec<TransactOp>,
 }
 
 /// The submissions' typed access to the store.
@@ -196,6 +203,12 @@ fn decode<T: DeserializeOwned>(item: Item) -> Result<T, RepositoryError> {
 
 fn encode<T: Serialize>(value: &T) -> Result<serde_json::Value, RepositoryError> {
     serde_json::to_value(value).map_err(RepositoryError::Corrupt)
+}
+
+/// A transaction write that holds while the draft exists (uploads check it,
+/// so no file joins a case after its submission).
+pub fn draft_exists(id: &str) -> TransactOp {
+    TransactOp::Check { key: draft_key(id), condition: Condition::Exists }
 }
 
 /// Whether an item's time to live has passed (stores delete lazily).
@@ -401,6 +414,7 @@ impl Repository {
                 condition: Condition::None,
             });
         }
+        ops.extend(s.files);
         Ok(self.store.transact(ops).await?)
     }
 

@@ -17,7 +17,14 @@ async fn send(fixture: &str, edit: impl FnOnce(&mut serde_json::Value)) -> (u16,
     let city = gru_domain::city_files::load(&root.join("city")).unwrap();
     catalogue::CatalogueRepository::new(store.clone()).import(&city, "fixture").await.unwrap();
     let mailer = Arc::new(OutboxMailer::new(dir.path().join("outbox"), "mairie@essai.example".into()));
-    let app = submissions::App::new(store, mailer, Arc::new(SystemClock), "https://essai.example".into());
+    let files = Arc::new(gru_embedded::LocalFiles::new(
+        dir.path().join("files"),
+        "https://essai.example".into(),
+        [7; 32],
+        Arc::new(SystemClock),
+    ));
+    let app =
+        submissions::App::new(store, mailer, files, Arc::new(SystemClock), "https://essai.example".into());
     let mut event: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(root.join("events").join(fixture)).unwrap()).unwrap();
     edit(&mut event);

@@ -21,9 +21,16 @@ async fn app(store: Arc<dyn Store>, outbox: &Path) -> Router {
     let city = gru_domain::city_files::load(&city_dir).expect("the fixture city is valid");
     catalogue::CatalogueRepository::new(store.clone()).import(&city, "fixture").await.unwrap();
     let mailer = Arc::new(OutboxMailer::new(outbox.to_owned(), "mairie@essai.example".to_owned()));
+    let files = Arc::new(gru_embedded::LocalFiles::new(
+        outbox.join("files"),
+        "https://essai.example".into(),
+        [7; 32],
+        Arc::new(SystemClock),
+    ));
     submissions::router(submissions::App::new(
         store,
         mailer,
+        files,
         Arc::new(SystemClock),
         "https://essai.example".into(),
     ))

@@ -16,6 +16,7 @@ mod check;
 mod summary;
 mod validate;
 
+use crate::attachment::{DocumentRules, FileRules, Format, megabytes};
 pub use crate::condition::Answers;
 use crate::condition::{Condition, is_missing, parse_date};
 pub use check::FormProblem;
@@ -34,6 +35,10 @@ pub struct Form {
     /// Supporting documents, each with the case in which it is needed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<FormDocument>,
+    /// Limits on the files of a request (`[form.files]`); the defaults of
+    /// [`FileRules`] when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<FileRules>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -238,6 +243,15 @@ pub struct FormDocument {
     /// Needed only when this holds; always needed when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<Condition>,
+    /// Accepted formats, when not those of `[form.files]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formats: Option<Vec<Format>>,
+    /// Size limit of one file, when not that of `[form.files]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_megabytes: Option<u32>,
+    /// How many files it accepts (2 for a recto and a verso); 1 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_files: Option<u32>,
 }
 
 /// An error in a citizen's answers. `field` is a path: `record_kind`,
@@ -366,6 +380,26 @@ impl Form {
             }
         }
         errors
+    }
+
+    /// The limits on a request's files.
+    pub fn file_rules(&self) -> FileRules {
+        self.files.clone().unwrap_or_default()
+    }
+
+    /// The document with this id.
+    pub fn document(&self, id: &str) -> Option<&FormDocument> {
+        self.documents.iter().find(|d| d.id == id)
+    }
+
+    /// What a file for `document` may be: its own rules, else the form's.
+    pub fn document_rules(&self, document: &FormDocument) -> DocumentRules {
+        let rules = self.file_rules();
+        DocumentRules {
+            formats: document.formats.clone().unwrap_or(rules.formats),
+            max_bytes: megabytes(document.max_megabytes.unwrap_or(rules.max_megabytes)),
+            max_files: document.max_files.unwrap_or(1),
+        }
     }
 
     /// The documents these answers require, in the form's order.

@@ -1,6 +1,8 @@
 //! Pure domain rules of the portal: no I/O beyond reading a city's files,
 //! no framework. Everything here is tested exhaustively next to the code.
 //!
+//! - [`attachment`]: file formats as their bytes show them, scan statuses,
+//!   the limits on a request's files.
 //! - [`catalogue`]: the city profile, categories and services as citizens
 //!   see them.
 //! - [`condition`]: the condition language that shows pages and fields and
@@ -14,6 +16,7 @@
 //! - [`request`]: the public phases every request goes through.
 //! - [`search`]: accent-, case- and word-order-tolerant service search.
 
+pub mod attachment;
 pub mod catalogue;
 pub mod city_files;
 pub mod condition;

@@ -7,6 +7,13 @@
 //! stored. A download grant is a presigned `GetObject` that makes S3 answer
 //! with an `attachment` disposition, so a document is saved, never rendered
 //! on the portal's origin.
+//!
+//! The bucket's malware scanner, GuardDuty Malware Protection for S3, is
+//! read through [`GuardDutyScanner`] (module `guardduty`).
+
+mod guardduty;
+
+pub use guardduty::{GUARDDUTY_SIGNATURE, GuardDutyScanner, SCAN_STATUS_TAG};
 
 use async_trait::async_trait;
 use aws_config::BehaviorVersion;
@@ -44,14 +51,28 @@ impl S3Files {
     /// emulator, addressing is path-style, since an emulator serves every
     /// bucket on one host. Call it once per process, outside the handler.
     pub async fn from_env() -> Result<Self, FilesError> {
-        let bucket = std::env::var("ATTACHMENTS_BUCKET")
-            .map_err(|_| FilesError::Backend("ATTACHMENTS_BUCKET is not set".into()))?;
-        let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
-        let config = aws_sdk_s3::config::Builder::from(&sdk_config)
-            .force_path_style(sdk_config.endpoint_url().is_some())
-            .build();
-        Ok(Self::new(Client::from_conf(config), bucket))
+        let (client, bucket) = client_from_env().await.map_err(FilesError::Backend)?;
+        Ok(Self::new(client, bucket))
     }
+
+    /// The GuardDuty scanner of this bucket, through the same client.
+    pub fn scanner(&self) -> GuardDutyScanner {
+        GuardDutyScanner::new(self.client.clone(), self.bucket.clone())
+    }
+}
+
+/// The client and bucket of [`S3Files::from_env`] and
+/// [`GuardDutyScanner::from_env`]: the bucket named by `ATTACHMENTS_BUCKET`,
+/// the SDK's default configuration, path-style addressing when
+/// `AWS_ENDPOINT_URL` points at a local emulator.
+async fn client_from_env() -> Result<(Client, String), String> {
+    let bucket =
+        std::env::var("ATTACHMENTS_BUCKET").map_err(|_| "ATTACHMENTS_BUCKET is not set".to_owned())?;
+    let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let config = aws_sdk_s3::config::Builder::from(&sdk_config)
+        .force_path_style(sdk_config.endpoint_url().is_some())
+        .build();
+    Ok((Client::from_conf(config), bucket))
 }
 
 #[async_trait]
@@ -205,15 +226,20 @@ fn signed_headers(url: &str) -> Vec<String> {
 /// A short, data-free description of an SDK error: the operation and the
 /// error code, never the service's message.
 fn backend<E: ProvideErrorMetadata, R>(operation: &str, error: &SdkError<E, R>) -> FilesError {
-    let cause = match error {
+    FilesError::Backend(format!("{operation}: {}", sdk_cause(error)))
+}
+
+/// What went wrong with an SDK call, in a few words: the service's error
+/// code, or the kind of failure.
+fn sdk_cause<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> &str {
+    match error {
         SdkError::ServiceError(_) => error.code().unwrap_or("unidentified service error"),
         SdkError::TimeoutError(_) => "timeout",
         SdkError::DispatchFailure(_) => "could not reach the service",
         SdkError::ResponseError(_) => "unreadable response",
         SdkError::ConstructionFailure(_) => "request could not be built",
         _ => "unknown error",
-    };
-    FilesError::Backend(format!("{operation}: {cause}"))
+    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,11 @@
-//! `S3Files::from_env` reads the variables the Lambda sets, and with
-//! `AWS_ENDPOINT_URL` (here moto) switches to path-style addressing. This is
-//! the only test of its binary because it changes the process environment.
+//! `S3Files::from_env` and `GuardDutyScanner::from_env` read the variables
+//! the Lambda sets, and with `AWS_ENDPOINT_URL` (here moto) switch to
+//! path-style addressing. This is the only test of its binary because it
+//! changes the process environment.
 
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use gru_ports::contract::{moto_endpoint, unique_name};
-use gru_ports::{Files, FilesError};
+use gru_ports::{Files, FilesError, Scanner};
 use jiff::SignedDuration;
 
 #[test]
@@ -23,6 +24,8 @@ fn from_env_uses_the_configured_bucket_with_path_style_urls() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let missing = runtime.block_on(gru_s3::S3Files::from_env());
     assert!(matches!(missing, Err(FilesError::Backend(_))), "ATTACHMENTS_BUCKET is required");
+    let missing = runtime.block_on(gru_s3::GuardDutyScanner::from_env());
+    assert!(missing.is_err(), "the scanner needs ATTACHMENTS_BUCKET too");
     // SAFETY: as above; the runtime's threads are idle and never read it.
     unsafe { std::env::set_var("ATTACHMENTS_BUCKET", &bucket) };
     runtime.block_on(async {
@@ -46,5 +49,8 @@ fn from_env_uses_the_configured_bucket_with_path_style_urls() {
             .unwrap();
         files.put("a/b.pdf", b"%PDF".to_vec(), "application/pdf").await.unwrap();
         assert_eq!(files.get("a/b.pdf").await.unwrap().as_deref(), Some(&b"%PDF"[..]));
+        // The scanner is configured the same way: it finds the object.
+        let scanner = gru_s3::GuardDutyScanner::from_env().await.unwrap();
+        assert_eq!(scanner.scan("a/b.pdf", b"").await.unwrap(), gru_ports::Verdict::Pending);
     });
 }

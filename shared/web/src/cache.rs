@@ -59,6 +59,13 @@ impl IntoResponse for CachedJson {
     }
 }
 
+/// A personal answer: never kept by the CDN, nor by a shared browser cache.
+pub fn no_store(body: impl IntoResponse) -> Response {
+    let mut response = body.into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store, private"));
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

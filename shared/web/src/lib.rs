@@ -15,7 +15,7 @@ pub mod rate_limit;
 pub mod session;
 pub mod tokens;
 
-pub use cache::{CachedJson, PUBLIC_CATALOGUE};
+pub use cache::{CachedJson, PUBLIC_CATALOGUE, no_store};
 pub use client::ClientAddress;
 pub use extract::{Json, Query};
 pub use layers::{CSRF_HEADER, mount};

@@ -61,6 +61,11 @@ impl Problem {
         Self::new(StatusCode::BAD_REQUEST, kind, "Requête invalide", detail)
     }
 
+    /// Input that is well formed but breaks a rule (a field's constraint).
+    pub fn unprocessable(kind: &str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, kind, "Requête refusée", detail)
+    }
+
     /// A failure of ours: the detail stays generic, the cause goes to the log.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");

@@ -3,6 +3,7 @@
 //! citizen.
 
 use super::{Bound, Field, FieldKind, Form, Prefill, validate};
+use crate::attachment::{Format, MAX_MEGABYTES};
 use crate::condition::{Answers, Condition, parse_date};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -11,6 +12,9 @@ use std::fmt;
 /// Past this many combinations of answers, "can this condition ever hold?"
 /// is not tried (and the condition is assumed to be able to).
 const MAX_COMBINATIONS: usize = 4096;
+
+/// The most files a city file may allow in one request.
+const MAX_REQUEST_FILES: u32 = 50;
 
 /// One problem in a form: where (`form.pages[1].fields[0].when`) and what,
 /// in French for the city's staff.
@@ -128,6 +132,51 @@ impl<'a> Checker<'a> {
             if let Some(when) = &document.when {
                 self.condition(&format!("{path}.when"), when, Owner::Document);
             }
+            if let Some(formats) = &document.formats {
+                self.formats(&format!("{path}.formats"), formats);
+            }
+            let rules = form.file_rules();
+            if let Some(size) = document.max_megabytes {
+                let max = rules.max_megabytes_per_request.min(MAX_MEGABYTES);
+                self.megabytes(&format!("{path}.max_megabytes"), size, max);
+            }
+            if let Some(count) = document.max_files
+                && !(1..=rules.max_files_per_request).contains(&count)
+            {
+                self.problem(
+                    format!("{path}.max_files"),
+                    format!(
+                        "max_files vaut {count} : de 1 à max_files_per_request ({})",
+                        rules.max_files_per_request
+                    ),
+                );
+            }
+        }
+        if let Some(rules) = &form.files {
+            self.formats("form.files.formats", &rules.formats);
+            let max = rules.max_megabytes_per_request.min(MAX_MEGABYTES);
+            self.megabytes("form.files.max_megabytes", rules.max_megabytes, max);
+            let max = MAX_MEGABYTES * MAX_REQUEST_FILES;
+            self.megabytes("form.files.max_megabytes_per_request", rules.max_megabytes_per_request, max);
+            if rules.max_files_per_request == 0 || rules.max_files_per_request > MAX_REQUEST_FILES {
+                self.problem(
+                    "form.files.max_files_per_request".to_owned(),
+                    format!("max_files_per_request doit aller de 1 à {MAX_REQUEST_FILES}"),
+                );
+            }
+        }
+    }
+
+    fn formats(&mut self, path: &str, formats: &[Format]) {
+        if formats.is_empty() {
+            self.problem(path.to_owned(), "aucun format accepté : indiquez pdf, jpeg ou png");
+        }
+    }
+
+    /// A size limit in megabytes: from 1 to `max`.
+    fn megabytes(&mut self, path: &str, value: u32, max: u32) {
+        if value == 0 || value > max {
+            self.problem(path.to_owned(), format!("{value} Mo : la limite doit aller de 1 à {max} Mo"));
         }
     }
 

@@ -1,0 +1,241 @@
+//! The files of a case in the store: what the attachments function writes
+//! while the citizen fills in the form, and what a submission checks and
+//! carries over to the request.
+//!
+//! A case is named by the id of the draft it started as; the request keeps
+//! that id ([`crate::repository::Request::case`]), so its files stay where
+//! they were uploaded. Access patterns (no scan):
+//!
+//! | pattern | key |
+//! |---|---|
+//! | a case's files | query `FILES#<case>`, prefix `FILE#` |
+//! | the case's file set (a version every change of the set bumps) | get `FILES#<case>` / `SET` |
+//!
+//! Every change to the set of files (a reservation, a confirmation, a
+//! removal) writes the set item at the version read, in the transaction
+//! that changes the files: two changes decided on the same listing cannot
+//! both land, so quotas hold under concurrent uploads. A submission checks
+//! the same version, so it never misses a file confirmed meanwhile.
+
+use crate::repository::{RepositoryError, Versioned};
+use gru_domain::attachment::{Format, ScanStatus};
+use gru_ports::store::{Condition, Item, Key, Query, Store, StoreError, TransactOp, query_all};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// One file supplied for a document of a case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: String,
+    /// The form document it is for.
+    pub document: String,
+    /// The name it is downloaded under: cleaned of paths and control
+    /// characters, ending with its format's extension.
+    pub name: String,
+    pub format: Format,
+    pub size: u64,
+    /// A reservation made by an upload grant lapses at this time unless
+    /// the upload is confirmed.
+    pub reserved_until: Timestamp,
+    /// When the upload was confirmed (bytes checked); `None` while reserved.
+    pub stored_at: Option<Timestamp>,
+    pub scan: ScanStatus,
+    /// The stored file this one replaces once confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
+}
+
+impl Attachment {
+    /// Whether it takes a place in the quotas: stored, or reserved and not lapsed.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.stored_at.is_some() || self.reserved_until > now
+    }
+
+    /// Whether it counts for its document: stored and not infected.
+    pub fn counts(&self) -> bool {
+        self.stored_at.is_some() && self.scan.counts()
+    }
+}
+
+/// Where a case's file lives in the Files port.
+pub fn object_key(case: &str, file: &str) -> String {
+    format!("cases/{case}/{file}")
+}
+
+/// A case's files as read, with the version of its file set.
+#[derive(Debug, Clone)]
+pub struct CaseFiles {
+    pub case: String,
+    /// `None` when the case never had a file.
+    pub set_version: Option<u64>,
+    pub files: Vec<Versioned<Attachment>>,
+}
+
+impl CaseFiles {
+    pub fn file(&self, id: &str) -> Option<&Versioned<Attachment>> {
+        self.files.iter().find(|f| f.value.id == id)
+    }
+
+    /// The writes that change the set: the set item at the version read.
+    fn set_write(&self) -> TransactOp {
+        let mut item = Item::new(set_key(&self.case), serde_json::json!({}));
+        item.version = self.set_version.map_or(1, |v| v + 1);
+        let condition = self.set_version.map_or(Condition::NotExists, Condition::Version);
+        TransactOp::Put { item, condition }
+    }
+
+    /// A write that holds only if the set is still as read (for submissions).
+    pub fn unchanged(&self) -> TransactOp {
+        let condition = self.set_version.map_or(Condition::NotExists, Condition::Version);
+        TransactOp::Check { key: set_key(&self.case), condition }
+    }
+
+    /// Deletions of these files' records, each at the version read.
+    pub fn deletions<'a>(
+        &self,
+        files: impl IntoIterator<Item = &'a Versioned<Attachment>>,
+    ) -> Vec<TransactOp> {
+        files
+            .into_iter()
+            .map(|f| TransactOp::Delete {
+                key: file_key(&self.case, &f.value.id),
+                condition: Condition::Version(f.version),
+            })
+            .collect()
+    }
+}
+
+/// One change to a case's files.
+pub enum Change<'a> {
+    /// A new file (a reservation).
+    Add(&'a Attachment),
+    /// A file rewritten over the version read.
+    Update(&'a Versioned<Attachment>, &'a Attachment),
+    Remove(&'a Versioned<Attachment>),
+}
+
+fn set_key(case: &str) -> Key {
+    Key::new(format!("FILES#{case}"), "SET")
+}
+
+fn file_key(case: &str, file: &str) -> Key {
+    Key::new(format!("FILES#{case}"), format!("FILE#{file}"))
+}
+
+/// Typed access to the files of cases.
+#[derive(Clone)]
+pub struct AttachmentRepository {
+    store: Arc<dyn Store>,
+}
+
+impl AttachmentRepository {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    /// Every file record of a case (lapsed reservations included), in
+    /// upload order, with the set's version read first.
+    pub async fn case(&self, case: &str) -> Result<CaseFiles, RepositoryError> {
+        let set_version = self.store.get(&set_key(case)).await?.map(|item| item.version);
+        let items =
+            query_all(self.store.as_ref(), Query::partition(format!("FILES#{case}")).prefix("FILE#")).await?;
+        let mut files = items
+            .into_iter()
+            .map(|item| {
+                let version = item.version;
+                serde_json::from_value(item.data)
+                    .map(|value| Versioned { value, version })
+                    .map_err(RepositoryError::Corrupt)
+            })
+            .collect::<Result<Vec<Versioned<Attachment>>, _>>()?;
+        files.sort_by_key(|f| (f.value.reserved_until, f.value.id.clone()));
+        Ok(CaseFiles { case: case.to_owned(), set_version, files })
+    }
+
+    /// Applies changes decided on `read`, with `guard` (the draft still
+    /// there, say) in the same transaction. `Err(ConditionFailed)` when the
+    /// set changed meanwhile or the guard failed: nothing was written.
+    pub async fn change(
+        &self,
+        read: &CaseFiles,
+        changes: &[Change<'_>],
+        guard: Option<TransactOp>,
+    ) -> Result<(), RepositoryError> {
+        let mut ops = vec![read.set_write()];
+        for change in changes {
+            ops.push(match change {
+                Change::Add(file) => TransactOp::Put {
+                    item: Item::new(file_key(&read.case, &file.id), encode(file)?),
+                    condition: Condition::NotExists,
+                },
+                Change::Update(previous, file) => {
+                    let mut item = Item::new(file_key(&read.case, &file.id), encode(file)?);
+                    item.version = previous.version + 1;
+                    TransactOp::Put { item, condition: Condition::Version(previous.version) }
+                }
+                Change::Remove(file) => TransactOp::Delete {
+                    key: file_key(&read.case, &file.value.id),
+                    condition: Condition::Version(file.version),
+                },
+            });
+        }
+        ops.extend(guard);
+        Ok(self.store.transact(ops).await?)
+    }
+
+    /// Records a new scan status, unless the file changed meanwhile (then
+    /// the newer record wins and `false` is returned). The set is not
+    /// bumped: a scan does not change which files there are.
+    pub async fn set_scan(
+        &self,
+        case: &str,
+        file: &Versioned<Attachment>,
+        scan: ScanStatus,
+    ) -> Result<bool, RepositoryError> {
+        let mut next = file.value.clone();
+        next.scan = scan;
+        let mut item = Item::new(file_key(case, &next.id), encode(&next)?);
+        item.version = file.version + 1;
+        match self.store.put(item, Condition::Version(file.version)).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(other) => Err(other.into()),
+        }
+    }
+}
+
+fn encode(file: &Attachment) -> Result<serde_json::Value, RepositoryError> {
+    serde_json::to_value(file).map_err(RepositoryError::Corrupt)
+}
+
+/// A file as its citizen (and later its agents) sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileView {
+    pub id: String,
+    pub document: String,
+    pub name: String,
+    pub format: Format,
+    pub size: u64,
+    pub scan: ScanStatus,
+    pub scan_label: &'static str,
+    pub downloadable: bool,
+    /// When the upload was confirmed; `None` while it is under way.
+    pub uploaded_at: Option<Timestamp>,
+}
+
+impl From<&Attachment> for FileView {
+    fn from(file: &Attachment) -> Self {
+        Self {
+            id: file.id.clone(),
+            document: file.document.clone(),
+            name: file.name.clone(),
+            format: file.format,
+            size: file.size,
+            scan: file.scan,
+            scan_label: file.scan.label(),
+            downloadable: file.stored_at.is_some() && file.scan.downloadable(),
+            uploaded_at: file.stored_at,
+        }
+    }
+}

@@ -1,0 +1,379 @@
+//! Supporting documents, told over HTTP on both deployments: the all-in-one
+//! portal (SQLite, files in the data directory, clamd) and the functions as
+//! on AWS (DynamoDB and S3 on moto server, GuardDuty's verdict read from
+//! the object's tags). Each story runs on both (`on_both!`).
+
+use gru_ports::FixedClock;
+use gru_tests::{Answer, PDF, TestPortal};
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Runs each story on the embedded portal and on the functions on moto.
+macro_rules! on_both {
+    ($($story:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test]
+                async fn $story() {
+                    let clock = std::sync::Arc::new(gru_ports::FixedClock::new(jiff::Timestamp::now()));
+                    let portal = gru_tests::TestPortal::spawn_with_clock(clock.clone()).await;
+                    super::$story(&portal, &clock).await;
+                }
+            )*
+        }
+        mod on_moto {
+            $(
+                #[tokio::test]
+                async fn $story() {
+                    let clock = std::sync::Arc::new(gru_ports::FixedClock::new(jiff::Timestamp::now()));
+                    let portal = gru_tests::TestPortal::spawn_on_moto(clock.clone()).await;
+                    super::$story(&portal, &clock).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both!(
+    a_file_of_another_type_is_refused_before_any_upload,
+    a_renamed_executable_is_not_a_pdf,
+    a_body_of_another_length_is_refused,
+    hostile_file_names_are_cleaned,
+    an_expired_grant_cannot_be_confirmed,
+    quotas_hold_per_document_and_per_file,
+    another_citizen_learns_nothing_about_a_file,
+    replace_and_remove_keep_one_file_per_place,
+);
+
+async fn checklist(portal: &TestPortal, draft: &str, session: Option<&str>) -> Value {
+    let answer = portal.call("GET", &format!("/api/attachments/drafts/{draft}"), None, session).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.body
+}
+
+/// The files listed for the identity document.
+async fn identity_files(portal: &TestPortal, draft: &str) -> Vec<Value> {
+    let list = checklist(portal, draft, None).await;
+    let identity =
+        list["documents"].as_array().unwrap().iter().find(|d| d["id"] == "identity").unwrap().clone();
+    identity["files"].as_array().unwrap().clone()
+}
+
+async fn grant(portal: &TestPortal, draft: &str, body: Value) -> Answer {
+    portal.call("POST", &format!("/api/attachments/drafts/{draft}/files"), Some(&body), None).await
+}
+
+async fn confirm(portal: &TestPortal, draft: &str, file: &str) -> Answer {
+    let path = format!("/api/attachments/drafts/{draft}/files/{file}/confirm");
+    portal.call("POST", &path, Some(&json!({})), None).await
+}
+
+fn assert_problem(answer: &Answer, status: u16, kind: &str, field: &str) {
+    assert_eq!(answer.status, status, "{}", answer.body);
+    assert_eq!(answer.headers["content-type"], "application/problem+json");
+    assert!(answer.body["type"].as_str().unwrap().ends_with(kind), "{}", answer.body);
+    assert_eq!(answer.error_fields(), [field], "{}", answer.body);
+}
+
+async fn a_file_of_another_type_is_refused_before_any_upload(portal: &TestPortal, _: &FixedClock) {
+    let draft = portal.birth_certificate_draft(None).await;
+    for media_type in ["application/x-msdownload", "text/html", "image/svg+xml", ""] {
+        let body = json!({ "document": "identity", "name": "carte.pdf", "type": media_type, "size": 10 });
+        let refused = grant(portal, &draft, body).await;
+        assert_problem(&refused, 422, "invalid-file", "type");
+        assert!(refused.body["errors"][0]["message"].as_str().unwrap().contains("PDF, JPEG ou PNG"));
+    }
+    // A document this case does not need, an unknown draft.
+    let body =
+        json!({ "document": "relation_proof", "name": "livret.pdf", "type": "application/pdf", "size": 10 });
+    assert_problem(&grant(portal, &draft, body).await, 422, "invalid-file", "document");
+    let body = json!({ "document": "identity", "name": "a.pdf", "type": "application/pdf", "size": 10 });
+    assert_eq!(grant(portal, &"A".repeat(22), body).await.status, 404);
+    assert!(identity_files(portal, &draft).await.is_empty());
+}
+
+async fn a_renamed_executable_is_not_a_pdf(portal: &TestPortal, _: &FixedClock) {
+    let draft = portal.birth_certificate_draft(None).await;
+    let executable = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00 not a pdf".to_vec();
+    let refused = portal.upload(&draft, "identity", "carte.pdf", "application/pdf", &executable, None).await;
+    assert_problem(&refused, 422, "spoofed-type", "file");
+    assert!(refused.body["errors"][0]["message"].as_str().unwrap().contains("n'est pas un vrai PDF"));
+    // Deleted, record and place: the checklist is as before, and a real PDF goes in.
+    let list = checklist(portal, &draft, None).await;
+    assert_eq!(
+        (list["quota"]["files"].as_u64(), list["documents"][0]["missing"].as_bool()),
+        (Some(0), Some(true))
+    );
+    let accepted = portal.upload(&draft, "identity", "carte.pdf", "application/pdf", PDF, None).await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+}
+
+async fn a_body_of_another_length_is_refused(portal: &TestPortal, _: &FixedClock) {
+    let draft = portal.birth_certificate_draft(None).await;
+    let body = json!({ "document": "identity", "name": "carte.pdf", "type": "application/pdf", "size": PDF.len() + 100 });
+    let granted = grant(portal, &draft, body).await;
+    assert_eq!(granted.status, 201, "{}", granted.body);
+    let file = granted.body["file"]["id"].as_str().unwrap();
+    // The portal's own upload URL refuses it; S3 checks the signed length
+    // (moto does not): either way, the confirmation refuses a short file.
+    let status = portal.put_upload(&granted.body["upload"], PDF.to_vec()).await;
+    let confirmed = confirm(portal, &draft, file).await;
+    if (200..300).contains(&status) {
+        assert_problem(&confirmed, 422, "wrong-length", "file");
+    } else {
+        assert_eq!(confirmed.status, 409, "nothing arrived: {}", confirmed.body);
+    }
+    assert_eq!(checklist(portal, &draft, None).await["quota"]["files"], 0, "the place is given back");
+}
+
+async fn hostile_file_names_are_cleaned(portal: &TestPortal, _: &FixedClock) {
+    let draft = portal.birth_certificate_draft(None).await;
+    let long = "é".repeat(300);
+    let cases = [
+        ("../../x", "x.pdf".to_owned()),
+        ("re\u{0}ct\ro\n.pdf", "recto.pdf".to_owned()),
+        (long.as_str(), format!("{}.pdf", "é".repeat(100))),
+    ];
+    for (index, (name, expected)) in cases.iter().enumerate() {
+        if index == 2 {
+            // Two files at most for this document: make room.
+            let first = &identity_files(portal, &draft).await[0];
+            let path = format!("/api/attachments/drafts/{draft}/files/{}", first["id"].as_str().unwrap());
+            assert_eq!(portal.call("DELETE", &path, None, None).await.status, 204);
+        }
+        let sent = portal.upload(&draft, "identity", name, "application/pdf", PDF, None).await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+        assert_eq!(sent.body["name"].as_str().unwrap(), expected);
+        // Downloaded as an attachment under that name, whatever the name was.
+        let path =
+            format!("/api/attachments/drafts/{draft}/files/{}/download", sent.body["id"].as_str().unwrap());
+        let grant = portal.call("POST", &path, Some(&json!({})), None).await;
+        assert_eq!(grant.status, 200, "{}", grant.body);
+        let response = portal.client.get(grant.body["url"].as_str().unwrap()).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
+        assert!(disposition.starts_with("attachment;"), "{disposition}");
+        assert!(!disposition.contains(".."), "{disposition}");
+        assert_eq!(response.bytes().await.unwrap(), PDF);
+    }
+}
+
+async fn an_expired_grant_cannot_be_confirmed(portal: &TestPortal, clock: &FixedClock) {
+    let draft = portal.birth_certificate_draft(None).await;
+    let body =
+        json!({ "document": "identity", "name": "carte.pdf", "type": "application/pdf", "size": PDF.len() });
+    let granted = grant(portal, &draft, body).await;
+    assert_eq!(granted.status, 201);
+    let expires_at: Timestamp = granted.body["upload"]["expires_at"].as_str().unwrap().parse().unwrap();
+    assert!(expires_at <= Timestamp::now() + SignedDuration::from_mins(6), "a short-lived grant");
+    clock.advance(SignedDuration::from_hours(1));
+    // S3 checks the expiry itself (moto does not); the confirmation refuses it on both.
+    portal.put_upload(&granted.body["upload"], PDF.to_vec()).await;
+    let late = confirm(portal, &draft, granted.body["file"]["id"].as_str().unwrap()).await;
+    assert_eq!(late.status, 410, "{}", late.body);
+    assert!(identity_files(portal, &draft).await.is_empty());
+    assert_eq!(checklist(portal, &draft, None).await["quota"]["files"], 0);
+}
+
+async fn quotas_hold_per_document_and_per_file(portal: &TestPortal, _: &FixedClock) {
+    let draft = portal.birth_certificate_draft(None).await;
+    let too_big =
+        json!({ "document": "identity", "name": "scan.png", "type": "image/png", "size": 10_000_001 });
+    let refused = grant(portal, &draft, too_big).await;
+    assert_problem(&refused, 422, "invalid-file", "size");
+    assert!(refused.body["errors"][0]["message"].as_str().unwrap().contains("10 Mo"), "{}", refused.body);
+    let empty = json!({ "document": "identity", "name": "vide.pdf", "type": "application/pdf", "size": 0 });
+    assert_problem(&grant(portal, &draft, empty).await, 422, "invalid-file", "size");
+    // The identity document takes a recto and a verso, not a third file.
+    for side in ["recto.pdf", "verso.pdf"] {
+        assert_eq!(portal.upload(&draft, "identity", side, "application/pdf", PDF, None).await.status, 200);
+    }
+    let third = portal.upload(&draft, "identity", "encore.pdf", "application/pdf", PDF, None).await;
+    assert_problem(&third, 409, "quota", "document");
+    assert_eq!(identity_files(portal, &draft).await.len(), 2);
+}
+
+/// A's request with one file, and B, another citizen, trying every way to it.
+async fn another_citizen_learns_nothing_about_a_file(portal: &TestPortal, _: &FixedClock) {
+    let a = signed_in(portal, "alice@exemple.fr").await;
+    let b = signed_in(portal, "bruno@exemple.fr").await;
+    let draft = portal.birth_certificate_draft(Some(&a)).await;
+    let sent = portal.upload(&draft, "identity", "carte.pdf", "application/pdf", PDF, Some(&a)).await;
+    let file = sent.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/submissions/drafts/{draft}/submit");
+    let submitted = portal.call("POST", &path, Some(&json!({})), Some(&a)).await;
+    assert_eq!(submitted.status, 201, "{}", submitted.body);
+    let reference = submitted.body["reference"].as_str().unwrap();
+    let token = submitted.body["tracking_url"].as_str().unwrap().split_once('#').unwrap().1.to_owned();
+
+    let own = format!("/api/attachments/requests/{reference}/files/{file}/download");
+    assert_eq!(portal.call("POST", &own, Some(&json!({})), Some(&a)).await.status, 200, "A gets it");
+    let by_link = portal
+        .call(
+            "POST",
+            &format!("/api/attachments/tracking/files/{file}/download"),
+            Some(&json!({ "token": token })),
+            None,
+        )
+        .await;
+    assert_eq!(by_link.status, 200, "so does the tracking link");
+
+    let unknown = portal
+        .call(
+            "POST",
+            &format!("/api/attachments/requests/{reference}/files/{}/download", "Z".repeat(22)),
+            Some(&json!({})),
+            Some(&a),
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+    let attempts = [
+        portal.call("POST", &own, Some(&json!({})), Some(&b)).await,
+        portal.call("POST", &own, Some(&json!({})), None).await,
+        portal
+            .call(
+                "POST",
+                &format!("/api/attachments/tracking/files/{file}/download"),
+                Some(&json!({ "token": "x".repeat(43) })),
+                None,
+            )
+            .await,
+    ];
+    for attempt in attempts {
+        assert!(matches!(attempt.status, 401 | 404), "{}", attempt.body);
+        if attempt.status == 404 {
+            assert_eq!(attempt.body["detail"], unknown.body["detail"], "nothing tells the file exists");
+        }
+        assert!(!attempt.body.to_string().contains("carte.pdf"));
+    }
+    // Nor through the draft, gone with the submission.
+    let through_draft = format!("/api/attachments/drafts/{draft}/files/{file}/download");
+    assert_eq!(portal.call("POST", &through_draft, Some(&json!({})), Some(&b)).await.status, 404);
+    // B's own request cannot reach A's file by its id either.
+    let b_draft = portal.birth_certificate_draft(Some(&b)).await;
+    portal.attach_required(&b_draft, Some(&b)).await;
+    let b_sent = portal
+        .call("POST", &format!("/api/submissions/drafts/{b_draft}/submit"), Some(&json!({})), Some(&b))
+        .await;
+    let b_reference = b_sent.body["reference"].as_str().unwrap();
+    let crossed = format!("/api/attachments/requests/{b_reference}/files/{file}/download");
+    assert_eq!(portal.call("POST", &crossed, Some(&json!({})), Some(&b)).await.status, 404);
+}
+
+async fn replace_and_remove_keep_one_file_per_place(portal: &TestPortal, _: &FixedClock) {
+    let draft = portal.birth_certificate_draft(None).await;
+    for side in ["recto.pdf", "verso.pdf"] {
+        assert_eq!(portal.upload(&draft, "identity", side, "application/pdf", PDF, None).await.status, 200);
+    }
+    // Replacing the recto at full quota: the new file takes its place once confirmed.
+    let files = identity_files(portal, &draft).await;
+    let recto = files.iter().find(|f| f["name"] == "recto.pdf").unwrap()["id"].as_str().unwrap().to_owned();
+    let body = json!({ "document": "identity", "name": "recto-net.pdf", "type": "application/pdf", "size": PDF.len(), "replaces": recto });
+    let granted = grant(portal, &draft, body).await;
+    assert_eq!(granted.status, 201, "{}", granted.body);
+    assert!((200..300).contains(&portal.put_upload(&granted.body["upload"], PDF.to_vec()).await));
+    assert_eq!(confirm(portal, &draft, granted.body["file"]["id"].as_str().unwrap()).await.status, 200);
+    let mut names: Vec<String> =
+        identity_files(portal, &draft).await.iter().map(|f| f["name"].as_str().unwrap().to_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["recto-net.pdf", "verso.pdf"]);
+    // The replaced file is gone for good.
+    let old = format!("/api/attachments/drafts/{draft}/files/{recto}/download");
+    assert_eq!(portal.call("POST", &old, Some(&json!({})), None).await.status, 404);
+    for file in identity_files(portal, &draft).await {
+        let path = format!("/api/attachments/drafts/{draft}/files/{}", file["id"].as_str().unwrap());
+        assert_eq!(portal.call("DELETE", &path, None, None).await.status, 204);
+    }
+    let list = checklist(portal, &draft, None).await;
+    assert_eq!(
+        (list["quota"]["files"].as_u64(), list["documents"][0]["missing"].as_bool()),
+        (Some(0), Some(true))
+    );
+}
+
+async fn signed_in(portal: &TestPortal, email: &str) -> String {
+    portal.signed_up(email).await
+}
+
+/// The EICAR test file inside a real PDF: clamd finds it, the file is
+/// marked infected, its bytes are deleted, it never downloads, it does not
+/// count for its document. Put together at run time, the second half
+/// stored reversed, so that no file of the repository nor of `target/`
+/// holds the test string (antivirus on developers' machines).
+fn eicar_pdf() -> Vec<u8> {
+    let first = r"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-";
+    let eicar: String = first.chars().chain("*H+H$!ELIF-TSET-SURIVITNA".chars().rev()).collect();
+    [b"%PDF-1.4\n".as_slice(), eicar.as_bytes(), b"\n%%EOF\n"].concat()
+}
+
+#[tokio::test]
+async fn an_infected_file_is_marked_and_never_downloaded() {
+    let portal = TestPortal::spawn_with_clamd().await;
+    let draft = portal.birth_certificate_draft(None).await;
+    let sent = portal.upload(&draft, "identity", "carte.pdf", "application/pdf", &eicar_pdf(), None).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert_eq!(sent.body["scan"], "infected");
+    assert!(sent.body["scan_label"].as_str().unwrap().contains("virus"));
+    assert_eq!(sent.body["downloadable"], false);
+    let path =
+        format!("/api/attachments/drafts/{draft}/files/{}/download", sent.body["id"].as_str().unwrap());
+    let refused = portal.call("POST", &path, Some(&json!({})), None).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(refused.body["type"].as_str().unwrap().ends_with("not-downloadable"));
+    let list = checklist(&portal, &draft, None).await;
+    assert_eq!(list["scanner"], "clamav");
+    assert_eq!(list["documents"][0]["missing"], true, "an infected file does not count");
+    // A clean file is scanned and offered.
+    let clean = portal.upload(&draft, "identity", "verso.pdf", "application/pdf", PDF, None).await;
+    assert_eq!(clean.body["scan"], "clean", "{}", clean.body);
+    assert_eq!(clean.body["downloadable"], true);
+}
+
+#[tokio::test]
+async fn on_aws_guardduty_s_threat_verdict_blocks_the_file() {
+    let clock = Arc::new(FixedClock::new(Timestamp::now()));
+    let portal = TestPortal::spawn_on_moto(clock).await;
+    let draft = portal.birth_certificate_draft(None).await;
+    let sent = portal.upload(&draft, "identity", "carte.pdf", "application/pdf", &eicar_pdf(), None).await;
+    assert_eq!(
+        (sent.body["scan"].as_str(), sent.body["downloadable"].as_bool()),
+        (Some("infected"), Some(false))
+    );
+    let path =
+        format!("/api/attachments/drafts/{draft}/files/{}/download", sent.body["id"].as_str().unwrap());
+    assert_eq!(portal.call("POST", &path, Some(&json!({})), None).await.status, 409);
+}
+
+#[tokio::test]
+async fn without_a_scanner_files_say_they_are_not_scanned() {
+    let portal = TestPortal::spawn().await;
+    let draft = portal.birth_certificate_draft(None).await;
+    let sent = portal.upload(&draft, "identity", "carte.pdf", "application/pdf", PDF, None).await;
+    assert_eq!(
+        (sent.body["scan"].as_str(), sent.body["downloadable"].as_bool()),
+        (Some("unscanned"), Some(true))
+    );
+    assert!(sent.body["scan_label"].as_str().unwrap().contains("aucun antivirus"));
+    assert_eq!(checklist(&portal, &draft, None).await["scanner"], Value::Null);
+}
+
+/// On AWS, GuardDuty tags the object; until then the file is pending and
+/// does not download.
+#[tokio::test]
+async fn on_aws_a_file_waits_for_guardduty() {
+    let clock = Arc::new(FixedClock::new(Timestamp::now()));
+    let portal = TestPortal::spawn_on_moto_with(clock, false).await;
+    let draft = portal.birth_certificate_draft(None).await;
+    let sent = portal.upload(&draft, "identity", "carte.pdf", "application/pdf", PDF, None).await;
+    assert_eq!(
+        (sent.body["scan"].as_str(), sent.body["downloadable"].as_bool()),
+        (Some("pending"), Some(false))
+    );
+    let path =
+        format!("/api/attachments/drafts/{draft}/files/{}/download", sent.body["id"].as_str().unwrap());
+    assert_eq!(portal.call("POST", &path, Some(&json!({})), None).await.status, 409);
+    assert_eq!(checklist(&portal, &draft, None).await["scanner"], "guardduty");
+    // A pending file counts: the request can go, GuardDuty's verdict follows.
+    assert_eq!(checklist(&portal, &draft, None).await["documents"][0]["missing"], false);
+}
