@@ -76,16 +76,20 @@ pub struct Housekeeping {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HousekeepingReport {
     pub warnings_sent: usize,
+    /// Files of drafts purged without being submitted.
+    pub files_deleted: usize,
     pub items_purged: u64,
 }
 
 impl Housekeeping {
-    /// One round: warnings due, then expired items deleted.
+    /// One round: warnings due, files of drafts gone unsubmitted, then
+    /// expired items deleted.
     pub async fn run_once(&self) -> anyhow::Result<HousekeepingReport> {
         let warnings_sent = submissions::sweep::warn_before_purge(&self.submissions).await?;
+        let files_deleted = submissions::sweep::delete_orphaned_files(&self.submissions).await?;
         let now = self.submissions.clock.now().as_second();
         let items_purged = self.store.delete_expired(now).await?;
-        Ok(HousekeepingReport { warnings_sent, items_purged })
+        Ok(HousekeepingReport { warnings_sent, files_deleted, items_purged })
     }
 
     /// Runs a round every `period` until the process stops; a failed round is

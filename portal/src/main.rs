@@ -222,8 +222,8 @@ async fn purge(
     let portal = Portal::open(&options, public_url).await?;
     let report = portal.housekeeping.run_once().await?;
     println!(
-        "{} warning(s) sent before purge, {} expired item(s) deleted",
-        report.warnings_sent, report.items_purged
+        "{} warning(s) sent before purge, {} file(s) of unsubmitted drafts deleted, {} expired item(s) deleted",
+        report.warnings_sent, report.files_deleted, report.items_purged
     );
     Ok(std::process::ExitCode::SUCCESS)
 }

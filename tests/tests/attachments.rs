@@ -44,6 +44,7 @@ on_both!(
     quotas_hold_per_document_and_per_file,
     another_citizen_learns_nothing_about_a_file,
     replace_and_remove_keep_one_file_per_place,
+    parallel_grants_never_pass_the_quota,
 );
 
 async fn checklist(portal: &TestPortal, draft: &str, session: Option<&str>) -> Value {
@@ -292,6 +293,35 @@ async fn replace_and_remove_keep_one_file_per_place(portal: &TestPortal, _: &Fix
     );
 }
 
+/// Twelve grants at once for a document that takes two files: two get
+/// through, whatever the interleaving (the case's set version).
+async fn parallel_grants_never_pass_the_quota(portal: &TestPortal, _: &FixedClock) {
+    let draft = portal.birth_certificate_draft(None).await;
+    let mut racing = tokio::task::JoinSet::new();
+    for n in 0..12 {
+        let request = portal
+            .client
+            .post(format!("{}/api/attachments/drafts/{draft}/files", portal.url))
+            .header("x-gru-csrf", "1")
+            .json(&json!({ "document": "identity", "name": format!("{n}.pdf"), "type": "application/pdf", "size": 10 }));
+        racing.spawn(async move {
+            let answer = request.send().await.unwrap();
+            let status = answer.status().as_u16();
+            let body: Value = answer.json().await.unwrap();
+            (status, body["type"].as_str().unwrap_or("created").rsplit(':').next().unwrap().to_owned())
+        });
+    }
+    let answers = racing.join_all().await;
+    let created = answers.iter().filter(|(status, _)| *status == 201).count();
+    assert!((1..=2).contains(&created), "{answers:?}");
+    assert!(answers.iter().all(|a| a.0 == 201 || *a == (409, "quota".to_owned())), "{answers:?}");
+    // Never more than two places taken. (On SQLite, exactly two grants get
+    // through. moto server does not isolate concurrent transactions: once
+    // in a while one is half applied and reported failed, so its place is
+    // taken without a grant; DynamoDB's transactions are all or nothing.)
+    assert_eq!(checklist(portal, &draft, None).await["quota"]["files"], 2);
+}
+
 async fn signed_in(portal: &TestPortal, email: &str) -> String {
     portal.signed_up(email).await
 }
@@ -376,4 +406,52 @@ async fn on_aws_a_file_waits_for_guardduty() {
     assert_eq!(checklist(&portal, &draft, None).await["scanner"], "guardduty");
     // A pending file counts: the request can go, GuardDuty's verdict follows.
     assert_eq!(checklist(&portal, &draft, None).await["documents"][0]["missing"], false);
+}
+
+/// The files of a draft purged without being submitted go with it; those
+/// of a request stay, and so do those of a draft saved again since.
+#[tokio::test]
+async fn the_files_of_an_abandoned_draft_are_deleted_with_it() {
+    let clock = Arc::new(FixedClock::new("2026-11-28T09:00:00Z".parse().unwrap()));
+    let portal = TestPortal::spawn_with_clock(clock.clone()).await;
+    let forgotten = portal.birth_certificate_draft(None).await;
+    let forgotten_file =
+        portal.upload(&forgotten, "identity", "carte.pdf", "application/pdf", PDF, None).await;
+    let kept = portal.birth_certificate_draft(None).await;
+    portal.attach_required(&kept, None).await;
+    let sent = portal.signed_up("envoye@exemple.fr").await;
+    let submitted = portal.birth_certificate_draft(Some(&sent)).await;
+    let request_file =
+        portal.upload(&submitted, "identity", "carte.pdf", "application/pdf", PDF, Some(&sent)).await;
+    let path = format!("/api/submissions/drafts/{submitted}/submit");
+    let request = portal.call("POST", &path, Some(&json!({})), Some(&sent)).await;
+    assert_eq!(request.status, 201);
+
+    // Twenty days on, one draft is saved again: it is kept 30 days more.
+    clock.advance(SignedDuration::from_hours(20 * 24));
+    let draft = portal.call("GET", &format!("/api/submissions/drafts/{kept}"), None, None).await;
+    let save =
+        json!({ "answers": draft.body["answers"], "page": "delivery", "version": draft.body["version"] });
+    assert_eq!(
+        portal.call("PUT", &format!("/api/submissions/drafts/{kept}"), Some(&save), None).await.status,
+        200
+    );
+
+    clock.advance(SignedDuration::from_hours(12 * 24));
+    let housekeeping = portal.housekeeping.as_ref().unwrap();
+    let report = housekeeping.run_once().await.unwrap();
+    assert_eq!(report.files_deleted, 1, "{report:?}");
+    let object = portal
+        .data_path()
+        .join(format!("files/objects/cases/{forgotten}/{}~obj", forgotten_file.body["id"].as_str().unwrap()));
+    assert!(!object.exists(), "the bytes are gone");
+    assert_eq!(housekeeping.run_once().await.unwrap().files_deleted, 0, "once");
+
+    assert_eq!(identity_files(&portal, &kept).await.len(), 1, "the draft saved again keeps its file");
+    // (The session has expired by now: the tracking link still works.)
+    let token = request.body["tracking_url"].as_str().unwrap().split_once('#').unwrap().1;
+    let file = request_file.body["id"].as_str().unwrap();
+    let download = format!("/api/attachments/tracking/files/{file}/download");
+    let granted = portal.call("POST", &download, Some(&json!({ "token": token })), None).await;
+    assert_eq!(granted.status, 200, "the request keeps its file: {}", granted.body);
 }

@@ -17,7 +17,9 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use submissions::access;
-use submissions::attachments::{Attachment, AttachmentRepository, CaseFiles, Change, FileView, object_key};
+use submissions::attachments::{
+    Attachment, AttachmentRepository, CaseFiles, Change, FileView, object_key, sweep_day,
+};
 use submissions::repository::{Draft, Repository, RepositoryError, Request, Versioned, draft_exists};
 
 /// How long an upload grant is valid: enough to start the upload.
@@ -31,6 +33,9 @@ const DOWNLOAD_GRANT: SignedDuration = SignedDuration::from_secs(60);
 const MAX_NAME_BYTES: usize = 1024;
 /// Tries of a change that lost to a concurrent change of the same case.
 const CHANGE_ATTEMPTS: usize = 5;
+/// Lapsed reservations cleared by each new grant (a transaction holds 100
+/// writes at most).
+const LAPSED_PER_CHANGE: usize = 20;
 
 #[derive(Clone)]
 struct Ctx(Arc<Inner>);
@@ -185,14 +190,16 @@ impl Ctx {
         }
     }
 
-    /// Asks the scanner again about files without a verdict (pending, or a
-    /// scan that failed), and records what it says.
+    /// Asks the scanner again about files without a verdict (pending, a
+    /// scan that failed, or stored before a scanner was configured), and
+    /// records what it says.
     async fn refresh_scans(&self, mut case: CaseFiles) -> Result<CaseFiles, Problem> {
         if self.0.app.scanner.is_none() {
             return Ok(case);
         }
         for file in &mut case.files {
-            let waiting = matches!(file.value.scan, ScanStatus::Pending | ScanStatus::Failed);
+            let waiting =
+                matches!(file.value.scan, ScanStatus::Pending | ScanStatus::Failed | ScanStatus::Unscanned);
             if file.value.stored_at.is_none() || !waiting {
                 continue;
             }
@@ -212,21 +219,25 @@ impl Ctx {
     /// Applies a change decided on a fresh reading of the case, trying again
     /// when another change of the same case won; 404 once the draft is gone
     /// (submitted or abandoned). `decide` answers the changes, or a refusal.
+    /// The case stays scheduled for the sweep on the day after the draft's
+    /// purge date (see `submissions::sweep`).
     async fn change_case<T>(
         &self,
-        draft: &str,
+        draft: &Versioned<Draft>,
         mut decide: impl FnMut(&CaseFiles) -> Result<(Vec<ChangeOwned>, T), Problem>,
     ) -> Result<T, Problem> {
+        let id = draft.value.id.as_str();
+        let sweep_on = Some(sweep_day(draft.value.purge_at));
         for _ in 0..CHANGE_ATTEMPTS {
-            let case = self.case(draft).await?;
+            let case = self.case(id).await?;
             let (changes, answer) = decide(&case)?;
             let changes: Vec<Change> = changes.iter().map(|c| c.as_change(&case)).collect();
-            match self.0.attachments.change(&case, &changes, Some(draft_exists(draft))).await {
+            match self.0.attachments.change(&case, &changes, Some(draft_exists(id)), sweep_on).await {
                 Ok(()) => return Ok(answer),
                 Err(RepositoryError::Store(
                     StoreError::ConditionFailed | StoreError::TransactionConflict,
                 )) => {
-                    if self.0.requests.draft(draft, self.now()).await.map_err(internal)?.is_none() {
+                    if self.0.requests.draft(id, self.now()).await.map_err(internal)?.is_none() {
                         return Err(unknown_draft());
                     }
                 }
@@ -410,43 +421,60 @@ async fn grant_upload(
     };
     let rules = form.file_rules();
     let document_rules = form.document_rules(&document);
-    ctx.change_case(&draft_id, |case| {
-        if let Some(replaced) = &body.replaces {
-            let same_document = case
-                .file(replaced)
-                .is_some_and(|f| f.value.document == document.id && f.value.stored_at.is_some());
-            if !same_document {
-                return Err(Problem::unprocessable("invalid-file", "Le fichier à remplacer n'existe pas.")
+    let lapsed = ctx
+        .change_case(&draft, |case| {
+            if let Some(replaced) = &body.replaces {
+                let same_document = case
+                    .file(replaced)
+                    .is_some_and(|f| f.value.document == document.id && f.value.stored_at.is_some());
+                if !same_document {
+                    return Err(Problem::unprocessable(
+                        "invalid-file",
+                        "Le fichier à remplacer n'existe pas.",
+                    )
                     .with_field("replaces", "Ce fichier n'est pas un fichier envoyé pour ce document."));
+                }
             }
-        }
-        // The file it replaces keeps its place until the new one is confirmed,
-        // but does not stop the replacement.
-        let others = || live_files(case, now).filter(|f| Some(&f.id) != body.replaces.as_ref());
-        let for_document = others().filter(|f| f.document == document.id).count();
-        if for_document >= document_rules.max_files as usize {
-            return Err(quota(format!(
-                "« {} » accepte {} fichier(s) au plus : supprimez-en un ou remplacez-le.",
-                document.title, document_rules.max_files
-            )));
-        }
-        if others().count() >= rules.max_files_per_request as usize {
-            return Err(quota(format!(
-                "Une demande accepte {} fichiers au plus : supprimez-en un.",
-                rules.max_files_per_request
-            )));
-        }
-        let bytes: u64 = others().map(|f| f.size).sum();
-        if bytes + body.size > rules.max_bytes_per_request() {
-            return Err(quota(format!(
-                "Les fichiers d'une demande font {} au plus en tout : il reste {}.",
-                size_in_words(rules.max_bytes_per_request()),
-                size_in_words(rules.max_bytes_per_request().saturating_sub(bytes))
-            )));
-        }
-        Ok((vec![ChangeOwned::Add(file.clone())], ()))
-    })
-    .await?;
+            // The file it replaces keeps its place until the new one is confirmed,
+            // but does not stop the replacement.
+            let others = || live_files(case, now).filter(|f| Some(&f.id) != body.replaces.as_ref());
+            let for_document = others().filter(|f| f.document == document.id).count();
+            if for_document >= document_rules.max_files as usize {
+                return Err(quota(format!(
+                    "« {} » accepte {} fichier(s) au plus : supprimez-en un ou remplacez-le.",
+                    document.title, document_rules.max_files
+                )));
+            }
+            if others().count() >= rules.max_files_per_request as usize {
+                return Err(quota(format!(
+                    "Une demande accepte {} fichiers au plus : supprimez-en un.",
+                    rules.max_files_per_request
+                )));
+            }
+            let bytes: u64 = others().map(|f| f.size).sum();
+            if bytes + body.size > rules.max_bytes_per_request() {
+                return Err(quota(format!(
+                    "Les fichiers d'une demande font {} au plus en tout : il reste {}.",
+                    size_in_words(rules.max_bytes_per_request()),
+                    size_in_words(rules.max_bytes_per_request().saturating_sub(bytes))
+                )));
+            }
+            // Reservations that lapsed unconfirmed go now, so they never pile up.
+            let lapsed: Vec<String> = case
+                .files
+                .iter()
+                .filter(|f| !f.value.is_live(now))
+                .take(LAPSED_PER_CHANGE)
+                .map(|f| f.value.id.clone())
+                .collect();
+            let mut changes = vec![ChangeOwned::Add(file.clone())];
+            changes.extend(lapsed.iter().cloned().map(ChangeOwned::Remove));
+            Ok((changes, lapsed))
+        })
+        .await?;
+    for id in lapsed {
+        ctx.delete_object(&draft_id, &id).await;
+    }
     let upload = ctx
         .0
         .app
@@ -495,7 +523,7 @@ async fn confirm(
     MaybeCitizen(citizen): MaybeCitizen,
     Path((draft_id, file_id)): Path<(String, String)>,
 ) -> Result<Response, Problem> {
-    ctx.draft(&draft_id, &citizen).await?;
+    let draft = ctx.draft(&draft_id, &citizen).await?;
     let case = ctx.case(&draft_id).await?;
     let file = case.file(&file_id).ok_or_else(unknown_file)?.value.clone();
     if file.stored_at.is_some() {
@@ -550,7 +578,7 @@ async fn confirm(
         }
     };
     if let Some(problem) = refusal {
-        ctx.change_case(&draft_id, |case| {
+        ctx.change_case(&draft, |case| {
             Ok((case.file(&file_id).map(|_| ChangeOwned::Remove(file_id.clone())).into_iter().collect(), ()))
         })
         .await?;
@@ -560,7 +588,7 @@ async fn confirm(
     let scan = ctx.scan(&draft_id, &file.id, &body).await;
     let stored = Attachment { stored_at: Some(now), scan, replaces: None, ..file.clone() };
     let replaced = ctx
-        .change_case(&draft_id, |case| {
+        .change_case(&draft, |case| {
             let current = case.file(&file_id).ok_or_else(unknown_file)?;
             if current.value.stored_at.is_some() {
                 return Ok((Vec::new(), None));
@@ -583,8 +611,8 @@ async fn remove(
     MaybeCitizen(citizen): MaybeCitizen,
     Path((draft_id, file_id)): Path<(String, String)>,
 ) -> Result<Response, Problem> {
-    ctx.draft(&draft_id, &citizen).await?;
-    ctx.change_case(&draft_id, |case| {
+    let draft = ctx.draft(&draft_id, &citizen).await?;
+    ctx.change_case(&draft, |case| {
         case.file(&file_id).ok_or_else(unknown_file)?;
         Ok((vec![ChangeOwned::Remove(file_id.clone())], ()))
     })

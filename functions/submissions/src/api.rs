@@ -357,7 +357,7 @@ async fn abandon_draft(
     let case = ctx.0.attachments.case(&id).await?;
     let removals: Vec<Change> = case.files.iter().map(Change::Remove).collect();
     if !removals.is_empty() {
-        ctx.0.attachments.change(&case, &removals, None).await?;
+        ctx.0.attachments.change(&case, &removals, None, None).await?;
         ctx.delete_objects(&id, case.files.iter().map(|f| &f.value)).await;
     }
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -551,7 +551,7 @@ async fn submit_once(
             .files
             .iter()
             .partition(|f| f.value.counts() && documents.iter().any(|d| d.id == f.value.document));
-        let mut files = vec![case.unchanged()];
+        let mut files = vec![case.kept_by_request()];
         files.extend(case.deletions(dropped.iter().copied()));
         let now = ctx.now();
         let token = tokens::random_token();

@@ -10,6 +10,13 @@
 //! |---|---|
 //! | a case's files | query `FILES#<case>`, prefix `FILE#` |
 //! | the case's file set (a version every change of the set bumps) | get `FILES#<case>` / `SET` |
+//! | cases of drafts to check on a day (their files may be orphaned) | index query `CASE-SWEEP#<YYYY-MM-DD>` |
+//!
+//! The set item of a draft's case is in the index under the day after the
+//! draft's purge date: if the draft is gone by then without being
+//! submitted, the sweep deletes the case's files ([`crate::sweep`]). A
+//! submission takes the set item out of the index: the files are the
+//! request's.
 //!
 //! Every change to the set of files (a reservation, a confirmation, a
 //! removal) writes the set item at the version read, in the transaction
@@ -21,6 +28,7 @@ use crate::repository::{RepositoryError, Versioned};
 use gru_domain::attachment::{Format, ScanStatus};
 use gru_ports::store::{Condition, Item, Key, Query, Store, StoreError, TransactOp, query_all};
 use jiff::Timestamp;
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -58,6 +66,13 @@ impl Attachment {
     }
 }
 
+/// The day a draft's case is looked at by the sweep: the day after the
+/// draft's purge date, when the draft is surely gone unless saved again.
+pub fn sweep_day(draft_purge_at: Timestamp) -> Date {
+    let day = draft_purge_at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    day.tomorrow().unwrap_or(day)
+}
+
 /// Where a case's file lives in the Files port.
 pub fn object_key(case: &str, file: &str) -> String {
     format!("cases/{case}/{file}")
@@ -69,6 +84,8 @@ pub struct CaseFiles {
     pub case: String,
     /// `None` when the case never had a file.
     pub set_version: Option<u64>,
+    /// The day the sweep looks at the case; `None` once it is a request's.
+    pub sweep_on: Option<Date>,
     pub files: Vec<Versioned<Attachment>>,
 }
 
@@ -77,18 +94,25 @@ impl CaseFiles {
         self.files.iter().find(|f| f.value.id == id)
     }
 
-    /// The writes that change the set: the set item at the version read.
-    fn set_write(&self) -> TransactOp {
-        let mut item = Item::new(set_key(&self.case), serde_json::json!({}));
+    /// The write that changes the set: the set item at the version read,
+    /// to be swept on `sweep_on` (a draft's case), or never (a request's).
+    fn set_write(&self, sweep_on: Option<Date>) -> TransactOp {
+        let mut item = Item::new(set_key(&self.case), serde_json::json!({ "sweep_on": sweep_on }));
         item.version = self.set_version.map_or(1, |v| v + 1);
+        if let Some(day) = sweep_on {
+            item = item.with_index_key(Key::new(format!("CASE-SWEEP#{day}"), self.case.clone()));
+        }
         let condition = self.set_version.map_or(Condition::NotExists, Condition::Version);
         TransactOp::Put { item, condition }
     }
 
-    /// A write that holds only if the set is still as read (for submissions).
-    pub fn unchanged(&self) -> TransactOp {
-        let condition = self.set_version.map_or(Condition::NotExists, Condition::Version);
-        TransactOp::Check { key: set_key(&self.case), condition }
+    /// For a submission: the set is still as read, and its files now belong
+    /// to the request (out of the sweep's index).
+    pub fn kept_by_request(&self) -> TransactOp {
+        match self.set_version {
+            Some(_) => self.set_write(None),
+            None => TransactOp::Check { key: set_key(&self.case), condition: Condition::NotExists },
+        }
     }
 
     /// Deletions of these files' records, each at the version read.
@@ -137,7 +161,18 @@ impl AttachmentRepository {
     /// Every file record of a case (lapsed reservations included), in
     /// upload order, with the set's version read first.
     pub async fn case(&self, case: &str) -> Result<CaseFiles, RepositoryError> {
-        let set_version = self.store.get(&set_key(case)).await?.map(|item| item.version);
+        #[derive(Deserialize)]
+        struct Set {
+            sweep_on: Option<Date>,
+        }
+        let set = self.store.get(&set_key(case)).await?;
+        let set_version = set.as_ref().map(|item| item.version);
+        let sweep_on = match set {
+            Some(item) => {
+                serde_json::from_value::<Set>(item.data).map_err(RepositoryError::Corrupt)?.sweep_on
+            }
+            None => None,
+        };
         let items =
             query_all(self.store.as_ref(), Query::partition(format!("FILES#{case}")).prefix("FILE#")).await?;
         let mut files = items
@@ -150,19 +185,21 @@ impl AttachmentRepository {
             })
             .collect::<Result<Vec<Versioned<Attachment>>, _>>()?;
         files.sort_by_key(|f| (f.value.reserved_until, f.value.id.clone()));
-        Ok(CaseFiles { case: case.to_owned(), set_version, files })
+        Ok(CaseFiles { case: case.to_owned(), set_version, sweep_on, files })
     }
 
     /// Applies changes decided on `read`, with `guard` (the draft still
-    /// there, say) in the same transaction. `Err(ConditionFailed)` when the
-    /// set changed meanwhile or the guard failed: nothing was written.
+    /// there, say) in the same transaction; the case is to be swept on
+    /// `sweep_on`, if given. `Err(ConditionFailed)` when the set changed
+    /// meanwhile or the guard failed: nothing was written.
     pub async fn change(
         &self,
         read: &CaseFiles,
         changes: &[Change<'_>],
         guard: Option<TransactOp>,
+        sweep_on: Option<Date>,
     ) -> Result<(), RepositoryError> {
-        let mut ops = vec![read.set_write()];
+        let mut ops = vec![read.set_write(sweep_on)];
         for change in changes {
             ops.push(match change {
                 Change::Add(file) => TransactOp::Put {
@@ -182,6 +219,23 @@ impl AttachmentRepository {
         }
         ops.extend(guard);
         Ok(self.store.transact(ops).await?)
+    }
+
+    /// Deletes every record of a case, its set included, if the set is
+    /// still as read: a submission in between (which takes the case out of
+    /// the sweep) makes it fail.
+    pub async fn purge(&self, read: &CaseFiles) -> Result<(), RepositoryError> {
+        let Some(version) = read.set_version else { return Ok(()) };
+        let mut ops =
+            vec![TransactOp::Delete { key: set_key(&read.case), condition: Condition::Version(version) }];
+        ops.extend(read.deletions(&read.files));
+        Ok(self.store.transact(ops).await?)
+    }
+
+    /// The cases to look at on `day`: their draft's purge date was the day before.
+    pub async fn cases_to_sweep(&self, day: Date) -> Result<Vec<String>, RepositoryError> {
+        let items = query_all(self.store.as_ref(), Query::secondary(format!("CASE-SWEEP#{day}"))).await?;
+        Ok(items.into_iter().map(|item| item.key.pk.trim_start_matches("FILES#").to_owned()).collect())
     }
 
     /// Records a new scan status, unless the file changed meanwhile (then

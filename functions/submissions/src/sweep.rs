@@ -1,14 +1,71 @@
 //! The drafts' housekeeping: the warning email before an unfinished draft
-//! is purged. (The purge itself is the store's time to live: DynamoDB's TTL
-//! on AWS, `SqliteStore::delete_expired` in the all-in-one binary.)
+//! is purged, and the deletion of the files of drafts purged unsubmitted.
+//! (The purge of the draft itself is the store's time to live: DynamoDB's
+//! TTL on AWS, `SqliteStore::delete_expired` in the all-in-one binary.)
 
 use crate::App;
+use crate::attachments::{AttachmentRepository, object_key, sweep_day};
 use crate::emails;
 use crate::repository::{Repository, RepositoryError};
 use catalogue::CatalogueRepository;
+use gru_ports::StoreError;
 
 /// Days looked back, so a sweep that did not run for a while catches up.
 const CATCH_UP_DAYS: i64 = 3;
+
+/// Days looked back for orphaned files: longer, since a file left behind
+/// is personal data kept with no purpose.
+const FILES_CATCH_UP_DAYS: i64 = 30;
+
+/// Deletes the files of cases whose draft is gone without being submitted
+/// (purged, expired), bytes and records; a case whose draft was saved since
+/// is rescheduled to the day after its new purge date. Returns how many
+/// files were deleted.
+pub async fn delete_orphaned_files(app: &App) -> Result<usize, RepositoryError> {
+    let drafts = Repository::new(app.store.clone());
+    let attachments = AttachmentRepository::new(app.store.clone());
+    let now = app.clock.now();
+    let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    let mut deleted = 0;
+    for back in (0..=FILES_CATCH_UP_DAYS).rev() {
+        let day = today.saturating_sub(jiff::Span::new().days(back));
+        for case in attachments.cases_to_sweep(day).await? {
+            let files = attachments.case(&case).await?;
+            // Read after the index (which may lag): only a case still
+            // scheduled is touched, at the version read.
+            if files.sweep_on.is_none_or(|on| on > today) {
+                continue;
+            }
+            let draft = drafts.draft(&case, now).await?;
+            let written = match &draft {
+                Some(draft) => {
+                    attachments.change(&files, &[], None, Some(sweep_day(draft.value.purge_at))).await
+                }
+                None => attachments.purge(&files).await,
+            };
+            match written {
+                Ok(()) => {}
+                // Changed meanwhile (an upload, a submission): next round.
+                Err(RepositoryError::Store(
+                    StoreError::ConditionFailed | StoreError::TransactionConflict,
+                )) => {
+                    continue;
+                }
+                Err(other) => return Err(other),
+            }
+            if draft.is_some() {
+                continue;
+            }
+            for file in &files.files {
+                if let Err(error) = app.files.delete(&object_key(&case, &file.value.id)).await {
+                    tracing::error!(%error, "an orphaned file's bytes could not be deleted");
+                }
+                deleted += 1;
+            }
+        }
+    }
+    Ok(deleted)
+}
 
 /// Sends the warnings due today (and those of the last few days that were
 /// missed). Safe to run as often as wanted: a warning's pointer is deleted
