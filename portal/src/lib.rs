@@ -12,6 +12,9 @@
 //! ```
 
 pub mod city;
+mod functions;
+
+pub use functions::Ports;
 
 use anyhow::Context;
 use axum::Router;
@@ -20,7 +23,7 @@ use axum::response::{Html, IntoResponse};
 use catalogue::CatalogueRepository;
 use gru_clamd::ClamdScanner;
 use gru_embedded::{LocalFiles, OutboxMailer, SqliteStore};
-use gru_ports::{Clock, Files, Mailer, Scanner, Store, SystemClock};
+use gru_ports::{Clock, Scanner, Store, SystemClock};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tower_http::services::ServeDir;
@@ -142,20 +145,18 @@ impl Portal {
             secret_key(&data.join("secret.key"))?,
             clock.clone(),
         ));
-        let files: Arc<dyn Files> = local_files.clone();
         let scanner =
             options.clamd.clone().map(|address| Arc::new(ClamdScanner::new(address)) as Arc<dyn Scanner>);
-        let mailer: Arc<dyn Mailer> = Arc::new(OutboxMailer::new(data.join("outbox"), MAIL_FROM.to_owned()));
-        let housekeeping = Housekeeping {
-            store: sqlite.clone(),
-            submissions: submissions::App::new(
-                store.clone(),
-                mailer.clone(),
-                files.clone(),
-                clock.clone(),
-                base_url.clone(),
-            ),
+        let ports = Ports {
+            store,
+            mailer: Arc::new(OutboxMailer::new(data.join("outbox"), MAIL_FROM.to_owned())),
+            files: local_files.clone(),
+            scanner,
+            clock,
+            public_url: base_url,
+            drafts: options.drafts,
         };
+        let housekeeping = Housekeeping { store: sqlite.clone(), submissions: ports.submissions() };
         let not_found_page = std::fs::read_to_string(options.site_dir.join("404.html")).unwrap_or_default();
         let site = ServeDir::new(&options.site_dir).append_index_html_on_directories(true).not_found_service(
             axum::routing::any(move || {
@@ -163,17 +164,7 @@ impl Portal {
                 async move { (StatusCode::NOT_FOUND, Html(page)).into_response() }
             }),
         );
-        let mut router = Router::new()
-            .merge(catalogue::router(repository))
-            .merge(submissions::router(housekeeping.submissions.clone()))
-            .merge(attachments::router(attachments::App {
-                store: store.clone(),
-                files,
-                scanner,
-                clock: clock.clone(),
-            }))
-            .merge(accounts::router(accounts::App { store, mailer, clock, public_url: base_url }))
-            .merge(gru_embedded::files::router(local_files));
+        let mut router = ports.router().merge(gru_embedded::files::router(local_files));
         if options.serve_outbox {
             router = router.merge(gru_embedded::outbox::router(data.join("outbox")));
         }

@@ -120,28 +120,16 @@ async fn main() {
         [7; 32],
         clock.clone(),
     ));
-    let files: Arc<dyn gru_ports::Files> = local_files.clone();
-    let app = axum::Router::new()
-        .merge(submissions::router(submissions::App::new(
-            store.clone(),
-            mailer.clone(),
-            files.clone(),
-            clock.clone(),
-            url.clone(),
-        )))
-        .merge(attachments::router(attachments::App {
-            store: store.clone(),
-            files,
-            scanner: None,
-            clock: clock.clone(),
-        }))
-        .merge(gru_embedded::files::router(local_files))
-        .merge(accounts::router(accounts::App {
-            store: store.clone(),
-            mailer,
-            clock,
-            public_url: url.clone(),
-        }));
+    let ports = portal::Ports {
+        store: store.clone(),
+        mailer,
+        files: local_files.clone(),
+        scanner: None,
+        clock,
+        public_url: url.clone(),
+        drafts: Default::default(),
+    };
+    let app = ports.router().merge(gru_embedded::files::router(local_files));
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     let client = reqwest::Client::new();

@@ -68,33 +68,15 @@ impl TestPortal {
         clock: std::sync::Arc<gru_ports::FixedClock>,
         guardduty_answers: bool,
     ) -> Self {
-        use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
         use std::sync::Arc;
         let endpoint = gru_ports::contract::moto_endpoint();
         let dynamodb = gru_dynamodb::emulator_client(&endpoint);
         let table = gru_ports::contract::unique_name("portal");
         gru_dynamodb::create_table(&dynamodb, &table).await.expect("the table is created");
         let store: Arc<dyn gru_ports::Store> = Arc::new(gru_dynamodb::DynamoStore::new(dynamodb, table));
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::Config::builder()
-                .behavior_version(BehaviorVersion::latest())
-                .endpoint_url(&endpoint)
-                .region(Region::new("eu-west-3"))
-                .credentials_provider(Credentials::new("test", "test", None, None, "moto"))
-                .force_path_style(true)
-                .build(),
-        );
+        let s3 = gru_s3::emulator_client(&endpoint);
         let bucket = gru_ports::contract::unique_name("files");
-        s3.create_bucket()
-            .bucket(&bucket)
-            .create_bucket_configuration(
-                aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from("eu-west-3"))
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("the bucket is created");
+        gru_s3::create_bucket(&s3, &bucket).await.expect("the bucket is created");
         let files: Arc<dyn gru_ports::Files> = Arc::new(gru_s3::S3Files::new(s3.clone(), bucket.clone()));
         let guardduty = gru_s3::GuardDutyScanner::new(s3.clone(), bucket.clone());
         let scanner: Arc<dyn gru_ports::Scanner> = if guardduty_answers {
@@ -113,21 +95,16 @@ impl TestPortal {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let clock: Arc<dyn gru_ports::Clock> = clock;
-        let router = axum::Router::new()
-            .merge(submissions::router(submissions::App::new(
-                store.clone(),
-                mailer.clone(),
-                files.clone(),
-                clock.clone(),
-                url.clone(),
-            )))
-            .merge(attachments::router(attachments::App {
-                store: store.clone(),
-                files,
-                scanner: Some(scanner),
-                clock: clock.clone(),
-            }))
-            .merge(accounts::router(accounts::App { store, mailer, clock, public_url: url.clone() }));
+        let ports = portal::Ports {
+            store,
+            mailer,
+            files,
+            scanner: Some(scanner),
+            clock,
+            public_url: url.clone(),
+            drafts: Default::default(),
+        };
+        let router = ports.router();
         Self::serve(listener, url, router, data_dir, None).await
     }
 
@@ -290,6 +267,11 @@ pub struct GuardDutyStandIn {
 impl gru_ports::Scanner for GuardDutyStandIn {
     fn name(&self) -> &'static str {
         self.reader.name()
+    }
+
+    /// Unlike GuardDuty, the stand-in judges by the bytes it is given.
+    fn reads_body(&self) -> bool {
+        true
     }
 
     async fn scan(&self, key: &str, body: &[u8]) -> Result<gru_ports::Verdict, gru_ports::ScanError> {

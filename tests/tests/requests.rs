@@ -574,3 +574,36 @@ async fn a_published_form_cannot_change_without_a_new_version() {
     let error = portal::Portal::open(&options, "http://127.0.0.1:1").await.err().expect("the import refuses");
     assert!(format!("{error:#}").contains("raise `version`"), "{error:#}");
 }
+
+#[tokio::test]
+async fn the_portal_keeps_drafts_as_long_as_it_is_told() {
+    let data = tempfile::tempdir().unwrap();
+    let options = portal::Options {
+        data_dir: data.path().to_owned(),
+        city_dir: gru_tests::repository().join("infra/cities/demo"),
+        site_dir: gru_tests::repository().join("static-site"),
+        serve_outbox: false,
+        drafts: submissions::DraftPolicy::days(3, 1).unwrap(),
+        clamd: None,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let opened = portal::Portal::open(&options, &url).await.unwrap();
+    tokio::spawn(portal::serve(listener, opened.router, std::future::pending()));
+    let draft: Value = reqwest::Client::new()
+        .post(format!("{url}/api/submissions/drafts"))
+        .header("x-gru-csrf", "1")
+        .json(&json!({ "service": SERVICE }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let purge_at: jiff::Timestamp = draft["purge_at"].as_str().unwrap().parse().unwrap();
+    let kept = purge_at.duration_since(jiff::Timestamp::now());
+    assert!(
+        kept > jiff::SignedDuration::from_hours(71) && kept <= jiff::SignedDuration::from_hours(72),
+        "{kept:?}"
+    );
+}

@@ -194,9 +194,7 @@ impl Ctx {
     /// scan that failed, or stored before a scanner was configured), and
     /// records what it says.
     async fn refresh_scans(&self, mut case: CaseFiles) -> Result<CaseFiles, Problem> {
-        if self.0.app.scanner.is_none() {
-            return Ok(case);
-        }
+        let Some(scanner) = &self.0.app.scanner else { return Ok(case) };
         for file in &mut case.files {
             let waiting =
                 matches!(file.value.scan, ScanStatus::Pending | ScanStatus::Failed | ScanStatus::Unscanned);
@@ -204,7 +202,12 @@ impl Ctx {
                 continue;
             }
             let key = object_key(&case.case, &file.value.id);
-            let Ok(Some(body)) = self.0.app.files.get(&key).await else { continue };
+            let body = if scanner.reads_body() {
+                let Ok(Some(body)) = self.0.app.files.get(&key).await else { continue };
+                body
+            } else {
+                Vec::new()
+            };
             let scan = self.scan(&case.case, &file.value.id, &body).await;
             if scan != file.value.scan
                 && self.0.attachments.set_scan(&case.case, file, scan).await.map_err(internal)?

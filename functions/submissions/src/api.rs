@@ -530,7 +530,8 @@ async fn submit_once(
         .map_err(|errors| invalid_answers(errors, StatusCode::UNPROCESSABLE_ENTITY))?;
     // Before the code: a citizen told to add a document keeps every try.
     let required = form.required_documents(&answers);
-    missing_documents(&required, &ctx.0.attachments.case(id).await?)?;
+    let mut case = ctx.0.attachments.case(id).await?;
+    missing_documents(&required, &case)?;
     let (email, account, code_version) = match &citizen {
         Some(c) => (c.email.clone(), Some(c.account_id.clone()), None),
         None => {
@@ -541,9 +542,11 @@ async fn submit_once(
     let service_title = ctx.service_title(&draft.value.service).await?;
     let documents: Vec<RequiredDocument> = required.iter().copied().map(RequiredDocument::from).collect();
     let email_key = tokens::email_key(&email);
-    for _ in 0..SUBMIT_ATTEMPTS {
-        let case = ctx.0.attachments.case(id).await?;
-        missing_documents(&required, &case)?;
+    for attempt in 0..SUBMIT_ATTEMPTS {
+        if attempt > 0 {
+            case = ctx.0.attachments.case(id).await?;
+            missing_documents(&required, &case)?;
+        }
         // The request keeps the files that count for a document it needs;
         // the others (lapsed uploads, infected files, documents the final
         // answers no longer ask for) go.

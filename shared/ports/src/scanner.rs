@@ -40,4 +40,10 @@ pub trait Scanner: Send + Sync {
     /// The verdict on the object stored under `key`, whose bytes are `body`
     /// (an adapter that scans by itself, like GuardDuty, reads only `key`).
     async fn scan(&self, key: &str, body: &[u8]) -> Result<Verdict, ScanError>;
+
+    /// Whether [`Scanner::scan`] reads `body`: when not, a caller asking
+    /// again for a verdict need not fetch the object.
+    fn reads_body(&self) -> bool {
+        true
+    }
 }

@@ -59,6 +59,11 @@ impl Scanner for GuardDutyScanner {
         "guardduty"
     }
 
+    /// GuardDuty reads the object itself: the verdict is a tag.
+    fn reads_body(&self) -> bool {
+        false
+    }
+
     /// The verdict GuardDuty left on the object stored under `key`; `body`
     /// is not read.
     ///

@@ -61,6 +61,40 @@ impl S3Files {
     }
 }
 
+/// A client for a local emulator (moto server) at `endpoint`, with fixed
+/// test credentials and path-style addressing, in `eu-west-3`.
+pub fn emulator_client(endpoint: &str) -> Client {
+    use aws_sdk_s3::config::{Credentials, Region};
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new(EMULATOR_REGION))
+        .credentials_provider(Credentials::new("test", "test", None, None, "emulator"))
+        .force_path_style(true)
+        .build();
+    Client::from_conf(config)
+}
+
+/// Creates a bucket in the emulator's region. Used by tests and local
+/// tooling; deployed buckets come from the infrastructure template.
+pub async fn create_bucket(client: &Client, name: &str) -> Result<(), FilesError> {
+    use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+    let location = BucketLocationConstraint::from(EMULATOR_REGION);
+    client
+        .create_bucket()
+        .bucket(name)
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder().location_constraint(location).build(),
+        )
+        .send()
+        .await
+        .map_err(|e| backend("CreateBucket", &e))?;
+    Ok(())
+}
+
+/// The region of [`emulator_client`].
+const EMULATOR_REGION: &str = "eu-west-3";
+
 /// The client and bucket of [`S3Files::from_env`] and
 /// [`GuardDutyScanner::from_env`]: the bucket named by `ATTACHMENTS_BUCKET`,
 /// the SDK's default configuration, path-style addressing when

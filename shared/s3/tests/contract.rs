@@ -2,45 +2,17 @@
 //! (`GRU_MOTO_ENDPOINT`); each test gets a fresh bucket. Moto does not check
 //! presigned signatures, so what the signature covers is checked on the URL.
 
-use aws_sdk_s3::Client;
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use gru_ports::Files;
 use gru_ports::contract::{moto_endpoint, unique_name};
-use gru_s3::S3Files;
+use gru_s3::{S3Files, create_bucket, emulator_client};
 use jiff::{SignedDuration, Timestamp};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-const REGION: &str = "eu-west-3";
-
-/// A client for moto with fixed test credentials, path-style like any client
-/// of a local emulator.
-fn moto_client() -> Client {
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(moto_endpoint())
-        .region(Region::new(REGION))
-        .credentials_provider(Credentials::new("test", "test", None, None, "moto"))
-        .force_path_style(true)
-        .build();
-    Client::from_conf(config)
-}
-
 async fn fresh_files() -> Arc<S3Files> {
-    let client = moto_client();
+    let client = emulator_client(&moto_endpoint());
     let bucket = unique_name("files");
-    client
-        .create_bucket()
-        .bucket(&bucket)
-        .create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from(REGION))
-                .build(),
-        )
-        .send()
-        .await
-        .expect("bucket is created");
+    create_bucket(&client, &bucket).await.expect("bucket is created");
     Arc::new(S3Files::new(client, bucket))
 }
 

@@ -3,43 +3,18 @@
 //! tag GuardDuty would set, with `PutObjectTagging`.
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration, Tag, Tagging};
+use aws_sdk_s3::types::{Tag, Tagging};
 use gru_ports::contract::{moto_endpoint, unique_name};
 use gru_ports::{Files, ScanError, Scanner, Verdict};
-use gru_s3::{GuardDutyScanner, S3Files};
+use gru_s3::{GuardDutyScanner, S3Files, create_bucket, emulator_client};
 
-const REGION: &str = "eu-west-3";
 const KEY: &str = "requests/R-1/scan.pdf";
-
-/// A client for moto with fixed test credentials, path-style like any client
-/// of a local emulator.
-fn moto_client() -> Client {
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(moto_endpoint())
-        .region(Region::new(REGION))
-        .credentials_provider(Credentials::new("test", "test", None, None, "moto"))
-        .force_path_style(true)
-        .build();
-    Client::from_conf(config)
-}
 
 /// A fresh bucket holding one object at [`KEY`], its files and its scanner.
 async fn bucket_with_an_object() -> (Client, String, GuardDutyScanner) {
-    let client = moto_client();
+    let client = emulator_client(&moto_endpoint());
     let bucket = unique_name("scans");
-    client
-        .create_bucket()
-        .bucket(&bucket)
-        .create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from(REGION))
-                .build(),
-        )
-        .send()
-        .await
-        .expect("bucket is created");
+    create_bucket(&client, &bucket).await.expect("bucket is created");
     let files = S3Files::new(client.clone(), &bucket);
     files.put(KEY, b"%PDF-1.4".to_vec(), "application/pdf").await.unwrap();
     (client, bucket, files.scanner())
@@ -102,7 +77,7 @@ async fn a_missing_object_is_unavailable() {
 
 #[tokio::test]
 async fn a_missing_bucket_is_unavailable() {
-    let scanner = GuardDutyScanner::new(moto_client(), unique_name("absent"));
+    let scanner = GuardDutyScanner::new(emulator_client(&moto_endpoint()), unique_name("absent"));
     let result = scanner.scan(KEY, b"").await;
     assert!(matches!(result, Err(ScanError::Unavailable(ref m)) if m.contains("NoSuchBucket")), "{result:?}");
 }

@@ -1,0 +1,56 @@
+//! Every function's routes on one set of ports: what API Gateway puts
+//! behind one origin on AWS, served by one process here (and by the tests
+//! and benchmarks on whichever adapters they choose).
+
+use axum::Router;
+use catalogue::CatalogueRepository;
+use gru_ports::{Clock, Files, Mailer, Scanner, Store};
+use std::sync::Arc;
+
+/// The adapters the functions run on.
+#[derive(Clone)]
+pub struct Ports {
+    pub store: Arc<dyn Store>,
+    pub mailer: Arc<dyn Mailer>,
+    pub files: Arc<dyn Files>,
+    /// `None`: uploads are marked unscanned.
+    pub scanner: Option<Arc<dyn Scanner>>,
+    pub clock: Arc<dyn Clock>,
+    /// Where citizens reach the site (links in emails), without a trailing slash.
+    pub public_url: String,
+    pub drafts: submissions::DraftPolicy,
+}
+
+impl Ports {
+    /// The submissions function on these ports (also what the housekeeping runs).
+    pub fn submissions(&self) -> submissions::App {
+        let mut app = submissions::App::new(
+            self.store.clone(),
+            self.mailer.clone(),
+            self.files.clone(),
+            self.clock.clone(),
+            self.public_url.clone(),
+        );
+        app.drafts = self.drafts;
+        app
+    }
+
+    /// Every function's routes, each under its prefix ([`crate::FUNCTION_PREFIXES`]).
+    pub fn router(&self) -> Router {
+        Router::new()
+            .merge(catalogue::router(CatalogueRepository::new(self.store.clone())))
+            .merge(submissions::router(self.submissions()))
+            .merge(attachments::router(attachments::App {
+                store: self.store.clone(),
+                files: self.files.clone(),
+                scanner: self.scanner.clone(),
+                clock: self.clock.clone(),
+            }))
+            .merge(accounts::router(accounts::App {
+                store: self.store.clone(),
+                mailer: self.mailer.clone(),
+                clock: self.clock.clone(),
+                public_url: self.public_url.clone(),
+            }))
+    }
+}
