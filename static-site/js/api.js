@@ -86,6 +86,65 @@ export const submissions = {
   request: (reference) => getJson(`submissions/requests/${enc(reference)}`),
 };
 
+/**
+ * /api/attachments: the supporting documents of a draft (checklist, upload grants,
+ * confirmation, removal) and downloads of a draft's or a request's files.
+ */
+export const attachments = {
+  checklist: (draft) => getJson(`attachments/drafts/${enc(draft)}`),
+  /** Ask an upload grant: { file, upload: { url, method, headers, expires_at } }. */
+  grant: (draft, { document, name, type, size, replaces = null }) =>
+    post(`attachments/drafts/${enc(draft)}/files`, { document, name, type, size, replaces }),
+  confirm: (draft, file) => post(`attachments/drafts/${enc(draft)}/files/${enc(file)}/confirm`, {}),
+  remove: (draft, file) => sendJson('DELETE', `attachments/drafts/${enc(draft)}/files/${enc(file)}`),
+  draftDownload: (draft, file) => post(`attachments/drafts/${enc(draft)}/files/${enc(file)}/download`, {}),
+  /** A file of a sent request: from the tracking link (token) or signed in (reference). */
+  requestDownload: ({ token, reference }, file) => (token
+    ? post(`attachments/tracking/files/${enc(file)}/download`, { token })
+    : post(`attachments/requests/${enc(reference)}/files/${enc(file)}/download`, {})),
+};
+
+/** Headers the browser sets itself and refuses to let a script set. */
+const FORBIDDEN_HEADERS = new Set(['content-length', 'host', 'connection', 'expect', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'date']);
+
+/**
+ * Send `file` to storage with an upload grant (a URL on this portal, or a presigned URL on
+ * another origin): XMLHttpRequest, because fetch reports no upload progress. No cookie,
+ * no CSRF header: the grant is the permission. onProgress(loaded, total) as it goes.
+ * Resolves when storage answers 2xx; rejects with an ApiError (status 0: network or
+ * aborted, with `aborted` true when abort() was called).
+ * Returns { promise, abort }.
+ */
+export function uploadFile(grant, file, { onProgress } = {}) {
+  const xhr = new XMLHttpRequest();
+  const promise = new Promise((resolve, reject) => {
+    xhr.open(grant.method || 'PUT', grant.url);
+    for (const [name, value] of grant.headers || []) {
+      if (!FORBIDDEN_HEADERS.has(String(name).toLowerCase())) xhr.setRequestHeader(name, value);
+    }
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress?.(event.loaded, event.total);
+    };
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress?.(file.size, file.size);
+        resolve();
+      } else {
+        let body = null;
+        if (/json/.test(xhr.getResponseHeader('content-type') || '')) {
+          try { body = JSON.parse(xhr.responseText); } catch { body = null; }
+        }
+        reject(new ApiError({ ...(body || {}), type: body?.type || 'upload-refused', status: xhr.status }));
+      }
+    };
+    xhr.onerror = () => reject(new ApiError({ status: 0, type: 'network' }));
+    xhr.ontimeout = () => reject(new ApiError({ status: 0, type: 'network' }));
+    xhr.onabort = () => reject(Object.assign(new ApiError({ status: 0, type: 'aborted' }), { aborted: true }));
+    xhr.send(file);
+  });
+  return { promise, abort: () => xhr.abort() };
+}
+
 /** /api/accounts: sign-up, sign-in, links, password, profile. */
 export const accounts = {
   me: () => getJson('accounts/me'),

@@ -1,8 +1,10 @@
 // demarche.html?service=<slug>[&etape=<page>][#brouillon=<id>]: the online form, one page
-// at a time, then the check page and the sent state. Conditions (visible pages and
-// fields, documents needed) come from conditions.js, the same rules the server applies;
-// each « Continuer » asks the server (/evaluate) for this page's errors, then saves the draft.
-import { api, submissions, ApiError } from './api.js';
+// at a time, then the supporting documents (when the case needs some), the check page and
+// the sent state. Conditions (visible pages and fields, documents needed) come from
+// conditions.js, the same rules the server applies; each « Continuer » asks the server
+// (/evaluate) for this page's errors, then saves the draft (the server computes the
+// documents' checklist from the saved answers).
+import { api, submissions, attachments, ApiError } from './api.js';
 import { t } from './i18n/index.js';
 import { el } from './text.js';
 import { visibility, visibleAnswers, requiredDocuments } from './conditions.js';
@@ -12,9 +14,10 @@ import {
 } from './ui.js';
 import { cleanAnswers, prefill, rootField } from './form/answers.js';
 import { showErrors } from './form/errors.js';
-import { CHECK, SENT, readLocation, stepUrl, progress, stepHeading, stepper } from './form/flow.js';
+import { CHECK, SENT, DOCUMENTS, readLocation, stepUrl, progress, stepHeading, stepper } from './form/flow.js';
 import { formPage, documentsBox } from './form/page.js';
 import { renderReview } from './form/review.js';
+import { renderDocuments } from './form/documents.js';
 import { renderConfirmation } from './form/confirmation.js';
 
 const cityReady = initPage();
@@ -38,6 +41,9 @@ const content = () => $('#page-content');
 const visible = () => visibility(journey.form, journey.answers);
 /** The answers the server may see: those of visible fields, without blanks. */
 const toSend = () => cleanAnswers(visibleAnswers(journey.form, journey.answers));
+/** Whether these answers call for supporting documents (then a documents step comes before the check page). */
+const needsDocuments = () => requiredDocuments(journey.form, journey.answers).length > 0;
+const where = (pages, step) => progress(pages, step, { documents: needsDocuments() });
 
 function title(parts, { error = false } = {}) {
   const text = parts.filter(Boolean).join(' – ');
@@ -93,13 +99,13 @@ function renderPage(page, { errors, focus }) {
 
   const refresh = () => {
     const now = visible();
-    const where = progress(now.pages, page.id);
+    const position = where(now.pages, page.id);
     const after = journey.form.pages.find((p) => p.id === now.pages[now.pages.indexOf(page.id) + 1]);
-    stepHeading(h1, where, page.title);
-    stepper(box, where, after ? after.title : t('review.title'));
+    stepHeading(h1, position, page.title);
+    stepper(box, position, after ? after.title : t(needsDocuments() ? 'documents.title' : 'review.title'));
     view.showVisible(now.fields);
     documents.update(requiredDocuments(journey.form, journey.answers));
-    title([page.title, t('form.step', where), journey.service.title], { error: Boolean(view.form.querySelector('.error-summary')) });
+    title([page.title, t('form.step', position), journey.service.title], { error: Boolean(view.form.querySelector('.error-summary')) });
   };
 
   const previous = pages[pages.indexOf(page.id) - 1];
@@ -142,7 +148,15 @@ async function continueFrom(page, view) {
       if (all.errors.length === 0) next = CHECK;
     }
     await save(next === CHECK ? order[order.length - 1] : next);
-    go(next, { back: journey.back && next !== CHECK });
+    if (next === CHECK && needsDocuments()) {
+      // The documents step comes next, except when coming back to the check page with none missing.
+      if (!journey.back) next = DOCUMENTS;
+      else {
+        const checklist = await attachments.checklist(journey.draft.id).catch(() => null);
+        if (checklist?.documents.some((d) => d.missing)) next = DOCUMENTS;
+      }
+    }
+    go(next, { back: journey.back && next !== CHECK && next !== DOCUMENTS });
   } catch (err) {
     if (err instanceof ApiError && err.errors.length > 0 && err.status === 400) {
       showErrors(formNode, err.errors);
@@ -164,13 +178,19 @@ async function renderCheck({ focus }) {
     return;
   }
   const shown = visible();
-  const position = progress(shown.pages, CHECK);
+  const position = where(shown.pages, CHECK);
+  const required = requiredDocuments(journey.form, journey.answers);
+  // The files of each document; the form's list alone if the checklist cannot be read.
+  const checklist = required.length > 0 ? await attachments.checklist(journey.draft.id).catch(() => null) : null;
   stepHeading($('#page-title'), position, t('review.title'));
   stepper($('#stepper'), position, null);
   renderReview(content(), {
     ...journey,
     visibility: shown,
-    documents: requiredDocuments(journey.form, journey.answers),
+    documents: checklist ? checklist.documents : required,
+    withFiles: Boolean(checklist),
+    documentsHref: url(DOCUMENTS, true),
+    editDocuments: (errors = null) => go(DOCUMENTS, { errors, back: true }),
     editHref: (pageId) => url(pageId, true),
     edit: (pageId) => go(pageId, { back: true }),
     answerErrors: showAnswerErrors,
@@ -179,6 +199,47 @@ async function renderCheck({ focus }) {
   });
   title([t('review.title'), t('form.step', position), journey.service.title]);
   if (focus) focusOn($('#page-title'));
+}
+
+async function renderDocumentsStep({ errors, focus }) {
+  const shown = visible();
+  if (!journey.draft) {
+    go(shown.pages[0], { push: false });
+    return;
+  }
+  if (!needsDocuments()) {
+    go(CHECK, { push: false });
+    return;
+  }
+  let checklist;
+  try {
+    checklist = await attachments.checklist(journey.draft.id);
+  } catch (err) {
+    // No attachments function on this portal: the check page lists what to prepare.
+    if (err.status === 404) {
+      go(CHECK, { push: false });
+      return;
+    }
+    throw err;
+  }
+  if (checklist.documents.length === 0) {
+    go(CHECK, { push: false });
+    return;
+  }
+  const position = where(shown.pages, DOCUMENTS);
+  stepHeading($('#page-title'), position, t('documents.title'));
+  stepper($('#stepper'), position, t('review.title'));
+  const name = (error) => title([t('documents.title'), t('form.step', position), journey.service.title], { error });
+  const step = renderDocuments(content(), {
+    draftId: journey.draft.id,
+    checklist,
+    onContinue: () => go(CHECK),
+    onBack: () => go(shown.pages[shown.pages.length - 1]),
+    onErrors: name,
+  });
+  name(false);
+  if (errors?.length) step.showMissing(errors);
+  else if (focus) focusOn($('#page-title'));
 }
 
 function sent(receipt, email) {
@@ -204,6 +265,11 @@ function render(step, { errors = null, focus = false } = {}) {
   const shown = visible();
   if (step === CHECK) {
     return renderCheck({ focus }).catch((err) => {
+      content().replaceChildren(callout('error', failureMessage(err)));
+    });
+  }
+  if (step === DOCUMENTS) {
+    return renderDocumentsStep({ errors, focus }).catch((err) => {
       content().replaceChildren(callout('error', failureMessage(err)));
     });
   }

@@ -1,10 +1,13 @@
 // suivi.html#<token>: a request as its citizen follows it, from the personal tracking link.
 // The token stays in the fragment (never sent in a URL) and travels in a POST body.
 // suivi.html?reference=<ABCD-2345>: the same for a signed-in citizen, from the dashboard.
-import { submissions } from './api.js';
+// The supporting documents list their files; « Télécharger » asks a short-lived download
+// grant (with the token, or signed in by reference) and opens it.
+import { submissions, attachments } from './api.js';
 import { t } from './i18n/index.js';
 import { el, renderText, setChildren } from './text.js';
-import { $, initPage, setTitle, setState, callout, failureMessage, formatDate, serviceHref, fragment } from './ui.js';
+import { $, initPage, setTitle, setState, callout, failureMessage, formatDate, serviceHref, fragment, whileBusy } from './ui.js';
+import { formatSize, scanBadge } from './files.js';
 
 const cityReady = initPage();
 const token = fragment();
@@ -19,6 +22,32 @@ function row(label, ...value) {
 /** A multi-line answer (an address, a group's items) as lines, never as markup. */
 function renderLines(text) {
   return text.split('\n').flatMap((line, i) => (i === 0 ? [line] : [el('br'), line]));
+}
+
+/** One file: name, size, scan status, and « Télécharger » when it may be downloaded. */
+function fileItem(request, file) {
+  const item = el('li', { class: `file-item file-${file.scan}` },
+    el('p', { class: 'file-name' }, el('span', { class: 'file-title', text: file.name }), ' ',
+      el('span', { class: 'file-size', text: `(${formatSize(file.size)})` })),
+    el('p', { class: 'file-scan' }, scanBadge(file)));
+  if (file.downloadable) {
+    const button = el('button', { type: 'button', class: 'button button-secondary button-small' },
+      t('tracking.download'), el('span', { class: 'sr-only', text: ` ${t('documents.fileContext', { name: file.name })}` }));
+    const problem = el('p', { class: 'form-error download-error', role: 'alert' });
+    button.addEventListener('click', () => whileBusy(button, async () => {
+      problem.textContent = '';
+      try {
+        const grant = await attachments.requestDownload(token ? { token } : { reference: request.reference }, file.id);
+        location.href = grant.url;
+      } catch (err) {
+        problem.textContent = `${t('errors.prefix')} ${err.kind === 'not-downloadable' ? (err.detail || t('tracking.notDownloadable')) : failureMessage(err)}`;
+      }
+    }));
+    item.append(el('div', { class: 'file-actions' }, button), problem);
+  } else {
+    item.append(el('p', { class: 'hint', text: t('tracking.notDownloadable') }));
+  }
+  return item;
 }
 
 function render(request) {
@@ -43,9 +72,12 @@ function render(request) {
         el('dl', { class: 'summary-list' }, page.answers.map((answer) =>
           row(answer.label, renderLines(answer.value))))))),
     documents.length > 0 && el('section', { class: 'section', 'aria-labelledby': 'tracking-documents' },
-      el('h2', { id: 'tracking-documents', text: t('form.documentsTitle') }),
+      el('h2', { id: 'tracking-documents', text: t('documents.title') }),
       el('ul', { class: 'documents' }, documents.map((doc) => el('li', {},
-        el('h3', { text: doc.title }), doc.description && el('p', { text: doc.description }))))),
+        el('h3', { text: doc.title }), doc.description && el('p', { text: doc.description }),
+        Array.isArray(doc.files) && (doc.files.length === 0
+          ? el('p', { class: 'muted', text: t('review.noFile') })
+          : el('ul', { class: 'file-list' }, doc.files.map((file) => fileItem(request, file)))))))),
     (request.history || []).length > 0 && el('section', { class: 'section', 'aria-labelledby': 'tracking-history' },
       el('h2', { id: 'tracking-history', text: t('tracking.history') }),
       el('ul', { class: 'history' }, request.history.map((entry) => el('li', {},

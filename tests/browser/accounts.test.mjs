@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {
   launch, openPage, closePage, waitForState, assertNoAxeViolations, emailedLink, freshEmail, api, overflow,
 } from './helpers.mjs';
-import { SERVICE, birthCertificate, waitForStep, answerDirectly } from './journey.mjs';
+import { SERVICE, birthCertificate, waitForStep, answerDirectly, DOCUMENTS_STEP, passDocuments } from './journey.mjs';
 
 const PASSWORD = 'une phrase de passe assez longue';
 let browser;
@@ -130,8 +130,9 @@ test('signed in: the form is prefilled, needs no code, and the request and draft
         await answerDirectly(page, answers);
       }
       const next = steps[index + 1];
-      await waitForStep(page, next ? titleOf(next[0]) : 'Vérifiez votre demande');
+      await waitForStep(page, next ? titleOf(next[0]) : DOCUMENTS_STEP);
     }
+    await passDocuments(page, { name: 'passeport.pdf' });
     assert.equal(await page.locator('#review-code').count(), 0, 'no code with an account');
     assert.ok((await page.locator('main').innerText()).includes(email));
     await axe(page, 'vérification avec compte');
@@ -163,6 +164,12 @@ test('signed in: the form is prefilled, needs no code, and the request and draft
     await waitForState(page, 'ready');
     assert.ok((await page.locator('h1').innerText()).includes(reference));
     assert.ok((await page.locator('main').innerText()).includes('Demande reçue'));
+    // Its file, downloaded signed in (by reference).
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 10_000 }),
+      page.getByRole('button', { name: 'Télécharger « passeport.pdf »' }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), 'passeport.pdf');
     await axe(page, 'suivi depuis le compte');
 
     await go(page, '/compte/', 'ready');

@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import {
   launch, openPage, closePage, waitForState, focused, api, assertNoAxeViolations, emailedCode, freshEmail, overflow, CITY_TITLE,
 } from './helpers.mjs';
-import { SERVICE, birthCertificate, stepTitle, stepState, waitForStep, answerByKeyboard, answerDirectly } from './journey.mjs';
+import {
+  SERVICE, birthCertificate, stepTitle, stepState, waitForStep, answerByKeyboard, answerDirectly,
+  DOCUMENTS_STEP, CHECK_STEP, pdfFile, passDocuments, chooseByKeyboard,
+} from './journey.mjs';
 
 let browser;
 let form;
@@ -49,22 +52,30 @@ test('keyboard alone: a birth certificate without an account, from the service p
     for (const [index, [id, answers]] of steps.entries()) {
       await answerByKeyboard(page, answers);
       const next = steps[index + 1];
-      await waitForStep(page, next ? titleOf(next[0]) : 'Vérifiez votre demande');
+      await waitForStep(page, next ? titleOf(next[0]) : DOCUMENTS_STEP);
       assert.equal((await focused(page)).tag, 'h1', 'focus moves to the new step\'s heading');
       if (id === 'record') {
         assert.match(page.url(), /#brouillon=[\w-]{22}$/, 'the draft id is in the address (its fragment) once saved');
       }
     }
-    // The count now includes the pages the answers opened: five pages and the check page.
-    assert.equal(await stepState(page), 'Étape 6 sur 6');
-    assert.notEqual(before, 'Étape 1 sur 6', 'the count follows the answers');
+    // The identity document: Tab to its file input, Space opens the chooser, then « Continuer ».
+    await tabTo(page, (f) => f.id === 'doc-identity-file', 'the identity document\'s file input');
+    await chooseByKeyboard(page, pdfFile('carte-identite.pdf'));
+    await page.locator('#doc-identity .file-item').filter({ hasText: 'carte-identite.pdf' }).waitFor({ timeout: 15_000 });
+    await tabTo(page, (f) => f.text === 'Continuer', '« Continuer »');
+    await page.keyboard.press('Enter');
+    await waitForStep(page, CHECK_STEP);
+    assert.equal((await focused(page)).tag, 'h1');
+    // The count now includes the pages the answers opened: five pages, the documents and the check page.
+    assert.equal(await stepState(page), 'Étape 7 sur 7');
+    assert.notEqual(before, 'Étape 1 sur 7', 'the count follows the answers');
 
     // Check page: every answer, then the email code.
     const main = await page.locator('main').innerText();
-    for (const text of ['Acte de naissance', 'Martin', '15 mars 1990', '3 rue des Lilas', '41000 Belleval-sur-Loire']) {
+    for (const text of ['Acte de naissance', 'Martin', '15 mars 1990', '3 rue des Lilas', '41000 Belleval-sur-Loire', 'carte-identite.pdf']) {
       assert.ok(main.includes(text), `the check page shows « ${text} »`);
     }
-    assert.equal(await page.getByRole('link', { name: /^Modifier/ }).count(), steps.length, 'one « Modifier » per page');
+    assert.equal(await page.getByRole('link', { name: /^Modifier/ }).count(), steps.length + 1, 'one « Modifier » per page and one for the documents');
     await tabTo(page, (f) => f.id === 'review-email', 'the email field');
     await page.keyboard.type(email);
     const sendCode = await tabTo(page, (f) => f.tag === 'button', 'the « Recevoir un code » button');
@@ -92,7 +103,7 @@ test('keyboard alone: a birth certificate without an account, from the service p
     await waitForState(page, 'ready');
     assert.equal(await page.locator('h1').textContent(), `Demande ${reference}`);
     const tracked = await page.locator('main').innerText();
-    for (const text of [service.title, reference, 'Demande reçue', 'Vos réponses', 'Acte de naissance']) assert.ok(tracked.includes(text), `tracking shows « ${text} »`);
+    for (const text of [service.title, reference, 'Demande reçue', 'Vos réponses', 'Acte de naissance', 'carte-identite.pdf']) assert.ok(tracked.includes(text), `tracking shows « ${text} »`);
     assert.ok(await page.locator('ol.steps > li').count() >= 1, 'the steps of the instruction');
     assert.equal(await page.locator('ol.steps > li[aria-current="step"]').count(), 1, 'one current step, said in words');
   } finally {
@@ -119,9 +130,11 @@ test('axe: zero violations on every state of the journey, at 360 px without hori
     for (const [index, [, answers]] of steps.entries()) {
       await answerDirectly(page, answers);
       const next = steps[index + 1];
-      await waitForStep(page, next ? titleOf(next[0]) : 'Vérifiez votre demande');
-      await check(next ? `page ${next[0]}` : 'check page');
+      await waitForStep(page, next ? titleOf(next[0]) : DOCUMENTS_STEP);
+      await check(next ? `page ${next[0]}` : 'documents step');
     }
+    await passDocuments(page);
+    await check('check page');
     await page.locator('#review-email').fill(email);
     await page.getByRole('button', { name: 'Recevoir un code' }).click();
     await page.waitForFunction(() => document.activeElement?.id === 'review-code');
@@ -212,8 +225,9 @@ test('« Modifier » comes back to the check page; a 422 goes to the page at fau
     for (const [index, [, answers]] of steps.entries()) {
       await answerDirectly(page, answers);
       const next = steps[index + 1];
-      await waitForStep(page, next ? titleOf(next[0]) : 'Vérifiez votre demande');
+      await waitForStep(page, next ? titleOf(next[0]) : DOCUMENTS_STEP);
     }
+    await passDocuments(page);
     // « Modifier » on the first page, then « Continuer »: straight back to the check page.
     const edit = page.getByRole('link', { name: `Modifier « ${titleOf('record')} »` });
     assert.match(await edit.getAttribute('href'), /etape=record&retour=verification#brouillon=[\w-]{22}$/);

@@ -133,3 +133,62 @@ export async function answerDirectly(page, wanted, { submit = true } = {}) {
   }
   if (submit) await page.locator('.step-form button[type="submit"]').click();
 }
+
+// ---------------------------------------------------------------------------------------
+// Supporting documents: the step between the last page and the check page.
+
+export const DOCUMENTS_STEP = 'Pièces justificatives';
+export const CHECK_STEP = 'Vérifiez votre demande';
+
+/** The bytes of a small, real-looking PDF (what the server sniffs is its `%PDF-` start). */
+export function pdfBytes(text = 'Pièce justificative') {
+  return Buffer.from(`%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n% ${text}\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n`, 'utf8');
+}
+
+/** A file for Playwright's setInputFiles / FileChooser.setFiles. */
+export const pdfFile = (name, text = name) => ({ name, mimeType: 'application/pdf', buffer: pdfBytes(text) });
+
+/** A Windows executable renamed `.pdf` (its bytes start with `MZ`): the server must refuse it. */
+export const spoofedPdf = (name = 'facture.pdf') => ({
+  name, mimeType: 'application/pdf',
+  buffer: Buffer.concat([Buffer.from([0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00, 0x00, 0x00, 0x04, 0x00]), Buffer.alloc(502, 0)]),
+});
+
+/** Add `file` to the document `id` with setInputFiles, and wait until it is listed. */
+export async function addDocument(page, id, file) {
+  await page.locator(`#doc-${id}-file`).setInputFiles(file);
+  await page.locator(`#doc-${id} .file-item`).filter({ hasText: file.name }).waitFor({ timeout: 15_000 });
+}
+
+/**
+ * On the documents step: a PDF for each document still missing, then « Continuer » to the
+ * check page (the birth certificate for oneself needs the identity document only).
+ */
+export async function passDocuments(page, { name = 'piece-identite.pdf' } = {}) {
+  await waitForStep(page, DOCUMENTS_STEP);
+  for (const card of await page.locator('.document-card').all()) {
+    if (await card.locator('.file-item').count() > 0) continue;
+    const id = (await card.getAttribute('id')).replace(/^doc-/, '');
+    await addDocument(page, id, pdfFile(name));
+  }
+  await page.locator('.documents-step button[type="submit"]').click();
+  await waitForStep(page, CHECK_STEP);
+}
+
+const intercepting = new WeakSet();
+
+/**
+ * Open the file chooser of the focused control by keyboard (`key`: Space or Enter) and
+ * choose `file` in it. Playwright intercepts file choosers only while someone listens, and
+ * switches that on and off without waiting: a listener kept for the page's life (and one
+ * round trip) leaves no moment when a chooser would open for real and never be seen.
+ */
+export async function chooseByKeyboard(page, file, key = 'Space') {
+  if (!intercepting.has(page)) {
+    intercepting.add(page);
+    page.on('filechooser', () => {});
+    await page.evaluate(() => 0);
+  }
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 10_000 }), page.keyboard.press(key)]);
+  await chooser.setFiles(file);
+}

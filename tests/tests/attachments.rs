@@ -45,6 +45,7 @@ on_both!(
     another_citizen_learns_nothing_about_a_file,
     replace_and_remove_keep_one_file_per_place,
     parallel_grants_never_pass_the_quota,
+    files_of_a_document_no_longer_asked_for_take_no_place,
 );
 
 async fn checklist(portal: &TestPortal, draft: &str, session: Option<&str>) -> Value {
@@ -322,6 +323,26 @@ async fn parallel_grants_never_pass_the_quota(portal: &TestPortal, _: &FixedCloc
     assert_eq!(checklist(portal, &draft, None).await["quota"]["files"], 2);
 }
 
+async fn files_of_a_document_no_longer_asked_for_take_no_place(portal: &TestPortal, _: &FixedClock) {
+    let draft = portal.birth_certificate_draft(None).await;
+    assert_eq!(
+        portal.upload(&draft, "identity", "carte.pdf", "application/pdf", PDF, None).await.status,
+        200
+    );
+    // The citizen goes back and asks for someone else's extract: no identity document then.
+    let current = portal.call("GET", &format!("/api/submissions/drafts/{draft}"), None, None).await;
+    let mut answers = current.body["answers"].clone();
+    answers["relation"] = json!("other");
+    let save = json!({ "answers": answers, "page": "delivery", "version": current.body["version"] });
+    assert_eq!(
+        portal.call("PUT", &format!("/api/submissions/drafts/{draft}"), Some(&save), None).await.status,
+        200
+    );
+    let list = checklist(portal, &draft, None).await;
+    assert_eq!(list["documents"], json!([]));
+    assert_eq!((list["quota"]["files"].as_u64(), list["quota"]["bytes"].as_u64()), (Some(0), Some(0)));
+}
+
 async fn signed_in(portal: &TestPortal, email: &str) -> String {
     portal.signed_up(email).await
 }
@@ -354,10 +375,13 @@ async fn an_infected_file_is_marked_and_never_downloaded() {
     let list = checklist(&portal, &draft, None).await;
     assert_eq!(list["scanner"], "clamav");
     assert_eq!(list["documents"][0]["missing"], true, "an infected file does not count");
-    // A clean file is scanned and offered.
-    let clean = portal.upload(&draft, "identity", "verso.pdf", "application/pdf", PDF, None).await;
-    assert_eq!(clean.body["scan"], "clean", "{}", clean.body);
-    assert_eq!(clean.body["downloadable"], true);
+    // Clean files are scanned and offered; the infected one, whose bytes
+    // are gone, takes none of the two places.
+    for side in ["recto.pdf", "verso.pdf"] {
+        let clean = portal.upload(&draft, "identity", side, "application/pdf", PDF, None).await;
+        assert_eq!(clean.body["scan"], "clean", "{}", clean.body);
+        assert_eq!(clean.body["downloadable"], true);
+    }
 }
 
 #[tokio::test]

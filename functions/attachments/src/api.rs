@@ -307,8 +307,18 @@ struct Checklist {
     documents: Vec<DocumentView>,
 }
 
-fn live_files(case: &CaseFiles, now: Timestamp) -> impl Iterator<Item = &Attachment> {
-    case.files.iter().map(|f| &f.value).filter(move |f| f.is_live(now))
+/// The files that take a place in the quotas: live (stored, or reserved
+/// and not lapsed), not infected (their bytes are gone), and for a document
+/// the answers still require (the others go at submission, and the
+/// citizen, who no longer sees them, must not be blocked by them).
+fn files_taking_place<'a>(
+    case: &'a CaseFiles,
+    now: Timestamp,
+    required: &'a [&FormDocument],
+) -> impl Iterator<Item = &'a Attachment> {
+    case.files.iter().map(|f| &f.value).filter(move |f| {
+        f.is_live(now) && f.scan != ScanStatus::Infected && required.iter().any(|d| d.id == f.document)
+    })
 }
 
 /// The documents the draft's saved answers require, with their files.
@@ -322,10 +332,10 @@ async fn checklist(
     let case = ctx.refresh_scans(ctx.case(&draft_id).await?).await?;
     let now = ctx.now();
     let rules = form.file_rules();
-    let documents = form
-        .required_documents(&draft.value.answers)
-        .into_iter()
-        .map(|document| {
+    let required = form.required_documents(&draft.value.answers);
+    let documents = required
+        .iter()
+        .map(|&document| {
             let document_rules = form.document_rules(document);
             let files: Vec<&Attachment> = case
                 .files
@@ -357,8 +367,8 @@ async fn checklist(
     let quota = QuotaView {
         max_files: rules.max_files_per_request,
         max_bytes: rules.max_bytes_per_request(),
-        files: live_files(&case, now).count(),
-        bytes: live_files(&case, now).map(|f| f.size).sum(),
+        files: files_taking_place(&case, now, &required).count(),
+        bytes: files_taking_place(&case, now, &required).map(|f| f.size).sum(),
     };
     let scanner = ctx.0.app.scanner.as_ref().map(|s| s.name());
     Ok(no_store(axum::Json(Checklist { scanner, quota, documents })))
@@ -399,16 +409,12 @@ async fn grant_upload(
 ) -> Result<Response, Problem> {
     let draft = ctx.draft(&draft_id, &citizen).await?;
     let form = ctx.form(&draft.value).await?;
-    let document = form
-        .required_documents(&draft.value.answers)
-        .into_iter()
-        .find(|d| d.id == body.document)
-        .ok_or_else(|| {
-            Problem::unprocessable("invalid-file", "Ce document n'est pas demandé pour votre demande.")
-                .with_field("document", "Document inconnu ou non demandé dans votre cas.")
-        })?
-        .clone();
-    let format = check_file(&form, &document, &body)?;
+    let required = form.required_documents(&draft.value.answers);
+    let document = required.iter().find(|d| d.id == body.document).ok_or_else(|| {
+        Problem::unprocessable("invalid-file", "Ce document n'est pas demandé pour votre demande.")
+            .with_field("document", "Document inconnu ou non demandé dans votre cas.")
+    })?;
+    let format = check_file(&form, document, &body)?;
     let now = ctx.now();
     let grant_until = now.saturating_add(UPLOAD_GRANT).expect("in range");
     let file = Attachment {
@@ -423,7 +429,7 @@ async fn grant_upload(
         replaces: body.replaces.clone(),
     };
     let rules = form.file_rules();
-    let document_rules = form.document_rules(&document);
+    let document_rules = form.document_rules(document);
     let lapsed = ctx
         .change_case(&draft, |case| {
             if let Some(replaced) = &body.replaces {
@@ -440,7 +446,8 @@ async fn grant_upload(
             }
             // The file it replaces keeps its place until the new one is confirmed,
             // but does not stop the replacement.
-            let others = || live_files(case, now).filter(|f| Some(&f.id) != body.replaces.as_ref());
+            let others =
+                || files_taking_place(case, now, &required).filter(|f| Some(&f.id) != body.replaces.as_ref());
             let for_document = others().filter(|f| f.document == document.id).count();
             if for_document >= document_rules.max_files as usize {
                 return Err(quota(format!(

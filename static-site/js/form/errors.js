@@ -94,7 +94,8 @@ function markField(wrapper, message) {
 
 /**
  * The error summary: a titled list of links, each moving focus to its field.
- * items: [{ message, label?, control? }] (no control: plain text).
+ * items: [{ message, label?, control? }] (no control: plain text), or
+ * [{ message, href, follow() }]: a link to another step, follow() taking the citizen there.
  */
 export function errorSummary(items, { title = t('errors.title') } = {}) {
   const id = `error-summary-${Math.random().toString(36).slice(2, 8)}`;
@@ -102,6 +103,17 @@ export function errorSummary(items, { title = t('errors.title') } = {}) {
     el('h2', { class: 'error-summary-title', id, text: title }),
     el('ul', {}, items.map((item) => {
       const text = item.label ? t('errors.item', { label: item.label, message: item.message }) : item.message;
+      if (item.href) {
+        return el('li', {}, el('a', {
+          href: item.href,
+          text,
+          onclick: (event) => {
+            if (!item.follow) return;
+            event.preventDefault();
+            item.follow();
+          },
+        }));
+      }
       if (!item.control?.id) return el('li', { text });
       return el('li', {}, el('a', {
         href: `#${item.control.id}`,
@@ -118,15 +130,16 @@ export function errorSummary(items, { title = t('errors.title') } = {}) {
 /**
  * Show API errors [{ field, message }] in `root`: each next to its field, and a summary
  * placed by `place(summary)` (default: at the start of root), then focused.
- * `other` messages (no field) go in the summary as text. Returns the summary.
+ * `other` messages (no field) go in the summary as text. `labelled: false` leaves the
+ * field's name out of the summary (for messages that already name it). Returns the summary.
  */
-export function showErrors(root, errors, { other = [], place, title, focus = true } = {}) {
+export function showErrors(root, errors, { other = [], place, title, focus = true, labelled = true } = {}) {
   clearErrors(root);
   const items = [];
   for (const error of errors) {
     const wrapper = findField(root, error.field);
     if (wrapper) markField(wrapper, error.message);
-    items.push({ message: error.message, label: fieldLabel(wrapper), control: firstControl(wrapper) });
+    items.push({ message: error.message, label: labelled ? fieldLabel(wrapper) : '', control: firstControl(wrapper) });
   }
   for (const message of other) items.push({ message });
   const summary = errorSummary(items, { title });

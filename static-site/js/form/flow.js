@@ -7,6 +7,8 @@ import { el, setChildren } from '../text.js';
 
 /** The check-your-answers step and the sent state (page ids cannot hold a hyphen). */
 export const CHECK = 'verification-envoi';
+/** The supporting documents step, between the last page and the check page. */
+export const DOCUMENTS = 'pieces-justificatives';
 export const SENT = 'demande-envoyee';
 
 /** What the address says: service slug, draft id, step, whether to come back to the check page. */
@@ -30,12 +32,13 @@ export function stepUrl({ service, draft, step, back = false }) {
 }
 
 /**
- * Step number and total: the visible pages, then the check page.
- * `step` is a page id or CHECK.
+ * Step number and total: the visible pages, the documents step when the case needs
+ * documents, then the check page. `step` is a page id, DOCUMENTS or CHECK.
  */
-export function progress(visiblePages, step) {
-  const total = visiblePages.length + 1;
-  const index = step === CHECK ? total : visiblePages.indexOf(step) + 1;
+export function progress(visiblePages, step, { documents = false } = {}) {
+  const extra = documents ? 1 : 0;
+  const total = visiblePages.length + extra + 1;
+  const index = step === CHECK ? total : step === DOCUMENTS ? visiblePages.length + 1 : visiblePages.indexOf(step) + 1;
   return { index: Math.max(index, 1), total };
 }
 

@@ -5,8 +5,9 @@ import { submissions } from '../api.js';
 import { t } from '../i18n/index.js';
 import { el } from '../text.js';
 import { failureMessage, focusOn, whileBusy } from '../ui.js';
+import { formatSize, scanBadge } from '../files.js';
 import { formatAnswer } from './answers.js';
-import { showErrors, clearErrors } from './errors.js';
+import { showErrors, clearErrors, errorSummary } from './errors.js';
 
 /** A random UUID; crypto.randomUUID needs a secure context, getRandomValues does not. */
 function uuid() {
@@ -40,9 +41,28 @@ function answersSection(page, fields, answers, editHref, onEdit) {
       el('dd', {}, formatAnswer(field, answers[field.id]))))));
 }
 
+/** The documents and their files (from the checklist), with « Modifier » back to the documents step. */
+function documentsWithFiles(documents, href, onEdit) {
+  const title = t('documents.title');
+  return el('section', { class: 'review-section review-documents', 'aria-labelledby': 'review-documents' },
+    el('div', { class: 'review-header' },
+      el('h2', { id: 'review-documents', text: title }),
+      el('a', { class: 'review-edit', href, onclick: (event) => { event.preventDefault(); onEdit(); } },
+        t('review.edit'), el('span', { class: 'sr-only', text: ` ${t('review.editContext', { title })}` }))),
+    el('ul', { class: 'documents' }, documents.map((doc) => el('li', { 'data-document': doc.id },
+      el('h3', { text: doc.title }),
+      (doc.files || []).length === 0
+        ? el('p', { class: 'muted', text: t('review.noFile') })
+        : el('ul', { class: 'plain-list review-files' }, doc.files.map((file) => el('li', {},
+          el('span', { class: 'file-title', text: file.name }), ' ',
+          el('span', { class: 'file-size', text: `(${formatSize(file.size)})` }), ' – ', scanBadge(file))))))));
+}
+
 /**
  * Fill `container` with the check page. journey: { form, answers, visibility, documents,
- * draft, me, editHref(pageId), edit(pageId), answerErrors(errors), sent(receipt, email), refreshDraft() }.
+ * withFiles (documents are the checklist's, with their files), documentsHref,
+ * editDocuments(errors), draft, me, editHref(pageId), edit(pageId), answerErrors(errors),
+ * sent(receipt, email), refreshDraft() }.
  * Returns the element to focus first.
  */
 export function renderReview(container, journey) {
@@ -54,7 +74,9 @@ export function renderReview(container, journey) {
     journey.editHref(page.id), () => journey.edit(page.id)));
 
   const documents = journey.documents;
-  const documentsSection = el('section', { class: 'review-section', 'aria-labelledby': 'review-documents' },
+  const documentsSection = journey.withFiles && documents.length > 0
+    ? documentsWithFiles(documents, journey.documentsHref, () => journey.editDocuments())
+    : el('section', { class: 'review-section', 'aria-labelledby': 'review-documents' },
     el('h2', { id: 'review-documents', text: t('form.documentsTitle') }),
     documents.length === 0 ? el('p', { text: t('form.documentsNone') }) : [
       el('p', { text: t('review.documentsIntro') }),
@@ -114,6 +136,10 @@ export function renderReview(container, journey) {
         const receipt = await submissions.submit(draft.id, codeInput?.value.trim() || undefined, idempotencyKey);
         journey.sent(receipt, sentTo);
       } catch (err) {
+        if (err.status === 422 && err.kind === 'missing-documents') {
+          missingDocuments(err);
+          return;
+        }
         if (err.status === 422 && err.errors.length > 0) {
           journey.answerErrors(err.errors);
           return;
@@ -125,6 +151,21 @@ export function renderReview(container, journey) {
       }
     }, { disable: true });
   });
+
+  /** A 422 missing-documents: its messages, each a link to the documents step, and next to each document. */
+  function missingDocuments(err) {
+    const errors = err.errors.length > 0 ? err.errors : [{ field: 'documents', message: err.detail || t('documents.missingSome') }];
+    const follow = () => journey.editDocuments(errors);
+    const summary = errorSummary(errors.map((e) => ({ message: e.message, href: journey.documentsHref, follow })));
+    container.prepend(summary);
+    for (const error of errors) {
+      const id = String(error.field).replace(/^documents\./, '');
+      const item = [...documentsSection.querySelectorAll('[data-document]')].find((li) => li.dataset.document === id);
+      item?.querySelector('h3').after(el('p', { class: 'field-error' },
+        el('span', { class: 'field-error-prefix', text: t('errors.prefix') }), ' ', error.message));
+    }
+    focusOn(summary);
+  }
 
   container.replaceChildren(
     el('p', { class: 'lead', text: t('review.intro') }),
