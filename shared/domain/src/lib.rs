@@ -1,6 +1,8 @@
 //! Pure domain rules of the portal: no I/O beyond reading a city's files,
 //! no framework. Everything here is tested exhaustively next to the code.
 //!
+//! - [`agenda`]: agendas as data (places, appointment types, opening
+//!   hours, closures, holidays) and the free slots that follow.
 //! - [`attachment`]: file formats as their bytes show them, scan statuses,
 //!   the limits on a request's files.
 //! - [`catalogue`]: the city profile, categories and services as citizens
@@ -16,6 +18,7 @@
 //! - [`request`]: the public phases every request goes through.
 //! - [`search`]: accent-, case- and word-order-tolerant service search.
 
+pub mod agenda;
 pub mod attachment;
 pub mod catalogue;
 pub mod city_files;

@@ -1,0 +1,269 @@
+//! Agendas as data: where and when a city receives citizens by appointment
+//! (a service's desk at one place), and the free slots that follow.
+//!
+//! Opening hours are wall-clock times in the city's time zone; a slot is an
+//! instant. Slots are laid out on the civil clock each day, then placed in
+//! time: a time that does not exist (the hour skipped when clocks go
+//! forward) has no slot, and a time that happens twice (when they go back)
+//! has one, the first. Durations are real durations, so a slot across a
+//! change lasts what it says.
+
+use crate::holidays::{HolidayCalendar, is_holiday};
+use jiff::civil::{Date, DateTime, Time, Weekday};
+use jiff::tz::{AmbiguousOffset, TimeZone};
+use jiff::{SignedDuration, Timestamp, ToSpan};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One agenda: a desk (or a team) receiving one or more kinds of appointment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Agenda {
+    pub id: String,
+    /// As citizens read it: « Mairie centrale — guichet passeports ».
+    pub title: String,
+    /// The place, for the combined view ("any town hall") and directions.
+    pub place: String,
+    pub appointment_types: Vec<AppointmentType>,
+    pub opening: Vec<OpeningRule>,
+    #[serde(default)]
+    pub closures: Vec<Closure>,
+    /// The public holidays it is closed on.
+    #[serde(default)]
+    pub holidays: HolidayCalendar,
+    /// How long before a slot it can still be booked online.
+    #[serde(default = "default_notice_hours")]
+    pub min_notice_hours: u32,
+    /// How far ahead slots are offered.
+    #[serde(default = "default_horizon_days")]
+    pub horizon_days: u32,
+}
+
+fn default_notice_hours() -> u32 {
+    24
+}
+
+fn default_horizon_days() -> u32 {
+    60
+}
+
+/// A kind of appointment an agenda offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentType {
+    /// Shared by agendas offering the same kind, so they can be combined.
+    pub id: String,
+    pub title: String,
+    pub duration_minutes: u32,
+    /// Time kept free after each appointment (paperwork, cleaning).
+    #[serde(default)]
+    pub buffer_minutes: u32,
+    /// Citizens received at once (several agents at one desk, a group session).
+    #[serde(default = "one")]
+    pub places: u32,
+    /// Active appointments of this kind one citizen may hold.
+    #[serde(default = "one")]
+    pub max_active_per_citizen: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Weekly opening hours, for some days, over a period, for some types.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpeningRule {
+    pub days: Vec<Day>,
+    pub from: Time,
+    pub to: Time,
+    /// First day it applies (inclusive); always when absent.
+    #[serde(default)]
+    pub valid_from: Option<Date>,
+    /// Last day it applies (inclusive); always when absent.
+    #[serde(default)]
+    pub valid_until: Option<Date>,
+    /// The appointment types it is for; all when absent.
+    #[serde(default)]
+    pub types: Option<Vec<String>>,
+}
+
+/// A day of the week, as written in city files (`monday`...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Day {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl Day {
+    fn weekday(self) -> Weekday {
+        match self {
+            Day::Monday => Weekday::Monday,
+            Day::Tuesday => Weekday::Tuesday,
+            Day::Wednesday => Weekday::Wednesday,
+            Day::Thursday => Weekday::Thursday,
+            Day::Friday => Weekday::Friday,
+            Day::Saturday => Weekday::Saturday,
+            Day::Sunday => Weekday::Sunday,
+        }
+    }
+}
+
+/// Days without appointments: one day or a range, once or every year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Closure {
+    pub from: Date,
+    /// Last day closed (inclusive); the `from` day alone when absent.
+    #[serde(default)]
+    pub until: Option<Date>,
+    /// The same days every year (`from`'s year is then only an example).
+    #[serde(default)]
+    pub every_year: bool,
+    pub reason: String,
+}
+
+impl Closure {
+    fn covers(&self, day: Date) -> bool {
+        let until = self.until.unwrap_or(self.from);
+        if !self.every_year {
+            return self.from <= day && day <= until;
+        }
+        // Compared as (month, day), a range may run over New Year.
+        let key = |d: Date| (d.month(), d.day());
+        let (start, end, today) = (key(self.from), key(until), key(day));
+        if start <= end { start <= today && today <= end } else { today >= start || today <= end }
+    }
+}
+
+impl Agenda {
+    pub fn appointment_type(&self, id: &str) -> Option<&AppointmentType> {
+        self.appointment_types.iter().find(|t| t.id == id)
+    }
+
+    /// Whether the agenda receives no one on `day`: a public holiday of its
+    /// calendar or one of its closures.
+    pub fn is_closed(&self, day: Date) -> Option<String> {
+        if is_holiday(day, self.holidays) {
+            return Some("Jour férié".to_owned());
+        }
+        self.closures.iter().find(|c| c.covers(day)).map(|c| c.reason.clone())
+    }
+}
+
+/// One bookable slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Slot {
+    pub agenda: String,
+    pub appointment_type: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    /// The start on the city's clock, for people: `2027-03-29T09:00:00`.
+    pub local_start: DateTime,
+    pub places_left: u32,
+}
+
+/// What availability is asked for.
+#[derive(Debug, Clone)]
+pub struct Window {
+    /// The city's time zone.
+    pub zone: TimeZone,
+    pub now: Timestamp,
+    /// First and last days looked at (inclusive), on the city's calendar.
+    pub from: Date,
+    pub until: Date,
+}
+
+/// Appointments already held, per agenda and start: what the store counts.
+pub type Booked = BTreeMap<(String, Timestamp), u32>;
+
+/// The free slots of `appointment_type` in `agendas` (one, or several
+/// offering the same type: "at any town hall"), in time order, then by
+/// agenda: within each agenda's notice and horizon, outside its holidays
+/// and closures, with at least one place left.
+pub fn availability(
+    agendas: &[&Agenda],
+    appointment_type: &str,
+    window: &Window,
+    booked: &Booked,
+) -> Vec<Slot> {
+    let mut slots: Vec<Slot> = agendas
+        .iter()
+        .filter_map(|agenda| agenda.appointment_type(appointment_type).map(|kind| (agenda, kind)))
+        .flat_map(|(agenda, kind)| agenda_slots(agenda, kind, window, booked))
+        .collect();
+    slots.sort_by(|a, b| (a.start, &a.agenda).cmp(&(b.start, &b.agenda)));
+    slots
+}
+
+fn agenda_slots(agenda: &Agenda, kind: &AppointmentType, window: &Window, booked: &Booked) -> Vec<Slot> {
+    let notice = SignedDuration::from_hours(i64::from(agenda.min_notice_hours));
+    let earliest = window.now.saturating_add(notice).expect("a notice in hours is in range");
+    let today = window.now.to_zoned_datetime(window.zone.clone()).date();
+    let last_day = today.saturating_add(i64::from(agenda.horizon_days).days()).min(window.until);
+    let step = SignedDuration::from_mins(i64::from(kind.duration_minutes + kind.buffer_minutes));
+    let duration = SignedDuration::from_mins(i64::from(kind.duration_minutes));
+    let mut slots = Vec::new();
+    let mut day = window.from.max(today);
+    while day <= last_day {
+        if agenda.is_closed(day).is_none() {
+            for rule in agenda.opening.iter().filter(|r| rule_applies(r, day, &kind.id)) {
+                let mut local = day.to_datetime(rule.from);
+                let close = day.to_datetime(rule.to);
+                while step.is_positive() && local.saturating_add(duration) <= close {
+                    if let Some(start) = instant(&window.zone, local) {
+                        let taken = booked.get(&(agenda.id.clone(), start)).copied().unwrap_or(0);
+                        if start >= earliest && taken < kind.places {
+                            slots.push(Slot {
+                                agenda: agenda.id.clone(),
+                                appointment_type: kind.id.clone(),
+                                start,
+                                end: start
+                                    .saturating_add(duration)
+                                    .expect("a duration in minutes is in range"),
+                                local_start: local,
+                                places_left: kind.places - taken,
+                            });
+                        }
+                    }
+                    local = local.saturating_add(step);
+                }
+            }
+        }
+        day = day.saturating_add(1.day());
+    }
+    slots
+}
+
+fn rule_applies(rule: &OpeningRule, day: Date, kind: &str) -> bool {
+    rule.days.iter().any(|d| d.weekday() == day.weekday())
+        && rule.valid_from.is_none_or(|from| from <= day)
+        && rule.valid_until.is_none_or(|until| day <= until)
+        && rule.types.as_ref().is_none_or(|types| types.iter().any(|t| t == kind))
+}
+
+/// The instant a wall-clock time names: none in a gap (clocks going
+/// forward), the first in a fold (clocks going back).
+fn instant(zone: &TimeZone, local: DateTime) -> Option<Timestamp> {
+    let ambiguous = zone.to_ambiguous_timestamp(local);
+    match ambiguous.offset() {
+        AmbiguousOffset::Unambiguous { offset } | AmbiguousOffset::Fold { before: offset, .. } => {
+            offset.to_timestamp(local).ok()
+        }
+        AmbiguousOffset::Gap { .. } => None,
+    }
+}
+
+/// Whether a citizen holding `active` appointments of `kind` may book one more.
+pub fn within_citizen_limit(kind: &AppointmentType, active: u32) -> bool {
+    active < kind.max_active_per_citizen
+}
+
+#[cfg(test)]
+mod tests;
