@@ -257,10 +257,11 @@ fn check(dir: &std::path::Path) -> anyhow::Result<std::process::ExitCode> {
     match gru_domain::city_files::load(dir) {
         Ok(city) => {
             println!(
-                "{}: no problem ({} categories, {} services)",
+                "{}: no problem ({} categories, {} services, {} agendas)",
                 dir.display(),
                 city.categories.len(),
-                city.services.len()
+                city.services.len(),
+                city.agendas.len()
             );
             Ok(std::process::ExitCode::SUCCESS)
         }

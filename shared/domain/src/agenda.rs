@@ -22,8 +22,11 @@ pub struct Agenda {
     pub id: String,
     /// As citizens read it: « Mairie centrale — guichet passeports ».
     pub title: String,
-    /// The place, for the combined view ("any town hall") and directions.
+    /// The place, for the combined view ("any town hall").
     pub place: String,
+    /// Where it is, for the citizen's confirmation and directions.
+    #[serde(default)]
+    pub address: String,
     pub appointment_types: Vec<AppointmentType>,
     pub opening: Vec<OpeningRule>,
     #[serde(default)]
@@ -75,13 +78,15 @@ fn one() -> u32 {
 #[serde(deny_unknown_fields)]
 pub struct OpeningRule {
     pub days: Vec<Day>,
+    #[serde(deserialize_with = "civil::time")]
     pub from: Time,
+    #[serde(deserialize_with = "civil::time")]
     pub to: Time,
     /// First day it applies (inclusive); always when absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "civil::optional_date")]
     pub valid_from: Option<Date>,
     /// Last day it applies (inclusive); always when absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "civil::optional_date")]
     pub valid_until: Option<Date>,
     /// The appointment types it is for; all when absent.
     #[serde(default)]
@@ -119,9 +124,10 @@ impl Day {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Closure {
+    #[serde(deserialize_with = "civil::date")]
     pub from: Date,
     /// Last day closed (inclusive); the `from` day alone when absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "civil::optional_date")]
     pub until: Option<Date>,
     /// The same days every year (`from`'s year is then only an example).
     #[serde(default)]
@@ -257,6 +263,146 @@ fn instant(zone: &TimeZone, local: DateTime) -> Option<Timestamp> {
             offset.to_timestamp(local).ok()
         }
         AmbiguousOffset::Gap { .. } => None,
+    }
+}
+
+/// One problem in an agenda, for `portal catalogue check`: the `[[array]]`
+/// entry it is in (for its line), and what, in French for the city's staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgendaProblem {
+    pub entry: Option<(&'static str, usize)>,
+    pub message: String,
+}
+
+/// Longest appointment, and most citizens at once, a city file may set.
+const MAX_DURATION_MINUTES: u32 = 8 * 60;
+const MAX_PLACES: u32 = 100;
+
+impl Agenda {
+    /// Every structural problem of the agenda, in file order.
+    pub fn problems(&self) -> Vec<AgendaProblem> {
+        let mut problems = Vec::new();
+        let mut problem = |entry: Option<(&'static str, usize)>, message: String| {
+            problems.push(AgendaProblem { entry, message });
+        };
+        if !crate::catalogue::is_valid_slug(&self.id) {
+            problem(None, format!("id « {} » : minuscules, chiffres et tirets seulement", self.id));
+        }
+        for (key, value) in [("title", &self.title), ("place", &self.place)] {
+            if value.trim().is_empty() {
+                problem(None, format!("« {key} » est vide"));
+            }
+        }
+        if !(1..=730).contains(&self.horizon_days) {
+            problem(None, format!("horizon_days vaut {} : de 1 à 730 jours", self.horizon_days));
+        }
+        if self.appointment_types.is_empty() {
+            problem(None, "aucun type de rendez-vous ([[appointment_types]])".to_owned());
+        }
+        let mut seen = Vec::new();
+        for (n, kind) in self.appointment_types.iter().enumerate() {
+            let entry = Some(("appointment_types", n));
+            if !crate::catalogue::is_valid_slug(&kind.id) || seen.contains(&&kind.id) {
+                problem(entry, format!("id « {} » invalide ou déjà utilisé", kind.id));
+            }
+            seen.push(&kind.id);
+            if kind.title.trim().is_empty() {
+                problem(entry, "« title » est vide".to_owned());
+            }
+            if !(5..=MAX_DURATION_MINUTES).contains(&kind.duration_minutes) {
+                problem(
+                    entry,
+                    format!(
+                        "duration_minutes vaut {} : de 5 à {MAX_DURATION_MINUTES}",
+                        kind.duration_minutes
+                    ),
+                );
+            }
+            if !(1..=MAX_PLACES).contains(&kind.places) {
+                problem(entry, format!("places vaut {} : de 1 à {MAX_PLACES}", kind.places));
+            }
+            if kind.max_active_per_citizen == 0 {
+                problem(entry, "max_active_per_citizen vaut 0 : personne ne pourrait réserver".to_owned());
+            }
+            if !self.opening.iter().any(|r| r.types.as_ref().is_none_or(|t| t.contains(&kind.id))) {
+                problem(entry, format!("aucun horaire d'ouverture ([[opening]]) pour « {} »", kind.id));
+            }
+        }
+        if self.opening.is_empty() {
+            problem(None, "aucun horaire d'ouverture ([[opening]])".to_owned());
+        }
+        for (n, rule) in self.opening.iter().enumerate() {
+            let entry = Some(("opening", n));
+            if rule.days.is_empty() {
+                problem(entry, "« days » est vide".to_owned());
+            }
+            if rule.from >= rule.to {
+                problem(
+                    entry,
+                    format!("l'ouverture ({}) doit précéder la fermeture ({})", rule.from, rule.to),
+                );
+            }
+            if let (Some(from), Some(until)) = (rule.valid_from, rule.valid_until)
+                && from > until
+            {
+                problem(entry, format!("valid_from ({from}) est après valid_until ({until})"));
+            }
+            for kind in rule.types.iter().flatten() {
+                if self.appointment_type(kind).is_none() {
+                    problem(entry, format!("type de rendez-vous inconnu : « {kind} »"));
+                }
+            }
+        }
+        for (n, closure) in self.closures.iter().enumerate() {
+            let entry = Some(("closures", n));
+            if closure.until.is_some_and(|until| until < closure.from) {
+                problem(entry, "« until » précède « from »".to_owned());
+            }
+            if closure.reason.trim().is_empty() {
+                problem(entry, "« reason » est vide : elle est montrée aux agents".to_owned());
+            }
+        }
+        problems
+    }
+}
+
+/// Dates and times as city files write them: TOML's own (`2027-08-09`,
+/// `09:00:00`) or strings (`"2027-08-09"`, `"09:00"`); JSON strings once stored.
+mod civil {
+    use jiff::civil::{Date, Time};
+    use serde::{Deserialize, Deserializer, de::Error};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Text(String),
+        Toml(toml::value::Datetime),
+    }
+
+    impl Written {
+        fn text(self) -> String {
+            match self {
+                Written::Text(text) => text,
+                Written::Toml(datetime) => datetime.to_string(),
+            }
+        }
+    }
+
+    fn parse_date<E: Error>(text: String) -> Result<Date, E> {
+        text.parse().map_err(|_| E::custom(format!("« {text} » n'est pas une date AAAA-MM-JJ")))
+    }
+
+    pub fn date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
+        parse_date(Written::deserialize(deserializer)?.text())
+    }
+
+    pub fn optional_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Date>, D::Error> {
+        Option::<Written>::deserialize(deserializer)?.map(|w| parse_date(w.text())).transpose()
+    }
+
+    pub fn time<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Time, D::Error> {
+        let text = Written::deserialize(deserializer)?.text();
+        text.parse().map_err(|_| D::Error::custom(format!("« {text} » n'est pas une heure HH:MM")))
     }
 }
 

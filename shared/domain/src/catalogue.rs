@@ -161,6 +161,9 @@ pub struct CityCatalogue {
     pub categories: Vec<Category>,
     /// Sorted by slug.
     pub services: Vec<Service>,
+    /// Appointment agendas (`agendas/`), sorted by id; not yet imported nor
+    /// served (the booking function comes with the appointments issue).
+    pub agendas: Vec<crate::agenda::Agenda>,
 }
 
 impl CityCatalogue {

@@ -5,12 +5,14 @@
 //!   city.toml            the profile: name, logo, colours, contact, links
 //!   categories.toml      [[category]] tables, in display order
 //!   services/<slug>.toml one service per file, named after its slug
+//!   agendas/<id>.toml    one appointment agenda per file, named after its id (optional)
 //!   assets/              logo and images the site serves under /city/
 //! ```
 //!
 //! Loading collects every problem it finds (with file and line) instead of
 //! stopping at the first, so a city's IT team fixes them in one pass.
 
+use crate::agenda::Agenda;
 use crate::catalogue::{Category, City, CityCatalogue, Link, Service, is_valid_slug};
 use crate::form::Form;
 use serde::Deserialize;
@@ -57,6 +59,7 @@ pub fn load(dir: &Path) -> Result<CityCatalogue, Vec<Problem>> {
     let city = parse::<City>(&dir.join("city.toml"), &mut problems);
     let categories = parse::<CategoriesFile>(&dir.join("categories.toml"), &mut problems);
     let services = read_services(&dir.join("services"), &mut problems);
+    let agendas = read_agendas(&dir.join("agendas"), &mut problems);
 
     if let Some(city) = &city {
         check_city(city, &mut problems);
@@ -111,7 +114,8 @@ pub fn load(dir: &Path) -> Result<CityCatalogue, Vec<Problem>> {
         (Some(city), Some(categories), true) => {
             let mut services: Vec<Service> = services.into_iter().map(|s| s.value).collect();
             services.sort_by(|a, b| a.slug.cmp(&b.slug));
-            Ok(CityCatalogue { city: city.value, categories: categories.value.category, services })
+            let agendas = agendas.into_iter().map(|a| a.value).collect();
+            Ok(CityCatalogue { city: city.value, categories: categories.value.category, services, agendas })
         }
         _ => Err(problems),
     }
@@ -189,6 +193,38 @@ fn read_services(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Source<Service>
         }
     }
     services
+}
+
+/// The agendas of `dir`, if the city has the folder, each checked: its id
+/// is its file's name, and every problem points at its `[[entry]]`.
+fn read_agendas(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Source<Agenda>> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    paths.sort();
+    let mut agendas = Vec::new();
+    for path in paths {
+        let Some(agenda) = parse::<Agenda>(&path, problems) else { continue };
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        if agenda.value.id != stem {
+            problems.push(Problem {
+                file: path.clone(),
+                line: line_of(&agenda.text, None, "id"),
+                message: format!("id \"{}\" must be the file's name (\"{stem}\")", agenda.value.id),
+            });
+        }
+        for problem in agenda.value.problems() {
+            let line = match problem.entry {
+                Some((array, n)) => line_of_array_entry(&agenda.text, array, n),
+                None => None,
+            };
+            problems.push(Problem { file: path.clone(), line, message: problem.message });
+        }
+        agendas.push(agenda);
+    }
+    agendas
 }
 
 fn check_city(city: &Source<City>, problems: &mut Vec<Problem>) {

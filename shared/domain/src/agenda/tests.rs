@@ -225,3 +225,56 @@ fn a_citizen_holds_as_many_appointments_as_the_type_allows() {
     assert!(within_citizen_limit(kind, 0));
     assert!(!within_citizen_limit(kind, 1));
 }
+
+#[test]
+fn city_files_may_write_dates_and_times_the_toml_way() {
+    let text = TOWN_HALL
+        .replace("\"09:00\"", "09:00:00")
+        .replace("\"2027-08-09\"", "2027-08-09")
+        .replace("valid_from = \"2027-09-01\"", "valid_from = 2027-09-01");
+    let agenda: Agenda = toml::from_str(&text).expect("TOML dates and times");
+    assert_eq!(agenda, town_hall());
+    // And it round-trips through JSON, as the store keeps it.
+    let json = serde_json::to_string(&agenda).unwrap();
+    assert_eq!(serde_json::from_str::<Agenda>(&json).unwrap(), agenda);
+    let bad = TOWN_HALL.replace("\"2027-08-09\"", "\"09/08/2027\"");
+    let error = toml::from_str::<Agenda>(&bad).unwrap_err().to_string();
+    assert!(error.contains("n'est pas une date"), "{error}");
+}
+
+#[test]
+fn a_broken_agenda_lists_every_problem_with_its_entry() {
+    let mut agenda = town_hall();
+    agenda.id = "Mairie Centre".into();
+    agenda.appointment_types.push(AppointmentType {
+        id: "etat-civil".into(),
+        title: "".into(),
+        duration_minutes: 0,
+        buffer_minutes: 0,
+        places: 0,
+        max_active_per_citizen: 0,
+    });
+    agenda.opening[0].types = Some(vec!["titre-identite".into(), "inconnu".into()]);
+    agenda.opening[1].to = "13:00".parse().unwrap();
+    agenda.opening[1].types = Some(vec!["titre-identite".into()]);
+    agenda.closures[0].reason = " ".into();
+    let problems = agenda.problems();
+    let entries: Vec<Option<(&str, usize)>> = problems.iter().map(|p| p.entry).collect();
+    assert_eq!(
+        entries,
+        [
+            None,
+            Some(("appointment_types", 1)),
+            Some(("appointment_types", 1)),
+            Some(("appointment_types", 1)),
+            Some(("appointment_types", 1)),
+            Some(("appointment_types", 1)),
+            Some(("opening", 0)),
+            Some(("opening", 1)),
+            Some(("closures", 0)),
+        ],
+        "{problems:#?}"
+    );
+    assert!(problems[5].message.contains("aucun horaire"), "{}", problems[5].message);
+    assert!(town_hall().problems().is_empty());
+}

@@ -444,3 +444,51 @@ fn every_form_problem_is_reported_at_its_line() {
         assert!(problem.message.contains(words), "{name}: {:?} lacks {words:?}", problem.message);
     }
 }
+
+const AGENDA: &str = r#"id = "mairie-titres"
+title = "Mairie — passeports et cartes d'identité"
+place = "mairie"
+address = "1 place de la Mairie"
+
+[[appointment_types]]
+id = "titre-identite"
+title = "Passeport ou carte d'identité"
+duration_minutes = 20
+
+[[opening]]
+days = ["monday", "friday"]
+from = 09:00:00
+to = 12:00:00
+
+[[closures]]
+from = 2027-08-09
+until = 2027-08-13
+reason = "Fermeture estivale"
+"#;
+
+#[test]
+fn agendas_load_from_their_folder_and_report_problems_at_their_entry() {
+    let (_dir, result) = city_with(|root| {
+        fs::create_dir(root.join("agendas")).unwrap();
+        fs::write(root.join("agendas/mairie-titres.toml"), AGENDA).unwrap();
+    });
+    let catalogue = result.expect("a valid agenda");
+    assert_eq!(catalogue.agendas.len(), 1);
+    assert_eq!(catalogue.agendas[0].closures[0].until, Some("2027-08-13".parse().unwrap()));
+
+    let (_dir, result) = city_with(|root| {
+        fs::create_dir(root.join("agendas")).unwrap();
+        let broken = AGENDA
+            .replace("to = 12:00:00", "to = 08:00:00")
+            .replace("reason = \"Fermeture estivale\"", "reason = \"\"");
+        fs::write(root.join("agendas/autre-nom.toml"), broken).unwrap();
+    });
+    let problems = result.unwrap_err();
+    let found: Vec<(String, Option<usize>)> = problems
+        .iter()
+        .map(|p| (p.file.file_name().unwrap().to_string_lossy().into_owned(), p.line))
+        .collect();
+    let file = "autre-nom.toml".to_owned();
+    assert_eq!(found, [(file.clone(), Some(1)), (file.clone(), Some(11)), (file, Some(16))], "{problems:#?}");
+    assert!(problems[1].message.contains("doit précéder"), "{}", problems[1].message);
+}
