@@ -194,29 +194,34 @@ impl Ctx {
     /// scan that failed, or stored before a scanner was configured), and
     /// records what it says.
     async fn refresh_scans(&self, mut case: CaseFiles) -> Result<CaseFiles, Problem> {
-        let Some(scanner) = &self.0.app.scanner else { return Ok(case) };
         for file in &mut case.files {
-            let waiting =
-                matches!(file.value.scan, ScanStatus::Pending | ScanStatus::Failed | ScanStatus::Unscanned);
-            if file.value.stored_at.is_none() || !waiting {
-                continue;
-            }
-            let key = object_key(&case.case, &file.value.id);
-            let body = if scanner.reads_body() {
-                let Ok(Some(body)) = self.0.app.files.get(&key).await else { continue };
-                body
-            } else {
-                Vec::new()
-            };
-            let scan = self.scan(&case.case, &file.value.id, &body).await;
-            if scan != file.value.scan
-                && self.0.attachments.set_scan(&case.case, file, scan).await.map_err(internal)?
-            {
-                file.value.scan = scan;
-                file.version += 1;
-            }
+            self.refresh_scan(&case.case, file).await?;
         }
         Ok(case)
+    }
+
+    /// [`Ctx::refresh_scans`] for one file of `case`.
+    async fn refresh_scan(&self, case: &str, file: &mut Versioned<Attachment>) -> Result<(), Problem> {
+        let Some(scanner) = &self.0.app.scanner else { return Ok(()) };
+        let waiting =
+            matches!(file.value.scan, ScanStatus::Pending | ScanStatus::Failed | ScanStatus::Unscanned);
+        if file.value.stored_at.is_none() || !waiting {
+            return Ok(());
+        }
+        let body = if scanner.reads_body() {
+            let Ok(Some(body)) = self.0.app.files.get(&object_key(case, &file.value.id)).await else {
+                return Ok(());
+            };
+            body
+        } else {
+            Vec::new()
+        };
+        let scan = self.scan(case, &file.value.id, &body).await;
+        if scan != file.value.scan && self.0.attachments.set_scan(case, file, scan).await.map_err(internal)? {
+            file.value.scan = scan;
+            file.version += 1;
+        }
+        Ok(())
     }
 
     /// Applies a change decided on a fresh reading of the case, trying again
@@ -634,9 +639,10 @@ async fn remove(
 /// A download grant for a file of `case`, if it may be downloaded.
 async fn download(ctx: &Ctx, case: &str, file_id: &str) -> Result<Response, Problem> {
     let files = ctx.case(case).await?;
-    let known = files.file(file_id).filter(|f| f.value.stored_at.is_some()).ok_or_else(unknown_file)?;
-    let one = CaseFiles { files: vec![known.clone()], ..files.clone() };
-    let file = ctx.refresh_scans(one).await?.files.remove(0).value;
+    let mut file =
+        files.file(file_id).filter(|f| f.value.stored_at.is_some()).ok_or_else(unknown_file)?.clone();
+    ctx.refresh_scan(case, &mut file).await?;
+    let file = file.value;
     if !file.scan.downloadable() {
         return Err(Problem::new(
             StatusCode::CONFLICT,
