@@ -13,16 +13,24 @@ pub fn load(dir: &Path) -> anyhow::Result<gru_domain::catalogue::CityCatalogue> 
     })
 }
 
-/// A fingerprint of the city's catalogue files, to import only on change.
+/// A fingerprint of the city's catalogue files (workflows included), to
+/// import only on change.
 pub fn digest(dir: &Path) -> std::io::Result<String> {
     let mut files: Vec<PathBuf> = vec![dir.join("city.toml"), dir.join("categories.toml")];
     let mut services: Vec<PathBuf> =
         std::fs::read_dir(dir.join("services"))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
     services.sort();
     files.extend(services);
+    // Optional folder: a city without workflows follows the standard one.
+    let mut workflows: Vec<PathBuf> = std::fs::read_dir(dir.join("workflows"))
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    workflows.sort();
+    files.extend(workflows);
     let mut hasher = Sha256::new();
     for file in files {
-        hasher.update(file.file_name().unwrap_or_default().as_encoded_bytes());
+        // The path from the city's folder: a file moved between folders changes the digest.
+        hasher.update(file.strip_prefix(dir).unwrap_or(file.as_path()).as_os_str().as_encoded_bytes());
         hasher.update([0]);
         hasher.update(std::fs::read(&file)?);
         hasher.update([0]);
@@ -43,4 +51,30 @@ pub async fn sync_catalogue(
     }
     let city = load(dir)?;
     Ok(Some(repository.import(&city, &digest).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_workflow_changes_the_digest() {
+        let city = tempfile::tempdir().unwrap();
+        let root = city.path();
+        std::fs::create_dir_all(root.join("services")).unwrap();
+        for file in ["city.toml", "categories.toml", "services/a.toml"] {
+            std::fs::write(root.join(file), file).unwrap();
+        }
+        let without = digest(root).unwrap();
+        std::fs::create_dir(root.join("workflows")).unwrap();
+        std::fs::write(root.join("workflows/etat-civil.toml"), "max_days = 10").unwrap();
+        let with = digest(root).unwrap();
+        assert_ne!(with, without, "a new workflow");
+        std::fs::write(root.join("workflows/etat-civil.toml"), "max_days = 12").unwrap();
+        assert_ne!(digest(root).unwrap(), with, "a changed workflow");
+        std::fs::rename(root.join("workflows/etat-civil.toml"), root.join("services/etat-civil.toml"))
+            .unwrap();
+        std::fs::write(root.join("services/etat-civil.toml"), "max_days = 10").unwrap();
+        assert_ne!(digest(root).unwrap(), with, "the same file in another folder");
+    }
 }

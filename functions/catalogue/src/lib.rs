@@ -11,6 +11,7 @@
 //! | `GET /categories` | categories in display order, with service counts |
 //! | `GET /services?q=&category=&cursor=&limit=` | service summaries, a page at a time |
 //! | `GET /services/{slug}` | one service's presentation page |
+//! | `GET /services/{slug}/form?version=` | the service's form (current, or that version) |
 
 mod api;
 mod repository;

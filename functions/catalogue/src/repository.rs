@@ -10,10 +10,13 @@
 //! | one service's presentation (with its current form) | get `SERVICE#<slug>` / `PRESENTATION` |
 //! | one version of a service's form | get `SERVICE#<slug>` / `FORM#<version, 6 digits>` |
 //! | last import | get `CATALOGUE` / `IMPORT` |
+//! | one workflow | get `WORKFLOW#<id>` / `WORKFLOW` |
+//! | every workflow (import only) | index query `WORKFLOWS` |
 
 use gru_domain::catalogue::{Category, City, CityCatalogue, Service};
 use gru_domain::form::Form;
 use gru_domain::search::SearchDocument;
+use gru_domain::workflow::Workflow;
 use gru_ports::store::{Condition, Cursor, Item, Key, Page, Query, Store, StoreError, TransactOp, query_all};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::collections::HashMap;
@@ -26,6 +29,9 @@ const CATEGORY_PREFIX: &str = "CATEGORY#";
 const SERVICE_PREFIX: &str = "SERVICE#";
 const PRESENTATION: &str = "PRESENTATION";
 const FORM_PREFIX: &str = "FORM#";
+const WORKFLOW_PREFIX: &str = "WORKFLOW#";
+const WORKFLOW: &str = "WORKFLOW";
+const WORKFLOWS: &str = "WORKFLOWS";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {
@@ -39,6 +45,10 @@ pub enum CatalogueError {
     /// version is never rewritten.
     #[error("the form of service {slug} changed but its version is still {version}: raise `version`")]
     FormChangedWithoutNewVersion { slug: String, version: u32 },
+    /// The import writes workflows before the services naming them and
+    /// removes them after, so this only follows a store changed by hand.
+    #[error("service {slug} follows workflow {workflow}, which is not stored: import the catalogue again")]
+    MissingWorkflow { slug: String, workflow: String },
 }
 
 /// A category as stored and served.
@@ -152,6 +162,19 @@ impl CatalogueRepository {
         }
     }
 
+    /// The workflow a service's requests follow: the one it names, or
+    /// [`Workflow::standard`] when it names none. A service no longer in the
+    /// catalogue gets the standard one too, so its last requests can still
+    /// be handled.
+    pub async fn workflow_of(&self, service_slug: &str) -> Result<Workflow, CatalogueError> {
+        let Some(id) = self.service(service_slug).await?.and_then(|stored| stored.service.workflow) else {
+            return Ok(Workflow::standard());
+        };
+        self.get(workflow_key(&id))
+            .await?
+            .ok_or_else(|| CatalogueError::MissingWorkflow { slug: service_slug.to_owned(), workflow: id })
+    }
+
     /// The digest of the city files last imported.
     pub async fn imported_digest(&self) -> Result<Option<String>, CatalogueError> {
         Ok(self.get::<ImportMarker>(Key::new(CATALOGUE, IMPORT)).await?.map(|m| m.digest))
@@ -183,6 +206,20 @@ impl CatalogueRepository {
             }
             existing.insert(item.key.clone(), item);
         }
+        // Workflows live in their own partitions: the index names the stored
+        // ones (to remove those the files dropped), each then read with a get
+        // (the index may lag behind a write).
+        let mut workflows: Vec<Key> = catalogue.workflows.iter().map(|w| workflow_key(&w.id)).collect();
+        for item in query_all(self.store.as_ref(), Query::secondary(WORKFLOWS)).await? {
+            if !workflows.contains(&item.key) {
+                workflows.push(item.key);
+            }
+        }
+        for key in workflows {
+            if let Some(item) = self.store.get(&key).await? {
+                existing.insert(key, item);
+            }
+        }
         let marker = Item::new(
             Key::new(CATALOGUE, IMPORT),
             serde_json::to_value(ImportMarker {
@@ -198,21 +235,24 @@ impl CatalogueRepository {
             self.apply(ops).await?;
         }
         // What is left was not in the files: remove it, a service's two
-        // items together.
+        // items together. Workflows go after the services that named them.
         let mut removals: HashMap<String, Vec<TransactOp>> = HashMap::new();
         for (key, old) in existing {
             report.removed += 1;
+            // Slugs hold no "/": a service's group never meets another item's.
             let group = key
                 .sk
                 .strip_prefix(SERVICE_PREFIX)
                 .or(key.pk.strip_prefix(SERVICE_PREFIX))
-                .unwrap_or(&key.sk);
+                .map_or_else(|| format!("{}/{}", key.pk, key.sk), str::to_owned);
             removals
-                .entry(group.to_owned())
+                .entry(group)
                 .or_default()
                 .push(TransactOp::Delete { key, condition: Condition::Version(old.version) });
         }
-        for ops in removals.into_values() {
+        let mut removals: Vec<(String, Vec<TransactOp>)> = removals.into_iter().collect();
+        removals.sort_by_key(|(group, _)| group.starts_with(WORKFLOW_PREFIX));
+        for (_, ops) in removals {
             self.apply(ops).await?;
         }
         for form in forms {
@@ -295,15 +335,26 @@ fn form_key(slug: &str, version: u32) -> Key {
     Key::new(format!("{SERVICE_PREFIX}{slug}"), format!("{FORM_PREFIX}{version:06}"))
 }
 
+fn workflow_key(id: &str) -> Key {
+    Key::new(format!("{WORKFLOW_PREFIX}{id}"), WORKFLOW)
+}
+
 fn presentation_key(slug: &str) -> Key {
     Key::new(format!("{SERVICE_PREFIX}{slug}"), PRESENTATION)
 }
 
 /// The items that represent a catalogue in the store, in groups written
-/// together: the city, each category, each service (summary and
-/// presentation).
+/// together, in this order: each workflow (before the services that name
+/// it), the city, each category, each service (summary and presentation).
 fn catalogue_items(catalogue: &CityCatalogue) -> Result<Vec<Vec<Item>>, serde_json::Error> {
-    let mut groups = vec![vec![Item::new(Key::new(CATALOGUE, CITY), serde_json::to_value(&catalogue.city)?)]];
+    let mut groups = Vec::new();
+    for workflow in &catalogue.workflows {
+        groups.push(vec![
+            Item::new(workflow_key(&workflow.id), serde_json::to_value(workflow)?)
+                .with_index_key(Key::new(WORKFLOWS, &workflow.id)),
+        ]);
+    }
+    groups.push(vec![Item::new(Key::new(CATALOGUE, CITY), serde_json::to_value(&catalogue.city)?)]);
     for (order, category) in catalogue.categories.iter().enumerate() {
         let Category { slug, title, description } = category.clone();
         let stored =

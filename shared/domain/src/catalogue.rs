@@ -17,6 +17,10 @@ pub struct City {
     /// IANA time zone in which the city's dates are shown and computed.
     #[serde(default = "default_timezone")]
     pub timezone: String,
+    /// The public holidays the city's services close on: processing
+    /// deadlines count working days without them.
+    #[serde(default)]
+    pub holidays: crate::holidays::HolidayCalendar,
     /// Path or URL of the logo, as the site should load it.
     pub logo: String,
     pub logo_alt: String,
@@ -68,8 +72,8 @@ pub struct Category {
 
 /// One online service (a *téléservice*), from `services/<slug>.toml`.
 ///
-/// Later capabilities add their sections (form, documents, workflow,
-/// agenda) beside `presentation`.
+/// Later capabilities add their sections (documents, agenda) beside
+/// `presentation`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
@@ -85,6 +89,10 @@ pub struct Service {
     /// The online form, when the service can be requested on the portal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form: Option<crate::form::Form>,
+    /// Id of the workflow its requests follow (`workflows/<id>.toml`);
+    /// [`crate::workflow::Workflow::standard`] when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<String>,
 }
 
 /// What a citizen reads before starting a service. Long texts are plain
@@ -164,11 +172,17 @@ pub struct CityCatalogue {
     /// Appointment agendas (`agendas/`), sorted by id; not yet imported nor
     /// served (the booking function comes with the appointments issue).
     pub agendas: Vec<crate::agenda::Agenda>,
+    /// Workflows (`workflows/`), sorted by id.
+    pub workflows: Vec<crate::workflow::Workflow>,
 }
 
 impl CityCatalogue {
     pub fn category(&self, slug: &str) -> Option<&Category> {
         self.categories.iter().find(|c| c.slug == slug)
+    }
+
+    pub fn workflow(&self, id: &str) -> Option<&crate::workflow::Workflow> {
+        self.workflows.iter().find(|w| w.id == id)
     }
 
     /// How many services each category holds.

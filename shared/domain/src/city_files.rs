@@ -6,6 +6,7 @@
 //!   categories.toml      [[category]] tables, in display order
 //!   services/<slug>.toml one service per file, named after its slug
 //!   agendas/<id>.toml    one appointment agenda per file, named after its id (optional)
+//!   workflows/<id>.toml  one workflow per file, named after its id (optional)
 //!   assets/              logo and images the site serves under /city/
 //! ```
 //!
@@ -15,6 +16,7 @@
 use crate::agenda::Agenda;
 use crate::catalogue::{Category, City, CityCatalogue, Link, Service, is_valid_slug};
 use crate::form::Form;
+use crate::workflow::Workflow;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -60,6 +62,7 @@ pub fn load(dir: &Path) -> Result<CityCatalogue, Vec<Problem>> {
     let categories = parse::<CategoriesFile>(&dir.join("categories.toml"), &mut problems);
     let services = read_services(&dir.join("services"), &mut problems);
     let agendas = read_agendas(&dir.join("agendas"), &mut problems);
+    let (workflows, workflow_ids) = read_workflows(&dir.join("workflows"), &mut problems);
 
     if let Some(city) = &city {
         check_city(city, &mut problems);
@@ -75,6 +78,7 @@ pub fn load(dir: &Path) -> Result<CityCatalogue, Vec<Problem>> {
     let mut seen: HashMap<&str, &Path> = HashMap::new();
     for service in &services {
         check_service(service, categories.is_some().then_some(&category_slugs[..]), &mut problems);
+        check_workflow_of(service, &workflow_ids, &mut problems);
         if let Some(first) = seen.insert(&service.value.slug, &service.path) {
             problems.push(Problem {
                 file: service.path.clone(),
@@ -115,7 +119,14 @@ pub fn load(dir: &Path) -> Result<CityCatalogue, Vec<Problem>> {
             let mut services: Vec<Service> = services.into_iter().map(|s| s.value).collect();
             services.sort_by(|a, b| a.slug.cmp(&b.slug));
             let agendas = agendas.into_iter().map(|a| a.value).collect();
-            Ok(CityCatalogue { city: city.value, categories: categories.value.category, services, agendas })
+            let workflows = workflows.into_iter().map(|w| w.value).collect();
+            Ok(CityCatalogue {
+                city: city.value,
+                categories: categories.value.category,
+                services,
+                agendas,
+                workflows,
+            })
         }
         _ => Err(problems),
     }
@@ -216,15 +227,59 @@ fn read_agendas(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Source<Agenda>> 
             });
         }
         for problem in agenda.value.problems() {
-            let line = match problem.entry {
-                Some((array, n)) => line_of_array_entry(&agenda.text, array, n),
-                None => None,
-            };
+            let line = entry_line(&agenda, problem.entry);
             problems.push(Problem { file: path.clone(), line, message: problem.message });
         }
         agendas.push(agenda);
     }
     agendas
+}
+
+/// The workflows of `dir`, if the city has the folder, each checked like an
+/// agenda; and the ids the folder's files name, broken ones included (a
+/// service naming a broken workflow gets that file's problems, not an
+/// « unknown workflow » on top).
+fn read_workflows(dir: &Path, problems: &mut Vec<Problem>) -> (Vec<Source<Workflow>>, Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return (Vec::new(), Vec::new()) };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    paths.sort();
+    let mut workflows = Vec::new();
+    let mut ids = Vec::new();
+    for path in paths {
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        ids.push(stem.clone());
+        let Some(workflow) = parse::<Workflow>(&path, problems) else { continue };
+        if workflow.value.id != stem {
+            problems.push(Problem {
+                file: path.clone(),
+                line: line_of(&workflow.text, None, "id"),
+                message: format!("id \"{}\" must be the file's name (\"{stem}\")", workflow.value.id),
+            });
+        }
+        for problem in workflow.value.located_problems() {
+            let line = entry_line(&workflow, problem.entry);
+            problems.push(Problem { file: path.clone(), line, message: problem.message });
+        }
+        workflows.push(workflow);
+    }
+    (workflows, ids)
+}
+
+/// A service's `workflow` must name a file of `workflows/`.
+fn check_workflow_of(service: &Source<Service>, known: &[String], problems: &mut Vec<Problem>) {
+    let Some(workflow) = &service.value.workflow else { return };
+    if !known.contains(workflow) {
+        let known =
+            if known.is_empty() { "none: add workflows/<id>.toml".to_owned() } else { known.join(", ") };
+        problems.push(Problem {
+            file: service.path.clone(),
+            line: line_of(&service.text, None, "workflow"),
+            message: format!("unknown workflow \"{workflow}\" (known: {known})"),
+        });
+    }
 }
 
 fn check_city(city: &Source<City>, problems: &mut Vec<Problem>) {
@@ -510,6 +565,11 @@ fn line_of_header(text: &str, table: &str) -> Option<usize> {
 fn line_of_array_entry(text: &str, array: &str, n: usize) -> Option<usize> {
     let header = format!("[[{array}]]");
     text.lines().enumerate().filter(|(_, l)| l.trim() == header).nth(n).map(|(i, _)| i + 1)
+}
+
+/// Line of a domain problem's `[[array]]` entry, if it has one.
+fn entry_line<T>(source: &Source<T>, entry: Option<(&str, usize)>) -> Option<usize> {
+    entry.and_then(|(array, n)| line_of_array_entry(&source.text, array, n))
 }
 
 /// Line of the `slug = "<slug>"` of an `[[array]]` entry.

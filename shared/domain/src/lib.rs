@@ -14,9 +14,12 @@
 //! - [`city_files`]: a city's catalogue as versioned TOML files, and the
 //!   checks that `portal catalogue check` reports with file and line.
 //! - [`holidays`]: French public holidays, Easter-based ones and
-//!   Alsace-Moselle's included (for agendas).
+//!   Alsace-Moselle's included (for agendas and
+//!   deadlines).
 //! - [`request`]: the public phases every request goes through.
 //! - [`search`]: accent-, case- and word-order-tolerant service search.
+//! - [`workflow`]: workflows as data (statuses, transitions, emails) and
+//!   processing deadlines in working days.
 
 pub mod agenda;
 pub mod attachment;
@@ -27,3 +30,4 @@ pub mod form;
 pub mod holidays;
 pub mod request;
 pub mod search;
+pub mod workflow;

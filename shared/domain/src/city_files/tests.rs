@@ -492,3 +492,115 @@ fn agendas_load_from_their_folder_and_report_problems_at_their_entry() {
     assert_eq!(found, [(file.clone(), Some(1)), (file.clone(), Some(11)), (file, Some(16))], "{problems:#?}");
     assert!(problems[1].message.contains("doit précéder"), "{}", problems[1].message);
 }
+
+const WORKFLOW: &str = r#"id = "etat-civil"
+title = "Actes d'état civil"
+max_days = 10
+alert_days = 7
+
+[[statuses]]
+id = "recue"
+citizen_label = "Demande reçue"
+agent_label = "Nouvelle demande"
+phase = "submitted"
+deadline = "start"
+
+[[statuses]]
+id = "piece-demandee"
+citizen_label = "Pièce complémentaire demandée"
+agent_label = "Pièce demandée"
+phase = "waiting_for_citizen"
+deadline = "pause"
+
+[[statuses]]
+id = "delivree"
+citizen_label = "Acte envoyé"
+agent_label = "Acte envoyé"
+phase = "accepted"
+deadline = "stop"
+
+[[transitions]]
+from = ["recue"]
+to = "piece-demandee"
+label = "Demander une pièce"
+
+[[transitions]]
+from = ["piece-demandee"]
+to = "recue"
+label = "Reprendre"
+by = ["agent", "citizen"]
+
+[[transitions]]
+from = ["recue"]
+to = "delivree"
+label = "Envoyer l'acte"
+"#;
+
+fn with_workflow(root: &Path, file: &str, text: &str) {
+    fs::create_dir_all(root.join("workflows")).unwrap();
+    fs::write(root.join("workflows").join(file), text).unwrap();
+    replace(root, "services/acte.toml", "keywords = ", "workflow = \"etat-civil\"\nkeywords = ");
+}
+
+#[test]
+fn workflows_load_from_their_folder_and_services_name_them() {
+    let (_dir, result) = city_with(|root| with_workflow(root, "etat-civil.toml", WORKFLOW));
+    let catalogue = result.expect("a valid workflow");
+    assert_eq!(catalogue.workflows.len(), 1);
+    let workflow = catalogue.workflow("etat-civil").unwrap();
+    assert_eq!((workflow.max_days, workflow.alert_days), (Some(10), Some(7)));
+    let acte = catalogue.services.iter().find(|s| s.slug == "acte").unwrap();
+    assert_eq!(acte.workflow.as_deref(), Some("etat-civil"));
+    let other = catalogue.services.iter().find(|s| s.slug == "nid-de-poule").unwrap();
+    assert_eq!(other.workflow, None, "the standard workflow then");
+
+    let (_dir, result) = city_with(|_| {});
+    assert!(result.unwrap().workflows.is_empty(), "the folder is optional");
+}
+
+#[test]
+fn workflow_problems_are_reported_at_their_entry() {
+    let (dir, result) = city_with(|root| {
+        let broken = WORKFLOW
+            .replace("to = \"delivree\"", "to = \"delivre\"")
+            .replace("alert_days = 7", "alert_days = 12");
+        with_workflow(root, "autre-nom.toml", &broken);
+    });
+    let problems = result.unwrap_err();
+    let found: Vec<(String, Option<usize>)> = problems
+        .iter()
+        .map(|p| (p.file.strip_prefix(dir.path()).unwrap().display().to_string(), p.line))
+        .collect();
+    let file = "workflows/autre-nom.toml".to_owned();
+    assert_eq!(
+        found,
+        [
+            (file.clone(), Some(1)),                    // id is not the file's name
+            (file.clone(), None),                       // alert after the maximum
+            (file.clone(), Some(20)),                   // "delivree" is now unreachable
+            (file, Some(38)),                           // unknown target
+            ("services/acte.toml".to_owned(), Some(5)), // no workflow "etat-civil"
+        ],
+        "{problems:#?}"
+    );
+    assert!(problems[1].message.contains("alert_days vaut 12"), "{}", problems[1].message);
+    assert!(problems[3].message.contains("« delivre »"), "{}", problems[3].message);
+    assert!(problems[4].message.contains("unknown workflow \"etat-civil\" (known: autre-nom)"));
+
+    let (_dir, result) =
+        city_with(|root| with_workflow(root, "etat-civil.toml", "id = \"etat-civil\"\ncolour = 1\n"));
+    let problems = result.unwrap_err();
+    assert_eq!(problems.len(), 1, "a broken file is no unknown workflow on top: {problems:#?}");
+    assert_eq!(problems[0].line, Some(2));
+
+    let (_dir, result) = city_with(|root| {
+        replace(root, "services/acte.toml", "keywords = ", "workflow = \"etat-civil\"\nkeywords = ")
+    });
+    let problems = result.unwrap_err();
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0].message.contains("(known: none: add workflows/<id>.toml)"),
+        "{}",
+        problems[0].message
+    );
+}
