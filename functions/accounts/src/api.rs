@@ -2,7 +2,7 @@
 
 use crate::profile::{Profile, ProfileInput, validate_name};
 use crate::repository::{Account, AccountRepository, AccountsError, EmailToken, StoredToken};
-use crate::{App, PREFIX, emails, password};
+use crate::{App, PREFIX, agents, emails, password};
 use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -60,9 +60,11 @@ impl FromRef<Accounts> for Sessions {
     }
 }
 
-/// The accounts function's routes, under [`PREFIX`].
+/// The accounts function's routes, under [`PREFIX`]: the citizens' and
+/// the agents' (`agents.rs`).
 pub fn router(app: App) -> Router {
-    let App { store, mailer, clock, public_url } = app;
+    let App { store, mailer, clock, public_url, audit_keep } = app;
+    let agent_routes = agents::routes(store.clone(), clock.clone(), &public_url, audit_keep);
     let state = Accounts {
         repository: AccountRepository::new(store.clone()),
         sessions: Sessions::new(store.clone(), clock.clone()),
@@ -84,8 +86,9 @@ pub fn router(app: App) -> Router {
         .route("/signout/everywhere", post(sign_out_everywhere))
         .route("/me", get(me))
         .route("/me/profile", put(update_profile))
-        .layer(axum::middleware::map_response(no_store))
-        .with_state(state);
+        .with_state(state)
+        .merge(agent_routes)
+        .layer(axum::middleware::map_response(no_store));
     gru_web::mount(PREFIX, routes)
 }
 
@@ -148,7 +151,7 @@ impl Accounts {
 }
 
 /// 422 naming every field at fault.
-fn invalid(errors: Vec<FieldError>) -> Problem {
+pub(crate) fn invalid(errors: Vec<FieldError>) -> Problem {
     Problem {
         errors,
         ..Problem::new(

@@ -1,7 +1,8 @@
 //! The accounts function: citizen sign-up (confirmed by an emailed link),
 //! sign-in with a password or an emailed one-time link, sessions, password
-//! reset and change, and the profile that prefills forms. See
-//! `docs/requests.md`.
+//! reset and change, and the profile that prefills forms (see
+//! `docs/requests.md`); agents' sign-in with a password and a one-time
+//! code, and the admins' management of agents (see `docs/agents.md`).
 //!
 //! Routes (all under [`PREFIX`]; bodies are JSON, unknown fields refused;
 //! every `POST`/`PUT` needs the `X-GRU-CSRF` header):
@@ -20,11 +21,19 @@
 //! | `POST /signout/everywhere` | citizen | 204, every session ended, cookie cleared |
 //! | `GET /me` | citizen | 200 `{email, profile: {name, phone, address}}` |
 //! | `PUT /me/profile` `{name?, phone?, address?}` | citizen | 200 the profile |
+//! | `POST /agents/signin` `{email, password, code}` | anyone | 200 `{id, name, email, role, services}` + `gru_agent` cookie; 401 `invalid-credentials` |
+//! | `POST /agents/signout` | agent | 204, cookie cleared |
+//! | `GET /agents/me` | agent | 200 `{id, name, email, role, services}` |
+//! | `GET /agents` | admin | 200 `[{id, name, email, role, services, active}]`, by name |
+//! | `POST /agents` `{email, name, role, services?}` | admin | 201 `{agent, password, totp_secret, totp_uri}` (shown once) |
+//! | `PUT /agents/{id}` `{name?, role?, services?, active?}` | admin | 200 the agent; a change of role, services or access ends their sessions |
 //!
 //! Invalid fields: 422 `validation` naming each field. No session: 401
-//! `unauthenticated`. Over a rate limit: 429 `rate-limited` with
+//! `unauthenticated`; an agent whose role does not allow the route: 403
+//! `forbidden`. Over a rate limit: 429 `rate-limited` with
 //! `Retry-After`. Every answer is `Cache-Control: no-store`.
 
+pub mod agents;
 mod api;
 mod emails;
 mod password;
@@ -35,6 +44,26 @@ use gru_ports::{Clock, Mailer, Store};
 use std::sync::Arc;
 
 pub use api::router;
+
+pub use repository::AccountsError;
+
+/// A citizen's account as other functions may know it: its id and the name
+/// of its profile.
+#[derive(Clone)]
+pub struct CitizenAccount {
+    pub id: String,
+    pub name: Option<String>,
+}
+
+/// The account a normalised email belongs to, if any: what an agent
+/// recording a request that came by phone or at the counter links it to.
+pub async fn citizen_by_email(
+    store: Arc<dyn Store>,
+    email: &str,
+) -> Result<Option<CitizenAccount>, AccountsError> {
+    let account = repository::AccountRepository::new(store).account_by_email(email).await?;
+    Ok(account.map(|a| CitizenAccount { id: a.id, name: a.profile.name }))
+}
 
 /// The URL prefix this function owns (one API Gateway route).
 pub const PREFIX: &str = "/api/accounts";
@@ -48,4 +77,6 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Where citizens reach the site (links in emails), without a trailing slash.
     pub public_url: String,
+    /// How long the audit trail keeps what admins do to agents' accounts.
+    pub audit_keep: jiff::SignedDuration,
 }

@@ -15,6 +15,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         mailer: Arc::new(mailer),
         clock: Arc::new(SystemClock),
         public_url: public_url.trim_end_matches('/').to_owned(),
+        audit_keep: gru_web::audit::keep_from_env()?,
     };
     gru_web::lambda::run(accounts::router(app)).await
 }

@@ -16,6 +16,7 @@ async fn a_sign_in_through_api_gateway_does_not_tell_whether_the_account_exists(
         mailer: Arc::new(OutboxMailer::new(dir.path().join("outbox"), "mairie@essai.example".into())),
         clock: Arc::new(SystemClock),
         public_url: "https://essai.example".into(),
+        audit_keep: gru_web::audit::DEFAULT_KEEP,
     };
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/signin.json");
     let request = lambda_http::request::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();

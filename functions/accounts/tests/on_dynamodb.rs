@@ -74,3 +74,62 @@ async fn concurrent_sign_ins_are_all_counted_on_dynamodb() {
     statuses.sort_unstable();
     assert_eq!(statuses, [[401; 10], [429; 10]].concat(), "exactly the limit of 10 got through");
 }
+
+#[tokio::test]
+async fn agents_work_on_dynamodb() {
+    use accounts::agents::{NewAgent, enrol, totp_code};
+    use gru_ports::{Clock, Store};
+    use gru_web::Role;
+
+    let client = emulator_client(&moto_endpoint());
+    let table = unique_name("agents");
+    create_table(&client, &table).await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(DynamoStore::new(client, table));
+    let site = Site::new(store.clone());
+    let new = |email: &str, name: &str, role| NewAgent {
+        email: email.into(),
+        name: name.into(),
+        role,
+        services: vec![],
+    };
+    let clock = site.clock.clone() as Arc<dyn Clock>;
+    let admin = enrol(
+        store.clone(),
+        clock.clone(),
+        common::PUBLIC_URL,
+        new("admin@belleval.fr", "Alice", Role::Admin),
+    )
+    .await
+    .unwrap();
+    let claire =
+        enrol(store.clone(), clock, common::PUBLIC_URL, new("claire@belleval.fr", "Claire", Role::Agent))
+            .await
+            .unwrap();
+    let now = || site.clock.now().as_second() as u64;
+    let sign_in = |email: &str, password: &str, code: String| {
+        let body = json!({"email": email, "password": password, "code": code});
+        site.send(Site::agent_request("POST", "/agents/signin", None, Some(&body)))
+    };
+
+    // Sign-in: the account, the session and the audit entry in one transaction; a code works once.
+    let code = totp_code(&claire.totp_secret, now());
+    let signed_in = sign_in("claire@belleval.fr", &claire.password, code.clone()).await;
+    assert_eq!(signed_in.status, 200, "{}", signed_in.body);
+    assert_eq!(sign_in("claire@belleval.fr", &claire.password, code).await.status, 401);
+    let claire_session = signed_in.agent_session().unwrap();
+    let admin_session = sign_in("admin@belleval.fr", &admin.password, totp_code(&admin.totp_secret, now()))
+        .await
+        .agent_session()
+        .unwrap();
+
+    // The list is one index query; a change of role ends the sessions found through the index.
+    let listed = site.send(Site::agent_request("GET", "/agents", Some(&admin_session), None)).await;
+    assert_eq!(listed.body.as_array().map(Vec::len), Some(2), "{}", listed.body);
+    let path = format!("/agents/{}", claire.agent.id);
+    let promoted = site
+        .send(Site::agent_request("PUT", &path, Some(&admin_session), Some(&json!({"role": "supervisor"}))))
+        .await;
+    assert_eq!(promoted.status, 200, "{}", promoted.body);
+    let me = site.send(Site::agent_request("GET", "/agents/me", Some(&claire_session), None)).await;
+    assert_eq!(me.status, 401);
+}

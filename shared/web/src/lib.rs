@@ -3,8 +3,11 @@
 //! the field at fault, cache headers for the CDN, the common layers (body
 //! limit, request log without personal data), the Lambda entry point, and
 //! what citizen-facing functions share: secret tokens, cookie sessions,
-//! rate limits and the client's address.
+//! rate limits and the client's address; and what the back office shares:
+//! agents' roles and sessions, and the audit trail.
 
+pub mod agent;
+pub mod audit;
 pub mod cache;
 pub mod client;
 pub mod extract;
@@ -15,6 +18,8 @@ pub mod rate_limit;
 pub mod session;
 pub mod tokens;
 
+pub use agent::{Agent, AgentSessions, Role};
+pub use audit::{AuditEntry, AuditTrail};
 pub use cache::{CachedJson, PUBLIC_CATALOGUE, no_store};
 pub use client::ClientAddress;
 pub use extract::{Json, Query};

@@ -198,10 +198,11 @@ pub fn clear_cookie() -> HeaderValue {
     HeaderValue::from_static("gru_session=; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age=0")
 }
 
-/// The session token of the request's cookie, if it has one of the right
-/// shape (43 base64url characters): anything else cannot be a token of
-/// ours, and is not worth a store read.
-fn cookie_token(parts: &Parts) -> Option<&str> {
+/// The session token of the request's cookie `cookie` (the citizens' or
+/// the agents'), if it has one of the right shape (43 base64url
+/// characters): anything else cannot be a token of ours, and is not worth
+/// a store read.
+pub(crate) fn cookie_token<'a>(parts: &'a Parts, cookie: &str) -> Option<&'a str> {
     parts
         .headers
         .get_all(header::COOKIE)
@@ -209,7 +210,7 @@ fn cookie_token(parts: &Parts) -> Option<&str> {
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .filter(|(name, _)| *name == COOKIE)
+        .filter(|(name, _)| *name == cookie)
         .map(|(_, value)| value)
         .find(|value| {
             value.len() == 43 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
@@ -224,7 +225,7 @@ where
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let Some(token) = cookie_token(parts) else {
+        let Some(token) = cookie_token(parts, COOKIE) else {
             return Ok(Self(None));
         };
         let citizen =
@@ -273,10 +274,10 @@ mod tests {
     fn the_session_cookie_is_found_among_others() {
         let token = tokens::random_token();
         let found = parts(&["theme=dark", &format!("a=b; {COOKIE}={token}; c=d")]);
-        assert_eq!(cookie_token(&found), Some(token.as_str()));
-        assert_eq!(cookie_token(&parts(&[])), None);
-        assert_eq!(cookie_token(&parts(&["gru_session=short"])), None, "not a token's shape");
-        assert_eq!(cookie_token(&parts(&[&format!("x{COOKIE}={token}")])), None);
+        assert_eq!(cookie_token(&found, COOKIE), Some(token.as_str()));
+        assert_eq!(cookie_token(&parts(&[]), COOKIE), None);
+        assert_eq!(cookie_token(&parts(&["gru_session=short"]), COOKIE), None, "not a token's shape");
+        assert_eq!(cookie_token(&parts(&[&format!("x{COOKIE}={token}")]), COOKIE), None);
     }
 
     #[test]

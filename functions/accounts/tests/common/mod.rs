@@ -42,6 +42,13 @@ impl Answer {
         (!token.is_empty()).then(|| token.to_owned())
     }
 
+    /// The agent session token the answer sets, if it sets one.
+    pub fn agent_session(&self) -> Option<String> {
+        let cookie = self.headers.get(header::SET_COOKIE)?.to_str().ok()?;
+        let token = cookie.strip_prefix("gru_agent=")?.split(';').next()?;
+        (!token.is_empty()).then(|| token.to_owned())
+    }
+
     /// The problem's type without its `urn:gru:problem:` prefix.
     pub fn problem(&self) -> &str {
         assert_eq!(self.headers[header::CONTENT_TYPE], "application/problem+json", "{}", self.body);
@@ -65,6 +72,7 @@ impl Site {
             mailer: Arc::new(OutboxMailer::new(outbox.clone(), "Mairie <noreply@belleval.fr>".into())),
             clock: clock.clone() as Arc<dyn Clock>,
             public_url: PUBLIC_URL.into(),
+            audit_keep: gru_web::audit::DEFAULT_KEEP,
         });
         Self { router, clock, outbox, _dir: dir }
     }
@@ -90,6 +98,22 @@ impl Site {
         }
         let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
         request.body(body).unwrap()
+    }
+
+    /// A request from the back office: JSON, the CSRF header, and the
+    /// agent's session cookie when given.
+    pub fn agent_request(
+        method: &str,
+        path: &str,
+        session: Option<&str>,
+        body: Option<&Value>,
+    ) -> Request<Body> {
+        let mut request = Self::request(method, path, None, body);
+        if let Some(token) = session {
+            let cookie = http::HeaderValue::from_str(&format!("gru_agent={token}")).unwrap();
+            request.headers_mut().insert(header::COOKIE, cookie);
+        }
+        request
     }
 
     pub async fn post(&self, path: &str, session: Option<&str>, body: Value) -> Answer {
