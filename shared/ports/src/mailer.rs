@@ -4,12 +4,14 @@
 use async_trait::async_trait;
 use lettre::message::{Mailbox, MultiPart, SinglePart, header::ContentType};
 
-/// An email to one recipient.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An email to one recipient. Serializable, so the outbox can keep it in
+/// the store until it is delivered.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Email {
     pub to: String,
     pub subject: String,
     pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
 }
 
