@@ -175,12 +175,13 @@ fn wait_for_port(port: u16, child: &mut Child, what: &str) -> Result<()> {
     bail!("{what} did not listen on port {port} within 60 s")
 }
 
-/// moto server on a free loopback port.
+/// moto server on a free loopback port, serving one request at a time
+/// (`moto_server.py` says why).
 pub fn start_moto(root: &Path) -> Result<Background> {
     let venv = venv(root)?;
     let port = free_port()?;
-    let mut child = Command::new(venv.join("bin/moto_server"))
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+    let mut child = Command::new(venv.join("bin/python"))
+        .args(["-c", include_str!("moto_server.py"), "127.0.0.1", &port.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
