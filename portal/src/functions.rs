@@ -19,6 +19,8 @@ pub struct Ports {
     /// Where citizens reach the site (links in emails), without a trailing slash.
     pub public_url: String,
     pub drafts: submissions::DraftPolicy,
+    /// How long the audit trail keeps what agents do.
+    pub audit_keep: jiff::SignedDuration,
 }
 
 impl Ports {
@@ -32,7 +34,13 @@ impl Ports {
             self.public_url.clone(),
         );
         app.drafts = self.drafts;
+        app.audit_keep = self.audit_keep;
         app
+    }
+
+    /// The outbox on these ports: what delivers the emails the functions queue.
+    pub fn outbox(&self) -> gru_outbox::Outbox {
+        gru_outbox::Outbox::new(self.store.clone(), self.mailer.clone(), self.clock.clone())
     }
 
     /// Every function's routes, each under its prefix ([`crate::FUNCTION_PREFIXES`]).
@@ -41,16 +49,28 @@ impl Ports {
             .merge(catalogue::router(CatalogueRepository::new(self.store.clone())))
             .merge(submissions::router(self.submissions()))
             .merge(attachments::router(attachments::App {
-                store: self.store.clone(),
-                files: self.files.clone(),
-                scanner: self.scanner.clone(),
-                clock: self.clock.clone(),
+                audit_keep: self.audit_keep,
+                ..attachments::App::new(
+                    self.store.clone(),
+                    self.files.clone(),
+                    self.scanner.clone(),
+                    self.clock.clone(),
+                )
+            }))
+            .merge(tracking::router(tracking::App {
+                audit_keep: self.audit_keep,
+                ..tracking::App::new(self.store.clone(), self.clock.clone(), self.public_url.clone())
+            }))
+            .merge(messaging::router(messaging::App {
+                audit_keep: self.audit_keep,
+                ..messaging::App::new(self.store.clone(), self.clock.clone(), self.public_url.clone())
             }))
             .merge(accounts::router(accounts::App {
                 store: self.store.clone(),
                 mailer: self.mailer.clone(),
                 clock: self.clock.clone(),
                 public_url: self.public_url.clone(),
+                audit_keep: self.audit_keep,
             }))
     }
 }

@@ -23,6 +23,7 @@ use axum::response::{Html, IntoResponse};
 use catalogue::CatalogueRepository;
 use gru_clamd::ClamdScanner;
 use gru_embedded::{LocalFiles, OutboxMailer, SqliteStore};
+use gru_outbox::Outbox;
 use gru_ports::{Clock, Scanner, Store, SystemClock};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -32,8 +33,14 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// The URL prefix of every function the portal serves, one per crate
 /// under `functions/`. On AWS each is one API Gateway route; a test keeps
 /// this list, the folders and `infra/template.yaml` in agreement.
-pub const FUNCTION_PREFIXES: &[&str] =
-    &[catalogue::PREFIX, submissions::PREFIX, accounts::PREFIX, attachments::PREFIX];
+pub const FUNCTION_PREFIXES: &[&str] = &[
+    catalogue::PREFIX,
+    submissions::PREFIX,
+    accounts::PREFIX,
+    attachments::PREFIX,
+    tracking::PREFIX,
+    messaging::PREFIX,
+];
 
 /// Where the portal finds its parts and keeps its data.
 #[derive(Debug, Clone)]
@@ -51,6 +58,25 @@ pub struct Options {
     /// The clamd that scans uploads (`host:port` or a socket path); without
     /// one, files are marked unscanned and the site says so.
     pub clamd: Option<String>,
+    /// How long the audit trail keeps what agents do.
+    pub audit_keep: jiff::SignedDuration,
+}
+
+impl Options {
+    /// A portal on `data_dir` serving the city of `city_dir` and the
+    /// repository's static site, with every default: no outbox page, drafts
+    /// and the audit trail kept as long as usual, no clamd.
+    pub fn new(data_dir: PathBuf, city_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            city_dir,
+            site_dir: repository_dir().join("static-site"),
+            serve_outbox: false,
+            drafts: Default::default(),
+            clamd: None,
+            audit_keep: gru_web::audit::DEFAULT_KEEP,
+        }
+    }
 }
 
 /// Defaults that work from a clone of the repository.
@@ -65,6 +91,12 @@ pub struct Portal {
     pub import: Option<catalogue::ImportReport>,
     /// The periodic jobs; `serve` runs them hourly, `portal purge` once.
     pub housekeeping: Housekeeping,
+    /// The emails queued with the changes they announce; `serve` delivers
+    /// them every second ([`DeliveryTask`]).
+    pub outbox: Outbox,
+    /// The store every function runs on (the command line's agent
+    /// administration writes there too).
+    pub store: Arc<dyn Store>,
 }
 
 /// What the notifier and DynamoDB's TTL do on AWS, done by the portal itself:
@@ -85,11 +117,11 @@ pub struct HousekeepingReport {
 }
 
 impl Housekeeping {
-    /// One round: warnings due, files of drafts gone unsubmitted, then
-    /// expired items deleted.
+    /// One round: the drafts' housekeeping (the same jobs as the notifier's
+    /// schedule on AWS), then expired items deleted.
     pub async fn run_once(&self) -> anyhow::Result<HousekeepingReport> {
-        let warnings_sent = submissions::sweep::warn_before_purge(&self.submissions).await?;
-        let files_deleted = submissions::sweep::delete_orphaned_files(&self.submissions).await?;
+        let submissions::sweep::Swept { warnings_sent, files_deleted } =
+            submissions::sweep::run(&self.submissions).await?;
         let now = self.submissions.clock.now().as_second();
         let items_purged = self.store.delete_expired(now).await?;
         Ok(HousekeepingReport { warnings_sent, files_deleted, items_purged })
@@ -105,6 +137,60 @@ impl Housekeeping {
                 tracing::error!(%error, "housekeeping failed");
             }
         }
+    }
+}
+
+/// Delivers the outbox in the background: a round every period (every
+/// second for `serve`), so an email queued with a change goes out within a
+/// period; the all-in-one stand-in for the notifier fed by DynamoDB's stream.
+pub struct DeliveryTask {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl DeliveryTask {
+    /// Starts delivering `outbox` every `period`. Dropping the task stops it
+    /// as [`DeliveryTask::stop`] does, without waiting.
+    pub fn spawn(outbox: Outbox, period: std::time::Duration) -> Self {
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                // A round is never cut short: stopping waits for its end.
+                tokio::select! {
+                    _ = &mut stopped => break,
+                    _ = ticks.tick() => deliver(&outbox).await,
+                }
+            }
+            // What the last requests queued still goes out before the portal stops.
+            deliver(&outbox).await;
+        });
+        Self { stop, task }
+    }
+
+    /// Stops after the round in progress and one last round, and waits for them.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        if let Err(error) = self.task.await {
+            tracing::error!(%error, "the outbox delivery task failed");
+        }
+    }
+}
+
+/// One round of delivery; a failed round is logged and the next one tries again.
+async fn deliver(outbox: &Outbox) {
+    match outbox.deliver_due().await {
+        Ok(delivery) if delivery != gru_outbox::Delivery::default() => {
+            tracing::info!(
+                sent = delivery.sent,
+                waiting = delivery.waiting,
+                failed = delivery.failed,
+                "outbox delivered"
+            );
+        }
+        Ok(_) => {}
+        Err(error) => tracing::error!(%error, "outbox delivery failed"),
     }
 }
 
@@ -155,8 +241,10 @@ impl Portal {
             clock,
             public_url: base_url,
             drafts: options.drafts,
+            audit_keep: options.audit_keep,
         };
         let housekeeping = Housekeeping { store: sqlite.clone(), submissions: ports.submissions() };
+        let outbox = ports.outbox();
         let not_found_page = std::fs::read_to_string(options.site_dir.join("404.html")).unwrap_or_default();
         let site = ServeDir::new(&options.site_dir).append_index_html_on_directories(true).not_found_service(
             axum::routing::any(move || {
@@ -187,7 +275,7 @@ impl Portal {
                 header::REFERRER_POLICY,
                 HeaderValue::from_static("strict-origin-when-cross-origin"),
             ));
-        Ok(Self { router, import, housekeeping })
+        Ok(Self { router, import, housekeeping, outbox, store: ports.store.clone() })
     }
 }
 

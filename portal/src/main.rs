@@ -43,6 +43,9 @@ enum Command {
         #[command(flatten)]
         drafts: DraftArgs,
     },
+    /// Manage the agents of the back office.
+    #[command(subcommand)]
+    Agent(AgentCommand),
 }
 
 /// How long unfinished drafts are kept (for `serve` and `purge`).
@@ -91,6 +94,9 @@ struct ServeArgs {
     clamd: Option<String>,
     #[command(flatten)]
     drafts: DraftArgs,
+    /// Days the audit trail keeps what agents read and do.
+    #[arg(long, env = "PORTAL_AUDIT_KEEP_DAYS", default_value_t = 365)]
+    audit_keep_days: u32,
 }
 
 #[derive(Subcommand)]
@@ -139,6 +145,7 @@ async fn main() -> std::process::ExitCode {
         Some(Command::Purge { data_dir, city, public_url, drafts }) => {
             purge(data_dir, city, &public_url, &drafts).await
         }
+        Some(Command::Agent(AgentCommand::Create(args))) => create_agent(args).await,
     };
     match result {
         Ok(code) => code,
@@ -165,6 +172,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
         serve_outbox: address.ip().is_loopback(),
         drafts: args.drafts.policy()?,
         clamd: args.clamd,
+        audit_keep: jiff::SignedDuration::from_hours(24 * i64::from(args.audit_keep_days)),
     };
     let portal = Portal::open(&options, &base_url).await?;
     if let Some(report) = &portal.import {
@@ -192,17 +200,24 @@ async fn serve(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
     eprintln!("Prêt en {} ms.", started.elapsed().as_millis());
     println!("Portail prêt : {base_url}/");
     tokio::spawn(portal.housekeeping.run_every(HOUSEKEEPING_PERIOD));
+    let delivery = portal::DeliveryTask::spawn(portal.outbox, DELIVERY_PERIOD);
     portal::serve(listener, portal.router, async {
         stop_requested().await;
         eprintln!("Arrêt demandé : fin des requêtes en cours…");
     })
     .await?;
+    // After the last request: what it queued is sent before the portal stops.
+    delivery.stop().await;
     eprintln!("Portail arrêté.");
     Ok(std::process::ExitCode::SUCCESS)
 }
 
 /// How often `serve` runs the housekeeping.
 const HOUSEKEEPING_PERIOD: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// How often `serve` delivers the outbox: an email queued with a request
+/// leaves within a second.
+const DELIVERY_PERIOD: std::time::Duration = std::time::Duration::from_secs(1);
 
 async fn purge(
     data_dir: PathBuf,
@@ -212,12 +227,8 @@ async fn purge(
 ) -> anyhow::Result<std::process::ExitCode> {
     let root = repository_dir();
     let options = Options {
-        data_dir,
-        city_dir: city.unwrap_or_else(|| root.join("infra/cities/demo")),
-        site_dir: root.join("static-site"),
-        serve_outbox: false,
         drafts: drafts.policy()?,
-        clamd: None,
+        ..Options::new(data_dir, city.unwrap_or_else(|| root.join("infra/cities/demo")))
     };
     let portal = Portal::open(&options, public_url).await?;
     let report = portal.housekeeping.run_once().await?;
@@ -298,5 +309,92 @@ async fn import(args: ImportArgs) -> anyhow::Result<std::process::ExitCode> {
         report.removed,
         report.unchanged
     );
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+#[derive(Subcommand)]
+enum AgentCommand {
+    /// Create an agent in the embedded store and print, once, their
+    /// password and the secret of their authenticator app.
+    Create(AgentCreateArgs),
+}
+
+#[derive(clap::Args)]
+struct AgentCreateArgs {
+    #[arg(long)]
+    email: String,
+    /// First name and last name, as colleagues and the audit trail show them.
+    #[arg(long)]
+    name: String,
+    #[arg(long, value_enum)]
+    role: RoleArg,
+    /// The slug of a service the agent handles (repeat for several);
+    /// supervisors and admins handle every service.
+    #[arg(long = "service")]
+    services: Vec<String>,
+    #[arg(long, env = "PORTAL_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// The address agents reach the portal at: its host names the account
+    /// in authenticator apps.
+    #[arg(long, env = "PORTAL_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    public_url: String,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Supervisor,
+    Agent,
+}
+
+impl From<RoleArg> for accounts::agents::Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Admin => Self::Admin,
+            RoleArg::Supervisor => Self::Supervisor,
+            RoleArg::Agent => Self::Agent,
+        }
+    }
+}
+
+async fn create_agent(args: AgentCreateArgs) -> anyhow::Result<std::process::ExitCode> {
+    use accounts::agents::{AgentsError, NewAgent, Role};
+    std::fs::create_dir_all(&args.data_dir)?;
+    let store = Arc::new(gru_embedded::SqliteStore::open(&args.data_dir.join("portal.db"))?);
+    let new = NewAgent {
+        email: args.email.clone(),
+        name: args.name,
+        role: args.role.into(),
+        services: args.services,
+    };
+    let credentials =
+        match accounts::agents::enrol(store, Arc::new(gru_ports::SystemClock), &args.public_url, new).await {
+            Ok(credentials) => credentials,
+            Err(AgentsError::EmailTaken) => {
+                anyhow::bail!("un agent a déjà l'adresse {} : aucun agent créé", args.email.trim())
+            }
+            Err(AgentsError::Invalid(errors)) => {
+                for error in &errors {
+                    // `services[2]` is the third --service.
+                    let flag = if error.field.starts_with("services") { "service" } else { &error.field };
+                    eprintln!("--{flag} : {}", error.message);
+                }
+                anyhow::bail!("informations invalides : aucun agent créé")
+            }
+            Err(other) => return Err(other.into()),
+        };
+    let agent = &credentials.agent;
+    let services = match agent.role {
+        Role::Agent if agent.services.is_empty() => "aucun (ajoutez-en avec --service)".to_owned(),
+        Role::Agent => agent.services.join(", "),
+        Role::Supervisor | Role::Admin => "tous".to_owned(),
+    };
+    println!("Agent créé : {} <{}>, {}", agent.name, agent.email, agent.role.label());
+    println!("Services : {services}");
+    println!();
+    println!("À transmettre à l'agent, par un canal sûr ; ces informations ne seront plus affichées :");
+    println!("  Mot de passe : {}", credentials.password);
+    println!("  Clé de l'application d'authentification (TOTP) : {}", credentials.totp_secret);
+    println!("  URI à transformer en QR code : {}", credentials.totp_uri);
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -13,7 +13,7 @@ fn demo() -> std::path::PathBuf {
 /// A copy of the demo city to break.
 fn copy_of_demo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for sub in ["", "services", "assets"] {
+    for sub in ["", "services", "agendas", "workflows", "assets"] {
         std::fs::create_dir_all(dir.path().join(sub)).unwrap();
         for entry in std::fs::read_dir(demo().join(sub)).unwrap() {
             let path = entry.unwrap().path();
@@ -133,4 +133,36 @@ fn a_draft_policy_that_makes_no_sense_is_refused() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+#[test]
+fn an_agent_created_from_the_command_line_gets_credentials_once_per_email() {
+    let data = tempfile::tempdir().unwrap();
+    let create = |email: &str| {
+        portal()
+            .args(["agent", "create", "--email", email, "--name", "Claire Martin", "--role", "agent"])
+            .args(["--service", "etat-civil", "--public-url", "https://demarches.belleval.fr", "--data-dir"])
+            .arg(data.path())
+            .output()
+            .unwrap()
+    };
+    let created = create("Claire.Martin@belleval.fr");
+    let stdout = String::from_utf8_lossy(&created.stdout);
+    assert!(created.status.success(), "{stdout}{}", String::from_utf8_lossy(&created.stderr));
+    assert!(stdout.contains("Agent créé : Claire Martin <claire.martin@belleval.fr>, agent"), "{stdout}");
+    let value = |label: &str| {
+        let line = stdout.lines().find(|l| l.trim_start().starts_with(label)).unwrap();
+        line.rsplit(" : ").next().unwrap().trim().to_owned()
+    };
+    let (password, secret, uri) = (value("Mot de passe"), value("Clé"), value("URI"));
+    assert_eq!(password.len(), 23);
+    assert_eq!(secret.len(), 32);
+    assert!(uri.starts_with("otpauth://totp/demarches.belleval.fr:claire.martin@belleval.fr?secret="));
+    assert!(uri.contains(&secret));
+
+    let again = create("claire.martin@belleval.fr");
+    assert_eq!(again.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("un agent a déjà l'adresse claire.martin@belleval.fr"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&again.stdout).contains("Mot de passe"));
 }

@@ -128,6 +128,7 @@ async fn main() {
         clock,
         public_url: url.clone(),
         drafts: Default::default(),
+        audit_keep: gru_web::audit::DEFAULT_KEEP,
     };
     let app = ports.router().merge(gru_embedded::files::router(local_files));
     tokio::spawn(async move { axum::serve(listener, app).await });

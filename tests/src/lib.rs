@@ -12,8 +12,20 @@ pub struct TestPortal {
     /// The portal's periodic jobs, for tests to run a round when they want
     /// (`None` for the functions on moto).
     pub housekeeping: Option<portal::Housekeeping>,
+    /// The outbox's delivery, every [`DELIVERY_PERIOD`] as the portal does.
+    delivery: Option<portal::DeliveryTask>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The store the functions run on, to enrol agents as the command line does.
+    pub store: std::sync::Arc<dyn gru_ports::Store>,
+    clock: std::sync::Arc<dyn gru_ports::Clock>,
 }
+
+/// How often a test portal delivers its outbox: short, so tests see the
+/// emails queued with a change soon after it.
+const DELIVERY_PERIOD: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// How long [`TestPortal::email_to`] waits for an email.
+const EMAIL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The repository's root.
 pub fn repository() -> PathBuf {
@@ -54,8 +66,9 @@ impl TestPortal {
 
     /// The functions as they run on AWS, on DynamoDB and S3 emulated by
     /// moto server (`GRU_MOTO_ENDPOINT`), with a fresh table and bucket and
-    /// the demo city imported, on a clock the test moves. Emails go to a
-    /// local outbox; there is no housekeeping (DynamoDB's TTL does it).
+    /// the demo city imported, on a clock the test moves. Emails land in a
+    /// local `.eml` folder (those queued in the table delivered every 100 ms,
+    /// as the notifier would); there is no housekeeping (DynamoDB's TTL does it).
     /// GuardDuty's part (tagging each new object with its verdict) is played
     /// by [`GuardDutyStandIn`]; the function reads the tags as on AWS.
     pub async fn spawn_on_moto(clock: std::sync::Arc<gru_ports::FixedClock>) -> Self {
@@ -103,9 +116,11 @@ impl TestPortal {
             clock,
             public_url: url.clone(),
             drafts: Default::default(),
+            audit_keep: gru_web::audit::DEFAULT_KEEP,
         };
         let router = ports.router();
-        Self::serve(listener, url, router, data_dir, None).await
+        let (store, clock) = (ports.store.clone(), ports.clock.clone());
+        Self::serve(listener, url, router, data_dir, None, ports.outbox(), store, clock).await
     }
 
     /// Starts the portal on an existing data directory (a restart).
@@ -120,25 +135,28 @@ impl TestPortal {
         clamd: Option<String>,
     ) -> Self {
         let options = portal::Options {
-            data_dir: data_dir.path().to_owned(),
-            city_dir,
-            site_dir: repository().join("static-site"),
             serve_outbox: true,
-            drafts: Default::default(),
             clamd,
+            ..portal::Options::new(data_dir.path().to_owned(), city_dir)
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let app = portal::Portal::open_with_clock(&options, &url, clock).await.expect("the portal starts");
-        Self::serve(listener, url, app.router, data_dir, Some(app.housekeeping)).await
+        let app =
+            portal::Portal::open_with_clock(&options, &url, clock.clone()).await.expect("the portal starts");
+        Self::serve(listener, url, app.router, data_dir, Some(app.housekeeping), app.outbox, app.store, clock)
+            .await
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn serve(
         listener: tokio::net::TcpListener,
         url: String,
         router: axum::Router,
         data_dir: tempfile::TempDir,
         housekeeping: Option<portal::Housekeeping>,
+        outbox: gru_outbox::Outbox,
+        store: std::sync::Arc<dyn gru_ports::Store>,
+        clock: std::sync::Arc<dyn gru_ports::Clock>,
     ) -> Self {
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(portal::serve(listener, router, async {
@@ -149,12 +167,18 @@ impl TestPortal {
             data_dir: Some(data_dir),
             client: reqwest::Client::new(),
             housekeeping,
+            delivery: Some(portal::DeliveryTask::spawn(outbox, DELIVERY_PERIOD)),
             shutdown: Some(shutdown),
+            store,
+            clock,
         }
     }
 
     /// Stops the portal and hands back its data directory.
     pub async fn stop(mut self) -> tempfile::TempDir {
+        if let Some(delivery) = self.delivery.take() {
+            delivery.stop().await;
+        }
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
@@ -172,8 +196,8 @@ impl TestPortal {
     }
 
     /// Sends a JSON request as the site does (with the CSRF header), with the
-    /// session cookie if given, and returns the status, headers and body
-    /// (`null` when empty).
+    /// citizen's session cookie if given, and returns the status, headers and
+    /// body (`null` when empty).
     pub async fn call(
         &self,
         method: &str,
@@ -181,14 +205,27 @@ impl TestPortal {
         body: Option<&serde_json::Value>,
         session: Option<&str>,
     ) -> Answer {
+        let cookie = session.map(|token| format!("gru_session={token}"));
+        self.call_with(method, path, body, cookie.as_deref()).await
+    }
+
+    /// [`Self::call`] with a whole cookie (`gru_agent=...` for an agent, as
+    /// [`Self::agent`] gives it).
+    pub async fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        cookie: Option<&str>,
+    ) -> Answer {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
         let mut request =
             self.client.request(method, format!("{}{path}", self.url)).header("x-gru-csrf", "1");
         if let Some(body) = body {
             request = request.json(body);
         }
-        if let Some(token) = session {
-            request = request.header("cookie", format!("gru_session={token}"));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
         }
         let response = request.send().await.expect("request sent");
         let status = response.status().as_u16();
@@ -202,7 +239,9 @@ impl TestPortal {
         Answer { status, headers, body }
     }
 
-    /// The emails sent to `to`, newest first.
+    /// The emails sent to `to` so far, newest first. The answers to a
+    /// click (codes, links) are sent before the answer; an email announcing
+    /// a change goes through the outbox: wait for it with [`Self::email_to`].
     pub fn emails_to(&self, to: &str) -> Vec<gru_embedded::OutboxEntry> {
         gru_embedded::outbox_messages(&self.data_path().join("outbox"))
             .expect("the outbox is readable")
@@ -211,12 +250,87 @@ impl TestPortal {
             .collect()
     }
 
+    /// The newest email to `to` whose subject contains `subject`, waiting
+    /// up to five seconds for the outbox's delivery to send it.
+    pub async fn email_to(&self, to: &str, subject: &str) -> gru_embedded::OutboxEntry {
+        let deadline = tokio::time::Instant::now() + EMAIL_WAIT;
+        loop {
+            if let Some(found) = self.emails_to(to).into_iter().find(|m| m.subject.contains(subject)) {
+                return found;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "no email « {subject} » within {EMAIL_WAIT:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// A death certificate request submitted by the signed-in citizen of
+    /// `session`; returns its reference.
+    pub async fn death_certificate_request(&self, session: &str) -> String {
+        let body = serde_json::json!({ "service": "acte-etat-civil" });
+        let draft = self.call("POST", "/api/submissions/drafts", Some(&body), Some(session)).await.body;
+        let path = format!("/api/submissions/drafts/{}", draft["id"].as_str().expect("a draft"));
+        let save =
+            serde_json::json!({ "answers": death_certificate_answers(), "page": "delivery", "version": 1 });
+        let saved = self.call("PUT", &path, Some(&save), Some(session)).await;
+        assert_eq!(saved.status, 200, "{}", saved.body);
+        let sent =
+            self.call("POST", &format!("{path}/submit"), Some(&serde_json::json!({})), Some(session)).await;
+        assert_eq!(sent.status, 201, "{}", sent.body);
+        sent.body["reference"].as_str().expect("a reference").to_owned()
+    }
+
+    /// Enrols an agent as `portal agent create` does, signs them in with
+    /// their password and a fresh TOTP code as the admin page does, and
+    /// returns their cookie (`gru_agent=...`) and id.
+    pub async fn agent(
+        &self,
+        email: &str,
+        role: accounts::agents::Role,
+        services: &[&str],
+    ) -> (String, String) {
+        let new = accounts::agents::NewAgent {
+            email: email.into(),
+            name: format!("Agent {email}"),
+            role,
+            services: services.iter().map(|s| s.to_string()).collect(),
+        };
+        let credentials = accounts::agents::enrol(self.store.clone(), self.clock.clone(), &self.url, new)
+            .await
+            .expect("the agent is enrolled");
+        let now = self.clock.now().as_second().try_into().expect("after 1970");
+        let body = serde_json::json!({
+            "email": email,
+            "password": credentials.password,
+            "code": accounts::agents::totp_code(&credentials.totp_secret, now),
+        });
+        let signed_in = self.call("POST", "/api/accounts/agents/signin", Some(&body), None).await;
+        assert_eq!(signed_in.status, 200, "{}", signed_in.body);
+        let cookie = signed_in
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.strip_prefix("gru_agent=")?.split(';').next())
+            .expect("the agent's session cookie");
+        (format!("gru_agent={cookie}"), credentials.agent.id)
+    }
+
     /// GETs `path` and parses the JSON body, asserting the status.
     pub async fn get_json(&self, path: &str, status: u16) -> serde_json::Value {
         let response = self.get(path).await;
         assert_eq!(response.status().as_u16(), status, "GET {path}");
         response.json().await.expect("a JSON body")
     }
+}
+
+/// A death certificate sent by email (demo city, service `acte-etat-civil`):
+/// a case without documents to upload.
+pub fn death_certificate_answers() -> serde_json::Value {
+    serde_json::json!({
+        "record_kind": "death", "person_last_name": "Martin", "person_first_names": "Paul",
+        "death_date": "2024-02-03", "death_place": "Belleval-sur-Loire", "requester_name": "Camille Martin",
+        "requester_email": "camille@exemple.fr", "delivery_method": "email"
+    })
 }
 
 /// A full copy of one's own birth certificate (demo city, service
@@ -339,9 +453,11 @@ impl TestPortal {
     pub async fn signed_up(&self, email: &str) -> String {
         let body = serde_json::json!({ "email": email, "password": "un mot de passe solide", "name": "Camille Martin" });
         assert_eq!(self.call("POST", "/api/accounts/signup", Some(&body), None).await.status, 202);
-        let mail = self.emails_to(email).into_iter().next().expect("the verification email");
-        let link =
-            mail.links.iter().find(|l| l.contains("/compte/verifier.html#")).expect("a verification link");
+        let link = self
+            .emails_to(email)
+            .into_iter()
+            .find_map(|mail| mail.links.into_iter().find(|l| l.contains("/compte/verifier.html#")))
+            .expect("the verification email and its link");
         let token = link.split_once('#').unwrap().1;
         let body = serde_json::json!({ "token": token });
         let answer = self.call("POST", "/api/accounts/signup/verify", Some(&body), None).await;

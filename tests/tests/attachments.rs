@@ -46,6 +46,8 @@ on_both!(
     replace_and_remove_keep_one_file_per_place,
     parallel_grants_never_pass_the_quota,
     files_of_a_document_no_longer_asked_for_take_no_place,
+    thread_files_from_both_sides_reach_the_agent_and_no_stranger,
+    a_closed_request_takes_no_new_thread_file,
 );
 
 async fn checklist(portal: &TestPortal, draft: &str, session: Option<&str>) -> Value {
@@ -341,6 +343,198 @@ async fn files_of_a_document_no_longer_asked_for_take_no_place(portal: &TestPort
     let list = checklist(portal, &draft, None).await;
     assert_eq!(list["documents"], json!([]));
     assert_eq!((list["quota"]["files"].as_u64(), list["quota"]["bytes"].as_u64()), (Some(0), Some(0)));
+}
+
+/// A's birth-certificate request, with the identity document: its
+/// reference, the document's file id and the tracking token.
+async fn submitted_with_a_file(portal: &TestPortal, session: &str) -> (String, String, String) {
+    let draft = portal.birth_certificate_draft(Some(session)).await;
+    let sent = portal.upload(&draft, "identity", "carte.pdf", "application/pdf", PDF, Some(session)).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let path = format!("/api/submissions/drafts/{draft}/submit");
+    let submitted = portal.call("POST", &path, Some(&json!({})), Some(session)).await;
+    assert_eq!(submitted.status, 201, "{}", submitted.body);
+    let token = submitted.body["tracking_url"].as_str().unwrap().split_once('#').unwrap().1.to_owned();
+    (
+        submitted.body["reference"].as_str().unwrap().to_owned(),
+        sent.body["id"].as_str().unwrap().to_owned(),
+        token,
+    )
+}
+
+/// Uploads `bytes` to a request's thread as the pages do: a grant at
+/// `grant` (with `extra` in its body: the tracking token), the bytes where
+/// it says, the confirmation. The grant's refusal, or the confirmation's answer.
+async fn thread_upload(
+    portal: &TestPortal,
+    grant: &str,
+    extra: Value,
+    cookie: Option<&str>,
+    name: &str,
+) -> Answer {
+    let mut body = json!({ "name": name, "type": "application/pdf", "size": PDF.len() });
+    body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    let granted = portal.call_with("POST", grant, Some(&body), cookie).await;
+    if granted.status != 201 {
+        return granted;
+    }
+    assert!((200..300).contains(&portal.put_upload(&granted.body["upload"], PDF.to_vec()).await));
+    let confirm = format!("{grant}/{}/confirm", granted.body["file"]["id"].as_str().unwrap());
+    portal.call_with("POST", &confirm, Some(&extra), cookie).await
+}
+
+fn session_cookie(session: &str) -> String {
+    format!("gru_session={session}")
+}
+
+/// The citizen (signed in, then through the tracking link) and the agent
+/// join files to the request's thread; the agent downloads every file of
+/// the request, audited; another citizen, an agent of another service and
+/// a caller without a session learn nothing.
+async fn thread_files_from_both_sides_reach_the_agent_and_no_stranger(portal: &TestPortal, _: &FixedClock) {
+    use accounts::agents::Role;
+    let a = signed_in(portal, "alice@exemple.fr").await;
+    let b = signed_in(portal, "bruno@exemple.fr").await;
+    let (clerk, _) = portal.agent("etat-civil@belleval.example", Role::Agent, &["acte-etat-civil"]).await;
+    let (roads, _) = portal.agent("voirie@belleval.example", Role::Agent, &["signalement-voirie"]).await;
+    let (reference, identity, token) = submitted_with_a_file(portal, &a).await;
+    let citizen_grant = format!("/api/attachments/requests/{reference}/thread-files");
+    let agent_grant = format!("/api/attachments/agent/requests/{reference}/thread-files");
+
+    let by_citizen =
+        thread_upload(portal, &citizen_grant, json!({}), Some(&session_cookie(&a)), "facture.pdf").await;
+    assert_eq!(by_citizen.status, 200, "{}", by_citizen.body);
+    assert_eq!(
+        (by_citizen.body["document"].as_str(), by_citizen.body["name"].as_str()),
+        (Some("thread"), Some("facture.pdf"))
+    );
+    let by_link = thread_upload(
+        portal,
+        "/api/attachments/tracking/thread-files",
+        json!({ "token": token }),
+        None,
+        "bail.pdf",
+    )
+    .await;
+    assert_eq!(by_link.status, 200, "{}", by_link.body);
+    let by_agent = thread_upload(portal, &agent_grant, json!({}), Some(&clerk), "courrier.pdf").await;
+    assert_eq!(by_agent.status, 200, "{}", by_agent.body);
+
+    // The agent gets every file of the request: its document and its thread.
+    let files = [
+        &identity,
+        &by_citizen.body["id"].as_str().unwrap().to_owned(),
+        &by_link.body["id"].as_str().unwrap().to_owned(),
+        &by_agent.body["id"].as_str().unwrap().to_owned(),
+    ];
+    for file in files {
+        let path = format!("/api/attachments/agent/requests/{reference}/files/{file}/download");
+        let grant = portal.call_with("POST", &path, Some(&json!({})), Some(&clerk)).await;
+        assert_eq!(grant.status, 200, "{}", grant.body);
+        let response = portal.client.get(grant.body["url"].as_str().unwrap()).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.bytes().await.unwrap(), PDF);
+    }
+    // (The trail's clock dates new entries; these are only read.)
+    let reader: Arc<dyn gru_ports::Clock> = Arc::new(gru_ports::SystemClock);
+    let trail = gru_web::audit::AuditTrail::new(portal.store.clone(), reader, gru_web::audit::DEFAULT_KEEP);
+    let downloads: Vec<_> = trail
+        .of_request(&reference)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "file.download")
+        .collect();
+    assert_eq!(downloads.len(), 4);
+    // (Made at the same instant on the test's clock: in no particular order.)
+    let details: Vec<_> = downloads.iter().filter_map(|e| e.detail.clone()).collect();
+    assert!(details.contains(&format!("identity/{identity}")), "{details:?}");
+    assert!(downloads.iter().all(|e| !e.detail.as_deref().unwrap_or_default().contains(".pdf")));
+    // The citizen gets the agent's file.
+    let agents_file = by_agent.body["id"].as_str().unwrap();
+    let own = format!("/api/attachments/requests/{reference}/files/{agents_file}/download");
+    assert_eq!(portal.call("POST", &own, Some(&json!({})), Some(&a)).await.status, 200);
+
+    // Strangers: the answer an unknown request gets, nothing more.
+    let grant = json!({ "name": "x.pdf", "type": "application/pdf", "size": 10 });
+    let unknown =
+        portal.call("POST", "/api/attachments/requests/ZZZZ-9999/thread-files", Some(&grant), Some(&b)).await;
+    assert_eq!(unknown.status, 404);
+    let by_b = portal.call("POST", &citizen_grant, Some(&grant), Some(&b)).await;
+    assert_eq!((by_b.status, &by_b.body["detail"]), (404, &unknown.body["detail"]));
+    let unknown_for_agents = portal
+        .call_with(
+            "POST",
+            "/api/attachments/agent/requests/ZZZZ-9999/thread-files",
+            Some(&grant),
+            Some(&roads),
+        )
+        .await;
+    assert_eq!(unknown_for_agents.status, 404);
+    let by_roads = portal.call_with("POST", &agent_grant, Some(&grant), Some(&roads)).await;
+    assert_eq!((by_roads.status, &by_roads.body["detail"]), (404, &unknown_for_agents.body["detail"]));
+    let download = format!("/api/attachments/agent/requests/{reference}/files/{agents_file}/download");
+    let roads_download = portal.call_with("POST", &download, Some(&json!({})), Some(&roads)).await;
+    assert_eq!(roads_download.status, 404, "{}", roads_download.body);
+    assert_eq!(portal.call("POST", &citizen_grant, Some(&grant), None).await.status, 401);
+    assert_eq!(
+        portal.call("POST", &agent_grant, Some(&grant), Some(&a)).await.status,
+        401,
+        "a citizen is no agent"
+    );
+    assert_eq!(portal.call("POST", &download, Some(&json!({})), None).await.status, 401);
+    for answer in [&by_b, &by_roads, &roads_download] {
+        assert!(!answer.body.to_string().contains("courrier"), "{}", answer.body);
+    }
+    assert_eq!(
+        trail.of_request(&reference).await.unwrap().iter().filter(|e| e.action == "file.download").count(),
+        4
+    );
+}
+
+/// Once an agent closes the request, nobody joins a file to its thread, and
+/// a file reserved before cannot be confirmed; its files still download.
+async fn a_closed_request_takes_no_new_thread_file(portal: &TestPortal, _: &FixedClock) {
+    use accounts::agents::Role;
+    let a = signed_in(portal, "alice@exemple.fr").await;
+    let (clerk, _) = portal.agent("etat-civil@belleval.example", Role::Agent, &["acte-etat-civil"]).await;
+    let (reference, identity, token) = submitted_with_a_file(portal, &a).await;
+    let citizen_grant = format!("/api/attachments/requests/{reference}/thread-files");
+    let grant = json!({ "name": "tard.pdf", "type": "application/pdf", "size": PDF.len() });
+    let reserved = portal.call("POST", &citizen_grant, Some(&grant), Some(&a)).await;
+    assert_eq!(reserved.status, 201, "{}", reserved.body);
+
+    let requests = submissions::repository::Repository::new(portal.store.clone());
+    let current = requests.request_versioned(&reference).await.unwrap().unwrap();
+    let mut closed = current.value.clone();
+    closed.phase = gru_domain::request::Phase::Closed;
+    requests.change_request(&current, &closed, "Terminée", Vec::new()).await.unwrap();
+
+    let mut by_link = grant.clone();
+    by_link["token"] = json!(token);
+    let attempts = [
+        portal.call("POST", &citizen_grant, Some(&grant), Some(&a)).await,
+        portal.call("POST", "/api/attachments/tracking/thread-files", Some(&by_link), None).await,
+        portal
+            .call_with(
+                "POST",
+                &format!("/api/attachments/agent/requests/{reference}/thread-files"),
+                Some(&grant),
+                Some(&clerk),
+            )
+            .await,
+        {
+            portal.put_upload(&reserved.body["upload"], PDF.to_vec()).await;
+            let file = reserved.body["file"]["id"].as_str().unwrap();
+            portal.call("POST", &format!("{citizen_grant}/{file}/confirm"), Some(&json!({})), Some(&a)).await
+        },
+    ];
+    for refused in attempts {
+        assert_eq!(refused.status, 409, "{}", refused.body);
+        assert!(refused.body["type"].as_str().unwrap().ends_with("request-closed"), "{}", refused.body);
+    }
+    let download = format!("/api/attachments/agent/requests/{reference}/files/{identity}/download");
+    assert_eq!(portal.call_with("POST", &download, Some(&json!({})), Some(&clerk)).await.status, 200);
 }
 
 async fn signed_in(portal: &TestPortal, email: &str) -> String {

@@ -178,14 +178,7 @@ async fn data_and_catalogue_survive_a_restart_and_the_import_runs_once() {
     let portal = TestPortal::spawn_with_city(city.clone()).await;
     let before = portal.get_json("/api/catalogue/services", 200).await;
     let data_dir = portal.stop().await;
-    let options = portal::Options {
-        data_dir: data_dir.path().to_owned(),
-        city_dir: city.clone(),
-        site_dir: repository().join("static-site"),
-        serve_outbox: true,
-        drafts: Default::default(),
-        clamd: None,
-    };
+    let options = portal::Options::new(data_dir.path().to_owned(), city.clone());
     let reopened = portal::Portal::open(&options, "http://127.0.0.1:1").await.unwrap();
     assert!(reopened.import.is_none(), "unchanged files are not imported again");
     drop(reopened);

@@ -193,8 +193,7 @@ async fn a_birth_certificate_without_an_account_from_first_page_to_tracking_link
     assert_eq!((again.status, &again.body), (201, &answer.body));
 
     // The confirmation email carries both the reference and the tracking link.
-    let confirmation =
-        portal.emails_to(email).into_iter().find(|m| m.subject.contains("bien reçue")).unwrap();
+    let confirmation = portal.email_to(email, "bien reçue").await;
     assert!(confirmation.subject.contains(&reference));
     assert_eq!(confirmation.links, std::slice::from_ref(&tracking_url));
 
@@ -563,14 +562,7 @@ async fn a_published_form_cannot_change_without_a_new_version() {
     let text = std::fs::read_to_string(&file).unwrap();
     std::fs::write(&file, text.replacen("max_length = 100", "max_length = 90", 1)).unwrap();
 
-    let options = portal::Options {
-        data_dir: data.path().to_owned(),
-        city_dir: city.path().to_owned(),
-        site_dir: gru_tests::repository().join("static-site"),
-        serve_outbox: false,
-        drafts: Default::default(),
-        clamd: None,
-    };
+    let options = portal::Options::new(data.path().to_owned(), city.path().to_owned());
     let error = portal::Portal::open(&options, "http://127.0.0.1:1").await.err().expect("the import refuses");
     assert!(format!("{error:#}").contains("raise `version`"), "{error:#}");
 }
@@ -579,12 +571,8 @@ async fn a_published_form_cannot_change_without_a_new_version() {
 async fn the_portal_keeps_drafts_as_long_as_it_is_told() {
     let data = tempfile::tempdir().unwrap();
     let options = portal::Options {
-        data_dir: data.path().to_owned(),
-        city_dir: gru_tests::repository().join("infra/cities/demo"),
-        site_dir: gru_tests::repository().join("static-site"),
-        serve_outbox: false,
         drafts: submissions::DraftPolicy::days(3, 1).unwrap(),
-        clamd: None,
+        ..portal::Options::new(data.path().to_owned(), gru_tests::repository().join("infra/cities/demo"))
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());

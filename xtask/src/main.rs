@@ -27,7 +27,8 @@ use std::process::Command;
 use tools::{run, venv};
 
 /// Every Lambda function crate (one per capability).
-const FUNCTIONS: &[&str] = &["catalogue", "submissions", "accounts", "attachments"];
+const FUNCTIONS: &[&str] =
+    &["catalogue", "submissions", "accounts", "attachments", "tracking", "messaging", "notifier"];
 
 fn main() -> Result<()> {
     let task = std::env::args().nth(1).unwrap_or_default();

@@ -1,8 +1,9 @@
-//! The attachments function: the documents a citizen's case needs, and the
-//! files supplied for them. File bodies never cross the function: the
-//! browser uploads to and downloads from storage through short-lived grants
-//! (S3 presigned URLs on AWS, signed URLs of the portal itself when
-//! self-hosted). See docs/attachments.md for the flow.
+//! The attachments function: the documents a citizen's case needs, the
+//! files supplied for them, and the files joined to a request's messages.
+//! File bodies never cross the function: the browser uploads to and
+//! downloads from storage through short-lived grants (S3 presigned URLs on
+//! AWS, signed URLs of the portal itself when self-hosted). See
+//! docs/attachments.md for the flow.
 //!
 //! Routes (all under [`PREFIX`]):
 //!
@@ -15,10 +16,30 @@
 //! | `POST /drafts/{draft}/files/{file}/download` | the draft's owner | a download grant |
 //! | `POST /requests/{reference}/files/{file}/download` | the request's citizen (signed in) | a download grant |
 //! | `POST /tracking/files/{file}/download` | holder of the request's tracking link | a download grant |
+//! | `POST /requests/{reference}/thread-files` | the request's citizen (signed in) | a reservation and an upload grant for a file of the thread |
+//! | `POST /requests/{reference}/thread-files/{file}/confirm` | the request's citizen (signed in) | the file checked |
+//! | `POST /tracking/thread-files` | holder of the request's tracking link | a reservation and an upload grant for a file of the thread |
+//! | `POST /tracking/thread-files/{file}/confirm` | holder of the request's tracking link | the file checked |
+//! | `POST /agent/requests/{reference}/thread-files` | an agent handling the request's service | a reservation and an upload grant for a file of the thread |
+//! | `POST /agent/requests/{reference}/thread-files/{file}/confirm` | an agent handling the request's service | the file checked |
+//! | `POST /agent/requests/{reference}/files/{file}/download` | an agent handling the request's service | a download grant (audited) |
+//!
+//! Modules, by reason to change: `access` (who reaches which case),
+//! `checklist` (what a draft's case needs), `thread` (what a request's
+//! thread takes), `uploads` (grants and confirmation, one path for every
+//! place), `downloads` (download grants), `api` (the routes).
 
+mod access;
 mod api;
+mod checklist;
+mod context;
+mod downloads;
+mod thread;
+mod uploads;
+mod words;
 
 use gru_ports::{Clock, Files, Scanner, Store};
+use jiff::SignedDuration;
 use std::sync::Arc;
 
 pub use api::router;
@@ -35,4 +56,19 @@ pub struct App {
     /// marked unscanned, and the site says so).
     pub scanner: Option<Arc<dyn Scanner>>,
     pub clock: Arc<dyn Clock>,
+    /// How long the audit entries of agents' downloads are kept.
+    pub audit_keep: SignedDuration,
+}
+
+impl App {
+    /// The function on these ports, keeping audit entries for the default
+    /// period ([`gru_web::audit::DEFAULT_KEEP`]).
+    pub fn new(
+        store: Arc<dyn Store>,
+        files: Arc<dyn Files>,
+        scanner: Option<Arc<dyn Scanner>>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { store, files, scanner, clock, audit_keep: gru_web::audit::DEFAULT_KEEP }
+    }
 }

@@ -5,9 +5,10 @@ use crate::attachments::{Attachment, AttachmentRepository, CaseFiles, Change, Fi
 use crate::emails;
 use crate::reference::new_reference;
 use crate::repository::{
-    Draft, EmailCode, HistoryEntry, Receipt, Repository, RepositoryError, Request, RequestSummary,
-    RequiredDocument, StoredReceipt, Submission, Versioned,
+    Draft, EmailCode, HistoryEntry, HistoryKind, Receipt, Repository, RepositoryError, Request,
+    RequestSummary, RequiredDocument, StoredReceipt, Submission, Versioned,
 };
+use crate::timeline;
 use crate::{App, PREFIX};
 use axum::Router;
 use axum::extract::{FromRef, Path, State};
@@ -16,8 +17,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use catalogue::CatalogueRepository;
 use gru_domain::form::{Answers, Form, FormDocument};
+use gru_domain::holidays::HolidayCalendar;
 use gru_domain::request::Phase;
+use gru_domain::workflow;
 use gru_ports::StoreError;
+use gru_web::agent::AgentSessions;
+use gru_web::audit::AuditTrail;
 use gru_web::client::ClientAddress;
 use gru_web::rate_limit::RateLimiter;
 use gru_web::session::{Citizen, MaybeCitizen, Sessions};
@@ -25,6 +30,8 @@ use gru_web::{Json, Problem, no_store, tokens};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+
+mod recorded;
 
 /// How long an emailed code stays valid, and how many tries it allows.
 const CODE_MINUTES: i64 = 15;
@@ -44,12 +51,20 @@ struct Inner {
     attachments: AttachmentRepository,
     catalogue: CatalogueRepository,
     sessions: Sessions,
+    agent_sessions: AgentSessions,
+    audit: AuditTrail,
     limiter: RateLimiter,
 }
 
 impl FromRef<Ctx> for Sessions {
     fn from_ref(ctx: &Ctx) -> Self {
         ctx.0.sessions.clone()
+    }
+}
+
+impl FromRef<Ctx> for AgentSessions {
+    fn from_ref(ctx: &Ctx) -> Self {
+        ctx.0.agent_sessions.clone()
     }
 }
 
@@ -60,6 +75,8 @@ pub fn router(app: App) -> Router {
         attachments: AttachmentRepository::new(app.store.clone()),
         catalogue: CatalogueRepository::new(app.store.clone()),
         sessions: Sessions::new(app.store.clone(), app.clock.clone()),
+        agent_sessions: AgentSessions::new(app.store.clone(), app.clock.clone()),
+        audit: AuditTrail::new(app.store.clone(), app.clock.clone(), app.audit_keep),
         limiter: RateLimiter::new(app.store.clone(), app.clock.clone()),
         app,
     }));
@@ -72,6 +89,7 @@ pub fn router(app: App) -> Router {
         .route("/tracking", post(track))
         .route("/mine", get(mine))
         .route("/requests/{reference}", get(read_request))
+        .route("/agent/requests", post(recorded::record))
         .with_state(ctx);
     gru_web::mount(PREFIX, routes)
 }
@@ -127,18 +145,20 @@ impl Ctx {
         self.0.app.clock.now()
     }
 
-    /// Today in the city's time zone (a date "in the past" is the city's past).
-    async fn today(&self) -> Result<jiff::civil::Date, Problem> {
-        let zone = self
-            .0
-            .catalogue
-            .city()
-            .await
-            .map_err(catalogue_failure)?
-            .map(|c| c.timezone)
-            .unwrap_or_else(|| "Europe/Paris".to_owned());
+    /// Today in the city's time zone (a date "in the past" is the city's
+    /// past), with the city's public holidays (deadlines count working days).
+    async fn city_day(&self) -> Result<(jiff::civil::Date, HolidayCalendar), Problem> {
+        let city = self.0.catalogue.city().await.map_err(catalogue_failure)?;
+        let (zone, calendar) = city
+            .map(|c| (c.timezone, c.holidays))
+            .unwrap_or_else(|| ("Europe/Paris".to_owned(), HolidayCalendar::default()));
         let zone = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
-        Ok(self.now().to_zoned_datetime(zone).date())
+        Ok((self.now().to_zoned_datetime(zone).date(), calendar))
+    }
+
+    /// Today in the city's time zone.
+    async fn today(&self) -> Result<jiff::civil::Date, Problem> {
+        Ok(self.city_day().await?.0)
     }
 
     /// The service's form: the given version, or the current one.
@@ -524,7 +544,7 @@ async fn submit_once(
 ) -> Result<Receipt, Failure> {
     let draft = ctx.owned_draft(id, &citizen).await.map_err(Failure::MovedOn)?;
     let form = ctx.form(&draft.value.service, Some(draft.value.form_version)).await?;
-    let today = ctx.today().await?;
+    let (today, calendar) = ctx.city_day().await?;
     let answers = form
         .validate_submission(&draft.value.answers, today)
         .map_err(|errors| invalid_answers(errors, StatusCode::UNPROCESSABLE_ENTITY))?;
@@ -540,6 +560,10 @@ async fn submit_once(
         }
     };
     let service_title = ctx.service_title(&draft.value.service).await?;
+    // The request starts at its workflow's first status, with the deadline
+    // that status starts (the standard workflow's does).
+    let workflow = ctx.0.catalogue.workflow_of(&draft.value.service).await.map_err(catalogue_failure)?;
+    let first = workflow.initial();
     let documents: Vec<RequiredDocument> = required.iter().copied().map(RequiredDocument::from).collect();
     let email_key = tokens::email_key(&email);
     for attempt in 0..SUBMIT_ATTEMPTS {
@@ -558,8 +582,17 @@ async fn submit_once(
         files.extend(case.deletions(dropped.iter().copied()));
         let now = ctx.now();
         let token = tokens::random_token();
+        let reference = new_reference();
+        let tracking_url = format!("{}/suivi.html#{token}", ctx.0.app.public_url);
+        // The confirmation is queued in the submission's own transaction: a
+        // submission that fails sends nothing, one that succeeds sends once.
+        let confirmation = emails::confirmation(&email, &reference, &service_title, &tracking_url);
+        files.push(
+            gru_outbox::enqueue(&confirmation, &format!("{reference}#submitted"), now)
+                .map_err(|e| Problem::internal(&e))?,
+        );
         let request = Request {
-            reference: new_reference(),
+            reference: reference.clone(),
             service: draft.value.service.clone(),
             service_title: service_title.clone(),
             form_version: draft.value.form_version,
@@ -568,18 +601,23 @@ async fn submit_once(
             email: email.clone(),
             account: account.clone(),
             channel: "online".to_owned(),
-            phase: Phase::Submitted,
+            citizen_name: None,
+            phase: first.phase,
+            status: first.id.clone(),
             submitted_at: now,
-            history: vec![HistoryEntry { at: now, phase: Phase::Submitted, by: "citizen".to_owned() }],
+            updated_at: now,
+            history: vec![HistoryEntry {
+                status: Some(first.id.clone()),
+                channel: Some("online".to_owned()),
+                ..HistoryEntry::new(HistoryKind::Submitted, now, first.phase, "citizen")
+            }],
             case: Some(id.to_owned()),
+            assignee: None,
+            deadline: workflow::apply(first.deadline, None, today, &workflow, calendar),
+            resume_status: None,
         };
-        let receipt = StoredReceipt {
-            receipt: Receipt {
-                reference: request.reference.clone(),
-                tracking_url: format!("{}/suivi.html#{token}", ctx.0.app.public_url),
-            },
-            account: account.clone(),
-        };
+        let receipt =
+            StoredReceipt { receipt: Receipt { reference, tracking_url }, account: account.clone() };
         let written = ctx
             .0
             .repository
@@ -599,8 +637,6 @@ async fn submit_once(
         match written {
             Ok(()) => {
                 ctx.delete_objects(id, dropped.iter().map(|f| &f.value)).await;
-                let Receipt { reference, tracking_url } = &receipt.receipt;
-                ctx.send(emails::confirmation(&email, reference, &service_title, tracking_url)).await;
                 tracing::info!(service = %request.service, "request submitted");
                 return Ok(receipt.receipt);
             }
@@ -696,13 +732,17 @@ struct RequestView {
     submitted_at: Timestamp,
     phase: Phase,
     phase_label: &'static str,
+    /// The current status, in the citizen's words, and what happens next.
+    status_label: String,
+    next_step: Option<String>,
     channel: String,
     answers: Answers,
     /// The answers as people read them, page by page.
     summary: Vec<gru_domain::form::PageSummary>,
     documents: Vec<DocumentView>,
     steps: Vec<StepView>,
-    history: Vec<HistoryView>,
+    /// The submission and each change of status, dated, in the citizen's words.
+    history: Vec<timeline::Step>,
 }
 
 /// A document of the request and the files supplied for it.
@@ -713,14 +753,9 @@ struct DocumentView {
     files: Vec<FileView>,
 }
 
-#[derive(Serialize)]
-struct HistoryView {
-    at: Timestamp,
-    phase: Phase,
-    label: &'static str,
-}
-
 async fn request_view(ctx: &Ctx, request: Request) -> Result<RequestView, Problem> {
+    let workflow = ctx.0.catalogue.workflow_of(&request.service).await.map_err(catalogue_failure)?;
+    let progress = timeline::progress(&request, &workflow);
     // Read with the form version the request was made with.
     let summary = ctx
         .0
@@ -776,16 +811,14 @@ async fn request_view(ctx: &Ctx, request: Request) -> Result<RequestView, Proble
         submitted_at: request.submitted_at,
         phase: request.phase,
         phase_label: request.phase.label(),
+        status_label: progress.label,
+        next_step: progress.next_step,
         channel: request.channel,
         answers: request.answers,
         summary,
         documents,
         steps,
-        history: request
-            .history
-            .into_iter()
-            .map(|h| HistoryView { at: h.at, phase: h.phase, label: h.phase.label() })
-            .collect(),
+        history: progress.timeline,
     })
 }
 
@@ -823,7 +856,8 @@ struct Dashboard {
 struct RequestSummaryView {
     #[serde(flatten)]
     summary: RequestSummary,
-    phase_label: &'static str,
+    /// The status's citizen label once an agent moved the request, the phase's before.
+    phase_label: String,
 }
 
 /// The signed-in citizen's requests (those made without an account with the
@@ -843,7 +877,10 @@ async fn mine(State(ctx): State<Ctx>, citizen: Citizen) -> Result<Response, Prob
     }
     let requests = requests
         .into_iter()
-        .map(|summary| RequestSummaryView { phase_label: summary.phase.label(), summary })
+        .map(|summary| RequestSummaryView {
+            phase_label: summary.status_label.clone().unwrap_or_else(|| summary.phase.label().to_owned()),
+            summary,
+        })
         .collect();
     Ok(no_store(axum::Json(Dashboard { requests, drafts })))
 }

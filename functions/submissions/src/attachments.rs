@@ -4,7 +4,10 @@
 //!
 //! A case is named by the id of the draft it started as; the request keeps
 //! that id ([`crate::repository::Request::case`]), so its files stay where
-//! they were uploaded. Access patterns (no scan):
+//! they were uploaded; a request made without a draft has a case named by
+//! its reference ([`request_case`]). After submission, the case takes the
+//! files joined to the request's messages (document [`THREAD_DOCUMENT`]).
+//! Access patterns (no scan):
 //!
 //! | pattern | key |
 //! |---|---|
@@ -24,7 +27,7 @@
 //! both land, so quotas hold under concurrent uploads. A submission checks
 //! the same version, so it never misses a file confirmed meanwhile.
 
-use crate::repository::{RepositoryError, Versioned};
+use crate::repository::{RepositoryError, Request, Versioned};
 use gru_domain::attachment::{Format, ScanStatus};
 use gru_ports::store::{Condition, Item, Key, Query, Store, StoreError, TransactOp, query_all};
 use jiff::Timestamp;
@@ -76,6 +79,17 @@ pub fn sweep_day(draft_purge_at: Timestamp) -> Date {
 /// Where a case's file lives in the Files port.
 pub fn object_key(case: &str, file: &str) -> String {
     format!("cases/{case}/{file}")
+}
+
+/// The document of the files joined to a request's messages (its thread),
+/// next to the documents of the request's form.
+pub const THREAD_DOCUMENT: &str = "thread";
+
+/// The case of a request's files: the draft's it came from, or, for a
+/// request made without a draft (recorded by an agent), one named by its
+/// reference (a reference never looks like a draft id).
+pub fn request_case(request: &Request) -> &str {
+    request.case.as_deref().unwrap_or(&request.reference)
 }
 
 /// A case's files as read, with the version of its file set.

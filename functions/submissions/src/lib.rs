@@ -15,6 +15,7 @@
 //! | `POST /tracking` | holder of a tracking link | the request |
 //! | `GET /mine` | citizen | the citizen's requests and drafts |
 //! | `GET /requests/{reference}` | the request's citizen | the request |
+//! | `POST /agent/requests` | an agent handling the service | a request recorded for a citizen (phone, email, post, counter): its reference and tracking link (`Idempotency-Key`) |
 
 pub mod access;
 mod api;
@@ -23,6 +24,7 @@ mod emails;
 mod reference;
 pub mod repository;
 pub mod sweep;
+pub mod timeline;
 
 use gru_ports::{Clock, Files, Mailer, Store};
 use jiff::SignedDuration;
@@ -46,6 +48,9 @@ pub struct App {
     /// Where citizens reach the site (links in emails), without a trailing slash.
     pub public_url: String,
     pub drafts: DraftPolicy,
+    /// How long the audit trail keeps what agents do here (requests they
+    /// record): [`gru_web::audit::DEFAULT_KEEP`] unless the city says otherwise.
+    pub audit_keep: SignedDuration,
 }
 
 impl App {
@@ -57,7 +62,15 @@ impl App {
         clock: Arc<dyn Clock>,
         public_url: String,
     ) -> Self {
-        Self { store, mailer, files, clock, public_url, drafts: DraftPolicy::default() }
+        Self {
+            store,
+            mailer,
+            files,
+            clock,
+            public_url,
+            drafts: DraftPolicy::default(),
+            audit_keep: gru_web::audit::DEFAULT_KEEP,
+        }
     }
 }
 

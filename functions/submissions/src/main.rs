@@ -19,5 +19,6 @@ async fn main() -> Result<(), lambda_http::Error> {
         public_url.trim_end_matches('/').to_owned(),
     );
     app.drafts = submissions::DraftPolicy::from_env()?;
+    app.audit_keep = gru_web::audit::keep_from_env()?;
     gru_web::lambda::run(submissions::router(app)).await
 }

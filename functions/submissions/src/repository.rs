@@ -8,13 +8,15 @@
 //! | drafts to warn on a day | query `DRAFT-WARN#<YYYY-MM-DD>` |
 //! | a draft's email code | get `DRAFT#<id>` / `CODE` |
 //! | one request by reference | get `REQUEST#<reference>` / `REQUEST` |
-//! | a service's requests by phase and date | index query `SERVICE#<slug>#PHASE#<phase>` |
+//! | a service's requests by phase and date (agents' inbox) | index query `SERVICE#<slug>#PHASE#<phase>` |
 //! | a citizen's requests (by email) | query `CITIZEN#<sha256(email)>`, prefix `REQUEST#` |
 //! | a tracking link | get `TRACK#<sha256(token)>` / `TRACK` |
 //! | a submission already answered | get `IDEMPOTENCY#<draft>#<key>` / `IDEMPOTENCY` |
 
+use crate::reference::is_reference;
 use gru_domain::form::{Answers, FormDocument};
 use gru_domain::request::Phase;
+use gru_domain::workflow::Deadline;
 use gru_ports::store::{Condition, Item, Key, Query, Store, StoreError, TransactOp, query_all};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -56,7 +58,7 @@ pub struct Draft {
     pub warn_on: Option<jiff::civil::Date>,
 }
 
-/// A draft as stored, with the version its next write must check.
+/// A stored draft or request, with the version its next write must check.
 #[derive(Debug, Clone)]
 pub struct Versioned<T> {
     pub value: T,
@@ -86,16 +88,78 @@ impl From<&FormDocument> for RequiredDocument {
     }
 }
 
-/// One entry of a request's history.
+/// The agent handling a request, with the name lists show (as it was when
+/// assigned, so a list needs no read of the agents).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignee {
+    pub id: String,
+    pub name: String,
+}
+
+/// What an entry of a request's history records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryKind {
+    /// Sent online by the citizen (every entry stored before workflows is one).
+    #[default]
+    Submitted,
+    /// Recorded by an agent for a request that came by another channel.
+    Recorded,
+    /// Moved to another status of its workflow.
+    Status,
+    /// Given to an agent, or released.
+    Assigned,
+}
+
+/// One entry of a request's history. The fields added with workflows
+/// default, so entries stored before them still read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     pub at: Timestamp,
+    /// The phase the request is in after this entry.
     pub phase: Phase,
-    /// Who acted: `citizen`, or an agent's id in later capabilities.
+    /// Who acted: `citizen`, or an agent's id.
     pub by: String,
+    #[serde(default)]
+    pub kind: HistoryKind,
+    /// The workflow status entered (submitted, recorded and status entries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The acting agent's name, as it was then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_name: Option<String>,
+    /// An agent's comment on the change: agents read it, citizens never do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// How the request came in (submitted and recorded entries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// The agent now handling the request (assigned entries; `None`: released).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Assignee>,
 }
 
-/// A submitted request.
+impl HistoryEntry {
+    /// An entry of `kind` with its time, phase and actor only; the caller
+    /// fills in what its kind records.
+    pub fn new(kind: HistoryKind, at: Timestamp, phase: Phase, by: impl Into<String>) -> Self {
+        Self {
+            at,
+            phase,
+            by: by.into(),
+            kind,
+            status: None,
+            by_name: None,
+            comment: None,
+            channel: None,
+            assignee: None,
+        }
+    }
+}
+
+/// A submitted request and where its instruction stands. The fields added
+/// with workflows default when read (`status` to the phase's name,
+/// `updated_at` to `submitted_at`), so requests stored before them still read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Request {
     pub reference: String,
@@ -106,15 +170,34 @@ pub struct Request {
     pub documents: Vec<RequiredDocument>,
     pub email: String,
     pub account: Option<String>,
+    /// The citizen's name when known (the account's profile, or what an
+    /// agent recorded), for agents' lists and search.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citizen_name: Option<String>,
     /// How the request reached the city: `online` here; agents record others.
     pub channel: String,
+    /// The public phase: the phase of `status` in the service's workflow.
     pub phase: Phase,
+    /// The status of the service's workflow the request is at.
+    pub status: String,
     pub submitted_at: Timestamp,
+    /// When it last changed (its submission, until an agent acts).
+    pub updated_at: Timestamp,
     pub history: Vec<HistoryEntry>,
     /// The case its files belong to (the id of the draft it was), when it
     /// came from a draft.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case: Option<String>,
+    /// The agent handling it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Assignee>,
+    /// The processing deadline, when its workflow sets one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<Deadline>,
+    /// While it waits for the citizen: the status to go back to when the
+    /// citizen answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_status: Option<String>,
 }
 
 /// What a citizen's list shows of a request (one item per request under the
@@ -127,6 +210,10 @@ pub struct RequestSummary {
     pub phase: Phase,
     pub submitted_at: Timestamp,
     pub channel: String,
+    /// The citizen's label of its status, once an agent moved it (before
+    /// that, the phase's label says it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_label: Option<String>,
 }
 
 /// The answer given to a submission, kept so that a retry gets it again.
@@ -158,6 +245,18 @@ pub struct Submission<'a> {
     /// Writes about the case's files: the check that they are as read, and
     /// the deletion of those the request does not keep.
     pub files: Vec<TransactOp>,
+}
+
+/// What recording a request from another channel writes, besides the
+/// caller's own writes.
+pub struct Recording<'a> {
+    pub request: &'a Request,
+    /// The recording agent's id (the scope of the idempotency key).
+    pub agent: &'a str,
+    /// The hash of the tracking link's token.
+    pub tracking_hash: &'a str,
+    pub idempotency: Option<(&'a str, &'a StoredReceipt)>,
+    pub keep_idempotency_until: Timestamp,
 }
 
 /// The submissions' typed access to the store.
@@ -197,6 +296,58 @@ fn citizen_partition(email_key: &str) -> String {
     format!("CITIZEN#{email_key}")
 }
 
+fn service_phase_partition(service: &str, phase: Phase) -> String {
+    format!("SERVICE#{service}#PHASE#{}", phase.as_str())
+}
+
+/// The request's item at `version`, in the index of its service and phase.
+fn request_item(request: &Request, version: u64) -> Result<Item, RepositoryError> {
+    let mut item = Item::new(request_key(&request.reference), encode(request)?).with_index_key(Key::new(
+        service_phase_partition(&request.service, request.phase),
+        format!("{}#{}", request.submitted_at, request.reference),
+    ));
+    item.version = version;
+    Ok(item)
+}
+
+/// The request's entry in its citizen's list.
+fn summary_item(
+    request: &Request,
+    email_key: &str,
+    status_label: Option<&str>,
+) -> Result<Item, RepositoryError> {
+    let summary = RequestSummary {
+        reference: request.reference.clone(),
+        service: request.service.clone(),
+        service_title: request.service_title.clone(),
+        phase: request.phase,
+        submitted_at: request.submitted_at,
+        channel: request.channel.clone(),
+        status_label: status_label.map(str::to_owned),
+    };
+    let sk = format!("REQUEST#{}#{}", request.submitted_at, request.reference);
+    Ok(Item::new(Key::new(citizen_partition(email_key), sk), encode(&summary)?))
+}
+
+/// Reads a stored request. Requests stored before workflows have no
+/// `status` nor `updated_at`: they are at the status named like their phase
+/// (`submitted`, the first status of the standard workflow) and have not
+/// changed since their submission.
+fn decode_request(item: Item) -> Result<Versioned<Request>, RepositoryError> {
+    let version = item.version;
+    let mut data = item.data;
+    if let Some(fields) = data.as_object_mut() {
+        for (field, from) in [("status", "phase"), ("updated_at", "submitted_at")] {
+            if !fields.contains_key(field)
+                && let Some(value) = fields.get(from).cloned()
+            {
+                fields.insert(field.to_owned(), value);
+            }
+        }
+    }
+    Ok(Versioned { value: serde_json::from_value(data).map_err(RepositoryError::Corrupt)?, version })
+}
+
 fn decode<T: DeserializeOwned>(item: Item) -> Result<T, RepositoryError> {
     serde_json::from_value(item.data).map_err(RepositoryError::Corrupt)
 }
@@ -209,6 +360,12 @@ fn encode<T: Serialize>(value: &T) -> Result<serde_json::Value, RepositoryError>
 /// so no file joins a case after its submission).
 pub fn draft_exists(id: &str) -> TransactOp {
     TransactOp::Check { key: draft_key(id), condition: Condition::Exists }
+}
+
+/// A transaction write that holds while the request is still at `version`
+/// (a change of its case's files made on what the request was when read).
+pub fn request_unchanged(reference: &str, version: u64) -> TransactOp {
+    TransactOp::Check { key: request_key(reference), condition: Condition::Version(version) }
 }
 
 /// Whether an item's time to live has passed (stores delete lazily).
@@ -360,47 +517,13 @@ impl Repository {
     /// read) and of the code spent. `Err(ConditionFailed)` when any of them
     /// was taken meanwhile.
     pub async fn submit(&self, s: Submission<'_>) -> Result<(), RepositoryError> {
-        let request = s.request;
-        let at = request.submitted_at;
-        let summary = RequestSummary {
-            reference: request.reference.clone(),
-            service: request.service.clone(),
-            service_title: request.service_title.clone(),
-            phase: request.phase,
-            submitted_at: at,
-            channel: request.channel.clone(),
-        };
-        let mut ops = vec![
-            TransactOp::Put {
-                item: Item::new(request_key(&request.reference), encode(request)?).with_index_key(Key::new(
-                    format!("SERVICE#{}#PHASE#{}", request.service, request.phase.as_str()),
-                    format!("{at}#{}", request.reference),
-                )),
-                condition: Condition::NotExists,
-            },
-            TransactOp::Put {
-                item: Item::new(
-                    Key::new(citizen_partition(s.email_key), format!("REQUEST#{at}#{}", request.reference)),
-                    encode(&summary)?,
-                ),
-                condition: Condition::NotExists,
-            },
-            TransactOp::Put {
-                item: Item::new(
-                    tracking_key(s.tracking_hash),
-                    serde_json::json!({ "reference": request.reference }),
-                ),
-                condition: Condition::NotExists,
-            },
-            TransactOp::Delete {
-                key: draft_key(&s.draft.value.id),
-                condition: Condition::Version(s.draft.version),
-            },
-        ];
+        let mut ops = new_request_writes(s.request, s.email_key, s.tracking_hash)?;
+        ops.push(TransactOp::Delete {
+            key: draft_key(&s.draft.value.id),
+            condition: Condition::Version(s.draft.version),
+        });
         if let Some((key, receipt)) = s.idempotency {
-            let mut item = Item::new(idempotency_key(&s.draft.value.id, key), encode(receipt)?);
-            item.expires_at = Some(s.keep_idempotency_until.as_second());
-            ops.push(TransactOp::Put { item, condition: Condition::NotExists });
+            ops.push(idempotency_write(&s.draft.value.id, key, receipt, s.keep_idempotency_until)?);
         }
         if let Some(version) = s.code_version {
             ops.push(TransactOp::Delete {
@@ -418,13 +541,93 @@ impl Repository {
         Ok(self.store.transact(ops).await?)
     }
 
+    /// Writes a request an agent recorded (it came by phone, email, post or
+    /// at the counter), all or nothing: the request, the citizen's list
+    /// entry, the tracking link, the idempotency record under the agent's
+    /// key (`agent` is the agent's id), and the caller's `extra` writes (the
+    /// confirmation in the outbox, the audit entry).
+    pub async fn record(&self, r: Recording<'_>, extra: Vec<TransactOp>) -> Result<(), RepositoryError> {
+        let email_key = gru_web::tokens::email_key(&r.request.email);
+        let mut ops = new_request_writes(r.request, &email_key, r.tracking_hash)?;
+        if let Some((key, receipt)) = r.idempotency {
+            ops.push(idempotency_write(&agent_scope(r.agent), key, receipt, r.keep_idempotency_until)?);
+        }
+        ops.extend(extra);
+        Ok(self.store.transact(ops).await?)
+    }
+
+    /// The receipt of a request the agent already recorded with this key.
+    pub async fn recorded_receipt(
+        &self,
+        agent: &str,
+        key: &str,
+    ) -> Result<Option<StoredReceipt>, RepositoryError> {
+        self.receipt(&agent_scope(agent), key).await
+    }
+
     /// The receipt of a submission already made with this key, if any.
     pub async fn receipt(&self, draft: &str, key: &str) -> Result<Option<StoredReceipt>, RepositoryError> {
         self.store.get(&idempotency_key(draft, key)).await?.map(decode).transpose()
     }
 
     pub async fn request(&self, reference: &str) -> Result<Option<Request>, RepositoryError> {
-        self.store.get(&request_key(reference)).await?.map(decode).transpose()
+        Ok(self.request_versioned(reference).await?.map(|r| r.value))
+    }
+
+    /// A request with the version its next change must check; `None` for
+    /// text that is not a reference (no read).
+    pub async fn request_versioned(
+        &self,
+        reference: &str,
+    ) -> Result<Option<Versioned<Request>>, RepositoryError> {
+        if !is_reference(reference) {
+            return Ok(None);
+        }
+        self.store.get(&request_key(reference)).await?.map(decode_request).transpose()
+    }
+
+    /// The requests of a service in a phase, oldest first (one index query,
+    /// every page).
+    pub async fn requests_in(
+        &self,
+        service: &str,
+        phase: Phase,
+    ) -> Result<Vec<Versioned<Request>>, RepositoryError> {
+        let query = Query::secondary(service_phase_partition(service, phase));
+        query_all(self.store.as_ref(), query).await?.into_iter().map(decode_request).collect()
+    }
+
+    /// Writes a change of a request, all or nothing: the request at the
+    /// version it was read at (its index entry follows its phase), the
+    /// citizen's list entry with the new phase and `status_label` (the
+    /// citizen's words), and the caller's `extra` writes (the email in the
+    /// outbox, the audit entry). Returns the new version;
+    /// `Err(ConditionFailed)` when the request changed since it was read.
+    /// The reference, email and submission time never change.
+    pub async fn change_request(
+        &self,
+        previous: &Versioned<Request>,
+        request: &Request,
+        status_label: &str,
+        extra: Vec<TransactOp>,
+    ) -> Result<u64, RepositoryError> {
+        let version = previous.version + 1;
+        let email_key = gru_web::tokens::email_key(&request.email);
+        let mut ops = vec![
+            TransactOp::Put {
+                item: request_item(request, version)?,
+                condition: Condition::Version(previous.version),
+            },
+            // Its version is never checked: the request's check orders the
+            // changes, and the entry follows the request.
+            TransactOp::Put {
+                item: summary_item(request, &email_key, Some(status_label))?,
+                condition: Condition::None,
+            },
+        ];
+        ops.extend(extra);
+        self.store.transact(ops).await?;
+        Ok(version)
     }
 
     /// The request a tracking link's token leads to.
@@ -447,6 +650,45 @@ impl Repository {
         let query = Query::partition(citizen_partition(email_key)).prefix("REQUEST#").descending();
         query_all(self.store.as_ref(), query).await?.into_iter().map(decode).collect()
     }
+}
+
+/// The writes that create a request: the request itself (in its service's
+/// index), the citizen's list entry and the tracking link, none of which may
+/// exist yet.
+fn new_request_writes(
+    request: &Request,
+    email_key: &str,
+    tracking_hash: &str,
+) -> Result<Vec<TransactOp>, RepositoryError> {
+    Ok(vec![
+        TransactOp::Put { item: request_item(request, 1)?, condition: Condition::NotExists },
+        TransactOp::Put { item: summary_item(request, email_key, None)?, condition: Condition::NotExists },
+        TransactOp::Put {
+            item: Item::new(
+                tracking_key(tracking_hash),
+                serde_json::json!({ "reference": request.reference }),
+            ),
+            condition: Condition::NotExists,
+        },
+    ])
+}
+
+/// The record that answers a retry with the same `Idempotency-Key` (`scope`:
+/// the draft, or an agent's scope), kept until `until`.
+fn idempotency_write(
+    scope: &str,
+    key: &str,
+    receipt: &StoredReceipt,
+    until: Timestamp,
+) -> Result<TransactOp, RepositoryError> {
+    let mut item = Item::new(idempotency_key(scope, key), encode(receipt)?);
+    item.expires_at = Some(until.as_second());
+    Ok(TransactOp::Put { item, condition: Condition::NotExists })
+}
+
+/// Where an agent's idempotency keys live (never a draft id: those have no `:`).
+fn agent_scope(agent: &str) -> String {
+    format!("agent:{agent}")
 }
 
 /// The warning pointer's day.
@@ -483,4 +725,40 @@ fn draft_writes(
         }
     }
     Ok((ops, version))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_stored_before_workflows_still_read() {
+        let stored = serde_json::json!({
+            "reference": "ABCD-2345",
+            "service": "etat-civil",
+            "service_title": "Acte d'état civil",
+            "form_version": 1,
+            "answers": {},
+            "documents": [],
+            "email": "anne@example.fr",
+            "account": null,
+            "channel": "online",
+            "phase": "submitted",
+            "submitted_at": "2027-03-01T09:00:00Z",
+            "history": [{ "at": "2027-03-01T09:00:00Z", "phase": "submitted", "by": "citizen" }],
+            "case": "draft-1",
+        });
+        let mut item = Item::new(request_key("ABCD-2345"), stored);
+        item.version = 3;
+        let read = decode_request(item).unwrap();
+        assert_eq!(read.version, 3);
+        let request = read.value;
+        assert_eq!((request.status.as_str(), request.updated_at), ("submitted", request.submitted_at));
+        assert_eq!((&request.assignee, &request.deadline, &request.resume_status), (&None, &None, &None));
+        assert_eq!(request.history[0].kind, HistoryKind::Submitted);
+        // Written back, it carries its status from then on.
+        let written = request_item(&request, 4).unwrap();
+        assert_eq!(written.data["status"], "submitted");
+        assert_eq!(written.index_key.unwrap().pk, "SERVICE#etat-civil#PHASE#submitted");
+    }
 }

@@ -10,6 +10,23 @@ use crate::repository::{Repository, RepositoryError};
 use catalogue::CatalogueRepository;
 use gru_ports::StoreError;
 
+/// What one round of the drafts' housekeeping did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub warnings_sent: usize,
+    /// Files of drafts purged without being submitted.
+    pub files_deleted: usize,
+}
+
+/// One round of the drafts' housekeeping: the warnings due, then the files
+/// of drafts gone unsubmitted. The one job list of the all-in-one portal's
+/// hourly housekeeping and of the notifier's schedule on AWS.
+pub async fn run(app: &App) -> Result<Swept, RepositoryError> {
+    let warnings_sent = warn_before_purge(app).await?;
+    let files_deleted = delete_orphaned_files(app).await?;
+    Ok(Swept { warnings_sent, files_deleted })
+}
+
 /// Days looked back, so a sweep that did not run for a while catches up.
 const CATCH_UP_DAYS: i64 = 3;
 

@@ -110,6 +110,11 @@ async fn twenty_submissions_with_one_key_make_one_request(store: Arc<dyn Store>)
         .await
         .unwrap();
     assert_eq!(requests.len(), 1, "exactly one request stored");
+    // The confirmation was queued with the request: delivering the outbox sends it.
+    let mailer = Arc::new(OutboxMailer::new(outbox.path().to_owned(), "mairie@essai.example".to_owned()));
+    let delivered =
+        gru_outbox::Outbox::new(store, mailer, Arc::new(SystemClock)).deliver_due().await.unwrap();
+    assert_eq!(delivered.sent, 1);
     let confirmations =
         outbox_messages(outbox.path()).unwrap().into_iter().filter(|m| m.subject.contains("bien reçue"));
     assert_eq!(confirmations.count(), 1, "one confirmation email");

@@ -71,6 +71,8 @@ pub struct OutboxEntry {
     pub subject: String,
     /// The `http(s)` links of the plain-text part, in order, each once.
     pub links: Vec<String>,
+    /// The plain-text part, decoded.
+    pub text: String,
 }
 
 /// The messages in `dir`, newest first. A missing folder has none.
@@ -93,10 +95,12 @@ pub fn outbox_messages(dir: &Path) -> std::io::Result<Vec<OutboxEntry>> {
         let raw = String::from_utf8_lossy(&raw);
         let (headers, _) = split_message(&raw);
         let header = |name: &str| find_header(&headers, name).map(decode_header).unwrap_or_default();
+        let text = text_part(&raw).unwrap_or_default();
         entries.push(OutboxEntry {
             to: header("to"),
             subject: header("subject"),
-            links: text_part(&raw).map(|text| links(&text)).unwrap_or_default(),
+            links: links(&text),
+            text,
             file,
             date,
         });

@@ -1,0 +1,294 @@
+//! HTTP handlers of the messaging function: who may reach which thread,
+//! and the answers. Writing a message is in [`crate::post`], what each side
+//! sees in [`crate::views`].
+
+use crate::post::{self, Draft, Poster};
+use crate::repository::{Thread, ThreadRepository};
+use crate::thread::Side;
+use crate::views::{AgentThreadView, CitizenThreadView};
+use crate::{App, PREFIX};
+use accounts::agents::Directory;
+use axum::Router;
+use axum::extract::{FromRef, Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post as post_route};
+use catalogue::CatalogueRepository;
+use gru_domain::workflow::Actor;
+use gru_ports::StoreError;
+use gru_web::agent::{Agent, AgentSessions, Role};
+use gru_web::audit::AuditTrail;
+use gru_web::session::{Citizen, Sessions};
+use gru_web::{Json, Problem, no_store, tokens};
+use jiff::Timestamp;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use submissions::access;
+use submissions::attachments::AttachmentRepository;
+use submissions::repository::{Repository, RepositoryError, Request, Versioned};
+
+/// Tries of a read that keep losing to new messages before the thread is
+/// shown without being marked read (it will be on the next read).
+const READ_ATTEMPTS: usize = 5;
+
+/// The state every handler shares.
+#[derive(Clone)]
+pub(crate) struct Ctx(pub(crate) Arc<Inner>);
+
+pub(crate) struct Inner {
+    pub(crate) app: App,
+    pub(crate) requests: Repository,
+    pub(crate) threads: ThreadRepository,
+    pub(crate) files: AttachmentRepository,
+    pub(crate) catalogue: CatalogueRepository,
+    pub(crate) directory: Directory,
+    pub(crate) audit: AuditTrail,
+    sessions: Sessions,
+    agent_sessions: AgentSessions,
+}
+
+impl FromRef<Ctx> for Sessions {
+    fn from_ref(ctx: &Ctx) -> Self {
+        ctx.0.sessions.clone()
+    }
+}
+
+impl FromRef<Ctx> for AgentSessions {
+    fn from_ref(ctx: &Ctx) -> Self {
+        ctx.0.agent_sessions.clone()
+    }
+}
+
+/// The messaging function's routes, under [`PREFIX`].
+pub fn router(app: App) -> Router {
+    let ctx = Ctx(Arc::new(Inner {
+        requests: Repository::new(app.store.clone()),
+        threads: ThreadRepository::new(app.store.clone()),
+        files: AttachmentRepository::new(app.store.clone()),
+        catalogue: CatalogueRepository::new(app.store.clone()),
+        directory: Directory::new(app.store.clone()),
+        audit: AuditTrail::new(app.store.clone(), app.clock.clone(), app.audit_keep),
+        sessions: Sessions::new(app.store.clone(), app.clock.clone()),
+        agent_sessions: AgentSessions::new(app.store.clone(), app.clock.clone()),
+        app,
+    }));
+    let routes = Router::new()
+        .route("/requests/{reference}/thread", get(citizen_thread).post(citizen_post))
+        .route("/tracking/thread", post_route(tracking_thread))
+        .route("/tracking/thread/messages", post_route(tracking_post))
+        .route("/agent/requests/{reference}/thread", get(agent_thread).post(agent_post))
+        .route("/unread", get(unread))
+        .with_state(ctx);
+    gru_web::mount(PREFIX, routes)
+}
+
+pub(crate) fn internal(error: impl std::fmt::Display) -> Problem {
+    Problem::internal(&error)
+}
+
+/// The one answer for a request that does not exist and for one the caller
+/// may not reach: references are short, and nobody learns which exist.
+pub(crate) fn unknown_request() -> Problem {
+    Problem::not_found("Aucune demande accessible ne porte cette référence.")
+}
+
+fn unknown_link() -> Problem {
+    Problem::not_found("Ce lien de suivi n'est pas valable. Vérifiez qu'il est complet.")
+}
+
+/// Whether a lost write is worth another try: a condition that no longer
+/// holds, or a transaction that met another one.
+pub(crate) fn lost_race(error: &RepositoryError) -> bool {
+    matches!(error, RepositoryError::Store(StoreError::ConditionFailed | StoreError::TransactionConflict))
+}
+
+/// What a workflow calls the agent's role.
+pub(crate) fn actor(agent: &Agent) -> Actor {
+    match agent.role {
+        Role::Agent => Actor::Agent,
+        Role::Supervisor => Actor::Supervisor,
+        Role::Admin => Actor::Admin,
+    }
+}
+
+impl Ctx {
+    pub(crate) fn now(&self) -> Timestamp {
+        self.0.app.clock.now()
+    }
+
+    /// The signed-in citizen's request, or the unknown-request answer.
+    async fn citizen_request(&self, reference: &str, citizen: &Citizen) -> Result<Request, Problem> {
+        access::citizen_request(&self.0.requests, reference, citizen)
+            .await
+            .map_err(internal)?
+            .ok_or_else(unknown_request)
+    }
+
+    async fn tracked_request(&self, token: &str) -> Result<Request, Problem> {
+        access::tracked_request(&self.0.requests, token).await.map_err(internal)?.ok_or_else(unknown_link)
+    }
+
+    /// A request of a service the agent handles, or the unknown-request answer.
+    async fn agent_request(&self, reference: &str, agent: &Agent) -> Result<Versioned<Request>, Problem> {
+        let request = self.0.requests.request_versioned(reference).await.map_err(internal)?;
+        request.filter(|r| agent.handles(&r.value.service)).ok_or_else(unknown_request)
+    }
+
+    /// The thread, marked read for `side` when it had something new. The
+    /// answer is the thread as read (the markers before this read say what
+    /// was new). A read that keeps losing to new messages shows the thread
+    /// unmarked: the next read marks it.
+    async fn read(&self, reference: &str, side: Side) -> Result<Thread, Problem> {
+        for _ in 0..READ_ATTEMPTS {
+            let thread = self.0.threads.thread(reference).await.map_err(internal)?;
+            match self.0.threads.mark_read(reference, &thread, side, self.now()).await {
+                Ok(()) => return Ok(thread),
+                Err(error) if lost_race(&error) => continue,
+                Err(error) => return Err(internal(error)),
+            }
+        }
+        self.0.threads.thread(reference).await.map_err(internal)
+    }
+}
+
+/// The thread as its citizen sees it, marked read.
+async fn citizen_view(ctx: &Ctx, request: &Request) -> Result<Response, Problem> {
+    let thread = ctx.read(&request.reference, Side::Citizen).await?;
+    Ok(no_store(axum::Json(CitizenThreadView::new(request, &thread))))
+}
+
+async fn citizen_thread(
+    State(ctx): State<Ctx>,
+    citizen: Citizen,
+    Path(reference): Path<String>,
+) -> Result<Response, Problem> {
+    let request = ctx.citizen_request(&reference, &citizen).await?;
+    citizen_view(&ctx, &request).await
+}
+
+/// A message from the citizen.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CitizenMessage {
+    text: String,
+    #[serde(default)]
+    files: Vec<String>,
+}
+
+async fn citizen_post(
+    State(ctx): State<Ctx>,
+    citizen: Citizen,
+    Path(reference): Path<String>,
+    Json(body): Json<CitizenMessage>,
+) -> Result<Response, Problem> {
+    let request = ctx.citizen_request(&reference, &citizen).await?;
+    let draft = Draft { text: body.text, files: body.files, internal: false, ask: None };
+    let posted = post::post(&ctx, request, Poster::Citizen, draft).await?;
+    Ok(created(posted.for_citizen()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrackingBody {
+    token: String,
+}
+
+/// The thread through the tracking link. The token travels in the body,
+/// never in a URL (no access log holds it).
+async fn tracking_thread(
+    State(ctx): State<Ctx>,
+    Json(body): Json<TrackingBody>,
+) -> Result<Response, Problem> {
+    let request = ctx.tracked_request(&body.token).await?;
+    citizen_view(&ctx, &request).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrackingMessage {
+    token: String,
+    text: String,
+    #[serde(default)]
+    files: Vec<String>,
+}
+
+async fn tracking_post(
+    State(ctx): State<Ctx>,
+    Json(body): Json<TrackingMessage>,
+) -> Result<Response, Problem> {
+    let request = ctx.tracked_request(&body.token).await?;
+    let draft = Draft { text: body.text, files: body.files, internal: false, ask: None };
+    let posted = post::post(&ctx, request, Poster::Citizen, draft).await?;
+    Ok(created(posted.for_citizen()))
+}
+
+/// The thread with the agents' notes, marked read for agents. Reading is
+/// audited first: no one reads a thread without a trace.
+async fn agent_thread(
+    State(ctx): State<Ctx>,
+    agent: Agent,
+    Path(reference): Path<String>,
+) -> Result<Response, Problem> {
+    let Versioned { value: request, version } = ctx.agent_request(&reference, &agent).await?;
+    ctx.0.audit.record(&agent, "thread.read", Some(&request.reference), None).await.map_err(internal)?;
+    let thread = ctx.read(&request.reference, Side::Agents).await?;
+    let workflow = ctx.0.catalogue.workflow_of(&request.service).await.map_err(internal)?;
+    let can_ask = workflow
+        .waiting_status()
+        .is_some_and(|waiting| workflow.allows(&request.status, &waiting.id, actor(&agent)));
+    Ok(no_store(axum::Json(AgentThreadView::new(&request, version, can_ask, &thread))))
+}
+
+/// Asking the citizen, on the version of the request the agent saw.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Ask {
+    version: u64,
+}
+
+/// A message or an internal note from an agent.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgentMessage {
+    text: String,
+    #[serde(default)]
+    internal: bool,
+    #[serde(default)]
+    files: Vec<String>,
+    #[serde(default)]
+    ask: Option<Ask>,
+}
+
+async fn agent_post(
+    State(ctx): State<Ctx>,
+    agent: Agent,
+    Path(reference): Path<String>,
+    Json(body): Json<AgentMessage>,
+) -> Result<Response, Problem> {
+    let request = ctx.agent_request(&reference, &agent).await?.value;
+    let draft = Draft {
+        text: body.text,
+        files: body.files,
+        internal: body.internal,
+        ask: body.ask.map(|ask| ask.version),
+    };
+    let posted = post::post(&ctx, request, Poster::Agent(&agent), draft).await?;
+    Ok(created(posted.for_agents()))
+}
+
+fn created(body: impl serde::Serialize) -> Response {
+    no_store((StatusCode::CREATED, axum::Json(body)))
+}
+
+/// How many agents' messages the citizen has not read, per request: one
+/// get of each request's counters.
+async fn unread(State(ctx): State<Ctx>, citizen: Citizen) -> Result<Response, Problem> {
+    let requests = ctx.0.requests.requests_of(&tokens::email_key(&citizen.email)).await.map_err(internal)?;
+    let mut counts = BTreeMap::new();
+    for request in requests {
+        let state = ctx.0.threads.state(&request.reference).await.map_err(internal)?;
+        counts.insert(request.reference, state.state.citizen_unread);
+    }
+    Ok(no_store(axum::Json(counts)))
+}

@@ -1,0 +1,684 @@
+//! The thread of a request through the routers, on the embedded SQLite
+//! store: a request submitted by a signed-in citizen through the
+//! submissions router, agents signed in with sessions of their own, the
+//! request moved by the tracking router, and emails delivered from the
+//! outbox to a mailer that keeps them.
+
+use async_trait::async_trait;
+use axum::Router;
+use axum::body::Body;
+use gru_embedded::SqliteStore;
+use gru_ports::{Clock, Email, Mailer, MailerError, Store, SystemClock};
+use gru_web::agent::{AgentSessions, AgentSnapshot, Role};
+use gru_web::session::Sessions;
+use http::Request;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use tower::ServiceExt;
+
+const URL: &str = "https://essai.example";
+const SERVICE: &str = "demande-simple";
+
+/// A mailer that keeps what it is given.
+#[derive(Default)]
+struct Kept(Mutex<Vec<Email>>);
+
+#[async_trait]
+impl Mailer for Kept {
+    async fn send(&self, email: &Email) -> Result<String, MailerError> {
+        self.0.lock().unwrap().push(email.clone());
+        Ok("kept".into())
+    }
+}
+
+struct World {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    app: Router,
+    mailer: Arc<Kept>,
+    _dir: tempfile::TempDir,
+}
+
+/// A signed-in agent: their session cookie, id and address.
+struct SignedAgent {
+    cookie: String,
+    id: String,
+    email: String,
+}
+
+/// A submitted request: its reference and tracking token.
+struct Submitted {
+    reference: String,
+    token: String,
+}
+
+impl World {
+    async fn new() -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("portal.db")).unwrap());
+        let city_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/city");
+        let city = gru_domain::city_files::load(&city_dir).expect("the fixture city is valid");
+        catalogue::CatalogueRepository::new(store.clone()).import(&city, "fixture").await.unwrap();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let mailer = Arc::new(Kept::default());
+        let files = Arc::new(gru_embedded::LocalFiles::new(
+            dir.path().join("files"),
+            URL.into(),
+            [7; 32],
+            clock.clone(),
+        ));
+        let app = Router::new()
+            .merge(messaging::router(messaging::App::new(store.clone(), clock.clone(), URL.into())))
+            .merge(submissions::router(submissions::App::new(
+                store.clone(),
+                mailer.clone(),
+                files.clone(),
+                clock.clone(),
+                URL.into(),
+            )))
+            .merge(tracking::router(tracking::App::new(store.clone(), clock.clone(), URL.into())))
+            .merge(attachments::router(attachments::App::new(
+                store.clone(),
+                files.clone(),
+                None,
+                clock.clone(),
+            )))
+            .merge(gru_embedded::files::router(files));
+        World { store, clock, app, mailer, _dir: dir }
+    }
+
+    /// A file for the request's thread, uploaded by its citizen through the
+    /// attachments function (grant, upload to storage, confirmation).
+    async fn thread_file(&self, cookie: &str, reference: &str, name: &str, bytes: &[u8]) -> Value {
+        let announced = json!({ "name": name, "type": "application/pdf", "size": bytes.len() });
+        let (status, grant) = self
+            .call(
+                "POST",
+                &format!("/api/attachments/requests/{reference}/thread-files"),
+                Some(cookie),
+                Some(announced),
+            )
+            .await;
+        assert_eq!(status, 201, "{grant}");
+        let url = grant["upload"]["url"].as_str().unwrap().strip_prefix(URL).unwrap();
+        let mut upload = Request::put(url);
+        for header in grant["upload"]["headers"].as_array().unwrap() {
+            upload = upload.header(header[0].as_str().unwrap(), header[1].as_str().unwrap());
+        }
+        let response =
+            self.app.clone().oneshot(upload.body(Body::from(bytes.to_vec())).unwrap()).await.unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+        let id = grant["file"]["id"].as_str().unwrap();
+        let confirm = format!("/api/attachments/requests/{reference}/thread-files/{id}/confirm");
+        let (status, file) = self.call("POST", &confirm, Some(cookie), None).await;
+        assert_eq!(status, 200, "{file}");
+        file
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        cookie: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = Request::builder().method(method).uri(path).header("x-gru-csrf", "1");
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let body = match body {
+            Some(body) => {
+                request = request.header("content-type", "application/json");
+                Body::from(body.to_string())
+            }
+            None => Body::empty(),
+        };
+        let response = self.app.clone().oneshot(request.body(body).unwrap()).await.unwrap();
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    /// A citizen's session cookie.
+    async fn citizen(&self, email: &str) -> String {
+        let token = Sessions::new(self.store.clone(), self.clock.clone()).start(email, email).await.unwrap();
+        format!("gru_session={token}")
+    }
+
+    /// An agent's account and session.
+    async fn agent(&self, email: &str, name: &str, services: &[&str]) -> SignedAgent {
+        let new = accounts::agents::NewAgent {
+            email: email.into(),
+            name: name.into(),
+            role: Role::Agent,
+            services: services.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        let agent =
+            accounts::agents::enrol(self.store.clone(), self.clock.clone(), URL, new).await.unwrap().agent;
+        let snapshot = AgentSnapshot {
+            id: agent.id.clone(),
+            name: agent.name.clone(),
+            email: agent.email.clone(),
+            role: agent.role,
+            services: agent.services.clone(),
+        };
+        let token =
+            AgentSessions::new(self.store.clone(), self.clock.clone()).start(&snapshot).await.unwrap();
+        SignedAgent { cookie: format!("gru_agent={token}"), id: agent.id, email: agent.email }
+    }
+
+    /// A request submitted by the citizen of `cookie`, its confirmation
+    /// email delivered and forgotten.
+    async fn request(&self, cookie: &str) -> Submitted {
+        let (status, draft) = self
+            .call("POST", "/api/submissions/drafts", Some(cookie), Some(json!({ "service": SERVICE })))
+            .await;
+        assert_eq!(status, 201, "{draft}");
+        let id = draft["id"].as_str().unwrap();
+        let answers = json!({ "answers": { "last_name": "Martin" }, "page": "identity", "version": 1 });
+        let (status, body) =
+            self.call("PUT", &format!("/api/submissions/drafts/{id}"), Some(cookie), Some(answers)).await;
+        assert_eq!(status, 200, "{body}");
+        let (status, receipt) = self
+            .call("POST", &format!("/api/submissions/drafts/{id}/submit"), Some(cookie), Some(json!({})))
+            .await;
+        assert_eq!(status, 201, "{receipt}");
+        self.delivered().await;
+        let token = receipt["tracking_url"].as_str().unwrap().rsplit('#').next().unwrap().to_owned();
+        Submitted { reference: receipt["reference"].as_str().unwrap().to_owned(), token }
+    }
+
+    /// The emails delivered from the outbox since the last call.
+    async fn delivered(&self) -> Vec<Email> {
+        gru_outbox::Outbox::new(self.store.clone(), self.mailer.clone(), self.clock.clone())
+            .deliver_due()
+            .await
+            .unwrap();
+        std::mem::take(&mut *self.mailer.0.lock().unwrap())
+    }
+
+    /// The thread's counters as stored.
+    async fn state(&self, reference: &str) -> messaging::thread::ThreadState {
+        messaging::repository::ThreadRepository::new(self.store.clone()).state(reference).await.unwrap().state
+    }
+
+    async fn stored_request(&self, reference: &str) -> submissions::repository::Request {
+        submissions::repository::Repository::new(self.store.clone())
+            .request(reference)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    async fn unread(&self, cookie: &str) -> Value {
+        let (status, body) = self.call("GET", "/api/messaging/unread", Some(cookie), None).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+}
+
+fn citizen_thread(reference: &str) -> String {
+    format!("/api/messaging/requests/{reference}/thread")
+}
+
+fn agent_thread(reference: &str) -> String {
+    format!("/api/messaging/agent/requests/{reference}/thread")
+}
+
+fn texts(thread: &Value) -> Vec<&str> {
+    thread["messages"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect()
+}
+
+fn new_flags(thread: &Value) -> Vec<bool> {
+    thread["messages"].as_array().unwrap().iter().map(|m| m["new"].as_bool().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn a_conversation_goes_both_ways_with_unread_counts_on_each_side() {
+    let world = World::new().await;
+    let anne = world.citizen("anne@essai.example").await;
+    let claire = world.agent("claire@mairie.example", "Claire Martin", &[SERVICE]).await;
+    let request = world.request(&anne).await;
+    let reference = request.reference.as_str();
+
+    let (status, posted) = world
+        .call(
+            "POST",
+            &citizen_thread(reference),
+            Some(&anne),
+            Some(json!({ "text": "Bonjour, où en est ma demande ?" })),
+        )
+        .await;
+    assert_eq!(status, 201, "{posted}");
+    assert_eq!(posted["message"]["author"], json!({ "kind": "citizen" }));
+    assert_eq!(posted["phase"], "submitted");
+    assert_eq!(world.state(reference).await.agents_unread, 1);
+    assert!(world.delivered().await.is_empty(), "no agent has the request yet: nobody to email");
+
+    // The agent reads it: new to them, and read afterwards.
+    let (status, thread) = world.call("GET", &agent_thread(reference), Some(&claire.cookie), None).await;
+    assert_eq!(status, 200, "{thread}");
+    assert_eq!(texts(&thread), ["Bonjour, où en est ma demande ?"]);
+    assert_eq!(new_flags(&thread), [true]);
+    assert_eq!(world.state(reference).await.agents_unread, 0);
+    let (_, again) = world.call("GET", &agent_thread(reference), Some(&claire.cookie), None).await;
+    assert_eq!(new_flags(&again), [false]);
+
+    // Two answers: the citizen has two unread messages and two emails.
+    for text in ["Nous l'examinons.", "Réponse sous huit jours."] {
+        let (status, posted) = world
+            .call("POST", &agent_thread(reference), Some(&claire.cookie), Some(json!({ "text": text })))
+            .await;
+        assert_eq!(status, 201, "{posted}");
+        assert_eq!(posted["message"]["author"]["name"], "Claire Martin");
+        assert_eq!(posted["message"]["internal"], false);
+    }
+    assert_eq!(world.unread(&anne).await, json!({ reference: 2 }));
+    let emails = world.delivered().await;
+    assert_eq!(emails.len(), 2);
+    for email in &emails {
+        assert_eq!(email.to, "anne@essai.example");
+        assert!(email.subject.contains(reference), "{}", email.subject);
+        assert!(email.text.contains(&format!("{URL}/suivi.html")), "a link: {}", email.text);
+        assert!(!email.text.contains("examinons") && !email.text.contains("huit jours"), "never the text");
+    }
+
+    // The citizen reads: the agent's two messages are new, then read.
+    let (status, thread) = world.call("GET", &citizen_thread(reference), Some(&anne), None).await;
+    assert_eq!(status, 200, "{thread}");
+    assert_eq!(
+        texts(&thread),
+        ["Bonjour, où en est ma demande ?", "Nous l'examinons.", "Réponse sous huit jours."]
+    );
+    assert_eq!(new_flags(&thread), [false, true, true]);
+    assert_eq!(
+        thread["messages"][1]["author"],
+        json!({ "kind": "agent", "name": "Claire Martin" }),
+        "no agent id"
+    );
+    assert_eq!(world.unread(&anne).await, json!({ reference: 0 }));
+    let (_, agents_view) = world.call("GET", &agent_thread(reference), Some(&claire.cookie), None).await;
+    assert_eq!(agents_view["messages"][2]["read_by_citizen"], true, "the agent sees it was read");
+
+    // The tracking link reads and writes the same thread, as the citizen.
+    let (status, tracked) = world
+        .call("POST", "/api/messaging/tracking/thread", None, Some(json!({ "token": request.token })))
+        .await;
+    assert_eq!(status, 200, "{tracked}");
+    assert_eq!(texts(&tracked).len(), 3);
+    let (status, posted) = world
+        .call(
+            "POST",
+            "/api/messaging/tracking/thread/messages",
+            None,
+            Some(json!({ "token": request.token, "text": "Merci !" })),
+        )
+        .await;
+    assert_eq!(status, 201, "{posted}");
+    let state = world.state(reference).await;
+    assert_eq!((state.messages, state.citizen_unread, state.agents_unread), (4, 0, 1));
+    let (_, thread) = world.call("GET", &agent_thread(reference), Some(&claire.cookie), None).await;
+    assert_eq!(new_flags(&thread), [false, false, false, true]);
+}
+
+#[tokio::test]
+async fn a_note_stays_with_the_agents() {
+    let world = World::new().await;
+    let anne = world.citizen("anne@essai.example").await;
+    let claire = world.agent("claire@mairie.example", "Claire Martin", &[SERVICE]).await;
+    let request = world.request(&anne).await;
+    let reference = request.reference.as_str();
+    let note = "Note : pièce d'identité à vérifier auprès de la préfecture";
+
+    let (status, posted) = world
+        .call(
+            "POST",
+            &agent_thread(reference),
+            Some(&claire.cookie),
+            Some(json!({ "text": note, "internal": true })),
+        )
+        .await;
+    assert_eq!(status, 201, "{posted}");
+    assert_eq!(posted["message"]["internal"], true);
+    assert!(world.delivered().await.is_empty(), "a note is never emailed");
+    assert_eq!(world.unread(&anne).await, json!({ reference: 0 }), "nor counted for the citizen");
+
+    let (_, thread) = world.call("GET", &citizen_thread(reference), Some(&anne), None).await;
+    assert_eq!(thread["messages"], json!([]));
+    let (_, tracked) = world
+        .call("POST", "/api/messaging/tracking/thread", None, Some(json!({ "token": request.token })))
+        .await;
+    assert_eq!(tracked["messages"], json!([]));
+    // After a message from the citizen, the note is still nowhere in their answers.
+    let (_, posted) =
+        world.call("POST", &citizen_thread(reference), Some(&anne), Some(json!({ "text": "Bonjour" }))).await;
+    for answer in [posted, thread, tracked] {
+        assert!(!answer.to_string().contains("préfecture"), "{answer}");
+    }
+    let (_, thread) = world.call("GET", &citizen_thread(reference), Some(&anne), None).await;
+    assert_eq!(texts(&thread), ["Bonjour"]);
+
+    let (_, agents_view) = world.call("GET", &agent_thread(reference), Some(&claire.cookie), None).await;
+    assert_eq!(texts(&agents_view), [note, "Bonjour"]);
+    assert_eq!(agents_view["messages"][0]["internal"], true);
+}
+
+/// The request's version as the agents' thread gives it.
+async fn version(world: &World, agent: &SignedAgent, reference: &str) -> u64 {
+    let (status, thread) = world.call("GET", &agent_thread(reference), Some(&agent.cookie), None).await;
+    assert_eq!(status, 200, "{thread}");
+    thread["version"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn asking_makes_the_request_wait_and_the_answer_moves_it_back() {
+    let world = World::new().await;
+    let anne = world.citizen("anne@essai.example").await;
+    let claire = world.agent("claire@mairie.example", "Claire Martin", &[SERVICE]).await;
+    let request = world.request(&anne).await;
+    let reference = request.reference.as_str();
+
+    // Claire takes the request and starts reviewing it.
+    let v = version(&world, &claire, reference).await;
+    let (status, body) = world
+        .call(
+            "POST",
+            &format!("/api/tracking/requests/{reference}/assignee"),
+            Some(&claire.cookie),
+            Some(json!({ "agent": claire.id, "version": v })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let v = version(&world, &claire, reference).await;
+    let (status, body) = world
+        .call(
+            "POST",
+            &format!("/api/tracking/requests/{reference}/transitions"),
+            Some(&claire.cookie),
+            Some(json!({ "to": "in_review", "version": v })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    world.delivered().await;
+    let before = world.stored_request(reference).await.history.len();
+
+    // She asks for a document: the request waits for the citizen.
+    let (_, thread) = world.call("GET", &agent_thread(reference), Some(&claire.cookie), None).await;
+    assert_eq!(thread["can_ask"], true);
+    let ask = json!({ "text": "Merci d'envoyer un justificatif de domicile.", "ask": { "version": thread["version"] } });
+    let (status, posted) =
+        world.call("POST", &agent_thread(reference), Some(&claire.cookie), Some(ask)).await;
+    assert_eq!(status, 201, "{posted}");
+    assert_eq!(
+        (posted["status"].as_str(), posted["phase"].as_str()),
+        (Some("waiting_for_citizen"), Some("waiting_for_citizen"))
+    );
+    let stored = world.stored_request(reference).await;
+    assert_eq!(stored.history.len(), before + 1, "one history entry");
+    assert_eq!(stored.status, "waiting_for_citizen");
+    assert_eq!(stored.resume_status.as_deref(), Some("in_review"));
+    assert_eq!(posted["version"].as_u64(), Some(version(&world, &claire, reference).await));
+    let emails = world.delivered().await;
+    assert_eq!(emails.len(), 1, "one email for the message and the wait");
+    assert_eq!(emails[0].to, "anne@essai.example");
+    assert!(!emails[0].text.contains("justificatif de domicile"), "never the text");
+
+    let (_, thread) = world.call("GET", &citizen_thread(reference), Some(&anne), None).await;
+    assert_eq!(thread["waiting_for_citizen"], true);
+
+    // Her answer moves it back to where it was, and tells Claire.
+    let (status, posted) = world
+        .call(
+            "POST",
+            &citizen_thread(reference),
+            Some(&anne),
+            Some(json!({ "text": "Le voici en pièce jointe." })),
+        )
+        .await;
+    assert_eq!(status, 201, "{posted}");
+    assert_eq!(posted["phase"], "in_progress");
+    let stored = world.stored_request(reference).await;
+    assert_eq!(stored.history.len(), before + 2, "one history entry");
+    assert_eq!((stored.status.as_str(), stored.resume_status.as_deref()), ("in_review", None));
+    assert_eq!(stored.history.last().unwrap().by, "citizen");
+    let emails = world.delivered().await;
+    assert_eq!(
+        emails.len(),
+        1,
+        "one email, to the agent: {:?}",
+        emails.iter().map(|e| &e.to).collect::<Vec<_>>()
+    );
+    assert_eq!(emails[0].to, claire.email);
+    assert!(
+        emails[0].text.contains(&format!("{URL}/admin/demande.html?ref={reference}")),
+        "{}",
+        emails[0].text
+    );
+    assert!(!emails[0].text.contains("pièce jointe"), "never the text");
+
+    // Another message while it is in review moves nothing.
+    let (_, posted) =
+        world.call("POST", &citizen_thread(reference), Some(&anne), Some(json!({ "text": "Merci." }))).await;
+    assert_eq!(posted["phase"], "in_progress");
+    assert_eq!(world.stored_request(reference).await.history.len(), before + 2);
+}
+
+#[tokio::test]
+async fn an_ask_on_a_stale_version_is_refused() {
+    let world = World::new().await;
+    let anne = world.citizen("anne@essai.example").await;
+    let claire = world.agent("claire@mairie.example", "Claire Martin", &[SERVICE]).await;
+    let request = world.request(&anne).await;
+    let reference = request.reference.as_str();
+    let seen = version(&world, &claire, reference).await;
+
+    // A colleague moves the request meanwhile.
+    let (status, body) = world
+        .call(
+            "POST",
+            &format!("/api/tracking/requests/{reference}/transitions"),
+            Some(&claire.cookie),
+            Some(json!({ "to": "in_review", "version": seen })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    world.delivered().await;
+
+    let ask = json!({ "text": "Une pièce manque.", "ask": { "version": seen } });
+    let (status, problem) =
+        world.call("POST", &agent_thread(reference), Some(&claire.cookie), Some(ask)).await;
+    assert_eq!(status, 409, "{problem}");
+    assert_eq!(problem["type"], "urn:gru:problem:conflict");
+    assert_eq!(world.state(reference).await.messages, 0, "nothing written");
+    assert!(world.delivered().await.is_empty(), "nothing sent");
+    assert_eq!(world.stored_request(reference).await.status, "in_review");
+}
+
+#[tokio::test]
+async fn markup_is_stored_and_returned_as_text() {
+    let world = World::new().await;
+    let anne = world.citizen("anne@essai.example").await;
+    let claire = world.agent("claire@mairie.example", "Claire Martin", &[SERVICE]).await;
+    let request = world.request(&anne).await;
+    let reference = request.reference.as_str();
+    let script = "<script>alert(1)</script>";
+    let markup = "<b>gras</b> & <img src=x onerror=alert(2)>";
+
+    world.call("POST", &citizen_thread(reference), Some(&anne), Some(json!({ "text": script }))).await;
+    world.call("POST", &agent_thread(reference), Some(&claire.cookie), Some(json!({ "text": markup }))).await;
+
+    let (_, mine) = world.call("GET", &citizen_thread(reference), Some(&anne), None).await;
+    let (_, theirs) = world.call("GET", &agent_thread(reference), Some(&claire.cookie), None).await;
+    assert_eq!(texts(&mine), [script, markup]);
+    assert_eq!(texts(&theirs), [script, markup]);
+
+    let response = world
+        .app
+        .clone()
+        .oneshot(Request::get(citizen_thread(reference)).header("cookie", &anne).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-type"], "application/json", "JSON, never HTML");
+    assert_eq!(response.headers()["cache-control"], "no-store, private");
+}
+
+#[tokio::test]
+async fn strangers_get_the_same_answer_as_for_a_request_that_does_not_exist() {
+    let world = World::new().await;
+    let anne = world.citizen("anne@essai.example").await;
+    let bruno = world.citizen("bruno@essai.example").await;
+    let claire = world.agent("claire@mairie.example", "Claire Martin", &[SERVICE]).await;
+    let other = world.agent("paul@mairie.example", "Paul Durand", &["urbanisme"]).await;
+    let request = world.request(&anne).await;
+    let reference = request.reference.as_str();
+    world
+        .call("POST", &agent_thread(reference), Some(&claire.cookie), Some(json!({ "text": "Bonjour Anne" })))
+        .await;
+    let message = json!({ "text": "Intrus" });
+
+    let (status, unknown) = world.call("GET", &citizen_thread("ZZZZ-9999"), Some(&bruno), None).await;
+    assert_eq!(status, 404, "{unknown}");
+    for (method, body) in [("GET", None), ("POST", Some(message.clone()))] {
+        let (status, problem) =
+            world.call(method, &citizen_thread(reference), Some(&bruno), body.clone()).await;
+        assert_eq!((status, &problem), (404, &unknown), "citizen B, {method}");
+        let (status, problem) =
+            world.call(method, &agent_thread(reference), Some(&other.cookie), body.clone()).await;
+        assert_eq!((status, &problem), (404, &unknown), "an agent of another service, {method}");
+        let (status, problem) = world.call(method, &citizen_thread(reference), None, body.clone()).await;
+        assert_eq!((status, problem["type"].as_str()), (401, Some("urn:gru:problem:unauthenticated")));
+        let (status, _) = world.call(method, &agent_thread(reference), None, body.clone()).await;
+        assert_eq!(status, 401, "anonymous, agents' route, {method}");
+        let (status, _) = world.call(method, &agent_thread(reference), Some(&anne), body).await;
+        assert_eq!(status, 401, "a citizen's session is not an agent's, {method}");
+    }
+    let (status, _) = world.call("GET", "/api/messaging/unread", None, None).await;
+    assert_eq!(status, 401);
+    let (status, _) = world
+        .call("POST", "/api/messaging/tracking/thread", None, Some(json!({ "token": "not-a-token" })))
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(world.unread(&bruno).await, json!({}), "B has no request");
+    assert_eq!(world.state(reference).await.messages, 1, "nothing written by anyone refused");
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_naming_the_field() {
+    let world = World::new().await;
+    let anne = world.citizen("anne@essai.example").await;
+    let claire = world.agent("claire@mairie.example", "Claire Martin", &[SERVICE]).await;
+    let request = world.request(&anne).await;
+    let reference = request.reference.as_str();
+    let citizen = citizen_thread(reference);
+    let agent = agent_thread(reference);
+
+    let cases = [
+        (&citizen, &anne, json!({ "text": "" }), 422, "text"),
+        (&citizen, &anne, json!({ "text": " \n " }), 422, "text"),
+        (&citizen, &anne, json!({ "text": "é".repeat(5001) }), 422, "text"),
+        (&citizen, &anne, json!({ "text": "Bonjour", "internal": true }), 400, "internal"),
+        (&citizen, &anne, json!({ "text": "Bonjour", "files": ["inconnu"] }), 422, "files"),
+        (&citizen, &anne, json!({ "files": [] }), 400, "text"),
+        (&agent, &claire.cookie, json!({ "text": "Bonjour", "urgent": true }), 400, "urgent"),
+        (
+            &agent,
+            &claire.cookie,
+            json!({ "text": "Note", "internal": true, "ask": { "version": 1 } }),
+            422,
+            "ask",
+        ),
+        (&agent, &claire.cookie, json!({ "text": "Bonjour", "ask": { "version": 1, "x": 1 } }), 400, "ask.x"),
+    ];
+    for (path, cookie, body, status, field) in cases {
+        let (got, problem) = world.call("POST", path, Some(cookie), Some(body.clone())).await;
+        assert_eq!(got, status, "{body}: {problem}");
+        assert_eq!(problem["errors"][0]["field"], field, "{body}: {problem}");
+    }
+    let (status, _) =
+        world.call("POST", &citizen, Some(&anne), Some(json!({ "text": "é".repeat(5000) }))).await;
+    assert_eq!(status, 201, "5000 characters are fine, whatever their bytes");
+    assert_eq!(world.state(reference).await.messages, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_messages_from_both_sides_keep_exact_counts() {
+    let world = Arc::new(World::new().await);
+    let anne = world.citizen("anne@essai.example").await;
+    let claire = world.agent("claire@mairie.example", "Claire Martin", &[SERVICE]).await;
+    let request = world.request(&anne).await;
+    let reference = request.reference.clone();
+    const EACH: usize = 12;
+
+    let mut writers = tokio::task::JoinSet::new();
+    for n in 0..EACH {
+        for (path, cookie) in
+            [(citizen_thread(&reference), anne.clone()), (agent_thread(&reference), claire.cookie.clone())]
+        {
+            let world = world.clone();
+            writers.spawn(async move {
+                world
+                    .call("POST", &path, Some(&cookie), Some(json!({ "text": format!("message {n}") })))
+                    .await
+            });
+        }
+    }
+    for (status, body) in writers.join_all().await {
+        assert_eq!(status, 201, "{body}");
+    }
+
+    let state = world.state(&reference).await;
+    assert_eq!(
+        (state.messages, state.citizen_unread, state.agents_unread),
+        (2 * EACH as u32, EACH as u32, EACH as u32)
+    );
+    assert_eq!(world.unread(&anne).await, json!({ &reference: EACH }));
+    let (_, thread) = world.call("GET", &agent_thread(&reference), Some(&claire.cookie), None).await;
+    let messages = thread["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2 * EACH);
+    assert_eq!(new_flags(&thread).iter().filter(|new| **new).count(), EACH, "the citizen's, new to agents");
+    let instants: Vec<jiff::Timestamp> =
+        messages.iter().map(|m| m["at"].as_str().unwrap().parse().unwrap()).collect();
+    assert!(instants.windows(2).all(|pair| pair[0] < pair[1]), "strictly in the order they landed");
+    assert_eq!(world.delivered().await.len(), EACH, "one email to the citizen per agent's message");
+}
+
+#[tokio::test]
+async fn a_message_carries_files_uploaded_for_the_thread_and_nothing_else() {
+    let world = World::new().await;
+    let anne = world.citizen("anne@essai.example").await;
+    let claire = world.agent("claire@mairie.example", "Claire Martin", &[SERVICE]).await;
+    let request = world.request(&anne).await;
+    let reference = request.reference.as_str();
+    let pdf = b"%PDF-1.7 justificatif";
+    let file = world.thread_file(&anne, reference, "justificatif.pdf", pdf).await;
+    let id = file["id"].as_str().unwrap();
+
+    let body = json!({ "text": "Voici le justificatif.", "files": [id] });
+    let (status, posted) = world.call("POST", &citizen_thread(reference), Some(&anne), Some(body)).await;
+    assert_eq!(status, 201, "{posted}");
+    let expected =
+        json!([{ "id": id, "name": "justificatif.pdf", "type": "application/pdf", "size": pdf.len() }]);
+    assert_eq!(posted["message"]["files"], expected);
+    let (_, thread) = world.call("GET", &agent_thread(reference), Some(&claire.cookie), None).await;
+    assert_eq!(thread["messages"][0]["files"], expected);
+
+    // A reservation not confirmed yet, or the same file twice, is refused.
+    let announced = json!({ "name": "b.pdf", "type": "application/pdf", "size": 10 });
+    let (_, grant) = world
+        .call(
+            "POST",
+            &format!("/api/attachments/requests/{reference}/thread-files"),
+            Some(&anne),
+            Some(announced),
+        )
+        .await;
+    let unconfirmed = grant["file"]["id"].as_str().unwrap();
+    for files in [json!([unconfirmed]), json!([id, id])] {
+        let body = json!({ "text": "Encore", "files": files });
+        let (status, problem) = world.call("POST", &citizen_thread(reference), Some(&anne), Some(body)).await;
+        assert_eq!((status, &problem["errors"][0]["field"]), (422, &json!("files")), "{problem}");
+    }
+    assert_eq!(world.state(reference).await.messages, 1);
+}

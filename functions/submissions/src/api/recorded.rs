@@ -1,0 +1,181 @@
+//! Requests that came by phone, email, post or at the counter, recorded by
+//! an agent with the service's form: the same validation, the same
+//! confirmation email and tracking link as online, the channel and the agent
+//! kept in the history. The citizen's email links the request to their
+//! account's dashboard when they have one (the dashboard lists requests by
+//! email).
+
+use super::{Ctx, IDEMPOTENCY_HOURS, catalogue_failure, created, idempotency_key, invalid_answers};
+use crate::emails;
+use crate::reference::new_reference;
+use crate::repository::{
+    HistoryEntry, HistoryKind, Receipt, Recording, RepositoryError, Request, RequiredDocument, StoredReceipt,
+};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use gru_domain::form::Answers;
+use gru_domain::workflow;
+use gru_ports::StoreError;
+use gru_web::agent::Agent;
+use gru_web::{Json, Problem, tokens};
+use jiff::SignedDuration;
+use serde::Deserialize;
+
+/// The ways a request reaches the city besides the site.
+const CHANNELS: [&str; 4] = ["phone", "email", "post", "counter"];
+
+/// How many references are tried when a new one is already taken.
+const RECORD_ATTEMPTS: usize = 4;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RecordBody {
+    service: String,
+    channel: String,
+    citizen: CitizenContact,
+    answers: Answers,
+}
+
+/// Who the request is for: the email receives the confirmation and the
+/// tracking link, and finds the request on the account's dashboard.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CitizenContact {
+    email: String,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// `POST /agent/requests`: records a request for a citizen, by an agent
+/// handling the service.
+pub(super) async fn record(
+    State(ctx): State<Ctx>,
+    agent: Agent,
+    headers: HeaderMap,
+    Json(body): Json<RecordBody>,
+) -> Result<Response, Problem> {
+    let key = idempotency_key(&headers)?;
+    if let Some(key) = &key
+        && let Some(stored) = ctx.0.repository.recorded_receipt(&agent.id, key).await?
+    {
+        return Ok(created(stored.receipt));
+    }
+    agent.require_service(&body.service)?;
+    let channel = checked_channel(&body.channel)?;
+    let email = tokens::normalize_email(&body.citizen.email).ok_or_else(|| {
+        Problem::unprocessable("validation", "L'adresse électronique du citoyen n'est pas valide.")
+            .with_field(
+                "citizen.email",
+                "Saisissez une adresse électronique valide, par exemple nom@exemple.fr.",
+            )
+    })?;
+    let name = checked_name(body.citizen.name.as_deref())?;
+    let form = ctx.form(&body.service, None).await?;
+    let (today, calendar) = ctx.city_day().await?;
+    let answers = form
+        .validate_submission(&body.answers, today)
+        .map_err(|errors| invalid_answers(errors, StatusCode::UNPROCESSABLE_ENTITY))?;
+    let account = accounts::citizen_by_email(ctx.0.app.store.clone(), &email)
+        .await
+        .map_err(|error| Problem::internal(&error))?;
+    let citizen_name = name.or_else(|| account.as_ref().and_then(|a| a.name.clone()));
+    let service_title = ctx.service_title(&body.service).await?;
+    let workflow = ctx.0.catalogue.workflow_of(&body.service).await.map_err(catalogue_failure)?;
+    let first = workflow.initial();
+    // The documents are the agent's to check with the citizen (seen at the
+    // counter, sent by post): they are listed, not demanded as uploads.
+    let documents: Vec<RequiredDocument> =
+        form.required_documents(&answers).into_iter().map(RequiredDocument::from).collect();
+    for _ in 0..RECORD_ATTEMPTS {
+        let now = ctx.now();
+        let token = tokens::random_token();
+        let reference = new_reference();
+        let tracking_url = format!("{}/suivi.html#{token}", ctx.0.app.public_url);
+        let request = Request {
+            reference: reference.clone(),
+            service: body.service.clone(),
+            service_title: service_title.clone(),
+            form_version: form.version,
+            answers: answers.clone(),
+            documents: documents.clone(),
+            email: email.clone(),
+            account: account.as_ref().map(|a| a.id.clone()),
+            channel: channel.to_owned(),
+            citizen_name: citizen_name.clone(),
+            phase: first.phase,
+            status: first.id.clone(),
+            submitted_at: now,
+            updated_at: now,
+            history: vec![HistoryEntry {
+                status: Some(first.id.clone()),
+                channel: Some(channel.to_owned()),
+                by_name: Some(agent.name.clone()),
+                ..HistoryEntry::new(HistoryKind::Recorded, now, first.phase, agent.id.clone())
+            }],
+            case: None,
+            assignee: None,
+            deadline: workflow::apply(first.deadline, None, today, &workflow, calendar),
+            resume_status: None,
+        };
+        let confirmation = emails::confirmation(&email, &reference, &service_title, &tracking_url);
+        let extra = vec![
+            gru_outbox::enqueue(&confirmation, &format!("{reference}#submitted"), now)
+                .map_err(|e| Problem::internal(&e))?,
+            ctx.0.audit.entry(&agent, "request.record", Some(&reference), Some(channel)),
+        ];
+        let receipt = StoredReceipt { receipt: Receipt { reference, tracking_url }, account: None };
+        let written = ctx
+            .0
+            .repository
+            .record(
+                Recording {
+                    request: &request,
+                    agent: &agent.id,
+                    tracking_hash: &tokens::hash(&token),
+                    idempotency: key.as_deref().map(|k| (k, &receipt)),
+                    keep_idempotency_until: now
+                        .saturating_add(SignedDuration::from_hours(IDEMPOTENCY_HOURS))
+                        .expect("in range"),
+                },
+                extra,
+            )
+            .await;
+        match written {
+            Ok(()) => {
+                tracing::info!(service = %request.service, channel, "request recorded by an agent");
+                return Ok(created(receipt.receipt));
+            }
+            // A reference already taken (or a concurrent transaction): try
+            // another reference. A retry with the same key that lost the
+            // race finds the winner's receipt.
+            Err(RepositoryError::Store(StoreError::ConditionFailed | StoreError::TransactionConflict)) => {
+                if let Some(key) = &key
+                    && let Some(stored) = ctx.0.repository.recorded_receipt(&agent.id, key).await?
+                {
+                    return Ok(created(stored.receipt));
+                }
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(Problem::internal(&"no free reference after several attempts"))
+}
+
+fn checked_channel(channel: &str) -> Result<&'static str, Problem> {
+    CHANNELS.into_iter().find(|c| *c == channel).ok_or_else(|| {
+        Problem::unprocessable("validation", "Le canal de la demande n'est pas reconnu.")
+            .with_field("channel", "Choisissez téléphone, courriel, courrier ou guichet.")
+    })
+}
+
+/// The citizen's name as the agent typed it: trimmed, 1 to 200 characters.
+fn checked_name(name: Option<&str>) -> Result<Option<String>, Problem> {
+    match name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) if n.chars().count() > 200 || n.chars().any(char::is_control) => {
+            Err(Problem::unprocessable("validation", "Le nom du citoyen n'est pas valide.")
+                .with_field("citizen.name", "Saisissez un nom de 200 caractères au plus, sur une ligne."))
+        }
+        other => Ok(other.map(str::to_owned)),
+    }
+}

@@ -1,0 +1,659 @@
+//! HTTP handlers of the tracking function.
+
+use crate::progress::{self, Author, Moment};
+use crate::views::{self, Colleague, Detail, DocumentView, HistoryView, Row, TransitionView};
+use crate::{App, PREFIX};
+use accounts::agents::{AgentsError, Directory};
+use axum::Router;
+use axum::extract::{FromRef, Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use catalogue::CatalogueRepository;
+use gru_domain::holidays::HolidayCalendar;
+use gru_domain::request::Phase;
+use gru_domain::search::normalize;
+use gru_domain::workflow::{self, DeadlineState, Workflow};
+use gru_ports::{StoreError, TransactOp};
+use gru_web::agent::{Agent, AgentSessions, forbidden};
+use gru_web::audit::AuditTrail;
+use gru_web::{Json, Problem, Query, Role, no_store, tokens};
+use jiff::civil::Date;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+use submissions::attachments::{AttachmentRepository, FileView};
+use submissions::repository::{Assignee, Repository, RepositoryError, Request, Versioned};
+use submissions::timeline::status_of;
+
+/// Phases the inbox shows unless told one: requests still to be decided.
+const OPEN_PHASES: [Phase; 3] = [Phase::Submitted, Phase::InProgress, Phase::WaitingForCitizen];
+/// Rows per inbox page unless told, and at most.
+const DEFAULT_LIMIT: u32 = 50;
+const MAX_LIMIT: u32 = 200;
+/// The longest comment an agent may add to a change.
+const MAX_COMMENT_CHARS: usize = 2000;
+/// The longest search text.
+const MAX_QUERY_CHARS: usize = 200;
+/// Tries of a change whose transaction met another one on the same request
+/// (DynamoDB's `TransactionConflict`) while the request is still as read.
+const WRITE_ATTEMPTS: u32 = 3;
+
+/// The state every handler shares.
+#[derive(Clone)]
+struct Ctx(Arc<Inner>);
+
+struct Inner {
+    app: App,
+    repository: Repository,
+    attachments: AttachmentRepository,
+    catalogue: CatalogueRepository,
+    sessions: AgentSessions,
+    audit: AuditTrail,
+    directory: Directory,
+}
+
+impl FromRef<Ctx> for AgentSessions {
+    fn from_ref(ctx: &Ctx) -> Self {
+        ctx.0.sessions.clone()
+    }
+}
+
+/// The tracking function's routes, under [`PREFIX`].
+pub fn router(app: App) -> Router {
+    let ctx = Ctx(Arc::new(Inner {
+        repository: Repository::new(app.store.clone()),
+        attachments: AttachmentRepository::new(app.store.clone()),
+        catalogue: CatalogueRepository::new(app.store.clone()),
+        sessions: AgentSessions::new(app.store.clone(), app.clock.clone()),
+        audit: AuditTrail::new(app.store.clone(), app.clock.clone(), app.audit_keep),
+        directory: Directory::new(app.store.clone()),
+        app,
+    }));
+    let routes = Router::new()
+        .route("/inbox", get(inbox))
+        .route("/requests/{reference}", get(read_request))
+        .route("/requests/{reference}/transitions", post(transition))
+        .route("/requests/{reference}/assignee", post(assign))
+        .route("/agents", get(colleagues))
+        .route("/audit", get(audit))
+        .with_state(ctx);
+    gru_web::mount(PREFIX, routes)
+}
+
+fn internal(error: impl std::fmt::Display) -> Problem {
+    Problem::internal(&error)
+}
+
+fn directory_failure(error: AgentsError) -> Problem {
+    Problem::internal(&error)
+}
+
+/// 404 for a request that does not exist and for one of a service the agent
+/// does not handle alike: the back office does not tell which references
+/// exist outside the agent's services.
+fn unknown_request() -> Problem {
+    Problem::not_found("Aucune demande de vos services ne porte cette référence.")
+}
+
+/// 409: the request changed since the agent read it (another agent acted).
+fn conflict() -> Problem {
+    Problem::new(
+        StatusCode::CONFLICT,
+        "conflict",
+        "Demande modifiée entre-temps",
+        "Cette demande a été modifiée par quelqu'un d'autre depuis que vous l'avez ouverte. \
+         Rechargez-la pour voir son état actuel, puis refaites votre action si elle a toujours lieu d'être.",
+    )
+}
+
+impl Ctx {
+    fn inner(&self) -> &Inner {
+        &self.0
+    }
+
+    /// Now, and today in the city's time zone with its public holidays.
+    async fn moment(&self) -> Result<Moment, Problem> {
+        let city = self.inner().catalogue.city().await?;
+        let (zone, calendar) = city
+            .map(|c| (c.timezone, c.holidays))
+            .unwrap_or_else(|| ("Europe/Paris".to_owned(), HolidayCalendar::default()));
+        let zone = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let now = self.inner().app.clock.now();
+        Ok(Moment { now, today: now.to_zoned_datetime(zone).date(), calendar })
+    }
+
+    async fn workflow(&self, service: &str) -> Result<Workflow, Problem> {
+        Ok(self.inner().catalogue.workflow_of(service).await?)
+    }
+
+    /// A request of a service the agent handles (404 otherwise).
+    async fn request_for(&self, agent: &Agent, reference: &str) -> Result<Versioned<Request>, Problem> {
+        self.inner()
+            .repository
+            .request_versioned(reference)
+            .await?
+            .filter(|r| agent.handles(&r.value.service))
+            .ok_or_else(unknown_request)
+    }
+
+    /// Writes a change of `current` (see [`Repository::change_request`]):
+    /// 409 when another change landed since it was read. A transaction that
+    /// met another one in flight (DynamoDB cancels both) is tried again
+    /// while the request is still as read.
+    async fn write_change(
+        &self,
+        current: &Versioned<Request>,
+        next: &Request,
+        citizen_label: &str,
+        extra: Vec<TransactOp>,
+    ) -> Result<u64, Problem> {
+        let repository = &self.inner().repository;
+        for attempt in 1..=WRITE_ATTEMPTS {
+            match repository.change_request(current, next, citizen_label, extra.clone()).await {
+                Ok(version) => return Ok(version),
+                Err(RepositoryError::Store(StoreError::ConditionFailed)) => return Err(conflict()),
+                Err(RepositoryError::Store(StoreError::TransactionConflict)) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(20 * u64::from(attempt))).await;
+                    let now = repository.request_versioned(&current.value.reference).await?;
+                    if now.is_none_or(|r| r.version != current.version) {
+                        return Err(conflict());
+                    }
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(conflict())
+    }
+
+    /// The request in full for `agent`.
+    async fn detail(
+        &self,
+        agent: &Agent,
+        request: Versioned<Request>,
+        today: Date,
+    ) -> Result<Detail, Problem> {
+        let Versioned { value: request, version } = request;
+        let workflow = self.workflow(&request.service).await?;
+        let summary = self
+            .inner()
+            .catalogue
+            .form(&request.service, Some(request.form_version))
+            .await?
+            .map(|form| form.summary(&request.answers))
+            .unwrap_or_default();
+        let files = match &request.case {
+            Some(case) => self.inner().attachments.case(case).await?.files,
+            None => Vec::new(),
+        };
+        let documents = request
+            .documents
+            .iter()
+            .map(|document| DocumentView {
+                document: document.clone(),
+                files: files
+                    .iter()
+                    .filter(|f| f.value.document == document.id && f.value.stored_at.is_some())
+                    .map(|f| FileView::from(&f.value))
+                    .collect(),
+            })
+            .collect();
+        let status = status_of(&workflow, &request);
+        let transitions = workflow
+            .transitions_from(&status.id, actor(agent.role))
+            .into_iter()
+            .filter_map(|t| {
+                let to = workflow.status(&t.to)?;
+                Some(TransitionView {
+                    to: t.to.clone(),
+                    label: t.label.clone(),
+                    status: to.into(),
+                    emails_citizen: to.email.is_some(),
+                })
+            })
+            .collect();
+        Ok(Detail {
+            row: Row::new(&request, &workflow, today),
+            version,
+            form_version: request.form_version,
+            summary,
+            documents,
+            history: request.history.iter().map(|h| HistoryView::new(h, &workflow)).collect(),
+            next_step: status.next_step.clone(),
+            resume_status: request.resume_status.clone(),
+            transitions,
+            assignment: views::assignment_rights(agent.role, &agent.id, &request),
+            answers: request.answers,
+        })
+    }
+}
+
+/// The workflow's name for who acts, from the agent's role.
+fn actor(role: Role) -> workflow::Actor {
+    match role {
+        Role::Agent => workflow::Actor::Agent,
+        Role::Supervisor => workflow::Actor::Supervisor,
+        Role::Admin => workflow::Actor::Admin,
+    }
+}
+
+fn author(agent: &Agent) -> Author<'_> {
+    Author { id: &agent.id, name: Some(&agent.name) }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Due {
+    /// Past the due day.
+    Late,
+    /// The alert day is reached, not yet late.
+    Soon,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Sort {
+    /// Most urgent first: by due day, those without a deadline last.
+    #[default]
+    Deadline,
+    /// Most recent first.
+    Date,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InboxParams {
+    service: Option<String>,
+    phase: Option<Phase>,
+    status: Option<String>,
+    /// `me`, `none` or an agent's id.
+    assignee: Option<String>,
+    due: Option<Due>,
+    channel: Option<String>,
+    #[serde(default)]
+    sort: Sort,
+    q: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// One page of the inbox.
+#[derive(serde::Serialize)]
+struct InboxPage {
+    requests: Vec<Row>,
+    /// Rows matching, over every page.
+    total: usize,
+    /// To ask for the next page (`cursor`), if any.
+    next: Option<String>,
+}
+
+/// What `q` searches by.
+enum Search {
+    /// A citizen's email: their requests, whatever the phase.
+    Email(String),
+    /// Words found in the citizen's name or email.
+    Words(Vec<String>),
+}
+
+/// The requests of the agent's services, filtered, sorted and paged.
+///
+/// Reads: one index query per (service, phase) of the selection; `q` as a
+/// reference is one get, as an email one query of the citizen's list and
+/// one get per request listed in the agent's services.
+async fn inbox(
+    State(ctx): State<Ctx>,
+    agent: Agent,
+    Query(params): Query<InboxParams>,
+) -> Result<Response, Problem> {
+    let services: Vec<String> = match &params.service {
+        Some(service) => {
+            checked_slug(service, "service")?;
+            agent.require_service(service)?;
+            vec![service.clone()]
+        }
+        None if agent.role >= Role::Supervisor => {
+            ctx.inner().catalogue.all_summaries(None).await?.into_iter().map(|s| s.slug).collect()
+        }
+        None => agent.services.clone(),
+    };
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Problem::bad_request("invalid-query", "Un paramètre de la requête est invalide.")
+            .with_field("limit", format!("De 1 à {MAX_LIMIT}.")));
+    }
+    let offset = match params.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => 0,
+        Some(cursor) => cursor.parse::<usize>().map_err(|_| {
+            Problem::bad_request("invalid-query", "Le curseur de pagination est invalide.")
+                .with_field("cursor", "Reprenez la liste depuis le début.")
+        })?,
+    };
+    let q = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if q.is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS) {
+        return Err(Problem::bad_request("invalid-query", "La recherche est trop longue.")
+            .with_field("q", format!("{MAX_QUERY_CHARS} caractères au plus.")));
+    }
+    let moment = ctx.moment().await?;
+    let repository = &ctx.inner().repository;
+    let in_scope = |r: &Versioned<Request>| {
+        agent.handles(&r.value.service) && params.service.as_ref().is_none_or(|s| *s == r.value.service)
+    };
+
+    // A reference is looked up first: an exact get, whatever the phase.
+    let by_reference = match q {
+        Some(q) => repository.request_versioned(&q.to_uppercase()).await?.filter(in_scope),
+        None => None,
+    };
+    let search = match (&by_reference, q) {
+        (None, Some(q)) => Some(match tokens::normalize_email(q) {
+            Some(email) => Search::Email(email),
+            None => Search::Words(normalize(q).split_whitespace().map(str::to_owned).collect()),
+        }),
+        _ => None,
+    };
+    let candidates: Vec<Versioned<Request>> = match (by_reference, &search) {
+        (Some(found), _) => vec![found],
+        (None, Some(Search::Email(email))) => {
+            let mut found = Vec::new();
+            for summary in repository.requests_of(&tokens::email_key(email)).await? {
+                if !agent.handles(&summary.service) {
+                    continue;
+                }
+                if let Some(request) =
+                    repository.request_versioned(&summary.reference).await?.filter(in_scope)
+                {
+                    found.push(request);
+                }
+            }
+            found
+        }
+        (None, _) => {
+            let phases = params.phase.map_or_else(|| OPEN_PHASES.to_vec(), |p| vec![p]);
+            let mut found = Vec::new();
+            for service in &services {
+                for &phase in &phases {
+                    found.extend(repository.requests_in(service, phase).await?);
+                }
+            }
+            found
+        }
+    };
+
+    let assignee = params.assignee.as_deref().map(|a| match a {
+        "me" => Some(agent.id.as_str()),
+        "none" => None,
+        id => Some(id),
+    });
+    let mut rows: Vec<Request> = candidates
+        .into_iter()
+        .map(|r| r.value)
+        .filter(|r| params.phase.is_none_or(|p| r.phase == p))
+        .filter(|r| params.status.as_ref().is_none_or(|s| &r.status == s))
+        .filter(|r| params.channel.as_ref().is_none_or(|c| &r.channel == c))
+        .filter(|r| assignee.is_none_or(|wanted| r.assignee.as_ref().map(|a| a.id.as_str()) == wanted))
+        .filter(|r| {
+            params.due.is_none_or(|due| {
+                let state = r.deadline.map(|d| d.state(moment.today));
+                match due {
+                    Due::Late => state == Some(DeadlineState::Late),
+                    Due::Soon => state == Some(DeadlineState::Soon),
+                }
+            })
+        })
+        .filter(|r| match &search {
+            Some(Search::Words(words)) => {
+                let haystack =
+                    normalize(&format!("{} {}", r.citizen_name.as_deref().unwrap_or_default(), r.email));
+                words.iter().all(|w| haystack.contains(w.as_str()))
+            }
+            _ => true,
+        })
+        .collect();
+    match params.sort {
+        // Requests without a deadline last (`None` would sort first).
+        Sort::Deadline => rows.sort_by_key(|r| {
+            let due = r.deadline.map(|d| d.due);
+            (due.is_none(), due, r.submitted_at)
+        }),
+        Sort::Date => rows.sort_by_key(|r| std::cmp::Reverse(r.submitted_at)),
+    }
+    let total = rows.len();
+    let end = offset.saturating_add(limit as usize).min(total);
+    let mut workflows: HashMap<String, Workflow> = HashMap::new();
+    let mut page = Vec::new();
+    for request in rows.iter().skip(offset).take(limit as usize) {
+        if !workflows.contains_key(&request.service) {
+            workflows.insert(request.service.clone(), ctx.workflow(&request.service).await?);
+        }
+        page.push(Row::new(request, &workflows[&request.service], moment.today));
+    }
+    let next = (end < total).then(|| end.to_string());
+    Ok(no_store(axum::Json(InboxPage { requests: page, total, next })))
+}
+
+/// A request in full. Every read is in the audit trail.
+async fn read_request(
+    State(ctx): State<Ctx>,
+    agent: Agent,
+    Path(reference): Path<String>,
+) -> Result<Response, Problem> {
+    let request = ctx.request_for(&agent, &reference).await?;
+    let moment = ctx.moment().await?;
+    ctx.inner()
+        .audit
+        .record(&agent, "request.read", Some(&request.value.reference), None)
+        .await
+        .map_err(internal)?;
+    Ok(no_store(axum::Json(ctx.detail(&agent, request, moment.today).await?)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TransitionBody {
+    /// The status to move to.
+    to: String,
+    /// The version the agent read.
+    version: u64,
+    /// Why, for colleagues (never shown to the citizen).
+    comment: Option<String>,
+}
+
+/// Moves a request to another status of its workflow, as the workflow
+/// allows the agent's role, with what entering it does (email to the
+/// citizen, deadline), its history entry and its audit entry, in one
+/// transaction on the version the agent read.
+async fn transition(
+    State(ctx): State<Ctx>,
+    agent: Agent,
+    Path(reference): Path<String>,
+    Json(body): Json<TransitionBody>,
+) -> Result<Response, Problem> {
+    let comment = checked_comment(body.comment)?;
+    let current = ctx.request_for(&agent, &reference).await?;
+    if current.version != body.version {
+        return Err(conflict());
+    }
+    let workflow = ctx.workflow(&current.value.service).await?;
+    let from = status_of(&workflow, &current.value);
+    let to = workflow
+        .status(&body.to)
+        .filter(|_| workflow.allows(&from.id, &body.to, actor(agent.role)))
+        .ok_or_else(|| {
+            Problem::unprocessable(
+                "transition-not-allowed",
+                format!(
+                    "Cette demande ne peut pas passer de « {} » à ce statut, ou pas avec votre rôle.",
+                    from.agent_label
+                ),
+            )
+            .with_field("to", "Choisissez une des actions proposées pour cette demande.")
+        })?;
+    let moment = ctx.moment().await?;
+    let moved = progress::move_to(
+        &current.value,
+        &workflow,
+        to,
+        author(&agent),
+        comment,
+        moment,
+        &ctx.inner().app.public_url,
+    );
+    let mut extra = Vec::new();
+    if let Some(email) = &moved.email {
+        extra.push(gru_outbox::enqueue(email, &moved.event, moment.now).map_err(internal)?);
+    }
+    let detail = format!("{} -> {}", from.id, to.id);
+    extra.push(ctx.inner().audit.entry(
+        &agent,
+        "request.transition",
+        Some(&current.value.reference),
+        Some(&detail),
+    ));
+    let version = ctx.write_change(&current, &moved.request, &to.citizen_label, extra).await?;
+    tracing::info!(service = %moved.request.service, from = %from.id, to = %to.id, "request moved");
+    let request = Versioned { value: moved.request, version };
+    Ok(no_store(axum::Json(ctx.detail(&agent, request, moment.today).await?)))
+}
+
+/// 400 unless `slug` has the shape of a service's slug (so it can be a key).
+fn checked_slug(slug: &str, field: &str) -> Result<(), Problem> {
+    if gru_domain::catalogue::is_valid_slug(slug) {
+        Ok(())
+    } else {
+        Err(Problem::bad_request("invalid-query", "Un paramètre de la requête est invalide.")
+            .with_field(field, "Un service comme etat-civil."))
+    }
+}
+
+/// A comment trimmed, `None` when blank; 400 when too long.
+fn checked_comment(comment: Option<String>) -> Result<Option<String>, Problem> {
+    let comment = comment.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
+    if comment.as_ref().is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
+        return Err(Problem::bad_request("invalid-body", "Le commentaire est trop long.")
+            .with_field("comment", format!("{MAX_COMMENT_CHARS} caractères au plus.")));
+    }
+    Ok(comment)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssigneeBody {
+    /// The agent to give the request to; `null` to leave it unassigned.
+    agent: Option<String>,
+    version: u64,
+}
+
+/// Gives a request to an agent, or releases it. Any agent of the service
+/// takes it for themselves or releases their own; giving it to a colleague,
+/// or releasing someone else's, is a supervisor's.
+async fn assign(
+    State(ctx): State<Ctx>,
+    agent: Agent,
+    Path(reference): Path<String>,
+    Json(body): Json<AssigneeBody>,
+) -> Result<Response, Problem> {
+    let current = ctx.request_for(&agent, &reference).await?;
+    if current.version != body.version {
+        return Err(conflict());
+    }
+    let assignee = match body.agent {
+        Some(id) if id == agent.id => Some(Assignee { id, name: agent.name.clone() }),
+        Some(id) => {
+            agent.require_role(Role::Supervisor)?;
+            let colleague = ctx.inner().directory.get(&id).await.map_err(directory_failure)?;
+            let colleague =
+                colleague.filter(|c| c.active && c.handles(&current.value.service)).ok_or_else(|| {
+                    Problem::unprocessable(
+                        "invalid-assignee",
+                        "Cet agent n'existe pas, est désactivé ou ne traite pas ce service.",
+                    )
+                    .with_field("agent", "Choisissez un agent du service.")
+                })?;
+            Some(Assignee { id: colleague.id, name: colleague.name })
+        }
+        None => {
+            let own = current.value.assignee.as_ref().is_some_and(|a| a.id == agent.id);
+            if !own && agent.role < Role::Supervisor {
+                return Err(forbidden(
+                    "Seul l'agent chargé de la demande ou un superviseur peut la libérer.",
+                ));
+            }
+            None
+        }
+    };
+    let moment = ctx.moment().await?;
+    if current.value.assignee.as_ref().map(|a| &a.id) == assignee.as_ref().map(|a| &a.id) {
+        // Already so: nothing to write, nothing to record.
+        return Ok(no_store(axum::Json(ctx.detail(&agent, current, moment.today).await?)));
+    }
+    let next = progress::assign(&current.value, assignee.clone(), author(&agent), moment.now);
+    let workflow = ctx.workflow(&next.service).await?;
+    let citizen_label = status_of(&workflow, &next).citizen_label.clone();
+    let detail = assignee.as_ref().map_or("none", |a| a.id.as_str()).to_owned();
+    let audit = ctx.inner().audit.entry(&agent, "request.assign", Some(&next.reference), Some(&detail));
+    let version = ctx.write_change(&current, &next, &citizen_label, vec![audit]).await?;
+    let request = Versioned { value: next, version };
+    Ok(no_store(axum::Json(ctx.detail(&agent, request, moment.today).await?)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ColleaguesParams {
+    service: String,
+}
+
+/// The active agents who handle a service (to assign its requests), by name.
+async fn colleagues(
+    State(ctx): State<Ctx>,
+    agent: Agent,
+    Query(params): Query<ColleaguesParams>,
+) -> Result<Response, Problem> {
+    checked_slug(&params.service, "service")?;
+    agent.require_service(&params.service)?;
+    let agents: Vec<Colleague> = ctx
+        .inner()
+        .directory
+        .list()
+        .await
+        .map_err(directory_failure)?
+        .into_iter()
+        .filter(|a| a.active && a.handles(&params.service))
+        .map(|a| Colleague { id: a.id, name: a.name, role: a.role })
+        .collect();
+    Ok(no_store(axum::Json(serde_json::json!({ "agents": agents }))))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditParams {
+    /// A UTC day, `YYYY-MM-DD`.
+    day: Option<Date>,
+    reference: Option<String>,
+}
+
+/// The audit trail of a day or of a request (admins).
+async fn audit(
+    State(ctx): State<Ctx>,
+    agent: Agent,
+    Query(params): Query<AuditParams>,
+) -> Result<Response, Problem> {
+    agent.require_role(Role::Admin)?;
+    let trail = &ctx.inner().audit;
+    let entries = match (params.day, params.reference) {
+        (Some(day), None) => trail.day(day).await,
+        (None, Some(reference)) => {
+            let reference = reference.trim().to_uppercase();
+            if reference.is_empty() || reference.len() > 20 {
+                return Err(Problem::bad_request("invalid-query", "Cette référence est invalide.")
+                    .with_field("reference", "Une référence comme ABCD-2345."));
+            }
+            trail.of_request(&reference).await
+        }
+        _ => {
+            return Err(Problem::bad_request("invalid-query", "Indiquez soit un jour, soit une référence.")
+                .with_field("day", "Un jour (AAAA-MM-JJ) ou une référence, pas les deux."));
+        }
+    }
+    .map_err(internal)?;
+    Ok(no_store(axum::Json(serde_json::json!({ "entries": entries }))))
+}

@@ -1,0 +1,55 @@
+//! The tracking function: agents follow the requests of their services
+//! through each service's workflow (statuses, transitions, deadlines),
+//! take them or assign them to colleagues, and admins read the audit trail.
+//! See docs/tracking.md for the rules and docs/workflows.md for workflows.
+//!
+//! Routes (all under [`PREFIX`]; every one needs a signed-in agent, 401
+//! `unauthenticated` otherwise):
+//!
+//! | route | who | answer |
+//! |---|---|---|
+//! | `GET /inbox` | agent (filtered on a `service` they handle, 403 otherwise) | rows of requests of their services: filters, sorts, search |
+//! | `GET /requests/{reference}` | agent of the request's service (404 otherwise) | the request in full, with what the agent may do; audited |
+//! | `POST /requests/{reference}/transitions` | agent of the service, as the workflow allows (422 otherwise) | the request moved; 409 on a stale `version` |
+//! | `POST /requests/{reference}/assignee` | agent of the service: take it or release their own; supervisor: anyone | the request; 409 on a stale `version` |
+//! | `GET /agents?service=` | agent of the service (403 otherwise) | the colleagues who handle it |
+//! | `GET /audit?day=` or `?reference=` | admin (403 otherwise) | audit entries |
+//!
+//! An agent of another service gets 404 for a request, as for one that does
+//! not exist: references are guessable, and the back office does not tell
+//! which exist outside the agent's services. Filtering the inbox on such a
+//! service is 403 `forbidden`: a service's existence is public.
+
+mod api;
+pub mod progress;
+mod views;
+
+use gru_ports::{Clock, Store};
+use jiff::SignedDuration;
+use std::sync::Arc;
+
+pub use api::router;
+
+/// The URL prefix this function owns (one API Gateway route).
+pub const PREFIX: &str = "/api/tracking";
+
+/// What the function needs, chosen by its entry point (the Lambda's
+/// `main.rs` or the all-in-one portal).
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    /// Where citizens reach the site (the link in their emails), without a
+    /// trailing slash.
+    pub public_url: String,
+    /// How long audit entries are kept.
+    pub audit_keep: SignedDuration,
+}
+
+impl App {
+    /// The function on these ports, keeping audit entries for the default
+    /// period ([`gru_web::audit::DEFAULT_KEEP`]).
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, public_url: String) -> Self {
+        Self { store, clock, public_url, audit_keep: gru_web::audit::DEFAULT_KEEP }
+    }
+}
