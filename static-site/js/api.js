@@ -99,9 +99,30 @@ export const attachments = {
   remove: (draft, file) => sendJson('DELETE', `attachments/drafts/${enc(draft)}/files/${enc(file)}`),
   draftDownload: (draft, file) => post(`attachments/drafts/${enc(draft)}/files/${enc(file)}/download`, {}),
   /** A file of a sent request: from the tracking link (token) or signed in (reference). */
+  /** A file for a request's thread: from the tracking link (token) or signed in (reference). */
+  threadGrant: ({ token, reference }, { name, type, size }) => (token
+    ? post('attachments/tracking/thread-files', { token, name, type, size })
+    : post(`attachments/requests/${enc(reference)}/thread-files`, { name, type, size })),
+  threadConfirm: ({ token, reference }, file) => (token
+    ? post(`attachments/tracking/thread-files/${enc(file)}/confirm`, { token })
+    : post(`attachments/requests/${enc(reference)}/thread-files/${enc(file)}/confirm`, {})),
   requestDownload: ({ token, reference }, file) => (token
     ? post(`attachments/tracking/files/${enc(file)}/download`, { token })
     : post(`attachments/requests/${enc(reference)}/files/${enc(file)}/download`, {})),
+};
+
+/**
+ * /api/messaging, the citizen's side: the thread of a request, from the tracking link
+ * (token in the body) or signed in (reference); unread counts of the citizen's requests.
+ */
+export const messaging = {
+  thread: ({ token, reference }) => (token
+    ? post('messaging/tracking/thread', { token })
+    : getJson(`messaging/requests/${enc(reference)}/thread`)),
+  send: ({ token, reference }, text, files = []) => (token
+    ? post('messaging/tracking/thread/messages', { token, text, files })
+    : post(`messaging/requests/${enc(reference)}/thread`, { text, files })),
+  unread: () => getJson('messaging/unread'),
 };
 
 /** Headers the browser sets itself and refuses to let a script set. */

@@ -3,11 +3,12 @@
 // suivi.html?reference=<ABCD-2345>: the same for a signed-in citizen, from the dashboard.
 // The supporting documents list their files; « Télécharger » asks a short-lived download
 // grant (with the token, or signed in by reference) and opens it.
-import { submissions, attachments } from './api.js';
+import { submissions, attachments, messaging } from './api.js';
 import { t } from './i18n/index.js';
 import { el, renderText, setChildren } from './text.js';
 import { $, initPage, setTitle, setState, callout, failureMessage, formatDate, serviceHref, fragment, whileBusy } from './ui.js';
 import { formatSize, scanBadge } from './files.js';
+import { citizenThread } from './thread.js';
 
 const cityReady = initPage();
 const token = fragment();
@@ -59,7 +60,9 @@ function render(request) {
       row(t('tracking.service'), service.slug ? el('a', { href: serviceHref(service.slug), text: service.title || service.slug }) : service.title),
       row(t('tracking.reference'), el('span', { class: 'reference-inline', text: request.reference })),
       row(t('tracking.submittedAt'), formatDate(request.submitted_at, { time: true })),
-      row(t('tracking.status'), el('strong', { class: `phase phase-${request.phase}`, text: request.phase_label || request.phase }))),
+      row(t('tracking.status'), el('strong', { class: `phase phase-${request.phase}`, text: request.status_label || request.phase_label || request.phase })),
+      request.next_step && row(t('tracking.nextStep'), request.next_step),
+      request.channel && request.channel !== 'online' && row(t('tracking.channel'), t(`channel.${request.channel}`))),
     steps.length > 0 && el('section', { class: 'section', 'aria-labelledby': 'tracking-steps' },
       el('h2', { id: 'tracking-steps', text: t('tracking.steps') }),
       el('ol', { class: 'steps steps-tracked' }, steps.map((step) => el('li', { class: `step-${step.state}`, 'aria-current': step.state === 'current' ? 'step' : null },
@@ -85,6 +88,16 @@ function render(request) {
     token && el('p', { class: 'hint', text: t('tracking.keepPrivate') }));
 }
 
+/** The thread with the service, before the history; left out when this portal has no messaging. */
+async function showThread(request) {
+  const access = token ? { token } : { reference: request.reference };
+  const download = (file) => attachments.requestDownload(access, file.id);
+  const section = await citizenThread(access, { messaging, attachments, download }).catch((err) => callout('error', failureMessage(err)));
+  if (!section) return;
+  const history = $('#page-content section[aria-labelledby="tracking-history"]');
+  if (history) history.before(section); else $('#page-content').append(section);
+}
+
 function explain() {
   $('#page-content').replaceChildren(
     el('p', { class: 'lead', text: t('tracking.noTokenIntro') }),
@@ -108,6 +121,7 @@ if (!token && !reference) {
     setChildren($('#page-title'), before, el('span', { class: 'reference-inline', text: request.reference }), after);
     setTitle(t('tracking.title', { reference: request.reference }), city);
     render(request);
+    await showThread(request);
     setState('ready');
   } catch (err) {
     if (!token && err.status === 401) {

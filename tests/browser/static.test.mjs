@@ -10,7 +10,9 @@ const SITE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'static-s
 const read = (file) => readFileSync(join(SITE, file), 'utf8');
 const files = (dir, ext) => readdirSync(join(SITE, dir), { recursive: true })
   .filter((f) => f.endsWith(ext)).map((f) => join(dir, f));
-const HTML = files('.', '.html').filter((f) => !f.includes('admin'));
+const ALL_HTML = files('.', '.html');
+/** The citizen site's pages (the admin pages have their own header: admin.test.mjs checks them). */
+const HTML = ALL_HTML.filter((f) => !f.includes('admin'));
 const JS = files('js', '.js');
 
 const { default: fr } = await import(join(SITE, 'js/i18n/fr.js'));
@@ -30,7 +32,7 @@ test('fr and en catalogues have the same keys, plural forms and placeholders', (
 
 test('every message key used by the pages and scripts exists', () => {
   const used = new Set();
-  for (const file of HTML) {
+  for (const file of ALL_HTML) {
     for (const m of read(file).matchAll(/data-i18n(?:-[\w-]+)?="([^"]+)"/g)) used.add(m[1]);
   }
   for (const file of JS) {
@@ -47,7 +49,7 @@ test('every message key used by the pages and scripts exists', () => {
 
 test('the French text written in the pages is the catalogue\'s', () => {
   const norm = (s) => s.replace(/\s+/g, ' ').trim();
-  for (const file of HTML) {
+  for (const file of ALL_HTML) {
     for (const m of read(file).matchAll(/<(\w+)[^>]*\sdata-i18n="([^"]+)"[^>]*>([^<]*)</g)) {
       assert.equal(norm(m[3].replace(/&#39;|&apos;/g, "'")), norm(fr[m[2]]), `${file}: ${m[2]}`);
     }
@@ -91,7 +93,7 @@ test('pages share a sound skeleton', () => {
 });
 
 test('every script and preloaded module a page names exists', () => {
-  for (const file of HTML) {
+  for (const file of ALL_HTML) {
     for (const m of read(file).matchAll(/(?:src|href)="\/(js\/[^"]+\.js)"/g)) {
       if (m[1] === 'js/conditions.js') continue; // written alongside, checked by conditions.test.mjs
       assert.ok(JS.includes(m[1]), `${file}: ${m[1]} does not exist`);

@@ -30,7 +30,9 @@ function requestCard(request) {
     el('dl', { class: 'card-facts' },
       el('div', {}, el('dt', { text: t('tracking.reference') }), el('dd', { class: 'reference-inline', text: request.reference })),
       el('div', {}, el('dt', { text: t('tracking.submittedAt') }), el('dd', { text: formatDate(request.submitted_at) })),
-      el('div', {}, el('dt', { text: t('tracking.status') }), el('dd', {}, el('strong', { text: request.phase_label || request.phase })))),
+      el('div', {}, el('dt', { text: t('tracking.status') }), el('dd', {}, el('strong', { text: request.phase_label || request.phase }))),
+      request.channel && request.channel !== 'online' && el('div', {},
+        el('dt', { text: t('tracking.channel') }), el('dd', { text: t(`channel.${request.channel}`) }))),
     el('p', {}, el('a', { href: `/suivi.html?reference=${encodeURIComponent(request.reference)}` },
       t('dashboard.follow'), el('span', { class: 'sr-only', text: ` ${t('dashboard.followContext', { reference: request.reference })}` }))));
 }

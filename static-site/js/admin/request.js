@@ -1,0 +1,282 @@
+// admin/demande.html?ref=<reference>: one request as agents handle it. Its facts, what the
+// agent may do (the workflow's transitions for them, take or assign it), the thread, the
+// answers, the documents with their downloads and the timeline. Every action carries the
+// version read: when someone else acted first, the API answers 409, the page reads the
+// request again and says so.
+import { t } from '../i18n/index.js';
+import { el, setChildren } from '../text.js';
+import { $, setState, formatDate, failureMessage, whileBusy, focusOn, callout } from '../ui.js';
+import { showErrors, clearErrors } from '../form/errors.js';
+import { formatSize, scanBadge } from '../files.js';
+import { tracking, files } from './api.js';
+import { threadSection } from './thread.js';
+import { adminError, initAdmin, adminTitle, status, INBOX, LAST_INBOX, phaseLabel, channelLabel, deadline } from './shell.js';
+
+const reference = new URLSearchParams(location.search).get('ref') || '';
+let me = null;
+let city = null;
+/** The detail as last read. */
+let current = null;
+let colleagues = null;
+/** The thread section (its « Demander un complément » follows the status). */
+let thread = null;
+
+const row = (label, ...value) => el('div', { class: 'summary-row' }, el('dt', { text: label }), el('dd', {}, ...value));
+
+/** A multi-line answer (an address, a group's items) as lines, never as markup. */
+const lines = (text) => String(text ?? '').split('\n').flatMap((line, i) => (i === 0 ? [line] : [el('br'), line]));
+
+const serviceTitle = (detail) => detail.service?.title || detail.service?.slug || '';
+const statusLabel = (detail) => detail.status?.label || phaseLabel(detail.phase);
+
+function facts(detail) {
+  const citizen = detail.citizen || {};
+  return el('section', { class: 'section request-facts', 'aria-labelledby': 'facts-title' },
+    el('h2', { id: 'facts-title', class: 'sr-only', text: t('admin.request.facts') }),
+    el('dl', { class: 'summary-list summary-list-key' },
+      row(t('tracking.service'), serviceTitle(detail)),
+      row(t('tracking.reference'), el('span', { class: 'reference-inline', text: detail.reference })),
+      row(t('tracking.submittedAt'), formatDate(detail.submitted_at, { time: true })),
+      row(t('admin.request.channel'), channelLabel(detail.channel)),
+      row(t('admin.request.citizen'), [citizen.name, citizen.email].filter(Boolean).join(' – '),
+        el('span', { class: 'cell-note', text: t(citizen.with_account ? 'admin.request.withAccount' : 'admin.request.withoutAccount') })),
+      row(t('tracking.status'), el('strong', { class: `phase phase-${detail.phase}`, text: statusLabel(detail) }),
+        el('span', { class: 'phase-public', text: ` ${t('admin.request.publicPhase', { phase: detail.status?.citizen_label || phaseLabel(detail.phase) })}` })),
+      row(t('admin.request.due'), deadline(detail.deadline)),
+      row(t('admin.request.assignee'), detail.assignee?.name || el('span', { class: 'muted', text: t('admin.inbox.nobody') })),
+      detail.next_step && row(t('admin.request.nextStep'), detail.next_step)));
+}
+
+/** Say a 409 clearly, after reading the request again: nothing the agent did is lost silently. */
+async function conflict(err) {
+  await reload();
+  const box = status(t('admin.request.conflict'), { error: true });
+  box.append(el('p', { text: t('admin.request.conflictHint') }));
+  focusOn(box);
+}
+
+async function act(form, send, done) {
+  clearErrors(form);
+  try {
+    const answer = await send();
+    await done(answer);
+  } catch (err) {
+    if (err.status === 409) {
+      await conflict(err);
+      return;
+    }
+    if (err.status === 401) {
+      location.reload();
+      return;
+    }
+    const errors = err.errors || [];
+    showErrors(form, errors, { other: errors.length > 0 ? [] : [failureMessage(err)] });
+  }
+}
+
+function transitionsForm(detail) {
+  const transitions = detail.transitions || [];
+  const form = el('form', { id: 'transition-form', class: 'action-form', novalidate: true, 'aria-labelledby': 'transition-title' },
+    el('h3', { id: 'transition-title', text: t('admin.request.transition') }));
+  if (transitions.length === 0) {
+    form.append(el('p', { text: t('admin.request.noTransition') }));
+    return form;
+  }
+  form.append(
+    el('div', { class: 'field', 'data-path': 'comment' },
+      el('label', { class: 'label', for: 'transition-comment' }, t('admin.request.comment'), ' ',
+        el('span', { class: 'optional-mark', text: t('form.optional') })),
+      el('p', { class: 'hint', id: 'transition-comment-hint', text: t('admin.request.commentHint') }),
+      el('textarea', { class: 'input textarea textarea-short', id: 'transition-comment', name: 'comment', maxlength: '2000', 'aria-describedby': 'transition-comment-hint' })),
+    el('div', { class: 'form-actions transition-buttons' }, transitions.map((tr) => el('button', {
+      type: 'submit', class: 'button', name: 'to', value: tr.to, text: tr.label,
+    }))));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const button = event.submitter;
+    if (!button?.value) return;
+    whileBusy(button, () => act(form,
+      () => tracking.transition(reference, { to: button.value, version: current.version, comment: form.elements.comment.value.trim() || undefined }),
+      async (answer) => {
+        render(answer);
+        thread?.load().catch(() => {});
+        status(t('admin.request.moved', { status: statusLabel(current) }));
+        focusOn($('#actions-title'));
+      }));
+  });
+  return form;
+}
+
+function assignForm(detail) {
+  const rights = detail.assignment || {};
+  const mine = detail.assignee?.id === me.id;
+  const form = el('form', { id: 'assign-form', class: 'action-form', novalidate: true, 'aria-labelledby': 'assign-title' },
+    el('h3', { id: 'assign-title', text: t('admin.request.assignTitle') }),
+    el('p', { text: detail.assignee ? (mine ? t('admin.request.assignedToYou') : t('admin.request.assignedTo', { name: detail.assignee.name })) : t('admin.request.unassigned') }));
+  const actions = el('div', { class: 'form-actions' });
+  if (rights.take) {
+    const take = el('button', { type: 'button', class: 'button button-secondary', text: t('admin.request.take') });
+    take.addEventListener('click', () => whileBusy(take, () => assign(form, me.id, t('admin.request.taken'))));
+    actions.append(take);
+  }
+  if (rights.release && (mine || !rights.assign)) {
+    const release = el('button', { type: 'button', class: 'button button-secondary', text: t('admin.request.release') });
+    release.addEventListener('click', () => whileBusy(release, () => assign(form, null, t('admin.request.unassignedNow'))));
+    actions.append(release);
+  }
+  if (actions.childElementCount > 0) form.append(actions);
+  if (rights.assign && colleagues?.length > 0) {
+    const select = el('select', { class: 'input', id: 'assign-agent', name: 'agent' },
+      el('option', { value: '', text: t('admin.request.nobody') }),
+      colleagues.map((c) => el('option', { value: c.id, selected: c.id === detail.assignee?.id ? true : null, text: c.name })));
+    const submit = el('button', { type: 'submit', class: 'button button-secondary', text: t('admin.request.assign') });
+    form.append(
+      el('div', { class: 'field', 'data-path': 'agent' },
+        el('label', { class: 'label', for: 'assign-agent', text: t('admin.request.assignTo') }), select),
+      el('div', { class: 'form-actions' }, submit));
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const chosen = colleagues.find((c) => c.id === select.value);
+      whileBusy(submit, () => assign(form, select.value || null,
+        chosen ? t('admin.request.assignedNow', { name: chosen.name }) : t('admin.request.unassignedNow')));
+    });
+  } else {
+    form.addEventListener('submit', (event) => event.preventDefault());
+  }
+  return form;
+}
+
+function assign(form, agent, message) {
+  return act(form, () => tracking.assign(reference, { agent, version: current.version }), async (answer) => {
+    render(answer);
+    status(message);
+    focusOn($('#actions-title'));
+  });
+}
+
+function answers(detail) {
+  const pages = detail.summary || [];
+  if (pages.length === 0) return null;
+  return el('section', { class: 'section', 'aria-labelledby': 'answers-title' },
+    el('h2', { id: 'answers-title', text: t('admin.request.answers') }),
+    pages.map((page) => el('section', { class: 'summary-page' },
+      el('h3', { text: page.title }),
+      el('dl', { class: 'summary-list' }, (page.answers || []).map((answer) => row(answer.label, lines(answer.value)))))));
+}
+
+function fileItem(file) {
+  const item = el('li', { class: `file-item file-${file.scan}` },
+    el('p', { class: 'file-name' }, el('span', { class: 'file-title', text: file.name }), ' ',
+      el('span', { class: 'file-size', text: `(${formatSize(file.size)})` })),
+    file.scan && el('p', { class: 'file-scan' }, scanBadge(file)));
+  if (file.downloadable === false) {
+    item.append(el('p', { class: 'hint', text: t('tracking.notDownloadable') }));
+    return item;
+  }
+  const button = el('button', { type: 'button', class: 'button button-secondary button-small' },
+    t('tracking.download'), el('span', { class: 'sr-only', text: ` ${t('documents.fileContext', { name: file.name })}` }));
+  const problem = el('p', { class: 'form-error download-error', role: 'alert' });
+  button.addEventListener('click', () => whileBusy(button, async () => {
+    problem.textContent = '';
+    try {
+      location.href = (await files.download(reference, file.id)).url;
+    } catch (err) {
+      problem.textContent = `${t('errors.prefix')} ${failureMessage(err)}`;
+    }
+  }));
+  item.append(el('div', { class: 'file-actions' }, button), problem);
+  return item;
+}
+
+function documents(detail) {
+  const docs = detail.documents || [];
+  if (docs.length === 0) return null;
+  return el('section', { class: 'section', 'aria-labelledby': 'documents-title' },
+    el('h2', { id: 'documents-title', text: t('documents.title') }),
+    el('ul', { class: 'documents' }, docs.map((doc) => el('li', {},
+      el('h3', { text: doc.title }),
+      (doc.files || []).length === 0
+        ? el('p', { class: 'muted', text: t('review.noFile') })
+        : el('ul', { class: 'file-list' }, doc.files.map(fileItem))))));
+}
+
+const KIND_LABELS = { submitted: 'admin.history.submitted', recorded: 'admin.history.recorded' };
+
+function historyEntry(entry) {
+  let label;
+  if (entry.kind === 'assigned') label = entry.assignee ? t('admin.history.assignedTo', { name: entry.assignee.name }) : t('admin.history.released');
+  else if (entry.kind === 'submitted' || entry.kind === 'recorded') label = t(KIND_LABELS[entry.kind]);
+  else label = entry.status?.label || phaseLabel(entry.phase);
+  return el('li', {},
+    el('p', { class: 'timeline-head' },
+      el('time', { datetime: entry.at, text: formatDate(entry.at, { time: true }) }), ' – ',
+      el('strong', { text: label })),
+    (entry.by_name || entry.channel) && el('p', { class: 'timeline-meta' },
+      [entry.by_name && t('admin.history.by', { name: entry.by_name }),
+        entry.channel && entry.channel !== 'online' && t('admin.history.channel', { channel: channelLabel(entry.channel) })].filter(Boolean).join(' – ')),
+    entry.comment && el('p', { class: 'timeline-comment' },
+      el('span', { class: 'timeline-comment-label', text: t('admin.history.comment') }), ' ', entry.comment));
+}
+
+function history(detail) {
+  const entries = detail.history || [];
+  if (entries.length === 0) return null;
+  return el('section', { class: 'section', 'aria-labelledby': 'history-title' },
+    el('h2', { id: 'history-title', text: t('tracking.history') }),
+    el('ol', { class: 'timeline' }, entries.map(historyEntry)));
+}
+
+/** Show the detail (facts, actions, answers, documents, timeline); the thread keeps its own state. */
+function render(detail) {
+  current = detail;
+  setChildren($('#request-facts'), facts(detail));
+  setChildren($('#request-actions'),
+    el('h2', { id: 'actions-title', text: t('admin.request.actions') }),
+    transitionsForm(detail), assignForm(detail));
+  setChildren($('#request-details'), answers(detail), documents(detail), history(detail));
+}
+
+async function reload() {
+  render(await tracking.request(reference));
+  await thread?.load().catch(() => {});
+}
+
+try {
+  const session = await initAdmin();
+  if (session) {
+    ({ city, me } = session);
+    if (!reference) throw Object.assign(new Error('no reference'), { status: 404 });
+    const detail = await tracking.request(reference);
+    if (detail.assignment?.assign) {
+      colleagues = await tracking.colleagues(detail.service.slug).then((answer) => answer.agents || [], () => []);
+    }
+    let back = INBOX;
+    try { back = sessionStorage.getItem(LAST_INBOX) || INBOX; } catch { /* private mode */ }
+    const nav = $('#breadcrumb');
+    nav.replaceChildren(el('ol', {},
+      el('li', {}, el('a', { href: back, text: t('admin.inbox') })),
+      el('li', {}, el('span', { 'aria-current': 'page', text: t('tracking.title', { reference: detail.reference }) }))));
+    nav.hidden = false;
+    const [before, after] = t('tracking.title', { reference: '\u0000' }).split('\u0000');
+    setChildren($('#page-title'), before, el('span', { class: 'reference-inline', text: detail.reference }), after);
+    adminTitle(t('tracking.title', { reference: detail.reference }), city);
+    thread = threadSection(detail.reference, { request: () => current, onChanged: reload, onConflict: conflict });
+    $('#page-content').replaceChildren(
+      el('p', { class: 'form-service request-service', text: serviceTitle(detail) }),
+      el('div', { class: 'request-layout' },
+        el('div', { id: 'request-facts', class: 'request-facts-box' }),
+        el('section', { id: 'request-actions', class: 'request-actions', 'aria-labelledby': 'actions-title' }),
+        el('div', { class: 'request-main' }, thread.section, el('div', { id: 'request-details' }))));
+    render(detail);
+    await thread.load().catch((err) => {
+      thread.section.querySelector('.thread-list').replaceChildren(callout('error', failureMessage(err)));
+    });
+    setState('ready');
+  }
+} catch (err) {
+  if (err.status === 404) {
+    adminError(err, err.city || city, { notFound: 'admin.request.notFound', notFoundTitle: 'admin.request.notFoundTitle' });
+  } else {
+    adminError(err, err.city || city);
+  }
+}
