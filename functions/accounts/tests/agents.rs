@@ -361,16 +361,26 @@ async fn admin_actions_and_sign_ins_are_in_the_audit_trail() {
 }
 
 #[tokio::test]
-async fn agent_sign_in_is_limited_per_email() {
+async fn agent_sign_in_is_limited_per_email_and_address_without_locking_the_agent_out() {
     let office = office();
     let claire = office.enrol("claire.martin@belleval.fr", "Claire Martin", Role::Agent, &[]).await;
+    let attempt = |password: &str, code: String| json!({ "email": claire.agent.email, "password": password, "code": code });
+    let (attacker, desk) = ([203, 0, 113, 9], [198, 51, 100, 20]);
     for _ in 0..10 {
-        let wrong = office.sign_in(&claire.agent.email, "pas le bon mot de passe", "123456").await;
+        let wrong =
+            office.site.post_from(attacker, "/agents/signin", attempt("pas le bon", "123456".into())).await;
         assert_eq!(wrong.status, 401);
     }
-    let limited = office.sign_in(&claire.agent.email, &claire.password, &office.code(&claire)).await;
+    let limited = office
+        .site
+        .post_from(attacker, "/agents/signin", attempt(&claire.password, office.code(&claire)))
+        .await;
     assert_eq!((limited.status, limited.problem()), (429, "rate-limited"));
     assert!(limited.headers.contains_key(header::RETRY_AFTER));
+    // Claire, at her desk, still signs in.
+    let own =
+        office.site.post_from(desk, "/agents/signin", attempt(&claire.password, office.code(&claire))).await;
+    assert_eq!(own.status, 200, "{}", own.body);
 }
 
 #[tokio::test]

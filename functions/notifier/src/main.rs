@@ -9,19 +9,9 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     gru_web::lambda::init_tracing();
-    let store = gru_dynamodb::DynamoStore::from_env().await?;
-    let mailer = gru_ses::SesMailer::from_env().await?;
-    let files = gru_s3::S3Files::from_env().await?;
-    // The purge warnings link to the draft on the site.
-    let public_url = std::env::var("PUBLIC_URL").map_err(|_| "PUBLIC_URL is not set")?;
-    let mut app = submissions::App::new(
-        Arc::new(store),
-        Arc::new(mailer),
-        Arc::new(files),
-        Arc::new(gru_ports::SystemClock),
-        public_url.trim_end_matches('/').to_owned(),
-    );
-    app.drafts = submissions::DraftPolicy::from_env()?;
+    // The same App as the submissions Lambda's: the purge warnings link to
+    // the draft on the site, and the files of purged drafts are deleted.
+    let app = submissions::App::from_env().await?;
     let notifier = Arc::new(Notifier::new(app));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let notifier = notifier.clone();

@@ -20,7 +20,7 @@ use gru_domain::form::{Answers, Form, FormDocument};
 use gru_domain::holidays::HolidayCalendar;
 use gru_domain::request::Phase;
 use gru_domain::workflow;
-use gru_ports::StoreError;
+use gru_ports::{StoreError, TransactOp};
 use gru_web::agent::AgentSessions;
 use gru_web::audit::AuditTrail;
 use gru_web::client::ClientAddress;
@@ -140,6 +140,27 @@ fn invalid_answers(errors: Vec<gru_domain::form::FieldError>, status: StatusCode
     problem
 }
 
+/// The confirmation of a new request to `email`, queued in the transaction
+/// that writes the request: one that fails sends nothing, one that is
+/// written sends once.
+fn queue_confirmation(
+    email: &str,
+    reference: &str,
+    service_title: &str,
+    tracking_url: &str,
+    now: Timestamp,
+) -> Result<TransactOp, Problem> {
+    let confirmation = emails::confirmation(email, reference, service_title, tracking_url);
+    gru_outbox::enqueue(&confirmation, &format!("{reference}#submitted"), now)
+        .map_err(|e| Problem::internal(&e))
+}
+
+/// Until when a request written `now` answers a retry with the same
+/// `Idempotency-Key`.
+fn keep_idempotency_until(now: Timestamp) -> Timestamp {
+    now.saturating_add(SignedDuration::from_hours(IDEMPOTENCY_HOURS)).expect("in range")
+}
+
 impl Ctx {
     fn now(&self) -> Timestamp {
         self.0.app.clock.now()
@@ -154,6 +175,11 @@ impl Ctx {
             .unwrap_or_else(|| ("Europe/Paris".to_owned(), HolidayCalendar::default()));
         let zone = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
         Ok((self.now().to_zoned_datetime(zone).date(), calendar))
+    }
+
+    /// The link a new request's tracking `token` opens on the site.
+    fn tracking_url(&self, token: &str) -> String {
+        format!("{}/suivi.html#{token}", self.0.app.public_url)
     }
 
     /// Today in the city's time zone.
@@ -583,14 +609,9 @@ async fn submit_once(
         let now = ctx.now();
         let token = tokens::random_token();
         let reference = new_reference();
-        let tracking_url = format!("{}/suivi.html#{token}", ctx.0.app.public_url);
-        // The confirmation is queued in the submission's own transaction: a
-        // submission that fails sends nothing, one that succeeds sends once.
-        let confirmation = emails::confirmation(&email, &reference, &service_title, &tracking_url);
-        files.push(
-            gru_outbox::enqueue(&confirmation, &format!("{reference}#submitted"), now)
-                .map_err(|e| Problem::internal(&e))?,
-        );
+        let tracking_url = ctx.tracking_url(&token);
+        // The confirmation is queued in the submission's own transaction.
+        files.push(queue_confirmation(&email, &reference, &service_title, &tracking_url, now)?);
         let request = Request {
             reference: reference.clone(),
             service: draft.value.service.clone(),
@@ -616,8 +637,10 @@ async fn submit_once(
             deadline: workflow::apply(first.deadline, None, today, &workflow, calendar),
             resume_status: None,
         };
-        let receipt =
-            StoredReceipt { receipt: Receipt { reference, tracking_url }, account: account.clone() };
+        let receipt = StoredReceipt {
+            receipt: Receipt { reference, tracking_url: Some(tracking_url) },
+            account: account.clone(),
+        };
         let written = ctx
             .0
             .repository
@@ -628,9 +651,7 @@ async fn submit_once(
                 email_key: &email_key,
                 idempotency: key.map(|k| (k, &receipt)),
                 code_version,
-                keep_idempotency_until: now
-                    .saturating_add(SignedDuration::from_hours(IDEMPOTENCY_HOURS))
-                    .expect("in range"),
+                keep_idempotency_until: keep_idempotency_until(now),
                 files,
             })
             .await;

@@ -15,7 +15,7 @@
 //! | `POST /tracking` | holder of a tracking link | the request |
 //! | `GET /mine` | citizen | the citizen's requests and drafts |
 //! | `GET /requests/{reference}` | the request's citizen | the request |
-//! | `POST /agent/requests` | an agent handling the service | a request recorded for a citizen (phone, email, post, counter): its reference and tracking link (`Idempotency-Key`) |
+//! | `POST /agent/requests` | an agent handling the service | a request recorded for a citizen (phone, email, post, counter): its reference; the tracking link goes to the citizen only, by email (`Idempotency-Key`) |
 
 pub mod access;
 mod api;
@@ -71,6 +71,28 @@ impl App {
             drafts: DraftPolicy::default(),
             audit_keep: gru_web::audit::DEFAULT_KEEP,
         }
+    }
+
+    /// The function on AWS, as its Lambdas build it once per process
+    /// (submissions, and the notifier for the drafts' housekeeping):
+    /// DynamoDB, SES, S3, the system clock, `PUBLIC_URL` (links in emails),
+    /// the draft policy ([`DraftPolicy::from_env`]) and how long the audit
+    /// trail keeps entries ([`gru_web::audit::keep_from_env`]).
+    pub async fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let store = gru_dynamodb::DynamoStore::from_env().await?;
+        let mailer = gru_ses::SesMailer::from_env().await?;
+        let files = gru_s3::S3Files::from_env().await?;
+        let public_url = std::env::var("PUBLIC_URL").map_err(|_| "PUBLIC_URL is not set")?;
+        let mut app = Self::new(
+            Arc::new(store),
+            Arc::new(mailer),
+            Arc::new(files),
+            Arc::new(gru_ports::SystemClock),
+            public_url.trim_end_matches('/').to_owned(),
+        );
+        app.drafts = DraftPolicy::from_env()?;
+        app.audit_keep = gru_web::audit::keep_from_env()?;
+        Ok(app)
     }
 }
 

@@ -220,7 +220,11 @@ pub struct RequestSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receipt {
     pub reference: String,
-    pub tracking_url: String,
+    /// The citizen's private tracking link; never given to an agent who
+    /// records a request (the citizen gets it by email), or the agent could
+    /// act as the citizen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_url: Option<String>,
 }
 
 /// A receipt as kept for retries, with the account that may replay it.

@@ -40,6 +40,9 @@ use std::sync::Arc;
 pub const PARTITION: &str = "OUTBOX";
 /// The partition of the emails given up, kept for an administrator.
 pub const FAILED_PARTITION: &str = "OUTBOX-FAILED";
+/// How long a given-up email is kept for an administrator to see, before
+/// the store deletes it: it holds an address and maybe a tracking link.
+pub const FAILED_KEEP: SignedDuration = SignedDuration::from_hours(30 * 24);
 /// Sends tried before an email is given up.
 pub const MAX_ATTEMPTS: u32 = 10;
 /// How long a claim hides an email from other notifiers: longer than any
@@ -235,12 +238,14 @@ impl Outbox {
         Ok(delivery)
     }
 
-    /// The emails given up, oldest first.
+    /// The emails given up in the last [`FAILED_KEEP`], oldest first.
     pub async fn failed(&self) -> Result<Vec<FailedEmail>, OutboxError> {
         let items =
             gru_ports::store::query_all(self.store.as_ref(), Query::partition(FAILED_PARTITION)).await?;
+        let now = self.clock.now().as_second();
         Ok(items
             .into_iter()
+            .filter(|item| item.expires_at.is_none_or(|end| end > now))
             .filter_map(|item| {
                 let queued: Queued = serde_json::from_value(item.data).ok()?;
                 Some(FailedEmail {
@@ -255,13 +260,18 @@ impl Outbox {
             .collect())
     }
 
+    /// A given-up email as kept: until [`FAILED_KEEP`] has passed.
+    fn failed_item(&self, key: Key, data: serde_json::Value) -> Item {
+        Item { expires_at: Some((self.clock.now() + FAILED_KEEP).as_second()), ..Item::new(key, data) }
+    }
+
     /// Claims, sends and settles one email.
     async fn deliver_item(&self, item: Item) -> Result<Outcome, OutboxError> {
         let Ok(mut queued) = serde_json::from_value::<Queued>(item.data.clone()) else {
             // Unreadable (written by another version?): set aside, not retried forever.
             tracing::error!(key = %item.key.sk, "an outbox item cannot be read; moved to the failed emails");
             let failed = Key::new(FAILED_PARTITION, item.key.sk.clone());
-            let moved = self.moved(&item, Item::new(failed, item.data.clone())).await?;
+            let moved = self.moved(&item, self.failed_item(failed, item.data.clone())).await?;
             return Ok(if moved { Outcome::Failed } else { Outcome::Skipped });
         };
         queued.attempts += 1;
@@ -290,7 +300,7 @@ impl Outbox {
                 "an email is given up; it stays in the failed emails"
             );
             let failed = Key::new(FAILED_PARTITION, format!("{}#{}", stamp(self.clock.now()), queued.event));
-            self.moved(&claim, Item::new(failed, queued.encode()?)).await?;
+            self.moved(&claim, self.failed_item(failed, queued.encode()?)).await?;
             return Ok(Outcome::Failed);
         }
         let next = self.clock.now() + retry_delay(queued.attempts);

@@ -119,6 +119,9 @@ async fn an_address_the_mailer_refuses_is_given_up_at_once() {
     let outbox = setup.outbox(&mailer);
     assert_eq!(outbox.deliver_due().await.unwrap(), delivery(0, 1, 0));
     assert_eq!(outbox.failed().await.unwrap()[0].attempts, 1);
+    // Kept a month for an administrator, then gone: it holds an address.
+    setup.clock.advance(gru_outbox::FAILED_KEEP + SignedDuration::from_secs(1));
+    assert!(outbox.failed().await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -20,13 +20,12 @@
 
 use crate::problem::Problem;
 use crate::session::{cookie_token, unauthenticated};
-use crate::tokens;
+use crate::session_store::{SessionKind, SessionStore};
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
-use gru_ports::store::query_all;
-use gru_ports::{Clock, Condition, Item, Key, Query, Store, StoreError, TransactOp};
-use jiff::{SignedDuration, Timestamp};
+use gru_ports::{Clock, Condition, Store, StoreError, TransactOp};
+use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -36,11 +35,20 @@ pub const COOKIE: &str = "gru_agent";
 pub const LIFETIME: SignedDuration = SignedDuration::from_hours(12);
 /// A session unused for this long has ended.
 pub const IDLE_LIMIT: SignedDuration = SignedDuration::from_mins(30);
-/// `last_seen` is rewritten at most this often: often enough that the idle
-/// limit is kept to the minute, rarely enough not to cost a write per request.
-const REFRESH_EVERY: SignedDuration = SignedDuration::from_mins(1);
 
-const SESSION_PREFIX: &str = "SESSION#";
+/// How agents' sessions are kept.
+static KIND: SessionKind = SessionKind {
+    key_prefix: "AGENT-SESSION#",
+    owner_prefix: "AGENT-ACCOUNT#",
+    lifetime: LIFETIME,
+    idle_limit: IDLE_LIMIT,
+    // `last_seen` is rewritten at most this often: often enough that the
+    // idle limit is kept to the minute, rarely enough not to cost a write
+    // per request.
+    refresh_every: SignedDuration::from_mins(1),
+    what: "agent session",
+    a_what: "an agent session",
+};
 
 /// What an agent may do. Ordered: `Agent < Supervisor < Admin`, each role
 /// allowing what the ones below it allow.
@@ -159,26 +167,24 @@ pub fn forbidden(detail: &str) -> Problem {
     Problem::new(StatusCode::FORBIDDEN, "forbidden", "Accès refusé", detail)
 }
 
-/// What the store keeps of a session (never the token itself).
-#[derive(Serialize, Deserialize)]
-struct StoredSession {
+/// What a session knows of its agent (stored beside its times, as
+/// `{agent, created_at, last_seen}`).
+#[derive(Clone, Serialize, Deserialize)]
+struct Owner {
     agent: AgentSnapshot,
-    created_at: Timestamp,
-    last_seen: Timestamp,
 }
 
 /// The sessions of every agent, in the store. Put it in the router's state
 /// (or make it reachable with `FromRef`) for the [`Agent`] extractor.
 #[derive(Clone)]
 pub struct AgentSessions {
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
+    sessions: SessionStore<Owner>,
 }
 
 impl AgentSessions {
     /// Sessions kept in `store`, timed by `clock`.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self { sessions: SessionStore::new(store, clock, &KIND) }
     }
 
     /// A new session for `agent` as a write to join a transaction (sign-in
@@ -186,100 +192,33 @@ impl AgentSessions {
     /// session never outlives a change of role made meanwhile), and its
     /// token, to be sent once in the cookie ([`set_cookie`]).
     pub fn open(&self, agent: &AgentSnapshot) -> Result<(String, TransactOp), StoreError> {
-        let (token, item) = self.new_session(agent)?;
+        let (token, item) = self.sessions.new_session(&agent.id, Owner { agent: agent.clone() })?;
         Ok((token, TransactOp::Put { item, condition: Condition::NotExists }))
     }
 
     /// Opens a session for `agent` on its own and returns its token.
     pub async fn start(&self, agent: &AgentSnapshot) -> Result<String, StoreError> {
-        let (token, item) = self.new_session(agent)?;
-        self.store.put(item, Condition::NotExists).await?;
-        Ok(token)
-    }
-
-    fn new_session(&self, agent: &AgentSnapshot) -> Result<(String, Item), StoreError> {
-        let token = tokens::random_token();
-        let hash = tokens::hash(&token);
-        let now = self.clock.now();
-        let session = StoredSession { agent: agent.clone(), created_at: now, last_seen: now };
-        let item = Item {
-            expires_at: Some(now.as_second() + LIFETIME.as_secs()),
-            ..Item::new(session_key(&hash), encode(&session)?)
-                .with_index_key(Key::new(agent_partition(&agent.id), format!("{SESSION_PREFIX}{hash}")))
-        };
-        Ok((token, item))
+        self.sessions.start(&agent.id, Owner { agent: agent.clone() }).await
     }
 
     /// The agent whose session `token` opens, if it is still live. Marks
     /// the session as used (at most every minute); a session past its end
     /// is removed.
     pub async fn find(&self, token: &str) -> Result<Option<Agent>, StoreError> {
-        let key = session_key(&tokens::hash(token));
-        let Some(item) = self.store.get(&key).await? else {
-            return Ok(None);
-        };
-        let session: StoredSession = serde_json::from_value(item.data.clone())
-            .map_err(|_| StoreError::Backend("a stored agent session cannot be read".into()))?;
-        let now = self.clock.now();
-        let idle_for = now.duration_since(session.last_seen);
-        let over = item.expires_at.is_some_and(|end| now.as_second() >= end) || idle_for > IDLE_LIMIT;
-        if over {
-            // Removed now rather than by the TTL, so the agent's list of
-            // sessions holds live ones only. Losing the race to another
-            // request changes nothing.
-            if let Err(error) = self.store.delete(&key, Condition::Version(item.version)).await {
-                tracing::debug!(%error, "an ended agent session was not removed");
-            }
-            return Ok(None);
-        }
-        let agent = Agent::new(session.agent.clone(), token.into());
-        if idle_for >= REFRESH_EVERY {
-            self.touch(item, session, now).await;
-        }
-        Ok(Some(agent))
-    }
-
-    /// Records that the session was used. Conditioned on the version read, so
-    /// it never resurrects a session ended meanwhile; a failure only means
-    /// another request did it first (or the session ended), so it is not an
-    /// error for the request.
-    async fn touch(&self, item: Item, session: StoredSession, now: Timestamp) {
-        let session = StoredSession { last_seen: now, ..session };
-        let Ok(data) = encode(&session) else { return };
-        let condition = Condition::Version(item.version);
-        let refreshed = Item { version: item.version + 1, data, ..item };
-        if let Err(error) = self.store.put(refreshed, condition).await {
-            tracing::debug!(%error, "agent session use not recorded");
-        }
+        let owner = self.sessions.find(token).await?;
+        Ok(owner.map(|Owner { agent }| Agent::new(agent, token.into())))
     }
 
     /// Ends the session `token` opens (nothing happens if it has ended already).
     pub async fn end(&self, token: &str) -> Result<(), StoreError> {
-        self.store.delete(&session_key(&tokens::hash(token)), Condition::None).await
+        self.sessions.end(token).await
     }
 
     /// Ends every session of the agent: after a change of role or services,
     /// or when the agent is disabled.
     pub async fn end_all(&self, agent_id: &str) -> Result<(), StoreError> {
-        let query = Query::secondary(agent_partition(agent_id)).prefix(SESSION_PREFIX);
-        for item in query_all(self.store.as_ref(), query).await? {
-            self.store.delete(&item.key, Condition::None).await?;
-        }
-        Ok(())
+        self.sessions.end_all(agent_id, None).await
     }
-}
-
-fn session_key(hash: &str) -> Key {
-    Key::new(format!("AGENT-SESSION#{hash}"), "SESSION")
-}
-
-fn agent_partition(agent_id: &str) -> String {
-    format!("AGENT-ACCOUNT#{agent_id}")
-}
-
-fn encode(session: &StoredSession) -> Result<serde_json::Value, StoreError> {
-    serde_json::to_value(session)
-        .map_err(|_| StoreError::Backend("an agent session cannot be encoded".into()))
 }
 
 /// The `Set-Cookie` value that hands `token` to the agent's browser: out of
@@ -324,6 +263,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tokens;
     use axum::http::header;
 
     fn agent(role: Role, services: &[&str]) -> Agent {

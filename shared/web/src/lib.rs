@@ -16,6 +16,7 @@ pub mod layers;
 pub mod problem;
 pub mod rate_limit;
 pub mod session;
+mod session_store;
 pub mod tokens;
 
 pub use agent::{Agent, AgentSessions, Role};

@@ -14,13 +14,12 @@
 //! nobody signs out of.
 
 use crate::problem::Problem;
-use crate::tokens;
+use crate::session_store::{SessionKind, SessionStore};
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
-use gru_ports::store::query_all;
-use gru_ports::{Clock, Condition, Item, Key, Query, Store, StoreError};
-use jiff::{SignedDuration, Timestamp};
+use gru_ports::{Clock, Store, StoreError};
+use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -28,30 +27,34 @@ use std::sync::Arc;
 pub const COOKIE: &str = "gru_session";
 /// The longest a session lasts, whatever its use (also the cookie's `Max-Age`).
 const LIFETIME: SignedDuration = SignedDuration::from_hours(30 * 24);
-/// A session unused for this long has ended.
-const IDLE_LIMIT: SignedDuration = SignedDuration::from_hours(2 * 24);
-/// `last_seen` is rewritten at most this often: the idle limit is counted
-/// in days, so finer tracking would only cost a write per request.
-const REFRESH_EVERY: SignedDuration = SignedDuration::from_mins(10);
 
-const SESSION_PREFIX: &str = "SESSION#";
-const SESSION_SK: &str = "SESSION";
+/// How citizens' sessions are kept.
+static KIND: SessionKind = SessionKind {
+    key_prefix: "SESSION#",
+    owner_prefix: "ACCOUNT#",
+    lifetime: LIFETIME,
+    // A session unused for this long has ended.
+    idle_limit: SignedDuration::from_hours(2 * 24),
+    // `last_seen` is rewritten at most this often: the idle limit is
+    // counted in days, so finer tracking would only cost a write per request.
+    refresh_every: SignedDuration::from_mins(10),
+    what: "session",
+    a_what: "a session",
+};
 
-/// What the store keeps of a session (never the token itself).
-#[derive(Serialize, Deserialize)]
-struct StoredSession {
+/// What a session knows of its citizen (stored beside its times, as
+/// `{account_id, email, created_at, last_seen}`).
+#[derive(Clone, Serialize, Deserialize)]
+struct Owner {
     account_id: String,
     email: String,
-    created_at: Timestamp,
-    last_seen: Timestamp,
 }
 
 /// The sessions of every account, in the store. Put it in the router's state
 /// (or make it reachable with `FromRef`) for the extractors.
 #[derive(Clone)]
 pub struct Sessions {
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
+    sessions: SessionStore<Owner>,
 }
 
 /// The signed-in citizen. As an extractor it answers 401
@@ -75,106 +78,34 @@ pub struct MaybeCitizen(pub Option<Citizen>);
 impl Sessions {
     /// Sessions kept in `store`, timed by `clock`.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self { sessions: SessionStore::new(store, clock, &KIND) }
     }
 
     /// Opens a session for the account and returns its token, to be sent
     /// once in the cookie ([`set_cookie`]).
     pub async fn start(&self, account_id: &str, email: &str) -> Result<String, StoreError> {
-        let token = tokens::random_token();
-        let hash = tokens::hash(&token);
-        let now = self.clock.now();
-        let session = StoredSession {
-            account_id: account_id.to_owned(),
-            email: email.to_owned(),
-            created_at: now,
-            last_seen: now,
-        };
-        let item = Item {
-            expires_at: Some(now.as_second() + LIFETIME.as_secs()),
-            ..Item::new(session_key(&hash), encode(&session)?)
-                .with_index_key(Key::new(account_partition(account_id), format!("{SESSION_PREFIX}{hash}")))
-        };
-        self.store.put(item, Condition::NotExists).await?;
-        Ok(token)
+        let owner = Owner { account_id: account_id.to_owned(), email: email.to_owned() };
+        self.sessions.start(account_id, owner).await
     }
 
     /// The citizen whose session `token` opens, if it is still live. Marks
     /// the session as used (at most every 10 minutes); a session past its
     /// end is removed.
     pub async fn find(&self, token: &str) -> Result<Option<Citizen>, StoreError> {
-        let key = session_key(&tokens::hash(token));
-        let Some(item) = self.store.get(&key).await? else {
-            return Ok(None);
-        };
-        let session: StoredSession = serde_json::from_value(item.data.clone())
-            .map_err(|_| StoreError::Backend("a stored session cannot be read".into()))?;
-        let now = self.clock.now();
-        let idle_for = now.duration_since(session.last_seen);
-        let over = item.expires_at.is_some_and(|end| now.as_second() >= end) || idle_for > IDLE_LIMIT;
-        if over {
-            // Removed now rather than by the TTL, which would keep an idle
-            // session in the account's list for up to 30 days. Losing the
-            // race to another request changes nothing.
-            if let Err(error) = self.store.delete(&key, Condition::Version(item.version)).await {
-                tracing::debug!(%error, "an ended session was not removed");
-            }
-            return Ok(None);
-        }
-        let citizen = Citizen {
-            account_id: session.account_id.clone(),
-            email: session.email.clone(),
-            token: token.into(),
-        };
-        if idle_for >= REFRESH_EVERY {
-            self.touch(item, session, now).await;
-        }
-        Ok(Some(citizen))
-    }
-
-    /// Records that the session was used. Conditioned on the version read, so
-    /// it never resurrects a session ended meanwhile; a failure only means
-    /// another request did it first (or the session ended), so it is not an
-    /// error for the request.
-    async fn touch(&self, item: Item, session: StoredSession, now: Timestamp) {
-        let session = StoredSession { last_seen: now, ..session };
-        let Ok(data) = encode(&session) else { return };
-        let condition = Condition::Version(item.version);
-        let refreshed = Item { version: item.version + 1, data, ..item };
-        if let Err(error) = self.store.put(refreshed, condition).await {
-            tracing::debug!(%error, "session use not recorded");
-        }
+        let owner = self.sessions.find(token).await?;
+        Ok(owner.map(|Owner { account_id, email }| Citizen { account_id, email, token: token.into() }))
     }
 
     /// Ends the session `token` opens (nothing happens if it has ended already).
     pub async fn end(&self, token: &str) -> Result<(), StoreError> {
-        self.store.delete(&session_key(&tokens::hash(token)), Condition::None).await
+        self.sessions.end(token).await
     }
 
     /// Ends every session of the account, except the one `except` opens
     /// (the citizen's current session, after a password change).
     pub async fn end_all(&self, account_id: &str, except: Option<&str>) -> Result<(), StoreError> {
-        let kept = except.map(|token| session_key(&tokens::hash(token)));
-        let query = Query::secondary(account_partition(account_id)).prefix(SESSION_PREFIX);
-        for item in query_all(self.store.as_ref(), query).await? {
-            if Some(&item.key) != kept.as_ref() {
-                self.store.delete(&item.key, Condition::None).await?;
-            }
-        }
-        Ok(())
+        self.sessions.end_all(account_id, except).await
     }
-}
-
-fn session_key(hash: &str) -> Key {
-    Key::new(format!("{SESSION_PREFIX}{hash}"), SESSION_SK)
-}
-
-fn account_partition(account_id: &str) -> String {
-    format!("ACCOUNT#{account_id}")
-}
-
-fn encode(session: &StoredSession) -> Result<serde_json::Value, StoreError> {
-    serde_json::to_value(session).map_err(|_| StoreError::Backend("a session cannot be encoded".into()))
 }
 
 /// The `Set-Cookie` value that hands `token` to the browser: out of reach
@@ -261,6 +192,7 @@ pub fn unauthenticated() -> Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tokens;
 
     fn parts(cookies: &[&str]) -> Parts {
         let mut request = axum::http::Request::builder();

@@ -22,10 +22,14 @@ use std::sync::Arc;
 /// How many times a write reads the account again after a concurrent change.
 const MAX_ATTEMPTS: usize = 5;
 
-/// Sign-in attempts per email: a password and a 6-digit code do not survive
-/// more than a handful of guesses per quarter of an hour.
+/// Sign-in attempts per email from one address: a password and a 6-digit
+/// code do not survive more than a handful of guesses per quarter of an hour.
+const SIGN_IN_PER_EMAIL_FROM_ADDRESS: (&str, u32, SignedDuration) =
+    ("agent-signin-email-address", 10, SignedDuration::from_mins(15));
+/// Sign-in attempts per email from anywhere: higher, so that knowing an
+/// agent's email is not enough to lock them out from their own desk.
 const SIGN_IN_PER_EMAIL: (&str, u32, SignedDuration) =
-    ("agent-signin-email", 10, SignedDuration::from_mins(15));
+    ("agent-signin-email", 100, SignedDuration::from_mins(15));
 /// Sign-in attempts per client address: higher than the citizens' limit,
 /// since a town hall's agents all sign in from its one address in the morning.
 const SIGN_IN_PER_ADDRESS: (&str, u32, SignedDuration) =
@@ -199,6 +203,7 @@ async fn sign_in(
     };
     if let Some(subject) = address.rate_limit_subject() {
         app.limit(SIGN_IN_PER_ADDRESS, &subject).await?;
+        app.limit(SIGN_IN_PER_EMAIL_FROM_ADDRESS, &format!("{email} {subject}")).await?;
     }
     app.limit(SIGN_IN_PER_EMAIL, &email).await?;
     let found = app.repository.by_email(&email).await?;
@@ -312,6 +317,11 @@ async fn update(
             changed.push("active");
         }
         if changed.is_empty() {
+            // Asked again after a failure to end the sessions (the change
+            // itself saved): end them now, or the old rights would live on.
+            if body.role.is_some() || services.is_some() || body.active.is_some() {
+                app.sessions.end_all(&id).await.map_err(AgentsError::from)?;
+            }
             return Ok(axum::Json(account.summary()));
         }
         account.updated_at = app.clock.now();

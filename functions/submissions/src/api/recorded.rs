@@ -5,8 +5,10 @@
 //! account's dashboard when they have one (the dashboard lists requests by
 //! email).
 
-use super::{Ctx, IDEMPOTENCY_HOURS, catalogue_failure, created, idempotency_key, invalid_answers};
-use crate::emails;
+use super::{
+    Ctx, catalogue_failure, created, idempotency_key, invalid_answers, keep_idempotency_until,
+    queue_confirmation,
+};
 use crate::reference::new_reference;
 use crate::repository::{
     HistoryEntry, HistoryKind, Receipt, Recording, RepositoryError, Request, RequiredDocument, StoredReceipt,
@@ -19,7 +21,6 @@ use gru_domain::workflow;
 use gru_ports::StoreError;
 use gru_web::agent::Agent;
 use gru_web::{Json, Problem, tokens};
-use jiff::SignedDuration;
 use serde::Deserialize;
 
 /// The ways a request reaches the city besides the site.
@@ -91,7 +92,7 @@ pub(super) async fn record(
         let now = ctx.now();
         let token = tokens::random_token();
         let reference = new_reference();
-        let tracking_url = format!("{}/suivi.html#{token}", ctx.0.app.public_url);
+        let tracking_url = ctx.tracking_url(&token);
         let request = Request {
             reference: reference.clone(),
             service: body.service.clone(),
@@ -118,13 +119,11 @@ pub(super) async fn record(
             deadline: workflow::apply(first.deadline, None, today, &workflow, calendar),
             resume_status: None,
         };
-        let confirmation = emails::confirmation(&email, &reference, &service_title, &tracking_url);
         let extra = vec![
-            gru_outbox::enqueue(&confirmation, &format!("{reference}#submitted"), now)
-                .map_err(|e| Problem::internal(&e))?,
+            queue_confirmation(&email, &reference, &service_title, &tracking_url, now)?,
             ctx.0.audit.entry(&agent, "request.record", Some(&reference), Some(channel)),
         ];
-        let receipt = StoredReceipt { receipt: Receipt { reference, tracking_url }, account: None };
+        let receipt = StoredReceipt { receipt: Receipt { reference, tracking_url: None }, account: None };
         let written = ctx
             .0
             .repository
@@ -134,9 +133,7 @@ pub(super) async fn record(
                     agent: &agent.id,
                     tracking_hash: &tokens::hash(&token),
                     idempotency: key.as_deref().map(|k| (k, &receipt)),
-                    keep_idempotency_until: now
-                        .saturating_add(SignedDuration::from_hours(IDEMPOTENCY_HOURS))
-                        .expect("in range"),
+                    keep_idempotency_until: keep_idempotency_until(now),
                 },
                 extra,
             )
