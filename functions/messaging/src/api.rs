@@ -19,8 +19,8 @@ use gru_ports::StoreError;
 use gru_web::agent::{Agent, AgentSessions, Role};
 use gru_web::audit::AuditTrail;
 use gru_web::session::{Citizen, Sessions};
-use gru_web::{Json, Problem, no_store, tokens};
-use jiff::Timestamp;
+use gru_web::{ClientAddress, Json, Problem, RateLimiter, no_store, tokens};
+use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -31,6 +31,22 @@ use submissions::repository::{Repository, RepositoryError, Request, Versioned};
 /// Tries of a read that keep losing to new messages before the thread is
 /// shown without being marked read (it will be on the next read).
 const READ_ATTEMPTS: usize = 5;
+
+/// One rate limit on citizens' messages: at most `hits` per `window`.
+struct Limit {
+    bucket: &'static str,
+    hits: u32,
+    window: SignedDuration,
+}
+
+/// Citizens' messages on one request, whoever sends them (session or
+/// tracking link): each one may email the assigned agent and lands in the
+/// agents' inbox.
+const MESSAGES_PER_REQUEST: Limit =
+    Limit { bucket: "message-request", hits: 20, window: SignedDuration::from_hours(1) };
+/// Citizens' messages from one client address, over every request.
+const MESSAGES_PER_ADDRESS: Limit =
+    Limit { bucket: "message-address", hits: 60, window: SignedDuration::from_hours(1) };
 
 /// The state every handler shares.
 #[derive(Clone)]
@@ -44,6 +60,7 @@ pub(crate) struct Inner {
     pub(crate) catalogue: CatalogueRepository,
     pub(crate) directory: Directory,
     pub(crate) audit: AuditTrail,
+    limiter: RateLimiter,
     sessions: Sessions,
     agent_sessions: AgentSessions,
 }
@@ -69,6 +86,7 @@ pub fn router(app: App) -> Router {
         catalogue: CatalogueRepository::new(app.store.clone()),
         directory: Directory::new(app.store.clone()),
         audit: AuditTrail::new(app.store.clone(), app.clock.clone(), app.audit_keep),
+        limiter: RateLimiter::new(app.store.clone(), app.clock.clone()),
         sessions: Sessions::new(app.store.clone(), app.clock.clone()),
         agent_sessions: AgentSessions::new(app.store.clone(), app.clock.clone()),
         app,
@@ -125,6 +143,25 @@ impl Ctx {
             .ok_or_else(unknown_request)
     }
 
+    async fn limit(&self, limit: &Limit, subject: &str) -> Result<(), Problem> {
+        self.0.limiter.hit(limit.bucket, subject, limit.hits, limit.window).await
+    }
+
+    /// Counts a citizen's message from `address` (when the deployment
+    /// tells it): 429 `rate-limited` past the limit. Counted before the
+    /// request is looked up, so guessing costs as much as writing.
+    async fn limit_address(&self, address: &ClientAddress) -> Result<(), Problem> {
+        match address.rate_limit_subject() {
+            Some(subject) => self.limit(&MESSAGES_PER_ADDRESS, &subject).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a citizen's message on `request`: 429 `rate-limited` past the limit.
+    async fn limit_request(&self, request: &Request) -> Result<(), Problem> {
+        self.limit(&MESSAGES_PER_REQUEST, &request.reference).await
+    }
+
     async fn tracked_request(&self, token: &str) -> Result<Request, Problem> {
         access::tracked_request(&self.0.requests, token).await.map_err(internal)?.ok_or_else(unknown_link)
     }
@@ -141,14 +178,14 @@ impl Ctx {
     /// unmarked: the next read marks it.
     async fn read(&self, reference: &str, side: Side) -> Result<Thread, Problem> {
         for _ in 0..READ_ATTEMPTS {
-            let thread = self.0.threads.thread(reference).await.map_err(internal)?;
+            let thread = self.0.threads.thread(reference, side).await.map_err(internal)?;
             match self.0.threads.mark_read(reference, &thread, side, self.now()).await {
                 Ok(()) => return Ok(thread),
                 Err(error) if lost_race(&error) => continue,
                 Err(error) => return Err(internal(error)),
             }
         }
-        self.0.threads.thread(reference).await.map_err(internal)
+        self.0.threads.thread(reference, side).await.map_err(internal)
     }
 }
 
@@ -179,10 +216,13 @@ struct CitizenMessage {
 async fn citizen_post(
     State(ctx): State<Ctx>,
     citizen: Citizen,
+    address: ClientAddress,
     Path(reference): Path<String>,
     Json(body): Json<CitizenMessage>,
 ) -> Result<Response, Problem> {
+    ctx.limit_address(&address).await?;
     let request = ctx.citizen_request(&reference, &citizen).await?;
+    ctx.limit_request(&request).await?;
     let draft = Draft { text: body.text, files: body.files, internal: false, ask: None };
     let posted = post::post(&ctx, request, Poster::Citizen, draft).await?;
     Ok(created(posted.for_citizen()))
@@ -215,9 +255,12 @@ struct TrackingMessage {
 
 async fn tracking_post(
     State(ctx): State<Ctx>,
+    address: ClientAddress,
     Json(body): Json<TrackingMessage>,
 ) -> Result<Response, Problem> {
+    ctx.limit_address(&address).await?;
     let request = ctx.tracked_request(&body.token).await?;
+    ctx.limit_request(&request).await?;
     let draft = Draft { text: body.text, files: body.files, internal: false, ask: None };
     let posted = post::post(&ctx, request, Poster::Citizen, draft).await?;
     Ok(created(posted.for_citizen()))

@@ -1,10 +1,12 @@
 //! Writing a message: the checks, then one transaction holding the message,
 //! the thread's counters (on the version read), the email to the other side
 //! (through the outbox), the agent's audit entry and, when the message
-//! moves the request, the request on its version. Losing to a concurrent
-//! write of the same thread or request means deciding again on a new
-//! reading; only an agent's `ask` on a version that is no longer the
-//! request's is refused (409), since the agent decided on what they saw.
+//! moves the request, the request on its version (a citizen's message that
+//! moves nothing checks the version it was decided on: a request set
+//! waiting meanwhile must be moved back). Losing to a concurrent write of
+//! the same thread or request means deciding again on a new reading; only
+//! an agent's `ask` on a version that is no longer the request's is refused
+//! (409), since the agent decided on what they saw.
 
 use crate::api::{Ctx, actor, internal, lost_race, unknown_request};
 use crate::emails;
@@ -18,8 +20,9 @@ use gru_web::Problem;
 use gru_web::agent::Agent;
 use std::collections::HashSet;
 use submissions::attachments::{THREAD_DOCUMENT, request_case};
-use submissions::repository::{Request, Versioned};
+use submissions::repository::{Request, Versioned, request_unchanged};
 use tracking::progress::{self, Moment, Moved};
+use tracking::thread_state::StoredState;
 
 /// Tries of a message losing to concurrent writes on its thread: each try
 /// that fails means another message landed, so this bounds the writers
@@ -170,13 +173,15 @@ struct Effect {
     email: Option<(Email, String)>,
 }
 
-/// The writes of one try, decided on `current` (the request as read now).
+/// The writes of one try, decided on `current` (the request as read now)
+/// and `state` (the thread's counters as read now).
 async fn decide(
     ctx: &Ctx,
     poster: Poster<'_>,
     draft: &Draft,
     workflow: &Workflow,
     current: &Versioned<Request>,
+    state: &StoredState,
     message: &Message,
 ) -> Result<Effect, Problem> {
     let request = &current.value;
@@ -239,7 +244,14 @@ async fn decide(
                 }
                 None => None,
             };
-            let email = assignee_email(ctx, request, moved.as_ref(), workflow).await?;
+            // One email per burst: a message the agents already have
+            // something unread before was announced by the email of the
+            // first; an answer that moves the request is always announced.
+            let email = if moved.is_some() || state.state.agents_unread == 0 {
+                assignee_email(ctx, request, moved.as_ref(), workflow).await?
+            } else {
+                None
+            };
             let event = moved.as_ref().map_or(message_event, |m| m.event.clone());
             Ok(Effect { email: email.map(|e| (e, event)), moved })
         }
@@ -332,8 +344,13 @@ pub(crate) async fn post(
             text: draft.text.clone(),
             files: files.clone(),
         };
-        let effect = decide(ctx, poster, &draft, &workflow, &current, &message).await?;
+        let effect = decide(ctx, poster, &draft, &workflow, &current, &state, &message).await?;
         let mut ops: Vec<TransactOp> = ctx.0.threads.add(&reference, &state, &message).map_err(internal)?;
+        if matches!(poster, Poster::Citizen) && effect.moved.is_none() {
+            // Decided on a request that was not waiting: if it started
+            // waiting since, this try fails and the next moves it back.
+            ops.push(request_unchanged(&reference, current.version));
+        }
         if let Some((email, event)) = &effect.email {
             ops.push(gru_outbox::enqueue(email, event, ctx.now()).map_err(internal)?);
         }

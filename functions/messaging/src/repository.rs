@@ -8,34 +8,43 @@
 //! | where a side stopped reading | `THREAD#<reference>` / `READ#citizen`, `READ#agents` |
 //!
 //! `<at>` is RFC 3339 in UTC with exactly six fractional digits, so sort
-//! keys order as time does. Reading a thread is a get of `STATE`, then one
-//! query of the partition (messages and read markers).
+//! keys order as time does. The `STATE` item's key, format and reading are
+//! the tracking function's ([`tracking::thread_state`]: its inbox shows the
+//! agents' unread counts). Reading a thread is a get of `STATE`, a query of
+//! its last messages, newest first ([`SHOWN_MESSAGES`] at most, fewer when
+//! they would make too large an answer: [`SHOWN_BYTES`]), and a query of its
+//! two read markers: no answer grows with the thread.
 //!
 //! Every write goes through the `STATE` item at the version read: a
 //! message is written with the counters it bumps, a read with the counter
 //! it resets and its marker. Two writers deciding on the same reading
 //! cannot both land; the loser reads again. Counters are therefore exact
 //! whatever the concurrency, and message instants strictly increase in the
-//! order messages land ([`ThreadState::next_at`]).
+//! order messages land ([`crate::thread::ThreadState::next_at`]).
 
-use crate::thread::{Message, Side, ThreadState};
+use crate::thread::{Message, Side, counted};
 use gru_ports::store::{Condition, Item, Key, Query, Store, TransactOp, query_all};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use submissions::repository::RepositoryError;
+use tracking::thread_state::{self, partition};
 
-const STATE: &str = "STATE";
+pub use tracking::thread_state::StoredState;
+
 const MESSAGE_PREFIX: &str = "MSG#";
 const READ_PREFIX: &str = "READ#";
 
-fn partition(reference: &str) -> String {
-    format!("THREAD#{reference}")
-}
+/// The most messages (notes included) one reading of a thread returns: the
+/// last ones. Older ones stay stored, and are not shown.
+pub const SHOWN_MESSAGES: usize = 200;
 
-fn state_key(reference: &str) -> Key {
-    Key::new(partition(reference), STATE)
-}
+/// The most bytes of messages (as stored, in JSON) one reading returns:
+/// with the views' few fields, and once the Lambda's answer escapes the body
+/// again (at most doubling it), this stays well under the 6 MB a Lambda may
+/// answer, whatever the messages hold (5000 characters each, control
+/// characters escaped as six bytes). The newest message is always shown.
+pub const SHOWN_BYTES: usize = 2_500_000;
 
 fn marker_key(reference: &str, side: Side) -> Key {
     Key::new(partition(reference), format!("{READ_PREFIX}{}", side_name(side)))
@@ -51,24 +60,6 @@ fn side_name(side: Side) -> &'static str {
 /// Where a message sorts in its thread.
 pub fn sort_key(message: &Message) -> String {
     format!("{MESSAGE_PREFIX}{:.6}#{}", message.at, message.id)
-}
-
-/// A thread's counters as read, with the version the next write checks
-/// (`None`: the thread has no message yet).
-#[derive(Debug, Clone, Default)]
-pub struct StoredState {
-    pub state: ThreadState,
-    pub version: Option<u64>,
-}
-
-impl StoredState {
-    /// The write replacing these counters by `next`, on the version read.
-    fn write(&self, reference: &str, next: &ThreadState) -> Result<TransactOp, RepositoryError> {
-        let mut item = Item::new(state_key(reference), encode(next)?);
-        item.version = self.version.map_or(1, |v| v + 1);
-        let condition = self.version.map_or(Condition::NotExists, Condition::Version);
-        Ok(TransactOp::Put { item, condition })
-    }
 }
 
 /// Where a side stopped reading.
@@ -87,11 +78,15 @@ impl ReadMarker {
     }
 }
 
-/// A whole thread as read: counters first, then messages in order.
+/// A thread as read: counters first, then its last messages in order.
 #[derive(Debug, Clone, Default)]
 pub struct Thread {
     pub state: StoredState,
+    /// The last messages and notes, oldest first ([`SHOWN_MESSAGES`],
+    /// [`SHOWN_BYTES`]).
     pub messages: Vec<Message>,
+    /// Whether older messages (for the citizen: public ones) were left out.
+    pub earlier: bool,
     pub citizen_read: Option<ReadMarker>,
     pub agents_read: Option<ReadMarker>,
 }
@@ -118,23 +113,53 @@ impl ThreadRepository {
 
     /// A thread's counters (zero for a thread without messages).
     pub async fn state(&self, reference: &str) -> Result<StoredState, RepositoryError> {
-        match self.store.get(&state_key(reference)).await? {
-            Some(item) => Ok(StoredState { version: Some(item.version), state: decode(item)? }),
-            None => Ok(StoredState::default()),
-        }
+        thread_state::read(self.store.as_ref(), reference).await
     }
 
-    /// The whole thread. The counters are read first: a message landing
-    /// after them is in the list or not, but a write decided on this
-    /// reading fails either way (the message moved the counters' version).
-    pub async fn thread(&self, reference: &str) -> Result<Thread, RepositoryError> {
+    /// The thread as `side` reads it: its counters, its last messages
+    /// ([`SHOWN_MESSAGES`] at most, fewer past [`SHOWN_BYTES`]; for the
+    /// citizen, public ones only, so agents' notes never push the citizen's
+    /// messages out) and its read markers. The counters are read first: a
+    /// message landing after them is in the list or not, but a write decided
+    /// on this reading fails either way (the message moved the counters'
+    /// version).
+    pub async fn thread(&self, reference: &str, side: Side) -> Result<Thread, RepositoryError> {
         let state = self.state(reference).await?;
         let mut thread = Thread { state, ..Thread::default() };
-        for item in query_all(self.store.as_ref(), Query::partition(partition(reference))).await? {
+        // One more than shown, to know whether older ones are left out.
+        let mut query = Query::partition(partition(reference))
+            .prefix(MESSAGE_PREFIX)
+            .descending()
+            .limit(SHOWN_MESSAGES as u32 + 1);
+        let mut newest_first = Vec::new();
+        let mut bytes = 0;
+        'pages: loop {
+            let page = self.store.query(query.clone()).await?;
+            for item in page.items {
+                let size = item.data.to_string().len();
+                let message: Message = decode(item)?;
+                if side == Side::Citizen && !message.is_public() {
+                    continue;
+                }
+                bytes += size;
+                let full = newest_first.len() == SHOWN_MESSAGES || bytes > SHOWN_BYTES;
+                if full && !newest_first.is_empty() {
+                    thread.earlier = true;
+                    break 'pages;
+                }
+                newest_first.push(message);
+            }
+            match page.next {
+                Some(cursor) => query.cursor = Some(cursor),
+                None => break,
+            }
+        }
+        newest_first.reverse();
+        thread.messages = newest_first;
+        let markers = Query::partition(partition(reference)).prefix(READ_PREFIX);
+        for item in query_all(self.store.as_ref(), markers).await? {
             let sk = item.key.sk.as_str();
-            if sk.starts_with(MESSAGE_PREFIX) {
-                thread.messages.push(decode(item)?);
-            } else if sk == marker_key(reference, Side::Citizen).sk {
+            if sk == marker_key(reference, Side::Citizen).sk {
                 thread.citizen_read = Some(decode(item)?);
             } else if sk == marker_key(reference, Side::Agents).sk {
                 thread.agents_read = Some(decode(item)?);
@@ -156,12 +181,13 @@ impl ThreadRepository {
     ) -> Result<Vec<TransactOp>, RepositoryError> {
         let item = Item::new(Key::new(partition(reference), sort_key(message)), encode(message)?);
         Ok(vec![
-            read.write(reference, &read.state.with(message))?,
+            read.write(reference, &counted(&read.state, message))?,
             TransactOp::Put { item, condition: Condition::NotExists },
         ])
     }
 
-    /// Records that `side` read `thread` up to its last message, at `now`:
+    /// Records that `side` read `thread` up to its last message, at `now`
+    /// (older messages left out of the reading are older than it: covered):
     /// its unread counter back to zero and its marker moved, on the version
     /// of the counters read. Nothing is written when the side had nothing
     /// new. `Err(ConditionFailed)` when a message landed meanwhile.

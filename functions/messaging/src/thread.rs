@@ -2,8 +2,12 @@
 //! and the counters that say who has something new to read. Pure rules, no
 //! I/O: the repository stores them, the handlers decide who sees what.
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+
+/// The thread's counters and its sides: one definition, the tracking
+/// function's (its inbox reads the agents' unread counts).
+pub use tracking::thread_state::{Side, ThreadState};
 
 /// The longest message, in characters (Unicode scalar values, as people
 /// count them, not bytes).
@@ -21,13 +25,6 @@ pub enum Author {
     Citizen,
     /// An agent of the city, named as they were when they wrote.
     Agent { id: String, name: String },
-}
-
-/// Which side of the thread someone is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    Citizen,
-    Agents,
 }
 
 impl Author {
@@ -88,64 +85,10 @@ pub fn text_problem(text: &str) -> Option<String> {
         .then(|| format!("Le message fait {chars} caractères : {MAX_TEXT_CHARS} au plus."))
 }
 
-/// The counters of a thread, kept in one item written with every message
-/// (version-checked), so they are exact under concurrent writers.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ThreadState {
-    /// Every message and note of the thread.
-    pub messages: u32,
-    /// Agents' messages (never notes) the citizen has not read.
-    pub citizen_unread: u32,
-    /// Citizen's messages the agents have not read.
-    pub agents_unread: u32,
-    /// When the last message or note was written.
-    pub last_at: Option<Timestamp>,
-}
-
-impl ThreadState {
-    /// The instant a message written `now` is recorded at: `now`, or just
-    /// after the last message when the clocks of two writers disagree, so
-    /// the order of messages is the order they were written in.
-    /// Instants are kept to the microsecond, the precision of sort keys.
-    pub fn next_at(&self, now: Timestamp) -> Timestamp {
-        let now = Timestamp::from_microsecond(now.as_microsecond()).unwrap_or(now);
-        match self.last_at {
-            Some(last) if last >= now => last + SignedDuration::from_micros(1),
-            _ => now,
-        }
-    }
-
-    /// The state once `message` is added.
-    pub fn with(&self, message: &Message) -> ThreadState {
-        let mut next = self.clone();
-        next.messages += 1;
-        next.last_at = Some(message.at);
-        if message.is_news_for(Side::Citizen) {
-            next.citizen_unread += 1;
-        }
-        if message.is_news_for(Side::Agents) {
-            next.agents_unread += 1;
-        }
-        next
-    }
-
-    /// What `side` has not read.
-    pub fn unread(&self, side: Side) -> u32 {
-        match side {
-            Side::Citizen => self.citizen_unread,
-            Side::Agents => self.agents_unread,
-        }
-    }
-
-    /// The state once `side` has read everything.
-    pub fn read_by(&self, side: Side) -> ThreadState {
-        let mut next = self.clone();
-        match side {
-            Side::Citizen => next.citizen_unread = 0,
-            Side::Agents => next.agents_unread = 0,
-        }
-        next
-    }
+/// The thread's counters after `message` is added to `state`: one more
+/// message, and one more unread for the side it is news for.
+pub fn counted(state: &ThreadState, message: &Message) -> ThreadState {
+    state.with_message(message.at, |side| message.is_news_for(side))
 }
 
 #[cfg(test)]
@@ -170,28 +113,18 @@ mod tests {
     #[test]
     fn each_side_counts_what_the_other_side_wrote_and_notes_count_for_nobody() {
         let at = "2027-03-01T09:00:00Z";
-        let state = ThreadState::default()
-            .with(&message(Author::Citizen, false, at))
-            .with(&message(agent(), false, at))
-            .with(&message(agent(), true, at))
-            .with(&message(Author::Citizen, false, at));
+        let state = [
+            message(Author::Citizen, false, at),
+            message(agent(), false, at),
+            message(agent(), true, at),
+            message(Author::Citizen, false, at),
+        ]
+        .iter()
+        .fold(ThreadState::default(), |state, m| counted(&state, m));
         assert_eq!((state.messages, state.citizen_unread, state.agents_unread), (4, 1, 2));
         let read = state.read_by(Side::Agents);
         assert_eq!((read.unread(Side::Agents), read.unread(Side::Citizen)), (0, 1));
         assert_eq!(state.read_by(Side::Citizen).unread(Side::Citizen), 0);
-    }
-
-    #[test]
-    fn messages_are_recorded_in_the_order_they_are_written() {
-        let now: Timestamp = "2027-03-01T09:00:00Z".parse().unwrap();
-        let empty = ThreadState::default();
-        assert_eq!(empty.next_at(now), now);
-        let state = empty.with(&message(Author::Citizen, false, "2027-03-01T09:00:00Z"));
-        assert_eq!(state.next_at(now), now + SignedDuration::from_micros(1), "same instant");
-        let behind = now - SignedDuration::from_secs(5);
-        assert_eq!(state.next_at(behind), now + SignedDuration::from_micros(1), "a slow clock");
-        let later = now + SignedDuration::from_secs(5);
-        assert_eq!(state.next_at(later), later);
     }
 
     #[test]

@@ -98,6 +98,8 @@ pub struct CitizenThreadView {
     pub phase_label: &'static str,
     /// The request waits for the citizen's answer: replying moves it on.
     pub waiting_for_citizen: bool,
+    /// Older messages exist and are left out (only the last ones are shown).
+    pub earlier: bool,
     pub messages: Vec<MessageView>,
 }
 
@@ -109,6 +111,7 @@ impl CitizenThreadView {
             phase: request.phase,
             phase_label: request.phase.label(),
             waiting_for_citizen: request.phase == Phase::WaitingForCitizen,
+            earlier: thread.earlier,
             messages: thread.messages.iter().filter_map(|m| MessageView::for_citizen(m, marker)).collect(),
         }
     }
@@ -126,6 +129,8 @@ pub struct AgentThreadView {
     pub version: u64,
     /// Whether this agent may ask the citizen from the current status.
     pub can_ask: bool,
+    /// Older messages exist and are left out (only the last ones are shown).
+    pub earlier: bool,
     pub messages: Vec<MessageView>,
 }
 
@@ -138,6 +143,7 @@ impl AgentThreadView {
             phase: request.phase,
             version,
             can_ask,
+            earlier: thread.earlier,
             messages: thread.messages.iter().map(|m| MessageView::for_agents(m, thread)).collect(),
         }
     }

@@ -56,12 +56,17 @@ struct Submitted {
 
 impl World {
     async fn new() -> World {
+        World::build(|store| store, Arc::new(SystemClock)).await
+    }
+
+    /// The world on the SQLite store as `wrap` returns it, on `clock`.
+    async fn build(wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>, clock: Arc<dyn Clock>) -> World {
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("portal.db")).unwrap());
+        let store = wrap(store);
         let city_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/city");
         let city = gru_domain::city_files::load(&city_dir).expect("the fixture city is valid");
         catalogue::CatalogueRepository::new(store.clone()).import(&city, "fixture").await.unwrap();
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let mailer = Arc::new(Kept::default());
         let files = Arc::new(gru_embedded::LocalFiles::new(
             dir.path().join("files"),
@@ -124,9 +129,27 @@ impl World {
         cookie: Option<&str>,
         body: Option<Value>,
     ) -> (u16, Value) {
+        let (status, _, body) = self.send(method, path, cookie, body, None).await;
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    /// A call from the client address `from` (as the portal's TCP peer),
+    /// answered with its headers and its body's bytes.
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        cookie: Option<&str>,
+        body: Option<Value>,
+        from: Option<&str>,
+    ) -> (u16, http::HeaderMap, Vec<u8>) {
         let mut request = Request::builder().method(method).uri(path).header("x-gru-csrf", "1");
         if let Some(cookie) = cookie {
             request = request.header("cookie", cookie);
+        }
+        if let Some(from) = from {
+            let peer = std::net::SocketAddr::new(from.parse().unwrap(), 4242);
+            request = request.extension(axum::extract::ConnectInfo(peer));
         }
         let body = match body {
             Some(body) => {
@@ -137,8 +160,29 @@ impl World {
         };
         let response = self.app.clone().oneshot(request.body(body).unwrap()).await.unwrap();
         let status = response.status().as_u16();
+        let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        (status, headers, bytes.to_vec())
+    }
+
+    /// A citizen's message from the client address `from`: the status and
+    /// the problem's type, if refused.
+    async fn message_from(&self, from: &str, path: &str, cookie: Option<&str>, body: Value) -> (u16, Value) {
+        let (status, _, body) = self.send("POST", path, cookie, Some(body), Some(from)).await;
+        (status, serde_json::from_slice::<Value>(&body).unwrap()["type"].clone())
+    }
+
+    /// The inbox row of `reference`, as `agent` sees it.
+    async fn inbox_row(&self, agent: &SignedAgent, reference: &str) -> Value {
+        let (status, page) = self.call("GET", "/api/tracking/inbox", Some(&agent.cookie), None).await;
+        assert_eq!(status, 200, "{page}");
+        page["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["reference"] == reference)
+            .cloned()
+            .unwrap_or_else(|| panic!("{reference} in the inbox: {page}"))
     }
 
     /// A citizen's session cookie.
@@ -681,4 +725,321 @@ async fn a_message_carries_files_uploaded_for_the_thread_and_nothing_else() {
         assert_eq!((status, &problem["errors"][0]["field"]), (422, &json!("files")), "{problem}");
     }
     assert_eq!(world.state(reference).await.messages, 1);
+}
+
+/// Takes the request for `agent` and moves it to `in_review`, emails delivered and forgotten.
+async fn take_and_review(world: &World, agent: &SignedAgent, reference: &str) {
+    let v = version(world, agent, reference).await;
+    let body = json!({ "agent": agent.id, "version": v });
+    let assignee = format!("/api/tracking/requests/{reference}/assignee");
+    let (status, answer) = world.call("POST", &assignee, Some(&agent.cookie), Some(body)).await;
+    assert_eq!(status, 200, "{answer}");
+    let v = version(world, agent, reference).await;
+    let body = json!({ "to": "in_review", "version": v });
+    let transitions = format!("/api/tracking/requests/{reference}/transitions");
+    let (status, answer) = world.call("POST", &transitions, Some(&agent.cookie), Some(body)).await;
+    assert_eq!(status, 200, "{answer}");
+    world.delivered().await;
+}
+
+#[tokio::test]
+async fn citizens_messages_are_limited_per_request_and_per_address() {
+    let clock = Arc::new(gru_ports::FixedClock::new("2027-03-15T09:00:00Z".parse().unwrap()));
+    let world = World::build(|store| store, clock.clone()).await;
+    let anne = world.citizen("anne@essai.example").await;
+    let bruno = world.citizen("bruno@essai.example").await;
+    let first = world.request(&anne).await;
+    let (home, cafe) = ("192.0.2.10", "2001:db8:1:2::7");
+    let text = |n: usize| json!({ "text": format!("message {n}") });
+
+    // Twenty an hour on one request, whoever sends them and from wherever.
+    for n in 0..20 {
+        let from = if n % 2 == 0 { home } else { cafe };
+        let (status, kind) =
+            world.message_from(from, &citizen_thread(&first.reference), Some(&anne), text(n)).await;
+        assert_eq!(status, 201, "message {n}: {kind}");
+    }
+    let (status, headers, body) =
+        world.send("POST", &citizen_thread(&first.reference), Some(&anne), Some(text(20)), Some(cafe)).await;
+    let problem: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!((status, problem["type"].as_str()), (429, Some("urn:gru:problem:rate-limited")), "{problem}");
+    let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=3600).contains(&retry), "until the window's end: {retry}");
+    let tracked = json!({ "token": first.token, "text": "Par le lien de suivi" });
+    let (status, kind) =
+        world.message_from(cafe, "/api/messaging/tracking/thread/messages", None, tracked).await;
+    assert_eq!((status, kind.as_str()), (429, Some("urn:gru:problem:rate-limited")), "the link too");
+    assert_eq!(world.state(&first.reference).await.messages, 20, "nothing written past the limit");
+
+    // Sixty an hour from one address, over every request: `home` sent ten.
+    let mut sent = 10;
+    let mut refused = None;
+    for _ in 0..3 {
+        let request = world.request(&bruno).await;
+        for n in 0..20 {
+            let (status, kind) =
+                world.message_from(home, &citizen_thread(&request.reference), Some(&bruno), text(n)).await;
+            if status != 201 {
+                assert_eq!((status, kind.as_str()), (429, Some("urn:gru:problem:rate-limited")));
+                refused = Some(request.reference.clone());
+                break;
+            }
+            sent += 1;
+        }
+        if refused.is_some() {
+            break;
+        }
+    }
+    assert_eq!(sent, 60, "sixty from one address");
+    let last = refused.expect("the sixty-first refused");
+    let (status, kind) = world.message_from(cafe, &citizen_thread(&last), Some(&bruno), text(0)).await;
+    assert_eq!(status, 201, "another address still writes: {kind}");
+
+    // The next hour, everyone writes again.
+    clock.advance(jiff::SignedDuration::from_hours(1));
+    let anne = world.citizen("anne@essai.example").await;
+    let (status, kind) =
+        world.message_from(home, &citizen_thread(&first.reference), Some(&anne), text(0)).await;
+    assert_eq!(status, 201, "{kind}");
+}
+
+#[tokio::test]
+async fn a_burst_of_citizen_messages_emails_the_agent_once() {
+    let world = World::new().await;
+    let anne = world.citizen("anne@essai.example").await;
+    let claire = world.agent("claire@mairie.example", "Claire Martin", &[SERVICE]).await;
+    let request = world.request(&anne).await;
+    let reference = request.reference.as_str();
+    take_and_review(&world, &claire, reference).await;
+
+    for text in ["Bonjour", "J'oubliais :", "une dernière chose"] {
+        let (status, posted) =
+            world.call("POST", &citizen_thread(reference), Some(&anne), Some(json!({ "text": text }))).await;
+        assert_eq!(status, 201, "{posted}");
+    }
+    let emails = world.delivered().await;
+    assert_eq!(
+        emails.len(),
+        1,
+        "one email for the burst: {:?}",
+        emails.iter().map(|e| &e.subject).collect::<Vec<_>>()
+    );
+    assert_eq!(emails[0].to, claire.email);
+    assert_eq!(world.state(reference).await.agents_unread, 3);
+
+    // Once Claire has read them, the next message is news again.
+    world.call("GET", &agent_thread(reference), Some(&claire.cookie), None).await;
+    world.call("POST", &citizen_thread(reference), Some(&anne), Some(json!({ "text": "Et encore" }))).await;
+    assert_eq!(world.delivered().await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_inbox_shows_what_agents_have_not_read() {
+    let world = World::new().await;
+    let anne = world.citizen("anne@essai.example").await;
+    let claire = world.agent("claire@mairie.example", "Claire Martin", &[SERVICE]).await;
+    let request = world.request(&anne).await;
+    let reference = request.reference.as_str();
+    assert_eq!(world.inbox_row(&claire, reference).await["unread"], 0, "no thread yet");
+
+    world.call("POST", &citizen_thread(reference), Some(&anne), Some(json!({ "text": "Bonjour" }))).await;
+    assert_eq!(world.inbox_row(&claire, reference).await["unread"], 1);
+    world
+        .call("POST", &agent_thread(reference), Some(&claire.cookie), Some(json!({ "text": "Bien reçu" })))
+        .await;
+    assert_eq!(world.inbox_row(&claire, reference).await["unread"], 1, "answering is not reading");
+
+    let (status, _) = world.call("GET", &agent_thread(reference), Some(&claire.cookie), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(world.inbox_row(&claire, reference).await["unread"], 0);
+}
+
+/// A store that holds the first citizen's message it is given until told
+/// to go on: another write lands between the message's reading and its
+/// transaction.
+struct HeldMessage {
+    inner: Arc<dyn Store>,
+    hold: Arc<Mutex<Option<Hold>>>,
+}
+
+/// Says the message is held; waits for the word to go on.
+type Hold = (tokio::sync::oneshot::Sender<()>, tokio::sync::oneshot::Receiver<()>);
+
+fn is_citizen_message(ops: &[gru_ports::TransactOp]) -> bool {
+    ops.iter().any(|op| match op {
+        gru_ports::TransactOp::Put { item, .. } => {
+            item.key.sk.starts_with("MSG#") && item.data["author"]["kind"] == "citizen"
+        }
+        _ => false,
+    })
+}
+
+#[async_trait]
+impl Store for HeldMessage {
+    async fn get(&self, key: &gru_ports::Key) -> Result<Option<gru_ports::Item>, gru_ports::StoreError> {
+        self.inner.get(key).await
+    }
+    async fn put(
+        &self,
+        item: gru_ports::Item,
+        condition: gru_ports::Condition,
+    ) -> Result<(), gru_ports::StoreError> {
+        self.inner.put(item, condition).await
+    }
+    async fn delete(
+        &self,
+        key: &gru_ports::Key,
+        condition: gru_ports::Condition,
+    ) -> Result<(), gru_ports::StoreError> {
+        self.inner.delete(key, condition).await
+    }
+    async fn query(&self, query: gru_ports::Query) -> Result<gru_ports::store::Page, gru_ports::StoreError> {
+        self.inner.query(query).await
+    }
+    async fn transact(&self, ops: Vec<gru_ports::TransactOp>) -> Result<(), gru_ports::StoreError> {
+        let held = if is_citizen_message(&ops) { self.hold.lock().unwrap().take() } else { None };
+        if let Some((reached, go)) = held {
+            reached.send(()).unwrap();
+            go.await.unwrap();
+        }
+        self.inner.transact(ops).await
+    }
+}
+
+#[tokio::test]
+async fn a_citizen_message_crossing_a_move_to_waiting_moves_the_request_back() {
+    let (reached_tx, reached) = tokio::sync::oneshot::channel();
+    let (go, go_rx) = tokio::sync::oneshot::channel();
+    let hold = Arc::new(Mutex::new(None));
+    let wrap = {
+        let hold = hold.clone();
+        |inner| -> Arc<dyn Store> { Arc::new(HeldMessage { inner, hold }) }
+    };
+    let world = Arc::new(World::build(wrap, Arc::new(SystemClock)).await);
+    let anne = world.citizen("anne@essai.example").await;
+    let claire = world.agent("claire@mairie.example", "Claire Martin", &[SERVICE]).await;
+    let request = world.request(&anne).await;
+    let reference = request.reference.clone();
+    take_and_review(&world, &claire, &reference).await;
+    *hold.lock().unwrap() = Some((reached_tx, go_rx));
+
+    // Anne writes while the request is in review; her message is decided, then held.
+    let writer = {
+        let (world, anne, reference) = (world.clone(), anne.clone(), reference.clone());
+        tokio::spawn(async move {
+            world
+                .call(
+                    "POST",
+                    &citizen_thread(&reference),
+                    Some(&anne),
+                    Some(json!({ "text": "Voici la pièce." })),
+                )
+                .await
+        })
+    };
+    reached.await.unwrap();
+    // Meanwhile Claire asks for something: the request waits for Anne.
+    let v = version(&world, &claire, &reference).await;
+    let body = json!({ "to": "waiting_for_citizen", "version": v });
+    let transitions = format!("/api/tracking/requests/{reference}/transitions");
+    let (status, moved) = world.call("POST", &transitions, Some(&claire.cookie), Some(body)).await;
+    assert_eq!(status, 200, "{moved}");
+    go.send(()).unwrap();
+
+    // Anne's message landed after the move: it is her answer.
+    let (status, posted) = writer.await.unwrap();
+    assert_eq!(status, 201, "{posted}");
+    assert_eq!(posted["phase"], "in_progress");
+    let stored = world.stored_request(&reference).await;
+    assert_eq!((stored.status.as_str(), stored.resume_status.as_deref()), ("in_review", None));
+    assert_eq!(stored.history.last().unwrap().by, "citizen");
+    assert_eq!(world.state(&reference).await.messages, 1, "written once");
+}
+
+/// Writes `count` messages on the thread as `author` would, straight to the
+/// store (the HTTP route would take a while for hundreds).
+async fn write_messages(
+    world: &World,
+    reference: &str,
+    count: usize,
+    text: impl Fn(usize) -> String,
+    internal: bool,
+) {
+    let threads = messaging::repository::ThreadRepository::new(world.store.clone());
+    let author = messaging::thread::Author::Agent { id: "a1".into(), name: "Claire Martin".into() };
+    for n in 0..count {
+        let state = threads.state(reference).await.unwrap();
+        let message = messaging::thread::Message {
+            id: format!("m{n:04}"),
+            at: state.state.next_at(world.clock.now()),
+            author: author.clone(),
+            internal,
+            text: text(n),
+            files: Vec::new(),
+        };
+        world.store.transact(threads.add(reference, &state, &message).unwrap()).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_thread_answers_with_its_last_messages_only() {
+    let world = World::new().await;
+    let anne = world.citizen("anne@essai.example").await;
+    let claire = world.agent("claire@mairie.example", "Claire Martin", &[SERVICE]).await;
+    let request = world.request(&anne).await;
+    let reference = request.reference.as_str();
+    let shown = messaging::repository::SHOWN_MESSAGES;
+
+    world.call("POST", &citizen_thread(reference), Some(&anne), Some(json!({ "text": "Bonjour" }))).await;
+    let (_, thread) = world.call("GET", &agent_thread(reference), Some(&claire.cookie), None).await;
+    assert_eq!(thread["earlier"], false);
+
+    write_messages(&world, reference, shown + 5, |n| format!("message {n}"), false).await;
+    for (path, cookie) in [(agent_thread(reference), &claire.cookie), (citizen_thread(reference), &anne)] {
+        let (status, thread) = world.call("GET", &path, Some(cookie), None).await;
+        assert_eq!(status, 200, "{thread}");
+        let texts = texts(&thread);
+        assert_eq!(texts.len(), shown, "{path}");
+        assert_eq!((texts[0], texts[shown - 1]), ("message 5", "message 204"), "the last ones, in order");
+        assert_eq!(thread["earlier"], true);
+    }
+    assert_eq!(world.unread(&anne).await, json!({ reference: 0 }), "read through the last one");
+
+    // Notes do not push the citizen's messages out of the citizen's answer.
+    let other = world.request(&anne).await;
+    world
+        .call("POST", &citizen_thread(&other.reference), Some(&anne), Some(json!({ "text": "Bonjour" })))
+        .await;
+    write_messages(&world, &other.reference, shown + 5, |n| format!("note {n}"), true).await;
+    let (_, thread) = world.call("GET", &citizen_thread(&other.reference), Some(&anne), None).await;
+    assert_eq!((texts(&thread), &thread["earlier"]), (vec!["Bonjour"], &json!(false)));
+    let (_, thread) = world.call("GET", &agent_thread(&other.reference), Some(&claire.cookie), None).await;
+    assert_eq!((texts(&thread).len(), &thread["earlier"]), (shown, &json!(true)));
+}
+
+#[tokio::test]
+async fn a_thread_of_long_messages_stays_far_below_what_a_lambda_may_answer() {
+    let world = World::new().await;
+    let anne = world.citizen("anne@essai.example").await;
+    let claire = world.agent("claire@mairie.example", "Claire Martin", &[SERVICE]).await;
+    let request = world.request(&anne).await;
+    let reference = request.reference.as_str();
+    // Control characters: JSON writes each as six bytes, and the envelope
+    // of a Lambda's answer escapes them once more: the last 200 of these
+    // would make 7 MB.
+    let heavy = |n: usize| format!("{n:03} {}", "\u{1}".repeat(4996));
+    let shown = messaging::repository::SHOWN_MESSAGES;
+
+    write_messages(&world, reference, shown, heavy, false).await;
+    let (status, _, body) =
+        world.send("GET", &agent_thread(reference), Some(&claire.cookie), None, None).await;
+    assert_eq!(status, 200);
+    let thread: Value = serde_json::from_slice(&body).unwrap();
+    let count = thread["messages"].as_array().unwrap().len();
+    assert!(count < shown && thread["earlier"] == true, "{count} messages");
+    let newest = format!("{:03} ", shown - 1);
+    assert!(thread["messages"][count - 1]["text"].as_str().unwrap().starts_with(&newest), "the newest last");
+    // Lambda answers at most 6 MB, the body once more escaped in its envelope.
+    let envelope = serde_json::to_string(&String::from_utf8(body).unwrap()).unwrap();
+    assert!(envelope.len() < 6_000_000, "{} bytes", envelope.len());
 }

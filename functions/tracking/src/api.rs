@@ -1,7 +1,8 @@
 //! HTTP handlers of the tracking function.
 
 use crate::progress::{self, Author, Moment};
-use crate::views::{self, Colleague, Detail, DocumentView, HistoryView, Row, TransitionView};
+use crate::thread_state;
+use crate::views::{self, Colleague, Detail, DocumentView, HistoryView, InboxRow, Row, TransitionView};
 use crate::{App, PREFIX};
 use accounts::agents::{AgentsError, Directory};
 use axum::Router;
@@ -280,7 +281,7 @@ struct InboxParams {
 /// One page of the inbox.
 #[derive(serde::Serialize)]
 struct InboxPage {
-    requests: Vec<Row>,
+    requests: Vec<InboxRow>,
     /// Rows matching, over every page.
     total: usize,
     /// To ask for the next page (`cursor`), if any.
@@ -299,7 +300,8 @@ enum Search {
 ///
 /// Reads: one index query per (service, phase) of the selection; `q` as a
 /// reference is one get, as an email one query of the citizen's list and
-/// one get per request listed in the agent's services.
+/// one get per request listed in the agent's services; then one get per
+/// row of the page, its thread's counters ([`thread_state`]).
 async fn inbox(
     State(ctx): State<Ctx>,
     agent: Agent,
@@ -425,7 +427,11 @@ async fn inbox(
         if !workflows.contains_key(&request.service) {
             workflows.insert(request.service.clone(), ctx.workflow(&request.service).await?);
         }
-        page.push(Row::new(request, &workflows[&request.service], moment.today));
+        let unread = thread_state::read(ctx.inner().app.store.as_ref(), &request.reference).await?;
+        page.push(InboxRow {
+            row: Row::new(request, &workflows[&request.service], moment.today),
+            unread: unread.state.agents_unread,
+        });
     }
     let next = (end < total).then(|| end.to_string());
     Ok(no_store(axum::Json(InboxPage { requests: page, total, next })))

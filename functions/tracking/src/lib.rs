@@ -8,7 +8,7 @@
 //!
 //! | route | who | answer |
 //! |---|---|---|
-//! | `GET /inbox` | agent (filtered on a `service` they handle, 403 otherwise) | rows of requests of their services: filters, sorts, search |
+//! | `GET /inbox` | agent (filtered on a `service` they handle, 403 otherwise) | rows of requests of their services (with their threads' unread counts): filters, sorts, search |
 //! | `GET /requests/{reference}` | agent of the request's service (404 otherwise) | the request in full, with what the agent may do; audited |
 //! | `POST /requests/{reference}/transitions` | agent of the service, as the workflow allows (422 otherwise) | the request moved; 409 on a stale `version` |
 //! | `POST /requests/{reference}/assignee` | agent of the service: take it or release their own; supervisor: anyone | the request; 409 on a stale `version` |
@@ -22,6 +22,7 @@
 
 mod api;
 pub mod progress;
+pub mod thread_state;
 mod views;
 
 use gru_ports::{Clock, Store};

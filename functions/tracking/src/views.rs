@@ -102,6 +102,16 @@ impl Row {
     }
 }
 
+/// One row of the inbox: the request, and what its thread holds that the
+/// agents have not read.
+#[derive(Serialize)]
+pub struct InboxRow {
+    #[serde(flatten)]
+    pub row: Row,
+    /// The citizen's messages no agent has read yet.
+    pub unread: u32,
+}
+
 /// A transition the agent may make now.
 #[derive(Serialize)]
 pub struct TransitionView {

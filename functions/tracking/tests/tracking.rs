@@ -482,3 +482,29 @@ async fn reads_and_actions_are_in_the_audit_trail_for_admins() {
         assert_eq!(status, 400, "{bad}");
     }
 }
+
+#[tokio::test]
+async fn each_inbox_row_says_what_the_agents_have_not_read_in_its_thread() {
+    use tracking::thread_state::{self, StoredState, ThreadState};
+
+    let world = world().await;
+    let agent = world.agent(Role::Agent, &["etat-civil"]).await;
+    let written = world.seed(Seed::default()).await;
+    let quiet = world.seed(Seed { submitted_on: "2027-03-12", ..Seed::default() }).await;
+    // The counters as the messaging function leaves them: two of the
+    // citizen's messages unread by agents, one of theirs by the citizen.
+    let counters = ThreadState { messages: 3, citizen_unread: 1, agents_unread: 2, last_at: None };
+    let write = StoredState::default().write(&written, &counters).unwrap();
+    world.store.transact(vec![write]).await.unwrap();
+    let read = thread_state::read(world.store.as_ref(), &written).await.unwrap();
+    assert_eq!((read.state, read.version), (counters, Some(1)));
+
+    let page = inbox(&world, &agent, String::new()).await;
+    let unread: Vec<(&str, u64)> = page["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| (row["reference"].as_str().unwrap(), row["unread"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(unread, [(quiet.as_str(), 0), (written.as_str(), 2)]);
+}
