@@ -197,12 +197,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
             options.data_dir.join("outbox").display()
         );
     }
+    let stop = stop_requested();
     eprintln!("Prêt en {} ms.", started.elapsed().as_millis());
     println!("Portail prêt : {base_url}/");
     tokio::spawn(portal.housekeeping.run_every(HOUSEKEEPING_PERIOD));
     let delivery = portal::DeliveryTask::spawn(portal.outbox, DELIVERY_PERIOD);
     portal::serve(listener, portal.router, async {
-        stop_requested().await;
+        stop.await;
         eprintln!("Arrêt demandé : fin des requêtes en cours…");
     })
     .await?;
@@ -239,28 +240,36 @@ async fn purge(
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-/// Ctrl-C, or SIGTERM from a service manager. A signal that cannot be
-/// watched never fires, rather than stopping the portal at once.
-async fn stop_requested() {
-    let ctrl_c = async {
+/// Ctrl-C, or SIGTERM from a service manager, watched from the moment this
+/// is called: before the portal says it is ready, so a signal sent as soon
+/// as it says so is never missed. A signal that cannot be watched never
+/// fires, rather than stopping the portal at once.
+fn stop_requested() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{Signal, SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        async fn received(signal: Option<Signal>) {
+            match signal {
+                Some(mut signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        }
+        async move {
+            tokio::select! {
+                () = received(interrupt) => {}
+                () = received(terminate) => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
     }
 }
 

@@ -601,6 +601,19 @@ impl Repository {
         query_all(self.store.as_ref(), query).await?.into_iter().map(decode_request).collect()
     }
 
+    /// The `max` requests of a service in a phase most recently submitted,
+    /// newest first (one page of one index query): what lists of decided
+    /// requests show, whose number only grows.
+    pub async fn recent_requests_in(
+        &self,
+        service: &str,
+        phase: Phase,
+        max: u32,
+    ) -> Result<Vec<Versioned<Request>>, RepositoryError> {
+        let query = Query::secondary(service_phase_partition(service, phase)).descending().limit(max);
+        self.store.query(query).await?.items.into_iter().map(decode_request).collect()
+    }
+
     /// Writes a change of a request, all or nothing: the request at the
     /// version it was read at (its index entry follows its phase), the
     /// citizen's list entry with the new phase and `status_label` (the

@@ -31,6 +31,10 @@ use submissions::timeline::status_of;
 const OPEN_PHASES: [Phase; 3] = [Phase::Submitted, Phase::InProgress, Phase::WaitingForCitizen];
 /// Rows per inbox page unless told, and at most.
 const DEFAULT_LIMIT: u32 = 50;
+/// Decided requests (accepted, refused, closed) listed per service and
+/// phase: the most recently submitted; a search by reference or email
+/// reaches the others.
+const DECIDED_SHOWN: u32 = 500;
 const MAX_LIMIT: u32 = 200;
 /// The longest comment an agent may add to a change.
 const MAX_COMMENT_CHARS: usize = 2000;
@@ -374,7 +378,14 @@ async fn inbox(
             let mut found = Vec::new();
             for service in &services {
                 for &phase in &phases {
-                    found.extend(repository.requests_in(service, phase).await?);
+                    // Open requests are the work at hand, read whole to sort
+                    // by deadline; decided ones only accumulate: the most
+                    // recent of each service (older ones by reference or email).
+                    found.extend(if OPEN_PHASES.contains(&phase) {
+                        repository.requests_in(service, phase).await?
+                    } else {
+                        repository.recent_requests_in(service, phase, DECIDED_SHOWN).await?
+                    });
                 }
             }
             found
