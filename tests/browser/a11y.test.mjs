@@ -119,7 +119,12 @@ test('the city look comes from the profile as CSS custom properties', async () =
     const logo = page.locator('header img');
     assert.equal(await logo.getAttribute('src'), city.logo);
     assert.notEqual(await logo.getAttribute('alt'), null, 'the logo has an alt attribute');
-    assert.ok(await logo.evaluate((img) => img.complete && img.naturalWidth > 0), 'the logo loads');
+    // Waits for the image if it is still on its way (a loaded machine is slow to fetch it).
+    const loads = await logo.evaluate((img) => img.complete ? img.naturalWidth > 0 : new Promise((resolve) => {
+      img.addEventListener('load', () => resolve(img.naturalWidth > 0), { once: true });
+      img.addEventListener('error', () => resolve(false), { once: true });
+    }));
+    assert.ok(loads, 'the logo loads');
     for (const link of city.links) {
       assert.equal(await page.locator('footer').getByRole('link', { name: link.label }).getAttribute('href'), link.url);
     }
