@@ -13,20 +13,23 @@ pub fn load(dir: &Path) -> anyhow::Result<gru_domain::catalogue::CityCatalogue> 
     })
 }
 
-/// A fingerprint of the city's catalogue files (workflows included), to
-/// import only on change.
+/// A fingerprint of the city's catalogue files (agendas and workflows
+/// included), to import only on change.
 pub fn digest(dir: &Path) -> std::io::Result<String> {
     let mut files: Vec<PathBuf> = vec![dir.join("city.toml"), dir.join("categories.toml")];
     let mut services: Vec<PathBuf> =
         std::fs::read_dir(dir.join("services"))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
     services.sort();
     files.extend(services);
-    // Optional folder: a city without workflows follows the standard one.
-    let mut workflows: Vec<PathBuf> = std::fs::read_dir(dir.join("workflows"))
-        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    workflows.sort();
-    files.extend(workflows);
+    // Optional folders: a city without agendas books no appointment, one
+    // without workflows follows the standard one.
+    for folder in ["agendas", "workflows"] {
+        let mut optional: Vec<PathBuf> = std::fs::read_dir(dir.join(folder))
+            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        optional.sort();
+        files.extend(optional);
+    }
     let mut hasher = Sha256::new();
     for file in files {
         // The path from the city's folder: a file moved between folders changes the digest.
@@ -76,5 +79,24 @@ mod tests {
             .unwrap();
         std::fs::write(root.join("services/etat-civil.toml"), "max_days = 10").unwrap();
         assert_ne!(digest(root).unwrap(), with, "the same file in another folder");
+    }
+
+    #[test]
+    fn a_changed_agenda_changes_the_digest() {
+        let city = tempfile::tempdir().unwrap();
+        let root = city.path();
+        std::fs::create_dir_all(root.join("services")).unwrap();
+        for file in ["city.toml", "categories.toml", "services/a.toml"] {
+            std::fs::write(root.join(file), file).unwrap();
+        }
+        let without = digest(root).unwrap();
+        std::fs::create_dir(root.join("agendas")).unwrap();
+        std::fs::write(root.join("agendas/etat-civil.toml"), "horizon_days = 90").unwrap();
+        let with = digest(root).unwrap();
+        assert_ne!(with, without, "a new agenda");
+        std::fs::write(root.join("agendas/etat-civil.toml"), "horizon_days = 60").unwrap();
+        assert_ne!(digest(root).unwrap(), with, "a changed agenda");
+        std::fs::remove_file(root.join("agendas/etat-civil.toml")).unwrap();
+        assert_eq!(digest(root).unwrap(), without, "a removed agenda");
     }
 }

@@ -38,9 +38,20 @@ impl Ports {
         app
     }
 
-    /// The outbox on these ports: what delivers the emails the functions queue.
-    pub fn outbox(&self) -> gru_outbox::Outbox {
-        gru_outbox::Outbox::new(self.store.clone(), self.mailer.clone(), self.clock.clone())
+    /// The booking function on these ports (also what sends the reminders).
+    pub fn booking(&self) -> booking::App {
+        booking::App {
+            audit_keep: self.audit_keep,
+            ..booking::App::new(self.store.clone(), self.clock.clone(), self.public_url.clone())
+        }
+    }
+
+    /// What sends the emails the functions queue, and the reminders.
+    pub fn notifications(&self) -> crate::Notifications {
+        crate::Notifications {
+            outbox: gru_outbox::Outbox::new(self.store.clone(), self.mailer.clone(), self.clock.clone()),
+            booking: self.booking(),
+        }
     }
 
     /// Every function's routes, each under its prefix ([`crate::FUNCTION_PREFIXES`]).
@@ -65,6 +76,7 @@ impl Ports {
                 audit_keep: self.audit_keep,
                 ..messaging::App::new(self.store.clone(), self.clock.clone(), self.public_url.clone())
             }))
+            .merge(booking::router(self.booking()))
             .merge(accounts::router(accounts::App {
                 store: self.store.clone(),
                 mailer: self.mailer.clone(),

@@ -40,6 +40,7 @@ pub const FUNCTION_PREFIXES: &[&str] = &[
     attachments::PREFIX,
     tracking::PREFIX,
     messaging::PREFIX,
+    booking::PREFIX,
 ];
 
 /// Where the portal finds its parts and keeps its data.
@@ -91,9 +92,9 @@ pub struct Portal {
     pub import: Option<catalogue::ImportReport>,
     /// The periodic jobs; `serve` runs them hourly, `portal purge` once.
     pub housekeeping: Housekeeping,
-    /// The emails queued with the changes they announce; `serve` delivers
-    /// them every second ([`DeliveryTask`]).
-    pub outbox: Outbox,
+    /// The reminders due and the emails queued with the changes they
+    /// announce; `serve` sends them every second ([`DeliveryTask`]).
+    pub notifications: Notifications,
     /// The store every function runs on (the command line's agent
     /// administration writes there too).
     pub store: Arc<dyn Store>,
@@ -140,7 +141,15 @@ impl Housekeeping {
     }
 }
 
-/// Delivers the outbox in the background: a round every period (every
+/// What the notifier does on AWS as emails are queued and on its schedule:
+/// the appointments' reminders due, then the outbox's delivery.
+#[derive(Clone)]
+pub struct Notifications {
+    pub outbox: Outbox,
+    pub booking: booking::App,
+}
+
+/// Sends the notifications in the background: a round every period (every
 /// second for `serve`), so an email queued with a change goes out within a
 /// period; the all-in-one stand-in for the notifier fed by DynamoDB's stream.
 pub struct DeliveryTask {
@@ -149,9 +158,9 @@ pub struct DeliveryTask {
 }
 
 impl DeliveryTask {
-    /// Starts delivering `outbox` every `period`. Dropping the task stops it
-    /// as [`DeliveryTask::stop`] does, without waiting.
-    pub fn spawn(outbox: Outbox, period: std::time::Duration) -> Self {
+    /// Starts sending `notifications` every `period`. Dropping the task
+    /// stops it as [`DeliveryTask::stop`] does, without waiting.
+    pub fn spawn(notifications: Notifications, period: std::time::Duration) -> Self {
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let mut ticks = tokio::time::interval(period);
@@ -160,11 +169,11 @@ impl DeliveryTask {
                 // A round is never cut short: stopping waits for its end.
                 tokio::select! {
                     _ = &mut stopped => break,
-                    _ = ticks.tick() => deliver(&outbox).await,
+                    _ = ticks.tick() => deliver(&notifications).await,
                 }
             }
             // What the last requests queued still goes out before the portal stops.
-            deliver(&outbox).await;
+            deliver(&notifications).await;
         });
         Self { stop, task }
     }
@@ -178,9 +187,15 @@ impl DeliveryTask {
     }
 }
 
-/// One round of delivery; a failed round is logged and the next one tries again.
-async fn deliver(outbox: &Outbox) {
-    match outbox.deliver_due().await {
+/// One round: the reminders due are queued, then the outbox delivered. A
+/// failed round is logged and the next one tries again.
+async fn deliver(notifications: &Notifications) {
+    match booking::reminders::send_due(&notifications.booking).await {
+        Ok(0) => {}
+        Ok(reminders) => tracing::info!(reminders, "appointment reminders queued"),
+        Err(error) => tracing::error!(%error, "appointment reminders failed"),
+    }
+    match notifications.outbox.deliver_due().await {
         Ok(delivery) if delivery != gru_outbox::Delivery::default() => {
             tracing::info!(
                 sent = delivery.sent,
@@ -244,7 +259,7 @@ impl Portal {
             audit_keep: options.audit_keep,
         };
         let housekeeping = Housekeeping { store: sqlite.clone(), submissions: ports.submissions() };
-        let outbox = ports.outbox();
+        let notifications = ports.notifications();
         let not_found_page = std::fs::read_to_string(options.site_dir.join("404.html")).unwrap_or_default();
         let site = ServeDir::new(&options.site_dir).append_index_html_on_directories(true).not_found_service(
             axum::routing::any(move || {
@@ -275,7 +290,7 @@ impl Portal {
                 header::REFERRER_POLICY,
                 HeaderValue::from_static("strict-origin-when-cross-origin"),
             ));
-        Ok(Self { router, import, housekeeping, outbox, store: ports.store.clone() })
+        Ok(Self { router, import, housekeeping, notifications, store: ports.store.clone() })
     }
 }
 

@@ -201,7 +201,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
     eprintln!("Prêt en {} ms.", started.elapsed().as_millis());
     println!("Portail prêt : {base_url}/");
     tokio::spawn(portal.housekeeping.run_every(HOUSEKEEPING_PERIOD));
-    let delivery = portal::DeliveryTask::spawn(portal.outbox, DELIVERY_PERIOD);
+    let delivery = portal::DeliveryTask::spawn(portal.notifications, DELIVERY_PERIOD);
     portal::serve(listener, portal.router, async {
         stop.await;
         eprintln!("Arrêt demandé : fin des requêtes en cours…");

@@ -8,52 +8,9 @@
 //! civil-status form prepared beforehand, so the figure is the submission
 //! alone: validation against the form version, one transaction, one email.
 
-use async_trait::async_trait;
-use gru_embedded::{OutboxMailer, SqliteStore};
-use gru_ports::store::{Condition, Item, Key, Page, Query, Store, StoreError, TransactOp};
-use gru_ports::{Clock, SystemClock};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-
-/// Counts the store operations going through it.
-struct Counting {
-    inner: Arc<dyn Store>,
-    reads: AtomicU64,
-    writes: AtomicU64,
-    transactions: AtomicU64,
-}
-
-#[async_trait]
-impl Store for Counting {
-    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        self.reads.fetch_add(1, Ordering::Relaxed);
-        self.inner.get(key).await
-    }
-    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
-        self.writes.fetch_add(1, Ordering::Relaxed);
-        self.inner.put(item, condition).await
-    }
-    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
-        self.writes.fetch_add(1, Ordering::Relaxed);
-        self.inner.delete(key, condition).await
-    }
-    async fn query(&self, query: Query) -> Result<Page, StoreError> {
-        self.reads.fetch_add(1, Ordering::Relaxed);
-        self.inner.query(query).await
-    }
-    async fn transact(&self, ops: Vec<TransactOp>) -> Result<(), StoreError> {
-        self.transactions.fetch_add(1, Ordering::Relaxed);
-        self.inner.transact(ops).await
-    }
-}
-
-impl Counting {
-    fn snapshot(&self) -> [u64; 3] {
-        [&self.reads, &self.writes, &self.transactions].map(|c| c.load(Ordering::Relaxed))
-    }
-}
 
 fn birth_answers() -> Value {
     json!({
@@ -101,37 +58,7 @@ async fn main() {
     let (submissions, clients) = if measuring { (2_000, 32) } else { (20, 4) };
 
     let dir = tempfile::tempdir().unwrap();
-    let sqlite: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("portal.db")).unwrap());
-    let store = Arc::new(Counting {
-        inner: sqlite,
-        reads: AtomicU64::new(0),
-        writes: AtomicU64::new(0),
-        transactions: AtomicU64::new(0),
-    });
-    let city = gru_domain::city_files::load(&gru_tests::repository().join("infra/cities/demo")).unwrap();
-    catalogue::CatalogueRepository::new(store.clone()).import(&city, "bench").await.unwrap();
-    let mailer = Arc::new(OutboxMailer::new(dir.path().join("outbox"), "mairie@belleval.example".into()));
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let local_files = Arc::new(gru_embedded::LocalFiles::new(
-        dir.path().join("files"),
-        url.clone(),
-        [7; 32],
-        clock.clone(),
-    ));
-    let ports = portal::Ports {
-        store: store.clone(),
-        mailer,
-        files: local_files.clone(),
-        scanner: None,
-        clock,
-        public_url: url.clone(),
-        drafts: Default::default(),
-        audit_keep: gru_web::audit::DEFAULT_KEEP,
-    };
-    let app = ports.router().merge(gru_embedded::files::router(local_files));
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let (url, store) = gru_tests::counting::serve_demo(dir.path()).await;
 
     let client = reqwest::Client::new();
     let call = |method: reqwest::Method, path: String, body: Value, session: Option<String>| {

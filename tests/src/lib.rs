@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+pub mod counting;
+
 /// A running portal, stopped when dropped.
 pub struct TestPortal {
     pub url: String,
@@ -47,6 +49,16 @@ impl TestPortal {
     pub async fn spawn_with_clock(clock: std::sync::Arc<gru_ports::FixedClock>) -> Self {
         let data_dir = tempfile::tempdir().expect("temporary data directory");
         Self::start(data_dir, repository().join("infra/cities/demo"), clock, None).await
+    }
+
+    /// Starts the portal with the city in `city_dir` (a changed copy of the
+    /// demo city) on a clock the test moves.
+    pub async fn spawn_with_city_and_clock(
+        city_dir: PathBuf,
+        clock: std::sync::Arc<gru_ports::FixedClock>,
+    ) -> Self {
+        let data_dir = tempfile::tempdir().expect("temporary data directory");
+        Self::start(data_dir, city_dir, clock, None).await
     }
 
     /// Starts the portal with the demo city, scanning uploads with the
@@ -120,7 +132,7 @@ impl TestPortal {
         };
         let router = ports.router();
         let (store, clock) = (ports.store.clone(), ports.clock.clone());
-        Self::serve(listener, url, router, data_dir, None, ports.outbox(), store, clock).await
+        Self::serve(listener, url, router, data_dir, None, ports.notifications(), store, clock).await
     }
 
     /// Starts the portal on an existing data directory (a restart).
@@ -143,8 +155,17 @@ impl TestPortal {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let app =
             portal::Portal::open_with_clock(&options, &url, clock.clone()).await.expect("the portal starts");
-        Self::serve(listener, url, app.router, data_dir, Some(app.housekeeping), app.outbox, app.store, clock)
-            .await
+        Self::serve(
+            listener,
+            url,
+            app.router,
+            data_dir,
+            Some(app.housekeeping),
+            app.notifications,
+            app.store,
+            clock,
+        )
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -154,7 +175,7 @@ impl TestPortal {
         router: axum::Router,
         data_dir: tempfile::TempDir,
         housekeeping: Option<portal::Housekeeping>,
-        outbox: gru_outbox::Outbox,
+        notifications: portal::Notifications,
         store: std::sync::Arc<dyn gru_ports::Store>,
         clock: std::sync::Arc<dyn gru_ports::Clock>,
     ) -> Self {
@@ -167,7 +188,7 @@ impl TestPortal {
             data_dir: Some(data_dir),
             client: reqwest::Client::new(),
             housekeeping,
-            delivery: Some(portal::DeliveryTask::spawn(outbox, DELIVERY_PERIOD)),
+            delivery: Some(portal::DeliveryTask::spawn(notifications, DELIVERY_PERIOD)),
             shutdown: Some(shutdown),
             store,
             clock,

@@ -1,6 +1,6 @@
 //! `cargo xtask bench`: the figures quoted in docs/performance.md, measured
-//! with public tools (the release portal, `wrk`) and, for submissions, the
-//! `tests/benches/submissions.rs` client.
+//! with public tools (the release portal, `wrk`) and, for submissions and
+//! booking, the `tests/benches/submissions.rs` and `booking.rs` clients.
 
 use crate::tools::{Background, run, start_portal_binary};
 use anyhow::{Context, Result, bail};
@@ -52,6 +52,9 @@ pub fn bench(root: &Path) -> Result<()> {
 
     println!("\n## Submissions (SQLite store, 2,000 signed-in submissions, 32 clients, same process)");
     run(Command::new("cargo").args(["bench", "--locked", "-p", "gru-tests", "--bench", "submissions"]))?;
+
+    println!("\n## Booking (SQLite store, 400 holds and confirmations, 8 clients, same process)");
+    run(Command::new("cargo").args(["bench", "--locked", "-p", "gru-tests", "--bench", "booking"]))?;
     Ok(())
 }
 

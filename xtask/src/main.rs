@@ -28,7 +28,7 @@ use tools::{run, venv};
 
 /// Every Lambda function crate (one per capability).
 const FUNCTIONS: &[&str] =
-    &["catalogue", "submissions", "accounts", "attachments", "tracking", "messaging", "notifier"];
+    &["catalogue", "submissions", "accounts", "attachments", "tracking", "messaging", "notifier", "booking"];
 
 fn main() -> Result<()> {
     let task = std::env::args().nth(1).unwrap_or_default();

@@ -14,7 +14,13 @@ pub const RESET_PAGE: &str = "/compte/nouveau-mot-de-passe.html";
 const SIGNATURE: &str = "\n-- \nCe message a été envoyé automatiquement : merci de ne pas y répondre.\n";
 
 fn email(to: &str, subject: &str, text: String) -> Email {
-    Email { to: to.to_owned(), subject: subject.to_owned(), text: text + SIGNATURE, html: None }
+    Email {
+        to: to.to_owned(),
+        subject: subject.to_owned(),
+        text: text + SIGNATURE,
+        html: None,
+        attachments: Vec::new(),
+    }
 }
 
 fn link(public_url: &str, page: &str, token: &str) -> String {

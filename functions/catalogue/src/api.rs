@@ -197,6 +197,9 @@ struct ServiceView {
     /// How to start the service online; `null` while it cannot be started
     /// online (the site then shows no "Start" button).
     start: Option<Link>,
+    /// The appointment it books (`{type, required}`), `null` when none: the
+    /// site then offers « Prendre rendez-vous ».
+    appointment: Option<gru_domain::catalogue::ServiceAppointment>,
 }
 
 impl From<StoredService> for ServiceView {
@@ -215,6 +218,7 @@ impl From<StoredService> for ServiceView {
             presentation: s.presentation,
             has_form: s.form.is_some(),
             start,
+            appointment: s.appointment,
         }
     }
 }

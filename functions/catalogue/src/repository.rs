@@ -9,10 +9,13 @@
 //! | summaries of one category | index query `CATEGORY#<slug>`, prefix `SERVICE#` |
 //! | one service's presentation (with its current form) | get `SERVICE#<slug>` / `PRESENTATION` |
 //! | one version of a service's form | get `SERVICE#<slug>` / `FORM#<version, 6 digits>` |
+//! | every appointment agenda (booking) | query `CATALOGUE`, prefix `AGENDA#` |
+//! | one appointment agenda | get `CATALOGUE` / `AGENDA#<id>` |
 //! | last import | get `CATALOGUE` / `IMPORT` |
 //! | one workflow | get `WORKFLOW#<id>` / `WORKFLOW` |
 //! | every workflow (import only) | index query `WORKFLOWS` |
 
+use gru_domain::agenda::Agenda;
 use gru_domain::catalogue::{Category, City, CityCatalogue, Service};
 use gru_domain::form::Form;
 use gru_domain::search::SearchDocument;
@@ -29,6 +32,7 @@ const CATEGORY_PREFIX: &str = "CATEGORY#";
 const SERVICE_PREFIX: &str = "SERVICE#";
 const PRESENTATION: &str = "PRESENTATION";
 const FORM_PREFIX: &str = "FORM#";
+const AGENDA_PREFIX: &str = "AGENDA#";
 const WORKFLOW_PREFIX: &str = "WORKFLOW#";
 const WORKFLOW: &str = "WORKFLOW";
 const WORKFLOWS: &str = "WORKFLOWS";
@@ -160,6 +164,17 @@ impl CatalogueRepository {
             None => Ok(self.service(slug).await?.and_then(|s| s.service.form)),
             Some(version) => self.get(form_key(slug, version)).await,
         }
+    }
+
+    /// Every appointment agenda, in id order: one query.
+    pub async fn agendas(&self) -> Result<Vec<Agenda>, CatalogueError> {
+        let items = query_all(self.store.as_ref(), Query::partition(CATALOGUE).prefix(AGENDA_PREFIX)).await?;
+        items.into_iter().map(decode).collect()
+    }
+
+    /// One appointment agenda.
+    pub async fn agenda(&self, id: &str) -> Result<Option<Agenda>, CatalogueError> {
+        self.get(agenda_key(id)).await
     }
 
     /// The workflow a service's requests follow: the one it names, or
@@ -339,13 +354,18 @@ fn workflow_key(id: &str) -> Key {
     Key::new(format!("{WORKFLOW_PREFIX}{id}"), WORKFLOW)
 }
 
+fn agenda_key(id: &str) -> Key {
+    Key::new(CATALOGUE, format!("{AGENDA_PREFIX}{id}"))
+}
+
 fn presentation_key(slug: &str) -> Key {
     Key::new(format!("{SERVICE_PREFIX}{slug}"), PRESENTATION)
 }
 
 /// The items that represent a catalogue in the store, in groups written
 /// together, in this order: each workflow (before the services that name
-/// it), the city, each category, each service (summary and presentation).
+/// it), the city, each category, each service (summary and presentation),
+/// each agenda.
 fn catalogue_items(catalogue: &CityCatalogue) -> Result<Vec<Vec<Item>>, serde_json::Error> {
     let mut groups = Vec::new();
     for workflow in &catalogue.workflows {
@@ -389,6 +409,9 @@ fn catalogue_items(catalogue: &CityCatalogue) -> Result<Vec<Vec<Item>>, serde_js
                 serde_json::to_value(StoredService { service: service.clone(), category_title })?,
             ),
         ]);
+    }
+    for agenda in &catalogue.agendas {
+        groups.push(vec![Item::new(agenda_key(&agenda.id), serde_json::to_value(agenda)?)]);
     }
     Ok(groups)
 }

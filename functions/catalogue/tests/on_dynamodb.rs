@@ -20,7 +20,12 @@ async fn import_is_idempotent_and_search_works_on_dynamodb() {
 
     let first = repository.import(&city, "v1").await.unwrap();
     let forms = city.services.iter().filter(|s| s.form.is_some()).count();
-    let items = 1 + city.categories.len() + 2 * city.services.len() + forms + city.workflows.len();
+    let items = 1
+        + city.categories.len()
+        + 2 * city.services.len()
+        + forms
+        + city.workflows.len()
+        + city.agendas.len();
     assert_eq!((first.added, first.updated, first.removed), (items, 0, 0), "{first:?}");
     let again = repository.import(&city, "v1").await.unwrap();
     assert_eq!((again.added, again.updated, again.removed), (0, 0, 0), "{again:?}");

@@ -35,6 +35,7 @@ pub fn new_message_to_citizen(to: &str, reference: &str, service_title: &str, li
              Par sécurité, le message n'est pas recopié dans ce courriel.\n\n{SIGNATURE}\n"
         ),
         html: None,
+        attachments: Vec::new(),
     }
 }
 
@@ -52,6 +53,7 @@ pub fn request_for_complement(to: &str, reference: &str, service_title: &str, li
              de votre demande, ou depuis votre espace personnel :\n{link}\n\n{SIGNATURE}\n"
         ),
         html: None,
+        attachments: Vec::new(),
     }
 }
 
@@ -66,6 +68,7 @@ pub fn new_message_to_agent(to: &str, reference: &str, service_title: &str, link
              attribuée.\n\nPour lire son message :\n{link}\n"
         ),
         html: None,
+        attachments: Vec::new(),
     }
 }
 
@@ -83,6 +86,7 @@ pub fn answer_to_agent(to: &str, reference: &str, service_title: &str, status: &
              Pour lire sa réponse :\n{link}\n"
         ),
         html: None,
+        attachments: Vec::new(),
     }
 }
 

@@ -5,10 +5,11 @@
 //!   partition are emails just queued with the change they announce; those
 //!   due now are delivered at once (records of claims and retries, due
 //!   later, are left to the schedule);
-//! - by an EventBridge schedule (every 5 minutes): every email due is
-//!   delivered (retries, and any the stream missed), and the drafts'
-//!   housekeeping runs, the same jobs as the all-in-one portal's
-//!   ([`submissions::sweep::run`]).
+//! - by an EventBridge schedule (every 5 minutes): the appointments'
+//!   reminders due are queued ([`booking::reminders::send_due`]), every
+//!   email due is delivered (retries, reminders, and any the stream
+//!   missed), and the drafts' housekeeping runs, the same jobs as the
+//!   all-in-one portal's ([`submissions::sweep::run`]).
 //!
 //! Delivery claims each email before sending it, so the stream, the schedule
 //! and their retries may overlap without an email going twice.
@@ -24,6 +25,7 @@ use submissions::repository::RepositoryError;
 pub struct Notifier {
     outbox: Outbox,
     submissions: submissions::App,
+    booking: booking::App,
 }
 
 /// What an invocation did, returned to the runtime (and so in the logs).
@@ -36,6 +38,8 @@ pub struct Report {
     pub waiting: usize,
     pub warnings_sent: usize,
     pub files_deleted: usize,
+    /// Appointments' reminders queued this time.
+    pub reminders: usize,
 }
 
 impl From<Delivery> for Report {
@@ -55,6 +59,8 @@ pub enum NotifierError {
     Outbox(#[from] OutboxError),
     #[error(transparent)]
     Housekeeping(#[from] RepositoryError),
+    #[error(transparent)]
+    Reminders(#[from] booking::reminders::ReminderError),
 }
 
 /// The two events the notifier is subscribed to.
@@ -79,7 +85,15 @@ impl Notifier {
     pub fn new(submissions: submissions::App) -> Self {
         let outbox =
             Outbox::new(submissions.store.clone(), submissions.mailer.clone(), submissions.clock.clone());
-        Self { outbox, submissions }
+        let booking = booking::App {
+            audit_keep: submissions.audit_keep,
+            ..booking::App::new(
+                submissions.store.clone(),
+                submissions.clock.clone(),
+                submissions.public_url.clone(),
+            )
+        };
+        Self { outbox, submissions, booking }
     }
 
     /// Handles one invocation: a stream batch or a scheduled event.
@@ -95,12 +109,16 @@ impl Notifier {
         Ok(report)
     }
 
-    /// Every email due, then the drafts' housekeeping; the housekeeping runs
-    /// even when delivery failed, and the first failure is reported.
+    /// The reminders due, every email due, then the drafts' housekeeping;
+    /// each runs even when an earlier one failed, and the first failure is
+    /// reported.
     async fn scheduled(&self) -> Result<Report, NotifierError> {
+        let reminders = booking::reminders::send_due(&self.booking).await;
         let delivery = self.outbox.deliver_due().await;
         let swept = submissions::sweep::run(&self.submissions).await;
+        let reminders = reminders?;
         let mut report = Report::from(delivery?);
+        report.reminders = reminders;
         let swept = swept?;
         report.warnings_sent = swept.warnings_sent;
         report.files_deleted = swept.files_deleted;

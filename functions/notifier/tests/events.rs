@@ -38,6 +38,7 @@ impl Setup {
             subject: format!("Demande {reference} bien reçue"),
             text: "Bonjour,\n".into(),
             html: None,
+            attachments: Vec::new(),
         };
         let at: Timestamp = at.parse().unwrap();
         let op = gru_outbox::enqueue(&email, &format!("{reference}#submitted"), at).unwrap();

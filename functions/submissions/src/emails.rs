@@ -18,6 +18,7 @@ pub fn code(to: &str, code: &str, service_title: &str, resume_url: &str, minutes
              Si vous n'avez rien demandé, ignorez ce message : rien ne sera envoyé sans ce code.\n"
         ),
         html: None,
+        attachments: Vec::new(),
     }
 }
 
@@ -35,6 +36,7 @@ pub fn confirmation(to: &str, reference: &str, service_title: &str, tracking_url
              Vous recevrez un courriel à chaque étape importante.\n"
         ),
         html: None,
+        attachments: Vec::new(),
     }
 }
 
@@ -50,5 +52,6 @@ pub fn purge_warning(to: &str, service_title: &str, resume_url: &str, purge_on: 
              Pour la reprendre :\n{resume_url}\n"
         ),
         html: None,
+        attachments: Vec::new(),
     }
 }

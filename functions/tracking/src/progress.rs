@@ -80,7 +80,13 @@ pub fn move_to(
             ("link", &link),
             ("name", request.citizen_name.as_deref().unwrap_or_default()),
         ]);
-        Email { to: request.email.clone(), subject: rendered.subject, text: rendered.body, html: None }
+        Email {
+            to: request.email.clone(),
+            subject: rendered.subject,
+            text: rendered.body,
+            html: None,
+            attachments: Vec::new(),
+        }
     });
     Moved { request: next, email, event }
 }

@@ -14,6 +14,7 @@ fn agenda(id: &str, opens: &str) -> Agenda {
         id = "{id}"
         title = "{id}"
         place = "{id}"
+        services = ["passeport-carte-identite"]
         [[appointment_types]]
         id = "titre-identite"
         title = "Passeport ou carte d'identité"

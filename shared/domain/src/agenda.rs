@@ -27,6 +27,9 @@ pub struct Agenda {
     /// Where it is, for the citizen's confirmation and directions.
     #[serde(default)]
     pub address: String,
+    /// Slugs of the catalogue services whose agents manage this agenda (at
+    /// least one): they see its planning and book for citizens.
+    pub services: Vec<String>,
     pub appointment_types: Vec<AppointmentType>,
     pub opening: Vec<OpeningRule>,
     #[serde(default)]
@@ -40,6 +43,10 @@ pub struct Agenda {
     /// How far ahead slots are offered.
     #[serde(default = "default_horizon_days")]
     pub horizon_days: u32,
+    /// How long before an appointment the citizen is reminded by email;
+    /// 0 sends no reminder.
+    #[serde(default = "default_reminder_hours")]
+    pub reminder_hours: u32,
 }
 
 fn default_notice_hours() -> u32 {
@@ -48,6 +55,10 @@ fn default_notice_hours() -> u32 {
 
 fn default_horizon_days() -> u32 {
     60
+}
+
+fn default_reminder_hours() -> u32 {
+    24
 }
 
 /// A kind of appointment an agenda offers.
@@ -277,6 +288,8 @@ pub struct AgendaProblem {
 /// Longest appointment, and most citizens at once, a city file may set.
 const MAX_DURATION_MINUTES: u32 = 8 * 60;
 const MAX_PLACES: u32 = 100;
+/// A reminder further ahead than the longest horizon reminds of nothing.
+const MAX_REMINDER_HOURS: u32 = 30 * 24;
 
 impl Agenda {
     /// Every structural problem of the agenda, in file order.
@@ -293,8 +306,27 @@ impl Agenda {
                 problem(None, format!("« {key} » est vide"));
             }
         }
+        if self.services.is_empty() {
+            problem(None, "« services » est vide : au moins un service gère cet agenda".to_owned());
+        }
+        let mut named = Vec::new();
+        for service in &self.services {
+            if !crate::catalogue::is_valid_slug(service) || named.contains(&service) {
+                problem(None, format!("service « {service} » invalide ou répété dans « services »"));
+            }
+            named.push(service);
+        }
         if !(1..=730).contains(&self.horizon_days) {
             problem(None, format!("horizon_days vaut {} : de 1 à 730 jours", self.horizon_days));
+        }
+        if self.reminder_hours > MAX_REMINDER_HOURS {
+            problem(
+                None,
+                format!(
+                    "reminder_hours vaut {} : de 0 (pas de rappel) à {MAX_REMINDER_HOURS} heures",
+                    self.reminder_hours
+                ),
+            );
         }
         if self.appointment_types.is_empty() {
             problem(None, "aucun type de rendez-vous ([[appointment_types]])".to_owned());

@@ -72,8 +72,7 @@ pub struct Category {
 
 /// One online service (a *téléservice*), from `services/<slug>.toml`.
 ///
-/// Later capabilities add their sections (documents, agenda) beside
-/// `presentation`.
+/// Later capabilities add their sections beside `presentation`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
@@ -93,6 +92,23 @@ pub struct Service {
     /// [`crate::workflow::Workflow::standard`] when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflow: Option<String>,
+    /// The appointment the service books, when it has one (`[appointment]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointment: Option<ServiceAppointment>,
+}
+
+/// The kind of appointment a service books: its page offers it, and when
+/// `required`, citizens book it to complete the service (after sending its
+/// form, when it has one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceAppointment {
+    /// Id of an appointment type some agenda offers (`titre-identite`).
+    #[serde(rename = "type")]
+    pub appointment_type: String,
+    /// Whether the service is only complete once the appointment is booked.
+    #[serde(default)]
+    pub required: bool,
 }
 
 /// What a citizen reads before starting a service. Long texts are plain
@@ -169,8 +185,8 @@ pub struct CityCatalogue {
     pub categories: Vec<Category>,
     /// Sorted by slug.
     pub services: Vec<Service>,
-    /// Appointment agendas (`agendas/`), sorted by id; not yet imported nor
-    /// served (the booking function comes with the appointments issue).
+    /// Appointment agendas (`agendas/`), sorted by id; imported beside the
+    /// services, served by the booking function.
     pub agendas: Vec<crate::agenda::Agenda>,
     /// Workflows (`workflows/`), sorted by id.
     pub workflows: Vec<crate::workflow::Workflow>,
@@ -179,6 +195,10 @@ pub struct CityCatalogue {
 impl CityCatalogue {
     pub fn category(&self, slug: &str) -> Option<&Category> {
         self.categories.iter().find(|c| c.slug == slug)
+    }
+
+    pub fn agenda(&self, id: &str) -> Option<&crate::agenda::Agenda> {
+        self.agendas.iter().find(|a| a.id == id)
     }
 
     pub fn workflow(&self, id: &str) -> Option<&crate::workflow::Workflow> {

@@ -61,7 +61,7 @@ pub fn load(dir: &Path) -> Result<CityCatalogue, Vec<Problem>> {
     let city = parse::<City>(&dir.join("city.toml"), &mut problems);
     let categories = parse::<CategoriesFile>(&dir.join("categories.toml"), &mut problems);
     let services = read_services(&dir.join("services"), &mut problems);
-    let agendas = read_agendas(&dir.join("agendas"), &mut problems);
+    let (agendas, agendas_all_parsed) = read_agendas(&dir.join("agendas"), &mut problems);
     let (workflows, workflow_ids) = read_workflows(&dir.join("workflows"), &mut problems);
 
     if let Some(city) = &city {
@@ -104,6 +104,12 @@ pub fn load(dir: &Path) -> Result<CityCatalogue, Vec<Problem>> {
                     message: format!("category \"{}\" has no service", category.slug),
                 });
             }
+        }
+    }
+    check_agenda_services(&agendas, &services, &dir.join("services"), &mut problems);
+    if agendas_all_parsed {
+        for service in &services {
+            check_appointment_of(service, &agendas, &mut problems);
         }
     }
     if services.is_empty() && dir.join("services").is_dir() {
@@ -207,14 +213,17 @@ fn read_services(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Source<Service>
 }
 
 /// The agendas of `dir`, if the city has the folder, each checked: its id
-/// is its file's name, and every problem points at its `[[entry]]`.
-fn read_agendas(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Source<Agenda>> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+/// is its file's name, and every problem points at its `[[entry]]`; and
+/// whether every file parsed (otherwise the types a service books may be
+/// in a broken file, which has its own problem).
+fn read_agendas(dir: &Path, problems: &mut Vec<Problem>) -> (Vec<Source<Agenda>>, bool) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return (Vec::new(), true) };
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))
         .collect();
     paths.sort();
+    let count = paths.len();
     let mut agendas = Vec::new();
     for path in paths {
         let Some(agenda) = parse::<Agenda>(&path, problems) else { continue };
@@ -232,7 +241,62 @@ fn read_agendas(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Source<Agenda>> 
         }
         agendas.push(agenda);
     }
-    agendas
+    let all_parsed = agendas.len() == count;
+    (agendas, all_parsed)
+}
+
+/// Every service an agenda names must exist: its agents manage the agenda.
+/// A service file that does not parse still counts by its name, so it gets
+/// its own problems, not an « unknown service » on top.
+fn check_agenda_services(
+    agendas: &[Source<Agenda>],
+    services: &[Source<Service>],
+    services_dir: &Path,
+    problems: &mut Vec<Problem>,
+) {
+    let mut known: Vec<String> = services.iter().map(|s| s.value.slug.clone()).collect();
+    if let Ok(entries) = std::fs::read_dir(services_dir) {
+        known.extend(
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))
+                .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())),
+        );
+    }
+    for agenda in agendas {
+        for service in &agenda.value.services {
+            if !known.contains(service) {
+                problems.push(Problem {
+                    file: agenda.path.clone(),
+                    line: line_of(&agenda.text, None, "services"),
+                    message: format!(
+                        "unknown service \"{service}\" in \"services\" (no services/{service}.toml)"
+                    ),
+                });
+            }
+        }
+    }
+}
+
+/// A service's `[appointment]` must name a type some agenda offers.
+fn check_appointment_of(service: &Source<Service>, agendas: &[Source<Agenda>], problems: &mut Vec<Problem>) {
+    let Some(appointment) = &service.value.appointment else { return };
+    let kind = &appointment.appointment_type;
+    if agendas.iter().any(|a| a.value.appointment_type(kind).is_some()) {
+        return;
+    }
+    let mut offered: Vec<&str> =
+        agendas.iter().flat_map(|a| a.value.appointment_types.iter().map(|t| t.id.as_str())).collect();
+    offered.sort_unstable();
+    offered.dedup();
+    let offered =
+        if offered.is_empty() { "none: add agendas/<id>.toml".to_owned() } else { offered.join(", ") };
+    problems.push(Problem {
+        file: service.path.clone(),
+        line: line_of(&service.text, Some("appointment"), "type")
+            .or_else(|| line_of_header(&service.text, "appointment")),
+        message: format!("no agenda offers the appointment type \"{kind}\" (offered: {offered})"),
+    });
 }
 
 /// The workflows of `dir`, if the city has the folder, each checked like an

@@ -16,6 +16,7 @@
 //! - [`holidays`]: French public holidays, Easter-based ones and
 //!   Alsace-Moselle's included (for agendas and
 //!   deadlines).
+//! - [`ics`]: one appointment as an iCalendar (`.ics`) object for emails.
 //! - [`request`]: the public phases every request goes through.
 //! - [`search`]: accent-, case- and word-order-tolerant service search.
 //! - [`workflow`]: workflows as data (statuses, transitions, emails) and
@@ -28,6 +29,7 @@ pub mod city_files;
 pub mod condition;
 pub mod form;
 pub mod holidays;
+pub mod ics;
 pub mod request;
 pub mod search;
 pub mod workflow;

@@ -15,7 +15,7 @@ pub mod outbox;
 pub mod store;
 
 pub use files::LocalFiles;
-pub use outbox::{OutboxEntry, OutboxMailer, outbox_messages};
+pub use outbox::{OutboxEntry, OutboxMailer, ParsedAttachment, outbox_messages};
 pub use store::SqliteStore;
 
 use axum::http::StatusCode;

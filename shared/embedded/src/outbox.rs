@@ -73,6 +73,20 @@ pub struct OutboxEntry {
     pub links: Vec<String>,
     /// The plain-text part, decoded.
     pub text: String,
+    /// The attached files (an appointment's `.ics`), in order, decoded.
+    pub attachments: Vec<ParsedAttachment>,
+}
+
+/// One file attached to an outbox message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedAttachment {
+    /// From `Content-Disposition` (`rendez-vous.ics`).
+    pub filename: String,
+    /// The part's `Content-Type`, parameters included
+    /// (`text/calendar; charset=UTF-8; method=REQUEST`).
+    pub content_type: String,
+    /// The content, its transfer encoding undone, read as UTF-8.
+    pub content: String,
 }
 
 /// The messages in `dir`, newest first. A missing folder has none.
@@ -101,6 +115,7 @@ pub fn outbox_messages(dir: &Path) -> std::io::Result<Vec<OutboxEntry>> {
             subject: header("subject"),
             links: links(&text),
             text,
+            attachments: attachments(&raw),
             file,
             date,
         });
@@ -211,9 +226,15 @@ fn page(entries: &[OutboxEntry]) -> String {
         };
         let subject =
             if entry.subject.is_empty() { "(sans objet)".to_owned() } else { escape(&entry.subject) };
+        let attached = if entry.attachments.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<String> = entry.attachments.iter().map(|a| escape(&a.filename)).collect();
+            format!("<br>Pièce(s) jointe(s) : {}", names.join(", "))
+        };
         rows.push_str(&format!(
             "<tr><td><time datetime=\"{datetime}\">{shown}</time></td><td>{to}</td>\
-             <td><a href=\"/outbox/{file}\">{subject}</a></td>{links}</tr>\n",
+             <td><a href=\"/outbox/{file}\">{subject}</a>{attached}</td>{links}</tr>\n",
             datetime = entry.date,
             shown = entry.date.strftime("%d/%m/%Y %H:%M:%S"),
             to = escape(&entry.to),
@@ -262,8 +283,9 @@ fn escape(text: &str) -> String {
 }
 
 // A small MIME reader: enough for the messages `Email::to_mime` writes
-// (headers with RFC 2047 words, one level of multipart, quoted-printable or
-// base64 parts), to show their subject and their links.
+// (headers with RFC 2047 words, nested multiparts, quoted-printable or
+// base64 parts, RFC 2231 file names), to show their subject, their links
+// and their attachments.
 
 /// Unfolded headers and the body of a message or part.
 fn split_message(raw: &str) -> (Vec<(String, String)>, &str) {
@@ -292,32 +314,135 @@ fn find_header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h st
     headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
-/// The first `text/plain` part, decoded.
+/// The first `text/plain` part that is not an attachment, decoded.
 fn text_part(raw: &str) -> Option<String> {
     let (headers, body) = split_message(raw);
     let content_type = find_header(&headers, "content-type").unwrap_or("text/plain");
-    let lower = content_type.to_ascii_lowercase();
-    if lower.starts_with("multipart/") {
-        let boundary = content_type.split(';').find_map(|param| {
-            let (name, value) = param.split_once('=')?;
-            name.trim().eq_ignore_ascii_case("boundary").then(|| value.trim().trim_matches('"'))
-        })?;
-        let delimiter = format!("--{boundary}");
+    if let Some(parts) = multipart_parts(content_type, body) {
+        return parts.iter().find_map(|part| text_part(part));
+    }
+    let attached = find_header(&headers, "content-disposition")
+        .is_some_and(|d| d.to_ascii_lowercase().starts_with("attachment"));
+    if !content_type.to_ascii_lowercase().starts_with("text/plain") || attached {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&decoded(&headers, body)?).into_owned())
+}
+
+/// The parts of a multipart body, each with its headers; `None` when the
+/// message is not multipart.
+fn multipart_parts(content_type: &str, body: &str) -> Option<Vec<String>> {
+    if !content_type.to_ascii_lowercase().starts_with("multipart/") {
+        return None;
+    }
+    let boundary = parameter(content_type, "boundary")?;
+    let delimiter = format!("--{boundary}");
+    Some(
         body.split(delimiter.as_str())
             .skip(1)
             .take_while(|part| !part.starts_with("--"))
-            .find_map(|part| text_part(part.trim_start_matches(['\r', '\n'])))
-    } else if lower.starts_with("text/plain") {
-        let encoding = find_header(&headers, "content-transfer-encoding").unwrap_or("7bit");
-        let bytes = match encoding.to_ascii_lowercase().as_str() {
-            "quoted-printable" => quoted_printable(body.as_bytes(), false),
-            "base64" => STANDARD.decode(body.split_whitespace().collect::<String>()).ok()?,
-            _ => body.as_bytes().to_vec(),
-        };
-        Some(String::from_utf8_lossy(&bytes).into_owned())
-    } else {
-        None
+            .map(|part| {
+                let part = part.trim_start_matches(['\r', '\n']);
+                // The line break before the next delimiter belongs to it.
+                let part = part.strip_suffix("\r\n").or_else(|| part.strip_suffix('\n')).unwrap_or(part);
+                part.to_owned()
+            })
+            .collect(),
+    )
+}
+
+/// The value of `name` in a header's `; name=value` parameters, unquoted.
+fn parameter<'v>(value: &'v str, name: &str) -> Option<&'v str> {
+    value.split(';').skip(1).find_map(|param| {
+        let (key, value) = param.split_once('=')?;
+        key.trim().eq_ignore_ascii_case(name).then(|| value.trim().trim_matches('"'))
+    })
+}
+
+/// A part's body with its `Content-Transfer-Encoding` undone.
+fn decoded(headers: &[(String, String)], body: &str) -> Option<Vec<u8>> {
+    let encoding = find_header(headers, "content-transfer-encoding").unwrap_or("7bit");
+    Some(match encoding.to_ascii_lowercase().as_str() {
+        "quoted-printable" => quoted_printable(body.as_bytes(), false),
+        "base64" => STANDARD.decode(body.split_whitespace().collect::<String>()).ok()?,
+        _ => body.as_bytes().to_vec(),
+    })
+}
+
+/// Every part marked as an attachment, depth first.
+fn attachments(raw: &str) -> Vec<ParsedAttachment> {
+    let (headers, body) = split_message(raw);
+    let content_type = find_header(&headers, "content-type").unwrap_or("text/plain");
+    if let Some(parts) = multipart_parts(content_type, body) {
+        return parts.iter().flat_map(|part| attachments(part)).collect();
     }
+    let Some(disposition) = find_header(&headers, "content-disposition") else { return Vec::new() };
+    if !disposition.to_ascii_lowercase().starts_with("attachment") {
+        return Vec::new();
+    }
+    let Some(content) = decoded(&headers, body) else { return Vec::new() };
+    vec![ParsedAttachment {
+        filename: file_name(disposition).unwrap_or_default(),
+        content_type: content_type.to_owned(),
+        content: String::from_utf8_lossy(&content).into_owned(),
+    }]
+}
+
+/// The `filename` of a `Content-Disposition`: plain, quoted, or in RFC 2231
+/// form (`filename*=utf-8''%C3%A9.ics`, possibly split as `filename*0*=`...).
+fn file_name(disposition: &str) -> Option<String> {
+    if let Some(plain) = parameter(disposition, "filename") {
+        return Some(decode_header(plain));
+    }
+    let mut pieces: Vec<(usize, bool, &str)> = Vec::new();
+    for param in disposition.split(';').skip(1) {
+        let Some((key, value)) = param.split_once('=') else { continue };
+        let Some(rest) = key.trim().to_ascii_lowercase().strip_prefix("filename*").map(str::to_owned) else {
+            continue;
+        };
+        let (index, extended) = match rest.strip_suffix('*') {
+            Some(index) => (index.to_owned(), true),
+            None if rest.is_empty() => (String::new(), true),
+            None => (rest, false),
+        };
+        let index = if index.is_empty() { 0 } else { index.parse().ok()? };
+        pieces.push((index, extended, value.trim().trim_matches('"')));
+    }
+    if pieces.is_empty() {
+        return None;
+    }
+    pieces.sort_by_key(|(index, ..)| *index);
+    let mut bytes = Vec::new();
+    for (n, (_, extended, value)) in pieces.into_iter().enumerate() {
+        if !extended {
+            bytes.extend_from_slice(value.as_bytes());
+            continue;
+        }
+        // The first extended piece starts with `charset'language'`.
+        let value = if n == 0 { value.splitn(3, '\'').nth(2).unwrap_or(value) } else { value };
+        bytes.extend(percent_decoded(value));
+    }
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn percent_decoded(text: &str) -> Vec<u8> {
+    let input = text.as_bytes();
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        let hex = input.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (input[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Decodes quoted-printable (RFC 2045), or RFC 2047's `Q` form when `q_word`.
@@ -445,6 +570,7 @@ mod tests {
                 "a".repeat(90)
             ),
             html: Some("<p>Bonjour</p>".into()),
+            attachments: Vec::new(),
         };
         let raw = String::from_utf8(email.to_mime("Mairie <noreply@example.org>").unwrap()).unwrap();
         let (headers, _) = split_message(&raw);
@@ -459,6 +585,77 @@ mod tests {
                 "https://mairie.example/annuler".to_owned()
             ]
         );
+    }
+
+    #[test]
+    fn attachments_are_decoded_whatever_their_transfer_encoding() {
+        use gru_ports::EmailAttachment;
+        let ics = format!(
+            "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nDESCRIPTION:Présentez-vous à l'accueil de l'hôtel de ville\r\n  dix minutes avant{}\r\nEND:VCALENDAR\r\n",
+            " l'heure".repeat(8)
+        );
+        let ascii = "BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\nEND:VCALENDAR\r\n";
+        let email = Email {
+            html: Some("<p>Bonjour</p>".into()),
+            attachments: vec![
+                EmailAttachment {
+                    filename: "rendez-vous.ics".into(),
+                    content_type: "text/calendar; charset=UTF-8; method=REQUEST".into(),
+                    content: ics.clone(),
+                },
+                EmailAttachment {
+                    filename: "récépissé du rendez-vous annulé à la mairie centrale.ics".into(),
+                    content_type: "text/calendar; charset=UTF-8; method=CANCEL".into(),
+                    content: ascii.into(),
+                },
+                EmailAttachment {
+                    filename: "binaire.txt".into(),
+                    content_type: "text/plain; charset=UTF-8".into(),
+                    content: "\u{1}\u{2}€".repeat(50),
+                },
+            ],
+            ..Email::new("zoe@example.org", "Votre rendez-vous", "Bonjour,\nhttps://mairie.example/gerer\n")
+        };
+        let raw = String::from_utf8(email.to_mime("noreply@example.org").unwrap()).unwrap();
+        for encoding in ["7bit", "quoted-printable", "base64"] {
+            assert!(raw.contains(&format!("Content-Transfer-Encoding: {encoding}")), "{encoding}: {raw}");
+        }
+        let found = attachments(&raw);
+        let expected: Vec<ParsedAttachment> = email
+            .attachments
+            .iter()
+            .map(|a| ParsedAttachment {
+                filename: a.filename.clone(),
+                // The MIME library writes the charset in lower case.
+                content_type: a.content_type.replace("UTF-8", "utf-8"),
+                content: a.content.clone(),
+            })
+            .collect();
+        assert_eq!(found, expected, "{raw}");
+        let text = text_part(&raw).unwrap().replace("\r\n", "\n");
+        assert_eq!(text, "Bonjour,\nhttps://mairie.example/gerer\n", "the body, not a file");
+
+        let dir = tempfile::tempdir().unwrap();
+        let name = "20270328T101500.123456Z-0123456789abcdef.eml";
+        std::fs::write(dir.path().join(name), &raw).unwrap();
+        let entries = outbox_messages(dir.path()).unwrap();
+        assert_eq!(entries[0].attachments, expected);
+        assert_eq!(entries[0].links, ["https://mairie.example/gerer"]);
+        let html = page(&entries);
+        assert!(html.contains("Pièce(s) jointe(s) : rendez-vous.ics, récépissé du rendez-vous"), "{html}");
+    }
+
+    #[test]
+    fn file_names_in_every_form() {
+        assert_eq!(file_name("attachment; filename=\"a b.ics\"").as_deref(), Some("a b.ics"));
+        assert_eq!(file_name("attachment; filename=a.ics").as_deref(), Some("a.ics"));
+        assert_eq!(file_name("attachment; filename*=utf-8''r%C3%A9c.ics").as_deref(), Some("réc.ics"));
+        assert_eq!(
+            file_name("attachment; filename*0*=utf-8''r%C3%A9; filename*1*=c; filename*2=\".ics\"")
+                .as_deref(),
+            Some("réc.ics")
+        );
+        assert_eq!(file_name("attachment"), None);
     }
 
     #[test]

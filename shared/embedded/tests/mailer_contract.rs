@@ -68,6 +68,7 @@ async fn the_outbox_page_lists_messages_newest_first_with_their_links() {
         subject: "Premier".into(),
         text: "Bonjour.".into(),
         html: None,
+        attachments: Vec::new(),
     };
     let link = format!("https://mairie.example/suivi?jeton={}&r=R-1", "é".repeat(40));
     let second = Email {
@@ -75,6 +76,7 @@ async fn the_outbox_page_lists_messages_newest_first_with_their_links() {
         subject: "<script>alert(\"x\")</script> & état civil".into(),
         text: format!("Suivez votre demande : {link}\nMerci."),
         html: Some("<p>Suivez votre demande.</p>".into()),
+        attachments: Vec::new(),
     };
     let first_id = outbox.mailer.send(&first).await.unwrap();
     let second_id = outbox.mailer.send(&second).await.unwrap();
@@ -106,7 +108,13 @@ async fn the_outbox_serves_only_its_own_messages() {
     let outbox = Outbox::new();
     let id = outbox
         .mailer
-        .send(&Email { to: "a@example.org".into(), subject: "s".into(), text: "t".into(), html: None })
+        .send(&Email {
+            to: "a@example.org".into(),
+            subject: "s".into(),
+            text: "t".into(),
+            html: None,
+            attachments: Vec::new(),
+        })
         .await
         .unwrap();
     std::fs::write(outbox.dir.path().join("secret.txt"), "secret").unwrap();
@@ -133,7 +141,13 @@ async fn the_outbox_serves_only_its_own_messages() {
 async fn an_invalid_sender_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mailer = OutboxMailer::new(dir.path().to_owned(), "not an address".into());
-    let email = Email { to: "a@example.org".into(), subject: "s".into(), text: "t".into(), html: None };
+    let email = Email {
+        to: "a@example.org".into(),
+        subject: "s".into(),
+        text: "t".into(),
+        html: None,
+        attachments: Vec::new(),
+    };
     assert!(mailer.send(&email).await.is_err());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }

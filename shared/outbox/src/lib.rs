@@ -357,7 +357,13 @@ mod tests {
 
     #[test]
     fn an_event_names_the_change() {
-        let email = Email { to: "a@example.org".into(), subject: "s".into(), text: "t".into(), html: None };
+        let email = Email {
+            to: "a@example.org".into(),
+            subject: "s".into(),
+            text: "t".into(),
+            html: None,
+            attachments: Vec::new(),
+        };
         assert!(matches!(enqueue(&email, "", Timestamp::UNIX_EPOCH), Err(OutboxError::EmptyEvent)));
     }
 }

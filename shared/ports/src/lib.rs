@@ -17,7 +17,7 @@ pub mod contract;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use files::{DownloadGrant, Files, FilesError, ObjectMeta, UploadGrant};
-pub use mailer::{Email, Mailer, MailerError};
+pub use mailer::{Email, EmailAttachment, Mailer, MailerError};
 pub use scanner::{ScanError, Scanner, Verdict};
 pub use store::{
     Condition, Cursor, Index, Item, Key, Page, Query, SortKeyCondition, Store, StoreError, TransactOp,

@@ -2,7 +2,7 @@
 //! message, rendered once by [`Email::to_mime`].
 
 use async_trait::async_trait;
-use lettre::message::{Mailbox, MultiPart, SinglePart, header::ContentType};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType};
 
 /// An email to one recipient. Serializable, so the outbox can keep it in
 /// the store until it is delivered.
@@ -13,6 +13,21 @@ pub struct Email {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
+    /// Files joined to the message (an appointment's `.ics`); emails kept
+    /// by an outbox before attachments existed read as none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<EmailAttachment>,
+}
+
+/// A text file joined to an email.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EmailAttachment {
+    /// As the recipient's mail client shows it: `rendez-vous.ics`.
+    pub filename: String,
+    /// The full MIME type, parameters included:
+    /// `text/calendar; charset=UTF-8; method=REQUEST`.
+    pub content_type: String,
+    pub content: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -25,19 +40,50 @@ pub enum MailerError {
 }
 
 impl Email {
-    /// Renders the message as RFC 5322 bytes (an `.eml` file).
+    /// A plain-text email, without HTML nor attachments.
+    pub fn new(to: impl Into<String>, subject: impl Into<String>, text: impl Into<String>) -> Self {
+        Email {
+            to: to.into(),
+            subject: subject.into(),
+            text: text.into(),
+            html: None,
+            attachments: Vec::new(),
+        }
+    }
+
+    /// Renders the message as RFC 5322 bytes (an `.eml` file): the text
+    /// (and its HTML alternative), then, when there are attachments, each
+    /// of them in a multipart/mixed message.
     pub fn to_mime(&self, from: &str) -> Result<Vec<u8>, MailerError> {
         let from: Mailbox = from.parse().map_err(|_| MailerError::InvalidAddress(from.to_owned()))?;
         let to: Mailbox = self.to.parse().map_err(|_| MailerError::InvalidAddress(self.to.clone()))?;
         let builder = lettre::Message::builder().from(from).to(to).subject(&self.subject);
         let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(self.text.clone());
-        let message = match &self.html {
-            Some(html) => builder.multipart(
-                MultiPart::alternative()
-                    .singlepart(text)
-                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone())),
-            ),
-            None => builder.singlepart(text),
+        let body = self.html.as_ref().map(|html| {
+            MultiPart::alternative()
+                .singlepart(text.clone())
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone()))
+        });
+        let message = if self.attachments.is_empty() {
+            match body {
+                Some(alternative) => builder.multipart(alternative),
+                None => builder.singlepart(text),
+            }
+        } else {
+            let mut mixed = match body {
+                Some(alternative) => MultiPart::mixed().multipart(alternative),
+                None => MultiPart::mixed().singlepart(text),
+            };
+            for attachment in &self.attachments {
+                let content_type = ContentType::parse(&attachment.content_type).map_err(|e| {
+                    MailerError::Backend(format!("attachment type « {} »: {e}", attachment.content_type))
+                })?;
+                mixed = mixed.singlepart(
+                    Attachment::new(attachment.filename.clone())
+                        .body(attachment.content.clone(), content_type),
+                );
+            }
+            builder.multipart(mixed)
         }
         .map_err(|e| MailerError::Backend(e.to_string()))?;
         Ok(message.formatted())
@@ -49,4 +95,61 @@ impl Email {
 pub trait Mailer: Send + Sync {
     /// Sends the email and returns the message id given by the backend.
     async fn send(&self, email: &Email) -> Result<String, MailerError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ICS: &str = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nSUMMARY:Dépôt d'un dossier\r\nEND:VCALENDAR\r\n";
+
+    fn with_ics() -> Email {
+        Email {
+            attachments: vec![EmailAttachment {
+                filename: "rendez-vous.ics".into(),
+                content_type: "text/calendar; charset=UTF-8; method=REQUEST".into(),
+                content: ICS.into(),
+            }],
+            ..Email::new("citoyen@example.org", "Votre rendez-vous", "Bonjour,\n")
+        }
+    }
+
+    #[test]
+    fn an_email_with_an_ics_is_multipart_mixed_with_a_calendar_part() {
+        let mime = String::from_utf8(with_ics().to_mime("mairie@example.org").unwrap()).unwrap();
+        assert!(mime.contains("Content-Type: multipart/mixed;"), "{mime}");
+        assert!(mime.contains("Content-Type: text/plain; charset=utf-8"), "{mime}");
+        // The MIME library writes the charset in lower case.
+        assert!(mime.contains("Content-Type: text/calendar; charset=utf-8; method=REQUEST"), "{mime}");
+        assert!(mime.contains("Content-Disposition: attachment; filename=\"rendez-vous.ics\""), "{mime}");
+        let calendar = mime.find("text/calendar").unwrap();
+        assert!(mime.find("text/plain").unwrap() < calendar, "the text comes first");
+
+        let mut html = with_ics();
+        html.html = Some("<p>Bonjour,</p>".into());
+        let mime = String::from_utf8(html.to_mime("mairie@example.org").unwrap()).unwrap();
+        assert!(mime.contains("multipart/mixed") && mime.contains("multipart/alternative"), "{mime}");
+        assert!(mime.contains("text/html") && mime.contains("method=REQUEST"), "{mime}");
+    }
+
+    #[test]
+    fn an_email_without_attachments_stays_as_it_was() {
+        let mime = String::from_utf8(Email::new("a@example.org", "s", "t").to_mime("b@example.org").unwrap())
+            .unwrap();
+        assert!(!mime.contains("multipart"), "{mime}");
+        let mut bad = with_ics();
+        bad.attachments[0].content_type = "pas un type".into();
+        assert!(matches!(bad.to_mime("b@example.org"), Err(MailerError::Backend(_))));
+    }
+
+    #[test]
+    fn attachments_are_left_out_of_the_json_when_there_are_none() {
+        let json = serde_json::to_value(Email::new("a@example.org", "s", "t")).unwrap();
+        assert!(json.get("attachments").is_none(), "{json}");
+        let old: Email = serde_json::from_str(r#"{"to":"a@example.org","subject":"s","text":"t"}"#).unwrap();
+        assert!(old.attachments.is_empty());
+        let email = with_ics();
+        let back: Email = serde_json::from_value(serde_json::to_value(&email).unwrap()).unwrap();
+        assert_eq!(back, email);
+    }
 }

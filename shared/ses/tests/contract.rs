@@ -70,6 +70,7 @@ async fn the_delivered_message_is_the_rendered_mime() {
         subject: "Rendez-vous confirmé".into(),
         text: "Votre rendez-vous est confirmé.".into(),
         html: None,
+        attachments: Vec::new(),
     };
     fixture.mailer().send(&email).await.unwrap();
     let delivered = fixture.delivered().await;

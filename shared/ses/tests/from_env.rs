@@ -33,6 +33,7 @@ fn from_env_sends_from_the_configured_address() {
             subject: "Test".into(),
             text: "Bonjour".into(),
             html: None,
+            attachments: Vec::new(),
         };
         assert!(!mailer.send(&email).await.unwrap().is_empty());
     });

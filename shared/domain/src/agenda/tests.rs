@@ -5,6 +5,7 @@ const TOWN_HALL: &str = r#"
 id = "mairie-centre-titres"
 title = "Mairie centrale — passeports et cartes d'identité"
 place = "mairie-centre"
+services = ["passeport-carte-identite"]
 
 [[appointment_types]]
 id = "titre-identite"
@@ -277,4 +278,29 @@ fn a_broken_agenda_lists_every_problem_with_its_entry() {
     );
     assert!(problems[5].message.contains("aucun horaire"), "{}", problems[5].message);
     assert!(town_hall().problems().is_empty());
+}
+
+#[test]
+fn an_agenda_names_the_services_managing_it_and_reminds_a_day_before() {
+    let agenda = town_hall();
+    assert_eq!(agenda.services, ["passeport-carte-identite"]);
+    assert_eq!(agenda.reminder_hours, 24, "the default");
+    let without = TOWN_HALL.replace("services = [\"passeport-carte-identite\"]\n", "");
+    let error = toml::from_str::<Agenda>(&without).unwrap_err().to_string();
+    assert!(error.contains("services"), "required: {error}");
+
+    let mut agenda = town_hall();
+    agenda.services.clear();
+    agenda.reminder_hours = 10_000;
+    let messages: Vec<String> = agenda.problems().into_iter().map(|p| p.message).collect();
+    assert_eq!(messages.len(), 2, "{messages:#?}");
+    assert!(messages[0].contains("« services » est vide"), "{}", messages[0]);
+    assert!(messages[1].contains("reminder_hours"), "{}", messages[1]);
+
+    let mut agenda = town_hall();
+    agenda.services = vec!["pacs".into(), "pacs".into(), "Pas un slug".into()];
+    agenda.reminder_hours = 0;
+    let messages: Vec<String> = agenda.problems().into_iter().map(|p| p.message).collect();
+    assert_eq!(messages.len(), 2, "{messages:#?}");
+    assert!(messages[0].contains("« pacs »") && messages[1].contains("« Pas un slug »"), "{messages:#?}");
 }

@@ -449,6 +449,7 @@ const AGENDA: &str = r#"id = "mairie-titres"
 title = "Mairie — passeports et cartes d'identité"
 place = "mairie"
 address = "1 place de la Mairie"
+services = ["acte"]
 
 [[appointment_types]]
 id = "titre-identite"
@@ -489,8 +490,100 @@ fn agendas_load_from_their_folder_and_report_problems_at_their_entry() {
         .map(|p| (p.file.file_name().unwrap().to_string_lossy().into_owned(), p.line))
         .collect();
     let file = "autre-nom.toml".to_owned();
-    assert_eq!(found, [(file.clone(), Some(1)), (file.clone(), Some(11)), (file, Some(16))], "{problems:#?}");
+    assert_eq!(found, [(file.clone(), Some(1)), (file.clone(), Some(12)), (file, Some(17))], "{problems:#?}");
     assert!(problems[1].message.contains("doit précéder"), "{}", problems[1].message);
+}
+
+fn with_agenda(root: &Path, text: &str) {
+    fs::create_dir_all(root.join("agendas")).unwrap();
+    fs::write(root.join("agendas/mairie-titres.toml"), text).unwrap();
+}
+
+fn books(root: &Path, kind: &str) {
+    let path = root.join("services/acte.toml");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(path, format!("{text}\n[appointment]\ntype = \"{kind}\"\nrequired = true\n")).unwrap();
+}
+
+#[test]
+fn services_book_the_appointment_types_agendas_offer() {
+    let (_dir, result) = city_with(|root| {
+        with_agenda(root, AGENDA);
+        books(root, "titre-identite");
+    });
+    let catalogue = result.expect("a service booking an offered type");
+    let acte = catalogue.services.iter().find(|s| s.slug == "acte").unwrap();
+    let appointment = acte.appointment.as_ref().unwrap();
+    assert_eq!((appointment.appointment_type.as_str(), appointment.required), ("titre-identite", true));
+    assert_eq!(catalogue.agenda("mairie-titres").unwrap().services, ["acte"]);
+
+    let (dir, result) = city_with(|root| {
+        with_agenda(root, AGENDA);
+        books(root, "pacs");
+    });
+    let problems = result.unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    let text = fs::read_to_string(dir.path().join("services/acte.toml")).unwrap();
+    assert_eq!(problems[0].file, dir.path().join("services/acte.toml"));
+    assert_eq!(problems[0].line, Some(text.lines().position(|l| l == "type = \"pacs\"").unwrap() + 1));
+    assert!(
+        problems[0]
+            .message
+            .contains("no agenda offers the appointment type \"pacs\" (offered: titre-identite)"),
+        "{}",
+        problems[0].message
+    );
+
+    let (_dir, result) = city_with(|root| books(root, "pacs"));
+    let problems = result.unwrap_err();
+    assert!(problems[0].message.contains("(offered: none: add agendas/<id>.toml)"), "{problems:#?}");
+
+    // A broken agenda file has its own problem, not one more on the service.
+    let (_dir, result) = city_with(|root| {
+        with_agenda(root, "id = \"mairie-titres\"\ncolour = 1\n");
+        books(root, "titre-identite");
+    });
+    let problems = result.unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].file.ends_with("agendas/mairie-titres.toml"));
+
+    let (_dir, result) = city_with(|root| {
+        with_agenda(root, AGENDA);
+        books(root, "titre-identite");
+        let path = root.join("services/acte.toml");
+        fs::write(&path, fs::read_to_string(&path).unwrap() + "places = 2\n").unwrap();
+    });
+    let problems = result.unwrap_err();
+    assert!(problems[0].message.contains("unknown field \"places\""), "{problems:#?}");
+}
+
+#[test]
+fn agendas_name_existing_services() {
+    let (_dir, result) = city_with(|root| {
+        with_agenda(root, &AGENDA.replace("services = [\"acte\"]", "services = [\"acte\", \"passeport\"]"))
+    });
+    let problems = result.unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].file.ends_with("agendas/mairie-titres.toml"));
+    assert_eq!(problems[0].line, Some(5));
+    assert!(
+        problems[0].message.contains("unknown service \"passeport\" in \"services\""),
+        "{}",
+        problems[0].message
+    );
+
+    let (_dir, result) = city_with(|root| with_agenda(root, &AGENDA.replace("services = [\"acte\"]\n", "")));
+    let problems = result.unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].message.contains("services"), "{}", problems[0].message);
+
+    // A service file that does not parse is no unknown service on top.
+    let (_dir, result) = city_with(|root| {
+        with_agenda(root, AGENDA);
+        fs::write(root.join("services/acte.toml"), "slug = \"acte\"\n").unwrap();
+    });
+    let problems = result.unwrap_err();
+    assert!(problems.iter().all(|p| p.file.ends_with("services/acte.toml")), "{problems:#?}");
 }
 
 const WORKFLOW: &str = r#"id = "etat-civil"

@@ -43,7 +43,13 @@ impl Mailer for TestMailer {
 }
 
 pub fn email(to: &str, subject: &str) -> Email {
-    Email { to: to.into(), subject: subject.into(), text: "Bonjour,\n".into(), html: None }
+    Email {
+        to: to.into(),
+        subject: subject.into(),
+        text: "Bonjour,\n".into(),
+        html: None,
+        attachments: Vec::new(),
+    }
 }
 
 /// The items left in the outbox's partition.

@@ -40,6 +40,7 @@ fn email(to: &str) -> Email {
         subject: "Votre demande d'acte de naissance".into(),
         text: "Bonjour,\nVotre demande est enregistrée.".into(),
         html: Some("<p>Bonjour,</p><p>Votre demande est enregistrée.</p>".into()),
+        attachments: Vec::new(),
     }
 }
 

@@ -1,0 +1,321 @@
+//! HTTP handlers of the booking function: what is shared by the citizens'
+//! routes ([`citizen`]), the manage link's ([`manage`]) and the agents'
+//! ([`agent`]): the state, the booking itself with its retries, and the
+//! mapping of booking errors to problems.
+
+mod agent;
+mod citizen;
+mod manage;
+
+use crate::agendas::{self, CityAgendas};
+use crate::emails;
+use crate::repository::{Appointment, BookingError, BookingRepository, Claim, SlotRef, Versioned};
+use crate::{App, PREFIX};
+use axum::Router;
+use axum::extract::FromRef;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use catalogue::CatalogueRepository;
+use gru_domain::agenda::Agenda;
+use gru_ports::{Email, TransactOp};
+use gru_web::agent::AgentSessions;
+use gru_web::audit::AuditTrail;
+use gru_web::session::Sessions;
+use gru_web::{Problem, RateLimiter, tokens};
+use jiff::{SignedDuration, Timestamp};
+use std::sync::Arc;
+use submissions::repository::Repository as Requests;
+
+/// Tries of a booking that keeps meeting concurrent writes: each try reads
+/// again, so a slot with places left is found, and a full one is said so.
+const ATTEMPTS: usize = 12;
+
+/// The state every handler shares.
+#[derive(Clone)]
+pub(crate) struct Ctx(pub(crate) Arc<Inner>);
+
+pub(crate) struct Inner {
+    pub(crate) app: App,
+    pub(crate) booking: BookingRepository,
+    pub(crate) catalogue: CatalogueRepository,
+    pub(crate) requests: Requests,
+    pub(crate) audit: AuditTrail,
+    pub(crate) limiter: RateLimiter,
+    sessions: Sessions,
+    agent_sessions: AgentSessions,
+}
+
+impl FromRef<Ctx> for Sessions {
+    fn from_ref(ctx: &Ctx) -> Self {
+        ctx.0.sessions.clone()
+    }
+}
+
+impl FromRef<Ctx> for AgentSessions {
+    fn from_ref(ctx: &Ctx) -> Self {
+        ctx.0.agent_sessions.clone()
+    }
+}
+
+/// The booking function's routes, under [`PREFIX`].
+pub fn router(app: App) -> Router {
+    let ctx = Ctx(Arc::new(Inner {
+        booking: BookingRepository::new(app.store.clone()),
+        catalogue: CatalogueRepository::new(app.store.clone()),
+        requests: Requests::new(app.store.clone()),
+        audit: AuditTrail::new(app.store.clone(), app.clock.clone(), app.audit_keep),
+        limiter: RateLimiter::new(app.store.clone(), app.clock.clone()),
+        sessions: Sessions::new(app.store.clone(), app.clock.clone()),
+        agent_sessions: AgentSessions::new(app.store.clone(), app.clock.clone()),
+        app,
+    }));
+    let routes = Router::new()
+        .route("/types", get(citizen::types))
+        .route("/availability", get(citizen::availability))
+        .route("/holds", post(citizen::hold))
+        .route("/appointments", get(citizen::mine).post(citizen::confirm))
+        .route("/appointments/{id}/cancel", post(citizen::cancel))
+        .route("/manage", post(manage::show))
+        .route("/manage/cancel", post(manage::cancel))
+        .route("/manage/reschedule", post(manage::reschedule))
+        .route("/agent/agendas", get(agent::agendas))
+        .route("/agent/planning", get(agent::planning))
+        .route("/agent/appointments", post(agent::book))
+        .route("/agent/appointments/{id}/attendance", post(agent::attendance))
+        .route("/agent/appointments/{id}/cancel", post(agent::cancel))
+        .route("/agent/appointments/{id}/reschedule", post(agent::reschedule))
+        .route("/agent/agendas/{agenda}/closures", post(agent::close))
+        .with_state(ctx);
+    gru_web::mount(PREFIX, routes)
+}
+
+pub(crate) fn internal(error: impl std::fmt::Display) -> Problem {
+    Problem::internal(&error)
+}
+
+/// The answer to a booking that failed.
+pub(crate) fn refused(error: BookingError) -> Problem {
+    match error {
+        BookingError::SlotTaken => Problem::new(
+            StatusCode::CONFLICT,
+            "slot-taken",
+            "Créneau indisponible",
+            "Ce créneau vient d'être pris. Choisissez-en un autre.",
+        ),
+        BookingError::HoldExpired => Problem::new(
+            StatusCode::GONE,
+            "hold-expired",
+            "Créneau plus réservé",
+            "Le créneau n'était réservé pour vous que quelques minutes, et il a été pris. Choisissez-en un autre.",
+        )
+        .with_field("hold", "Choisissez un autre créneau."),
+        BookingError::LimitReached => Problem::unprocessable(
+            "limit-reached",
+            "Vous avez déjà le nombre maximal de rendez-vous à venir de ce type. Annulez-en un pour en prendre un autre.",
+        )
+        .with_field("type", "Nombre maximal de rendez-vous à venir atteint."),
+        BookingError::Race => Problem::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            "Réservation concurrente",
+            "Le créneau a changé pendant votre réservation. Réessayez.",
+        ),
+        other => internal(other),
+    }
+}
+
+pub(crate) fn unknown_type() -> Problem {
+    Problem::not_found("Ce type de rendez-vous n'existe pas.")
+}
+
+pub(crate) fn unknown_agenda() -> Problem {
+    Problem::not_found("Aucun agenda accessible ne porte cet identifiant.")
+}
+
+pub(crate) fn unknown_appointment() -> Problem {
+    Problem::not_found("Aucun rendez-vous accessible ne porte cet identifiant.")
+}
+
+/// 422 `slot-unavailable` naming `start`.
+pub(crate) fn unavailable() -> Problem {
+    Problem::unprocessable(
+        "slot-unavailable",
+        "Ce créneau n'est pas proposé : l'agenda est fermé, ou le délai de réservation est dépassé.",
+    )
+    .with_field("start", "Choisissez un créneau parmi ceux proposés.")
+}
+
+/// 409 `not-changeable`: past, cancelled, or already seen.
+pub(crate) fn not_changeable() -> Problem {
+    Problem::new(
+        StatusCode::CONFLICT,
+        "not-changeable",
+        "Rendez-vous non modifiable",
+        "Ce rendez-vous est passé ou annulé : il ne peut plus être modifié.",
+    )
+}
+
+/// Runs `attempt` until it stops meeting concurrent writes.
+pub(crate) async fn with_retries<T, F, Fut>(mut attempt: F) -> Result<T, Problem>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Problem>>,
+{
+    for _ in 1..ATTEMPTS {
+        match attempt().await {
+            Err(problem) if problem.kind == "urn:gru:problem:conflict" => continue,
+            other => return other,
+        }
+    }
+    attempt().await
+}
+
+/// Whether `agenda` belongs to one of the services of `handles`.
+pub(crate) fn agenda_of(agenda: &Agenda, handles: impl Fn(&str) -> bool) -> bool {
+    agenda.services.iter().any(|s| handles(s))
+}
+
+/// The `Idempotency-Key` header: at most 100 visible ASCII characters.
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let key = value.to_str().unwrap_or_default();
+    if key.is_empty() || key.len() > 100 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Problem::bad_request("invalid-header", "L'en-tête Idempotency-Key est invalide.")
+            .with_field("Idempotency-Key", "De 1 à 100 caractères ASCII visibles."));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// The audit entry of an agent's action on an appointment, once its id is known.
+pub(crate) type AuditOf<'a> = dyn Fn(&Appointment) -> TransactOp + Send + Sync + 'a;
+
+/// A new appointment to book, before it has a place.
+pub(crate) struct NewBooking<'a> {
+    pub claim: Claim<'a>,
+    /// Contact, account, reference, channel and author; the rest is filled in.
+    pub appointment: Appointment,
+    /// The booker's limit of active appointments of the type, unless lifted.
+    pub limit: Option<u32>,
+    /// The `Idempotency-Key` and its scope (the booker's email key or the agent).
+    pub idempotency: Option<(String, String)>,
+    /// The audit entry of an agent's booking, written with it.
+    pub audit: Option<Box<AuditOf<'a>>>,
+}
+
+impl Ctx {
+    pub(crate) fn now(&self) -> Timestamp {
+        self.0.app.clock.now()
+    }
+
+    pub(crate) async fn agendas(&self) -> Result<CityAgendas, Problem> {
+        agendas::load(&self.0.catalogue, &self.0.booking).await.map_err(internal)
+    }
+
+    /// Books `new`, with its confirmation email (and manage link) when it
+    /// has an email address, in one transaction; tried again while it meets
+    /// concurrent writes. A repeated `Idempotency-Key` answers the first
+    /// booking.
+    pub(crate) async fn book(
+        &self,
+        agendas: &CityAgendas,
+        new: NewBooking<'_>,
+    ) -> Result<Appointment, Problem> {
+        with_retries(|| async {
+            if let Some((scope, key)) = &new.idempotency
+                && let Some(id) = self.0.booking.replay(scope, key).await.map_err(internal)?
+            {
+                let found = self.0.booking.appointment(&id).await.map_err(internal)?;
+                return found.map(|a| a.value).ok_or_else(unknown_appointment);
+            }
+            let now = self.now();
+            let link = new.appointment.contact.email.is_some().then(tokens::random_token);
+            let remind_before = |slot: &SlotRef| agendas.agenda(&slot.agenda).and_then(reminder_of);
+            let plan = self
+                .0
+                .booking
+                .plan_booking(
+                    new.claim,
+                    new.appointment.clone(),
+                    new.limit,
+                    link.as_deref(),
+                    remind_before,
+                    now,
+                )
+                .await
+                .map_err(refused)?;
+            let mut ops = plan.ops;
+            let appointment = plan.appointment;
+            if let Some(to) = &appointment.contact.email {
+                let email =
+                    emails::confirmation(to, &appointment, link.as_deref(), &self.email_context(agendas));
+                ops.push(self.queue(&email, &format!("appointment-confirmed:{}", appointment.id))?);
+            }
+            if let Some((scope, key)) = &new.idempotency {
+                ops.push(self.0.booking.idempotency_op(scope, key, &appointment.id, now).map_err(internal)?);
+            }
+            if let Some(audit) = &new.audit {
+                ops.push(audit(&appointment));
+            }
+            self.0.booking.commit(ops).await.map_err(refused)?;
+            Ok(appointment)
+        })
+        .await
+    }
+
+    /// The context of the emails of an appointment.
+    pub(crate) fn email_context<'a>(&'a self, agendas: &'a CityAgendas) -> emails::Context<'a> {
+        emails::Context { agendas, public_url: &self.0.app.public_url, now: self.now() }
+    }
+
+    /// The outbox write of `email`, for the change's own transaction.
+    pub(crate) fn queue(&self, email: &Email, event: &str) -> Result<TransactOp, Problem> {
+        gru_outbox::enqueue(email, event, self.now()).map_err(internal)
+    }
+
+    /// The appointment `id`, or the unknown-appointment answer.
+    pub(crate) async fn appointment(&self, id: &str) -> Result<Versioned<Appointment>, Problem> {
+        self.0.booking.appointment(id).await.map_err(internal)?.ok_or_else(unknown_appointment)
+    }
+}
+
+/// How long before an appointment of `agenda` its reminder goes.
+pub(crate) fn reminder_of(agenda: &Agenda) -> Option<SignedDuration> {
+    (agenda.reminder_hours > 0).then(|| SignedDuration::from_hours(i64::from(agenda.reminder_hours)))
+}
+
+/// Checks a citizen's or an agent's contact fields: 422 naming each bad one.
+pub(crate) fn check_contact(
+    name: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> Result<crate::repository::Contact, Problem> {
+    let mut problem = Problem::unprocessable("invalid-contact", "Vérifiez vos coordonnées.");
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        problem = problem.with_field("name", "Indiquez un nom et un prénom (200 caractères au plus).");
+    }
+    let email = match email.map(str::trim).filter(|e| !e.is_empty()) {
+        Some(raw) => match tokens::normalize_email(raw) {
+            Some(email) => Some(email),
+            None => {
+                problem = problem
+                    .with_field("email", "Indiquez une adresse électronique valide, comme nom@exemple.fr.");
+                None
+            }
+        },
+        None => None,
+    };
+    let phone = phone.map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
+    if phone.as_deref().is_some_and(|p| {
+        p.len() > 30
+            || !p.chars().all(|c| c.is_ascii_digit() || " +.-()".contains(c))
+            || !p.chars().any(|c| c.is_ascii_digit())
+    }) {
+        problem = problem
+            .with_field("phone", "Indiquez un numéro de téléphone (chiffres, espaces, +, points, tirets).");
+    }
+    if !problem.errors.is_empty() {
+        return Err(problem);
+    }
+    Ok(crate::repository::Contact { name: name.to_owned(), email, phone })
+}

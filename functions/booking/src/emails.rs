@@ -1,0 +1,182 @@
+//! The emails of an appointment, in French, plain text, each with its
+//! calendar file when it changes the citizen's calendar: the confirmation
+//! and every move carry `METHOD:REQUEST` with the same UID and a higher
+//! SEQUENCE, a cancellation `METHOD:CANCEL`, so calendar applications
+//! update the one event instead of adding another.
+
+use crate::agendas::CityAgendas;
+use crate::french;
+use crate::repository::Appointment;
+use gru_domain::ics::{IcsEvent, IcsMethod};
+use gru_ports::Email;
+use gru_ports::mailer::EmailAttachment;
+use jiff::Timestamp;
+
+const SIGNATURE: &str = "Cordialement,\nLes services de la mairie\n\n\
+    Ce courriel est envoyé automatiquement : merci de ne pas y répondre.";
+
+/// What every email of an appointment needs besides the appointment.
+pub struct Context<'a> {
+    /// The agendas, the city's zone and the events' organiser.
+    pub agendas: &'a CityAgendas,
+    pub public_url: &'a str,
+    pub now: Timestamp,
+}
+
+/// The link to the page that cancels or moves the appointment.
+pub fn manage_link(public_url: &str, token: &str) -> String {
+    format!("{public_url}/rendez-vous/gerer.html#{token}")
+}
+
+struct Described {
+    what: String,
+    when: String,
+    place: String,
+    address: String,
+}
+
+fn describe(appointment: &Appointment, ctx: &Context<'_>) -> Described {
+    let agenda = ctx.agendas.agenda(&appointment.slot.agenda);
+    let what = agenda
+        .and_then(|a| a.appointment_type(&appointment.slot.appointment_type))
+        .map_or_else(|| appointment.slot.appointment_type.clone(), |t| t.title.clone());
+    Described {
+        what,
+        when: french::date_time(ctx.agendas.local(appointment.slot.start)),
+        place: agenda.map(|a| a.title.clone()).unwrap_or_default(),
+        address: agenda.map(|a| a.address.clone()).unwrap_or_default(),
+    }
+}
+
+/// The `.ics` of the appointment as it now stands.
+fn calendar(appointment: &Appointment, ctx: &Context<'_>, method: IcsMethod) -> EmailAttachment {
+    let described = describe(appointment, ctx);
+    let host =
+        ctx.public_url.split("://").nth(1).unwrap_or(ctx.public_url).split('/').next().unwrap_or("gru");
+    let uid = format!("{}@{host}", appointment.id);
+    let location = [described.place.as_str(), described.address.as_str()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let event = IcsEvent {
+        uid: &uid,
+        sequence: appointment.sequence,
+        method,
+        start: appointment.slot.start,
+        end: appointment.slot.end,
+        zone: &ctx.agendas.zone,
+        stamp: ctx.now,
+        summary: &described.what,
+        location: &location,
+        description: "Rendez-vous pris sur le portail des démarches de la mairie.",
+        organizer: &ctx.agendas.organizer,
+    };
+    EmailAttachment {
+        filename: "rendez-vous.ics".to_owned(),
+        content_type: method.content_type().to_owned(),
+        content: event.render(),
+    }
+}
+
+fn email(to: &str, subject: String, text: String, attachment: Option<EmailAttachment>) -> Email {
+    Email { to: to.to_owned(), subject, text, html: None, attachments: attachment.into_iter().collect() }
+}
+
+fn manage_paragraph(ctx: &Context<'_>, link: Option<&str>) -> String {
+    match link {
+        Some(token) => format!(
+            "Pour annuler ou déplacer ce rendez-vous, utilisez ce lien personnel (ne le transmettez pas) :\n{}\n\n",
+            manage_link(ctx.public_url, token)
+        ),
+        None => String::new(),
+    }
+}
+
+/// To the citizen: the appointment is booked.
+pub fn confirmation(to: &str, appointment: &Appointment, link: Option<&str>, ctx: &Context<'_>) -> Email {
+    let d = describe(appointment, ctx);
+    email(
+        to,
+        format!("Rendez-vous confirmé le {}", d.when),
+        format!(
+            "Bonjour {},\n\n\
+             Votre rendez-vous est confirmé :\n\n\
+             {}\nLe {}\n{}\n{}\n\n\
+             Le fichier joint ajoute ce rendez-vous à votre agenda. Vous recevrez un rappel avant le rendez-vous.\n\n\
+             {}{SIGNATURE}\n",
+            appointment.contact.name,
+            d.what,
+            d.when,
+            d.place,
+            d.address,
+            manage_paragraph(ctx, link),
+        ),
+        Some(calendar(appointment, ctx, IcsMethod::Request)),
+    )
+}
+
+/// To the citizen: the appointment moved (by them or by an agent).
+pub fn moved(to: &str, appointment: &Appointment, link: Option<&str>, ctx: &Context<'_>) -> Email {
+    let d = describe(appointment, ctx);
+    email(
+        to,
+        format!("Rendez-vous déplacé au {}", d.when),
+        format!(
+            "Bonjour {},\n\n\
+             Votre rendez-vous « {} » a changé. Il a lieu désormais :\n\n\
+             Le {}\n{}\n{}\n\n\
+             Le fichier joint met à jour votre agenda. Le lien reçu auparavant ne fonctionne plus.\n\n\
+             {}{SIGNATURE}\n",
+            appointment.contact.name,
+            d.what,
+            d.when,
+            d.place,
+            d.address,
+            manage_paragraph(ctx, link),
+        ),
+        Some(calendar(appointment, ctx, IcsMethod::Request)),
+    )
+}
+
+/// To the citizen: the appointment is cancelled; `reason` when an agent
+/// cancelled it.
+pub fn cancelled(to: &str, appointment: &Appointment, reason: Option<&str>, ctx: &Context<'_>) -> Email {
+    let d = describe(appointment, ctx);
+    let why = reason.map(|r| format!("Motif : {r}\n\n")).unwrap_or_default();
+    email(
+        to,
+        format!("Rendez-vous du {} annulé", d.when),
+        format!(
+            "Bonjour {},\n\n\
+             Votre rendez-vous « {} » du {} ({}) est annulé.\n\n{why}\
+             Le fichier joint le retire de votre agenda. Vous pouvez prendre un autre rendez-vous sur le portail :\n\
+             {}/rendez-vous/?type={}\n\n{SIGNATURE}\n",
+            appointment.contact.name,
+            d.what,
+            d.when,
+            d.place,
+            ctx.public_url,
+            appointment.slot.appointment_type,
+        ),
+        Some(calendar(appointment, ctx, IcsMethod::Cancel)),
+    )
+}
+
+/// To the citizen: the appointment is soon.
+pub fn reminder(to: &str, appointment: &Appointment, ctx: &Context<'_>) -> Email {
+    let d = describe(appointment, ctx);
+    email(
+        to,
+        format!("Rappel : rendez-vous le {}", d.when),
+        format!(
+            "Bonjour {},\n\n\
+             Nous vous rappelons votre rendez-vous :\n\n\
+             {}\nLe {}\n{}\n{}\n\n\
+             Si vous ne pouvez pas venir, annulez-le avec le lien reçu dans le courriel de confirmation, \
+             ou depuis votre espace personnel : le créneau sera proposé à quelqu'un d'autre.\n\n{SIGNATURE}\n",
+            appointment.contact.name, d.what, d.when, d.place, d.address,
+        ),
+        None,
+    )
+}

@@ -1,0 +1,72 @@
+//! The booking function: citizens book appointments in the city's agendas
+//! (docs/booking.md). A citizen holds a slot for a few minutes while giving
+//! their details, then confirms; a confirmation emails an `.ics` and a
+//! private link to cancel or reschedule. Agents see the planning of the
+//! agendas of their services, book for citizens who call or come, mark
+//! attendance, cancel, and close days.
+//!
+//! No slot is ever booked twice: each place of a slot is one item, written
+//! only if absent (or at the version of an expired hold) in the same
+//! transaction as the appointment ([`repository`]).
+//!
+//! Routes (all under [`PREFIX`]; bodies are JSON, unknown fields refused;
+//! every `POST` needs the `X-GRU-CSRF` header):
+//!
+//! | route | who | answer |
+//! |---|---|---|
+//! | `GET /types` | anyone | the appointment types and the agendas offering each |
+//! | `GET /availability` `?type&agenda&from&days` | anyone | free slots per day, of one agenda or all offering the type |
+//! | `POST /holds` `{agenda, type, start}` | anyone | 201 a hold of one place for 10 minutes; 409 `slot-taken` |
+//! | `POST /appointments` `{hold \| agenda+type+start, name, email?, phone?, reference?}` | anyone (email needed without a session) | 201 the appointment, emailed with its `.ics` and manage link; `Idempotency-Key` accepted |
+//! | `GET /appointments` | citizen | the citizen's appointments |
+//! | `POST /appointments/{id}/cancel` | the appointment's citizen | the cancelled appointment |
+//! | `POST /manage` `{token}` | holder of the manage link | the appointment |
+//! | `POST /manage/cancel` `{token}` | holder of the manage link | the cancelled appointment; the link is revoked |
+//! | `POST /manage/reschedule` `{token, hold}` | holder of the manage link | the moved appointment (same id); a new link is emailed, the old one is revoked |
+//! | `GET /agent/agendas` | agent | the agendas of the agent's services |
+//! | `GET /agent/planning` `?agenda\|place&from&days` | agent handling the agenda | appointments per day; audited |
+//! | `POST /agent/appointments` `{agenda, type, start, name, email?, phone?, channel, override_notice?, reference?}` | agent handling the agenda | 201 the appointment; audited; `Idempotency-Key` accepted |
+//! | `POST /agent/appointments/{id}/attendance` `{status}` | agent handling the agenda | present or no-show; audited |
+//! | `POST /agent/appointments/{id}/cancel` `{reason}` | agent handling the agenda | cancelled, the citizen emailed; audited |
+//! | `POST /agent/appointments/{id}/reschedule` `{start, agenda?}` | agent handling the agenda | moved (same id), the citizen emailed; audited |
+//! | `POST /agent/agendas/{agenda}/closures` `{from, until?, reason}` | agent handling the agenda | 201 the closure and the appointments to move; audited |
+//!
+//! An appointment or agenda the caller may not reach is the same 404 as
+//! one that does not exist. Every answer with personal data is
+//! `Cache-Control: no-store`.
+
+mod agendas;
+mod api;
+mod emails;
+mod french;
+pub mod reminders;
+pub mod repository;
+mod views;
+
+use gru_ports::{Clock, Store};
+use jiff::SignedDuration;
+use std::sync::Arc;
+
+pub use api::router;
+
+/// The URL prefix this function owns (one API Gateway route).
+pub const PREFIX: &str = "/api/booking";
+
+/// What the function needs, chosen by its entry point (the Lambda's
+/// `main.rs` or the all-in-one portal). Emails leave through the outbox.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    /// Where citizens reach the site (links in emails), without a trailing slash.
+    pub public_url: String,
+    /// How long audit entries are kept.
+    pub audit_keep: SignedDuration,
+}
+
+impl App {
+    /// The function on these ports, keeping audit entries for the default period.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, public_url: String) -> Self {
+        Self { store, clock, public_url, audit_keep: gru_web::audit::DEFAULT_KEEP }
+    }
+}

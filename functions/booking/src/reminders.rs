@@ -1,0 +1,57 @@
+//! The reminders: each booked appointment whose reminder time has come gets
+//! its email, once. Run by the notifier's schedule on AWS and by the
+//! all-in-one portal's delivery task; a reminder is taken off the index in
+//! the transaction that queues its email, so two runs never send it twice.
+
+use crate::App;
+use crate::agendas::{self, AgendasError};
+use crate::emails;
+use crate::repository::{BookingError, BookingRepository, Status};
+use catalogue::CatalogueRepository;
+
+/// What sending the reminders can fail on.
+#[derive(Debug, thiserror::Error)]
+pub enum ReminderError {
+    #[error(transparent)]
+    Agendas(#[from] AgendasError),
+    #[error(transparent)]
+    Booking(#[from] BookingError),
+}
+
+/// Queues the email of every reminder due; returns how many. A reminder
+/// that meets a concurrent change (a move, a cancellation) is left to the
+/// next run, which reads the appointment again.
+pub async fn send_due(app: &App) -> Result<usize, ReminderError> {
+    let booking = BookingRepository::new(app.store.clone());
+    let now = app.clock.now();
+    let due = booking.due_reminders(now).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let catalogue = CatalogueRepository::new(app.store.clone());
+    let agendas = agendas::load(&catalogue, &booking).await?;
+    let context = emails::Context { agendas: &agendas, public_url: &app.public_url, now };
+    let mut sent = 0;
+    for id in due {
+        let Some(current) = booking.appointment(&id).await? else { continue };
+        let appointment = &current.value;
+        if appointment.status != Status::Booked || appointment.remind_at.is_none_or(|at| at > now) {
+            continue;
+        }
+        let mut reminded = appointment.clone();
+        reminded.remind_at = None;
+        let plan = booking.plan_update(&current, reminded)?;
+        let mut ops = plan.ops;
+        if let Some(to) = &appointment.contact.email {
+            let email = emails::reminder(to, appointment, &context);
+            let event = format!("appointment-reminder:{id}:{}", appointment.sequence);
+            ops.push(gru_outbox::enqueue(&email, &event, now).map_err(BookingError::from)?);
+        }
+        match booking.commit(ops).await {
+            Ok(()) => sent += 1,
+            Err(BookingError::Race) => continue,
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(sent)
+}
