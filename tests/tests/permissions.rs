@@ -109,6 +109,35 @@ async fn every_route_against_every_caller() {
         "service": SERVICE, "channel": "phone",
         "citizen": { "email": "c@exemple.fr" }, "answers": death_certificate_answers(),
     });
+    // Booking: the first free PACS slots of the état civil desk, an agenda
+    // the agent of the service (acte-etat-civil) handles; one of them booked
+    // by A, one by the agent for a citizen who called.
+    let free = portal.get_json("/api/booking/availability?type=pacs&agenda=etat-civil&days=30", 200).await;
+    let pacs: Vec<String> = free["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|day| {
+            day["slots"].as_array().unwrap().iter().map(|s| s["start"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    assert!(pacs.len() >= 6, "{free}");
+    let slot = |n: usize, extra: Value| {
+        let mut body = json!({ "agenda": "etat-civil", "type": "pacs", "start": pacs[n] });
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        Some(body)
+    };
+    let booked = portal
+        .call("POST", "/api/booking/appointments", slot(2, json!({ "name": "A" })).as_ref(), Some(&a))
+        .await;
+    assert_eq!(booked.status, 201, "{}", booked.body);
+    let a_appointment = booked.body["id"].as_str().unwrap().to_owned();
+    let phoned = json!({ "name": "Usager", "channel": "phone" });
+    let booked = portal
+        .call_with("POST", "/api/booking/agent/appointments", slot(5, phoned.clone()).as_ref(), Some(&agent))
+        .await;
+    assert_eq!(booked.status, 201, "{}", booked.body);
+    let appointment = format!("/api/booking/agent/appointments/{}", booked.body["id"].as_str().unwrap());
 
     const OPEN: [u16; 7] = [200; 7];
     const A_ONLY: [u16; 7] = [404, 404, 404, 404, 404, 404, 200];
@@ -247,6 +276,57 @@ async fn every_route_against_every_caller() {
             [401, 401, 404, 201, 201, 201, 401],
         ),
         ("GET", "/api/messaging/unread".into(), None, CITIZENS),
+        // Booking: slots for anyone (one place: the first caller gets it),
+        // appointments for their citizen or link holder, agendas for the
+        // agents of their services.
+        ("GET", "/api/booking/types".into(), None, OPEN),
+        ("GET", "/api/booking/availability?type=pacs".into(), None, OPEN),
+        ("POST", "/api/booking/holds".into(), slot(0, json!({})), [201, 409, 409, 409, 409, 409, 409]),
+        (
+            "POST",
+            "/api/booking/appointments".into(),
+            slot(1, json!({ "name": "C", "email": "c@exemple.fr" })),
+            [201, 409, 409, 409, 409, 409, 409],
+        ),
+        ("GET", "/api/booking/appointments".into(), None, CITIZENS),
+        ("POST", format!("/api/booking/appointments/{a_appointment}/cancel"), None, A_SIGNED_IN),
+        ("POST", "/api/booking/manage".into(), by_link(json!({})), NO_LINK),
+        ("POST", "/api/booking/manage/cancel".into(), by_link(json!({})), NO_LINK),
+        ("POST", "/api/booking/manage/reschedule".into(), by_link(json!({ "hold": "pas-un-hold" })), NO_LINK),
+        ("GET", "/api/booking/agent/agendas".into(), None, ANY_AGENT),
+        ("GET", "/api/booking/agent/planning?agenda=etat-civil".into(), None, SERVICE_AGENTS),
+        (
+            "POST",
+            "/api/booking/agent/appointments".into(),
+            slot(3, phoned),
+            [401, 401, 404, 201, 409, 409, 401],
+        ),
+        // Not before the appointment's day.
+        (
+            "POST",
+            format!("{appointment}/attendance"),
+            Some(json!({ "status": "present" })),
+            [401, 401, 404, 422, 422, 422, 401],
+        ),
+        // Moved by the first agent let through: the slot is then its own.
+        (
+            "POST",
+            format!("{appointment}/reschedule"),
+            Some(json!({ "start": pacs[4] })),
+            [401, 401, 404, 200, 409, 409, 401],
+        ),
+        (
+            "POST",
+            format!("{appointment}/cancel"),
+            Some(json!({ "reason": "Empêchement" })),
+            [401, 401, 404, 200, 409, 409, 401],
+        ),
+        (
+            "POST",
+            "/api/booking/agent/agendas/etat-civil/closures".into(),
+            Some(json!({ "from": "2027-06-02", "reason": "Formation" })),
+            [401, 401, 404, 201, 201, 201, 401],
+        ),
         // Accounts: agents, then citizens.
         (
             "POST",
@@ -331,7 +411,9 @@ async fn every_route_against_every_caller() {
 /// full path pattern).
 fn documented_routes() -> Vec<(String, String)> {
     let mut routes = Vec::new();
-    for function in ["catalogue", "submissions", "attachments", "accounts", "tracking", "messaging"] {
+    for function in
+        ["catalogue", "submissions", "attachments", "accounts", "tracking", "messaging", "booking"]
+    {
         let source =
             std::fs::read_to_string(repository().join(format!("functions/{function}/src/lib.rs"))).unwrap();
         let prefix = format!("/api/{function}");

@@ -71,6 +71,7 @@ fn calendar(appointment: &Appointment, ctx: &Context<'_>, method: IcsMethod) -> 
         location: &location,
         description: "Rendez-vous pris sur le portail des démarches de la mairie.",
         organizer: &ctx.agendas.organizer,
+        attendee: appointment.contact.email.as_deref().unwrap_or_default(),
     };
     EmailAttachment {
         filename: "rendez-vous.ics".to_owned(),
@@ -83,14 +84,23 @@ fn email(to: &str, subject: String, text: String, attachment: Option<EmailAttach
     Email { to: to.to_owned(), subject, text, html: None, attachments: attachment.into_iter().collect() }
 }
 
-fn manage_paragraph(ctx: &Context<'_>, link: Option<&str>) -> String {
+/// Where the citizen cancels or moves: the link of this email, which
+/// replaces an earlier one when `replaces`, or the one they already have.
+fn manage_paragraph(ctx: &Context<'_>, link: Option<&str>, replaces: bool) -> String {
     match link {
         Some(token) => format!(
-            "Pour annuler ou déplacer ce rendez-vous, utilisez ce lien personnel (ne le transmettez pas) :\n{}\n\n",
+            "{}Pour annuler ou déplacer ce rendez-vous, utilisez ce lien personnel (ne le transmettez pas) :\n{}\n\n",
+            if replaces { "Le lien reçu auparavant ne fonctionne plus. " } else { "" },
             manage_link(ctx.public_url, token)
         ),
-        None => String::new(),
+        None => "Pour annuler ou déplacer ce rendez-vous, utilisez le lien personnel reçu lors de sa réservation.\n\n"
+            .to_owned(),
     }
+}
+
+/// Says when the reminder goes, if one will.
+fn reminder_sentence(appointment: &Appointment) -> &'static str {
+    if appointment.remind_at.is_some() { " Vous recevrez un rappel avant le rendez-vous." } else { "" }
 }
 
 /// To the citizen: the appointment is booked.
@@ -103,14 +113,15 @@ pub fn confirmation(to: &str, appointment: &Appointment, link: Option<&str>, ctx
             "Bonjour {},\n\n\
              Votre rendez-vous est confirmé :\n\n\
              {}\nLe {}\n{}\n{}\n\n\
-             Le fichier joint ajoute ce rendez-vous à votre agenda. Vous recevrez un rappel avant le rendez-vous.\n\n\
+             Le fichier joint ajoute ce rendez-vous à votre agenda.{}\n\n\
              {}{SIGNATURE}\n",
             appointment.contact.name,
             d.what,
             d.when,
             d.place,
             d.address,
-            manage_paragraph(ctx, link),
+            reminder_sentence(appointment),
+            manage_paragraph(ctx, link, false),
         ),
         Some(calendar(appointment, ctx, IcsMethod::Request)),
     )
@@ -126,14 +137,15 @@ pub fn moved(to: &str, appointment: &Appointment, link: Option<&str>, ctx: &Cont
             "Bonjour {},\n\n\
              Votre rendez-vous « {} » a changé. Il a lieu désormais :\n\n\
              Le {}\n{}\n{}\n\n\
-             Le fichier joint met à jour votre agenda. Le lien reçu auparavant ne fonctionne plus.\n\n\
+             Le fichier joint met à jour votre agenda.{}\n\n\
              {}{SIGNATURE}\n",
             appointment.contact.name,
             d.what,
             d.when,
             d.place,
             d.address,
-            manage_paragraph(ctx, link),
+            reminder_sentence(appointment),
+            manage_paragraph(ctx, link, true),
         ),
         Some(calendar(appointment, ctx, IcsMethod::Request)),
     )

@@ -69,6 +69,9 @@ pub struct IcsEvent<'a> {
     pub description: &'a str,
     /// The city's sending address (`ORGANIZER:mailto:`).
     pub organizer: &'a str,
+    /// The citizen's address (`ATTENDEE:mailto:`, already accepted: the
+    /// citizen booked it); left out when empty.
+    pub attendee: &'a str,
 }
 
 impl IcsEvent<'_> {
@@ -103,6 +106,12 @@ impl IcsEvent<'_> {
         }
         if !self.description.is_empty() {
             lines.push(format!("DESCRIPTION:{}", escape(self.description)));
+        }
+        if !self.attendee.is_empty() {
+            lines.push(format!(
+                "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:mailto:{}",
+                self.attendee
+            ));
         }
         lines.extend([
             format!("ORGANIZER:mailto:{}", self.organizer),

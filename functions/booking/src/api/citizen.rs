@@ -2,7 +2,7 @@
 //! free slots, hold one, confirm, list and cancel their appointments.
 
 use super::{
-    AuditOf, Ctx, NewBooking, idempotency_key, internal, not_changeable, refused, unavailable,
+    AuditOf, Ctx, NewBooking, idempotency_key, internal, not_changeable, refused, still_offered, unavailable,
     unknown_agenda, unknown_appointment, unknown_type, with_retries,
 };
 use crate::agendas::Notice;
@@ -213,14 +213,21 @@ pub(crate) async fn confirm(
     };
     let agendas = ctx.agendas().await?;
     let now = ctx.now();
+    let idempotency = key.map(|key| (tokens::email_key(&email), key));
+    // A confirmation sent again answers the first, even though its hold is spent.
+    if let Some((scope, key)) = &idempotency
+        && let Some(first) = ctx.replayed(scope, key).await?
+    {
+        let view = AppointmentView::new(&first, &agendas, now);
+        return Ok((StatusCode::CREATED, no_store(axum::Json(view))).into_response());
+    }
     let slot = match (&body.hold, &body.agenda, &body.appointment_type, body.start) {
-        (Some(hold), None, None, None) => ctx
-            .0
-            .booking
-            .held_slot(hold)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| refused(BookingError::HoldExpired))?,
+        (Some(hold), None, None, None) => {
+            let held = ctx.0.booking.held_slot(hold).await.map_err(internal)?;
+            let held = held.ok_or_else(|| refused(BookingError::HoldExpired))?;
+            still_offered(&agendas, &held, now)?;
+            held
+        }
         (None, Some(agenda), Some(kind), Some(start)) => {
             let agenda = agendas.agenda(agenda).ok_or_else(unknown_agenda)?;
             agendas.slot(agenda, kind, start, now, Notice::Respected).ok_or_else(unavailable)?
@@ -257,7 +264,6 @@ pub(crate) async fn confirm(
         remind_at: None,
         link: None,
     };
-    let idempotency = key.map(|key| (tokens::email_key(&email), key));
     let booked =
         ctx.book(&agendas, NewBooking { claim, appointment, limit, idempotency, audit: None }).await?;
     let view = AppointmentView::new(&booked, &agendas, ctx.now());

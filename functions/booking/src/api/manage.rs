@@ -80,6 +80,7 @@ pub(crate) async fn reschedule(
         let held = ctx.0.booking.held_slot(&body.hold).await.map_err(internal)?;
         let held = held.ok_or_else(|| refused(BookingError::HoldExpired))?;
         same_type(&held, &current.value.slot.appointment_type)?;
+        super::still_offered(&agendas, &held, now)?;
         let remind = agendas.agenda(&held.agenda).and_then(super::reminder_of);
         let link = tokens::random_token();
         let plan = ctx

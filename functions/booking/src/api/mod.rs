@@ -7,7 +7,7 @@ mod agent;
 mod citizen;
 mod manage;
 
-use crate::agendas::{self, CityAgendas};
+use crate::agendas::{self, CityAgendas, Notice};
 use crate::emails;
 use crate::repository::{Appointment, BookingError, BookingRepository, Claim, SlotRef, Versioned};
 use crate::{App, PREFIX};
@@ -145,6 +145,17 @@ pub(crate) fn unavailable() -> Problem {
     .with_field("start", "Choisissez un créneau parmi ceux proposés.")
 }
 
+/// 422 `slot-unavailable` unless the held `slot` is still offered: a day
+/// closed, or hours changed, since it was held. The notice is not checked
+/// again: it held when the slot was chosen.
+pub(crate) fn still_offered(agendas: &CityAgendas, slot: &SlotRef, now: Timestamp) -> Result<(), Problem> {
+    let agenda = agendas.agenda(&slot.agenda).ok_or_else(unavailable)?;
+    agendas
+        .slot(agenda, &slot.appointment_type, slot.start, now, Notice::Overridden)
+        .map(|_| ())
+        .ok_or_else(unavailable)
+}
+
 /// 409 `not-changeable`: past, cancelled, or already seen.
 pub(crate) fn not_changeable() -> Problem {
     Problem::new(
@@ -222,10 +233,9 @@ impl Ctx {
     ) -> Result<Appointment, Problem> {
         with_retries(|| async {
             if let Some((scope, key)) = &new.idempotency
-                && let Some(id) = self.0.booking.replay(scope, key).await.map_err(internal)?
+                && let Some(first) = self.replayed(scope, key).await?
             {
-                let found = self.0.booking.appointment(&id).await.map_err(internal)?;
-                return found.map(|a| a.value).ok_or_else(unknown_appointment);
+                return Ok(first);
             }
             let now = self.now();
             let link = new.appointment.contact.email.is_some().then(tokens::random_token);
@@ -265,6 +275,15 @@ impl Ctx {
     /// The context of the emails of an appointment.
     pub(crate) fn email_context<'a>(&'a self, agendas: &'a CityAgendas) -> emails::Context<'a> {
         emails::Context { agendas, public_url: &self.0.app.public_url, now: self.now() }
+    }
+
+    /// The appointment an earlier booking with the same `Idempotency-Key`
+    /// (in the same scope) made, if there was one.
+    pub(crate) async fn replayed(&self, scope: &str, key: &str) -> Result<Option<Appointment>, Problem> {
+        match self.0.booking.replay(scope, key).await.map_err(internal)? {
+            Some(id) => Ok(Some(self.appointment(&id).await?.value)),
+            None => Ok(None),
+        }
     }
 
     /// The outbox write of `email`, for the change's own transaction.

@@ -21,6 +21,7 @@ fn event<'a>(zone: &'a TimeZone, start: &str, end: &str) -> IcsEvent<'a> {
         location: "Hôtel de ville, 1 place des Tilleuls",
         description: "Apportez votre pré-demande.",
         organizer: "ne-pas-repondre@belleval.example",
+        attendee: "camille@exemple.fr",
     }
 }
 
@@ -67,6 +68,7 @@ fn an_appointment_after_the_spring_change_is_on_the_city_clock() {
         "LOCATION:Hôtel de ville\\, 1 place des Tilleuls",
         "DESCRIPTION:Apportez votre pré-demande.",
         "ORGANIZER:mailto:ne-pas-repondre@belleval.example",
+        "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:mailto:camille@exemple.fr",
         "STATUS:CONFIRMED",
     ] {
         assert!(vevent.iter().any(|l| l == expected), "{expected} in {vevent:#?}");
