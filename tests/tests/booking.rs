@@ -1081,3 +1081,31 @@ async fn reminders_follow_moves_and_stop_with_cancellations() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_marriage_file_and_a_pacs_never_overlap_at_the_one_civil_status_desk() {
+    // Wednesday 24 March 2027 (the desk opens 9 h to 12 h; one officer).
+    let portal = TestPortal::spawn_with_clock(clock_at(MONDAY)).await;
+    let (agent, _) = portal.agent("etat-civil@belleval.example", Role::Agent, &["pacs"]).await;
+    let book = |kind: &str, start: &str| {
+        let body = json!({
+            "agenda": "etat-civil", "type": kind, "start": start, "name": "Usager", "channel": "counter",
+        });
+        agent_book(&portal, &agent, body)
+    };
+    // The marriage file: 10 h to 10 h 45, then 15 minutes of paperwork.
+    let marriage = book("dossier-mariage", "2027-03-24T09:00:00Z").await;
+    assert_eq!(marriage.status, 201, "{}", marriage.body);
+    // PACS slots start every 45 minutes from 9 h: 9 h 45 and 10 h 30 overlap it.
+    let free = availability(&portal, "type=pacs&agenda=etat-civil&from=2027-03-24&days=1").await;
+    assert_eq!(starts(&free), ["2027-03-24T08:00:00Z", "2027-03-24T10:15:00Z"], "{free}");
+    for start in ["2027-03-24T08:45:00Z", "2027-03-24T09:30:00Z"] {
+        let overlapping = book("pacs", start).await;
+        assert_eq!((overlapping.status, kind(&overlapping)), (409, "urn:gru:problem:slot-taken"));
+    }
+    // Before and after it, the desk is free.
+    assert_eq!(book("pacs", "2027-03-24T08:00:00Z").await.status, 201);
+    assert_eq!(book("pacs", "2027-03-24T10:15:00Z").await.status, 201);
+    let day = planning(&portal, &agent, "agenda=etat-civil&from=2027-03-24").await;
+    assert_eq!(planned(&day.body).len(), 3);
+}

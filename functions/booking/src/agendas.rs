@@ -7,7 +7,7 @@ use catalogue::{CatalogueError, CatalogueRepository};
 use gru_domain::agenda::{Agenda, AppointmentType, Booked, Slot, Window, availability};
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp, ToSpan};
+use jiff::{SignedDuration, Timestamp};
 
 /// What reading the agendas can fail on.
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +36,12 @@ pub async fn load(
         .as_ref()
         .and_then(|city| TimeZone::get(&city.timezone).ok())
         .unwrap_or_else(|| TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC));
-    let organizer = city.map(|c| c.contact.email).unwrap_or_default();
+    // A calendar invitation needs an organiser: the city's address, or a
+    // no-reply one when the city gives none.
+    let organizer = city
+        .map(|c| c.contact.email)
+        .filter(|e| !e.trim().is_empty())
+        .unwrap_or_else(|| "ne-pas-repondre@portail.invalid".to_owned());
     let mut agendas = catalogue.agendas().await?;
     for added in booking.closures().await? {
         if let Some(agenda) = agendas.iter_mut().find(|a| a.id == added.agenda) {
@@ -90,24 +95,11 @@ impl CityAgendas {
         now: Timestamp,
     ) -> Result<Vec<Slot>, BookingError> {
         let window = Window { zone: self.zone.clone(), now, from, until };
-        let (start, end) = self.bounds(from, until);
         let mut booked = Booked::new();
         for agenda in agendas {
-            booking.booked(&agenda.id, start, end, now, &mut booked).await?;
+            booking.booked(&agenda.id, (from, until), now, &mut booked).await?;
         }
         Ok(availability(agendas, appointment_type, &window, &booked))
-    }
-
-    /// The instants that bound the city's days `[from, until]`.
-    pub fn bounds(&self, from: Date, until: Date) -> (Timestamp, Timestamp) {
-        let start =
-            from.to_zoned_datetime(self.zone.clone()).map(|z| z.timestamp()).unwrap_or(Timestamp::MIN);
-        let end = until
-            .saturating_add(1.day())
-            .to_zoned_datetime(self.zone.clone())
-            .map(|z| z.timestamp() - SignedDuration::from_secs(1))
-            .unwrap_or(Timestamp::MAX);
-        (start, end)
     }
 
     /// The slot `start` of `appointment_type` in `agenda`, if the agenda
@@ -137,7 +129,10 @@ impl CityAgendas {
                 appointment_type: kind.id.clone(),
                 start: slot.start,
                 end: slot.end,
+                until: slot.end + SignedDuration::from_mins(i64::from(kind.buffer_minutes)),
+                day,
                 places: kind.places,
+                capacity: agenda.capacity(),
             })
     }
 }

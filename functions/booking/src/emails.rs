@@ -69,7 +69,11 @@ fn calendar(appointment: &Appointment, ctx: &Context<'_>, method: IcsMethod) -> 
         stamp: ctx.now,
         summary: &described.what,
         location: &location,
-        description: "Rendez-vous pris sur le portail des démarches de la mairie.",
+        description: if appointment.channel == "online" {
+            "Rendez-vous pris sur le portail des démarches de la mairie."
+        } else {
+            "Rendez-vous pris avec les services de la mairie."
+        },
         organizer: &ctx.agendas.organizer,
         attendee: appointment.contact.email.as_deref().unwrap_or_default(),
     };
@@ -93,7 +97,7 @@ fn manage_paragraph(ctx: &Context<'_>, link: Option<&str>, replaces: bool) -> St
             if replaces { "Le lien reçu auparavant ne fonctionne plus. " } else { "" },
             manage_link(ctx.public_url, token)
         ),
-        None => "Pour annuler ou déplacer ce rendez-vous, utilisez le lien personnel reçu lors de sa réservation.\n\n"
+        None => "Pour annuler ou déplacer ce rendez-vous, utilisez le lien personnel du dernier courriel reçu à son sujet.\n\n"
             .to_owned(),
     }
 }
@@ -185,8 +189,8 @@ pub fn reminder(to: &str, appointment: &Appointment, ctx: &Context<'_>) -> Email
             "Bonjour {},\n\n\
              Nous vous rappelons votre rendez-vous :\n\n\
              {}\nLe {}\n{}\n{}\n\n\
-             Si vous ne pouvez pas venir, annulez-le avec le lien reçu dans le courriel de confirmation, \
-             ou depuis votre espace personnel : le créneau sera proposé à quelqu'un d'autre.\n\n{SIGNATURE}\n",
+             Si vous ne pouvez pas venir, annulez-le avec le lien personnel du dernier courriel reçu à son sujet \
+             (ou depuis votre espace personnel, si vous en avez un) : le créneau sera proposé à quelqu'un d'autre.\n\n{SIGNATURE}\n",
             appointment.contact.name, d.what, d.when, d.place, d.address,
         ),
         None,

@@ -5,9 +5,9 @@
 //! agendas of their services, book for citizens who call or come, mark
 //! attendance, cancel, and close days.
 //!
-//! No slot is ever booked twice: each place of a slot is one item, written
-//! only if absent (or at the version of an expired hold) in the same
-//! transaction as the appointment ([`repository`]).
+//! No slot is ever booked twice: each agenda's day is one ledger item,
+//! written at the version read in the same transaction as the appointment,
+//! and an appointment is added only where it fits ([`repository`]).
 //!
 //! Routes (all under [`PREFIX`]; bodies are JSON, unknown fields refused;
 //! every `POST` needs the `X-GRU-CSRF` header):

@@ -33,7 +33,14 @@ pub async fn send_due(app: &App) -> Result<usize, ReminderError> {
     let context = emails::Context { agendas: &agendas, public_url: &app.public_url, now };
     let mut sent = 0;
     for id in due {
-        let Some(current) = booking.appointment(&id).await? else { continue };
+        let current = match booking.appointment(&id).await {
+            Ok(Some(current)) => current,
+            Ok(None) => continue,
+            Err(error) => {
+                tracing::warn!(appointment = %id, %error, "an appointment's reminder failed");
+                continue;
+            }
+        };
         let appointment = &current.value;
         if appointment.status != Status::Booked || appointment.remind_at.is_none_or(|at| at > now) {
             continue;
@@ -42,15 +49,18 @@ pub async fn send_due(app: &App) -> Result<usize, ReminderError> {
         reminded.remind_at = None;
         let plan = booking.plan_update(&current, reminded)?;
         let mut ops = plan.ops;
-        if let Some(to) = &appointment.contact.email {
+        // A run late past the start takes the reminder off without sending it.
+        let started = appointment.slot.start <= now;
+        if let Some(to) = appointment.contact.email.as_ref().filter(|_| !started) {
             let email = emails::reminder(to, appointment, &context);
             let event = format!("appointment-reminder:{id}:{}", appointment.sequence);
             ops.push(gru_outbox::enqueue(&email, &event, now).map_err(BookingError::from)?);
         }
         match booking.commit(ops).await {
-            Ok(()) => sent += 1,
+            Ok(()) => sent += usize::from(!started),
             Err(BookingError::Race) => continue,
-            Err(other) => return Err(other.into()),
+            // One appointment's failure does not hold back the others'.
+            Err(error) => tracing::warn!(appointment = %id, %error, "an appointment's reminder failed"),
         }
     }
     Ok(sent)

@@ -2,44 +2,48 @@
 //!
 //! | pattern | key |
 //! |---|---|
-//! | places taken in an agenda over a period (availability, planning) | query `SLOT#<agenda>#<UTC yyyy-mm>`, sort key between `<start>` bounds |
-//! | one place of a slot, held or booked | `SLOT#<agenda>#<UTC yyyy-mm>` / `<start>#<place, 3 digits>` |
+//! | what occupies an agenda on some days (availability, planning) | query `LEDGER#<agenda>#<yyyy-mm>`, sort key between `<from day>` and `<until day>` (the city's days) |
+//! | what occupies an agenda on one day: its ledger | `LEDGER#<agenda>#<yyyy-mm>` / `<yyyy-mm-dd>` |
 //! | a hold, by its secret | get `HOLD#<sha256>` / `HOLD` (expires) |
 //! | an appointment | get `APPOINTMENT#<id>` / `APPOINTMENT` |
-//! | reminders due | index query `REMINDER#<UTC day>`, sort key up to `<now>` |
-//! | a booker's active appointments of a type (limit, dashboard) | `BOOKER#<email key>` / `TYPE#<type>`; the dashboard queries the partition |
+//! | reminders due | index query `REMINDERS`, sort key up to `<now>` |
+//! | a booker's appointments of a type (limit, dashboard) | `BOOKER#<email key>` / `TYPE#<type>`; the dashboard queries the partition |
 //! | a manage link | get `APPOINTMENT-LINK#<sha256>` / `LINK` |
 //! | closures added by agents, every agenda's | query `CLOSURES` |
 //! | a confirmation already answered | get `IDEMPOTENCY#BOOKING#<scope>#<key>` / `IDEMPOTENCY` |
 //!
 //! # No double booking
 //!
-//! A slot with `n` places has at most `n` place items, numbered `0..n`. A
-//! hold or a booking writes one of them on the condition that it does not
-//! exist (or, for a lapsed hold, at the version read), in the same
-//! transaction as everything else the booking writes. Two citizens choosing
-//! the same free place: one transaction succeeds, the other fails whole and
-//! reads again ([`BookingError::Race`]); when no place is left it is
-//! [`BookingError::SlotTaken`]. Nothing is checked before a write that the
-//! write does not check again.
+//! Each agenda has one **ledger** item per day: every appointment and live
+//! hold of the day, from its start until its end plus buffer. A hold, a
+//! booking or a move reads the ledger, checks that the new interval fits
+//! (at no moment more than the type's places, nor more than the agenda's
+//! desks over every type: [`gru_domain::agenda::places_left`]), and writes
+//! it back **at the version read**, in the same transaction as everything
+//! else it writes. Two bookers of one day: one transaction succeeds, the
+//! other fails whole and reads again ([`BookingError::Race`]), then finds
+//! the slot full ([`BookingError::SlotTaken`]) or books what is left.
+//! Nothing is checked before a write that the write does not check again.
 //!
-//! Every other change (reschedule, cancel, attendance, reminder) writes the
-//! appointment at the version read, with the places it frees or takes.
+//! Every other change (cancel, attendance, reminder) writes the appointment
+//! at the version read, with the ledgers it frees or takes.
 
-use gru_domain::agenda::{Booked, Closure};
+use gru_domain::agenda::{Booked, Busy, Closure, places_left};
 use gru_outbox::OutboxError;
 use gru_ports::store::query_all;
 use gru_ports::{Condition, Item, Key, Query, SortKeyCondition, Store, StoreError, TransactOp};
 use gru_web::tokens;
+use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// How long a hold keeps a place while the citizen gives their details.
 pub const HOLD_TTL: SignedDuration = SignedDuration::from_mins(10);
 /// How long an answered confirmation is replayed for its `Idempotency-Key`.
 pub const IDEMPOTENCY_TTL: SignedDuration = SignedDuration::from_hours(24);
+/// How long the dashboard lists an appointment after its end.
+pub const SHOWN_AFTER: SignedDuration = SignedDuration::from_hours(30 * 24);
 /// How long an appointment is kept after its end (the citizen's dashboard,
 /// the agents' planning of past weeks), then deleted by the store.
 pub const KEEP_AFTER_END: SignedDuration = SignedDuration::from_hours(400 * 24);
@@ -65,10 +69,17 @@ pub enum BookingError {
     Race,
     #[error(transparent)]
     Store(StoreError),
-    #[error("a stored booking item cannot be read: {0}")]
-    Corrupt(#[from] serde_json::Error),
+    /// The decoder's message is dropped: it may quote names or addresses.
+    #[error("a stored booking item cannot be read")]
+    Corrupt,
     #[error(transparent)]
     Outbox(#[from] OutboxError),
+}
+
+impl From<serde_json::Error> for BookingError {
+    fn from(_: serde_json::Error) -> Self {
+        BookingError::Corrupt
+    }
 }
 
 impl From<StoreError> for BookingError {
@@ -80,30 +91,93 @@ impl From<StoreError> for BookingError {
     }
 }
 
-/// A slot as the store knows it: where, what, when, how many places.
+/// A slot as the store knows it: where, what, when, and how much it may
+/// share the agenda with others.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlotRef {
     pub agenda: String,
     pub appointment_type: String,
     pub start: Timestamp,
     pub end: Timestamp,
+    /// The end plus the type's buffer: how long it occupies the agenda.
+    pub until: Timestamp,
+    /// The city's day it is on (its ledger).
+    pub day: Date,
+    /// The type's places, and the agenda's desks over every type.
     pub places: u32,
+    pub capacity: u32,
 }
 
-/// What a place item holds.
+impl SlotRef {
+    fn busy(&self) -> Busy {
+        Busy { start: self.start, until: self.until, appointment_type: self.appointment_type.clone() }
+    }
+}
+
+/// What occupies an agenda on one day.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Ledger {
+    entries: Vec<Entry>,
+}
+
+/// One appointment or hold in a ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Entry {
+    busy: Busy,
+    holder: Holder,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
-enum Place {
-    Held { hold: String, until: Timestamp },
-    Booked { appointment: String },
+enum Holder {
+    /// A hold (its secret's hash), worthless once `lapses` has passed.
+    Held {
+        hold: String,
+        lapses: Timestamp,
+    },
+    Booked {
+        appointment: String,
+    },
 }
 
-/// What a hold item holds: the place it keeps.
+impl Ledger {
+    /// Drops the holds that lapsed: their places are free again.
+    fn prune(&mut self, now: Timestamp) {
+        self.entries.retain(|e| !matches!(e.holder, Holder::Held { lapses, .. } if lapses <= now));
+    }
+
+    /// What occupies the day, in start order.
+    fn busy(&self) -> Vec<Busy> {
+        let mut busy: Vec<Busy> = self.entries.iter().map(|e| e.busy.clone()).collect();
+        busy.sort_by_key(|b| b.start);
+        busy
+    }
+
+    /// Adds `holder` over `slot` if it fits.
+    fn take(&mut self, slot: &SlotRef, holder: Holder) -> Result<(), BookingError> {
+        let busy = self.busy();
+        if places_left(slot.places, slot.capacity, &slot.appointment_type, slot.start, slot.until, &busy) == 0
+        {
+            return Err(BookingError::SlotTaken);
+        }
+        self.entries.push(Entry { busy: slot.busy(), holder });
+        Ok(())
+    }
+}
+
+/// A ledger as read, to write back at its version.
+struct LedgerItem {
+    key: Key,
+    ledger: Ledger,
+    version: Option<u64>,
+    day: Date,
+}
+
+/// What a hold item holds: the slot it keeps, and until when.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Hold {
     slot: SlotRef,
-    place: u32,
-    until: Timestamp,
+    lapses: Timestamp,
 }
 
 /// Where an appointment stands.
@@ -131,8 +205,6 @@ pub struct Contact {
 pub struct Appointment {
     pub id: String,
     pub slot: SlotRef,
-    /// The place of the slot it holds.
-    pub place: u32,
     pub status: Status,
     pub contact: Contact,
     /// The citizen's account, when booked signed in.
@@ -180,6 +252,14 @@ pub enum Claim<'a> {
     Free(&'a SlotRef),
 }
 
+/// A change to a booker's list.
+#[derive(Debug, Clone, Copy)]
+enum BookerChange<'a> {
+    Add(&'a str, Timestamp),
+    Move(&'a str, Timestamp),
+    Cancel(&'a str, Timestamp),
+}
+
 /// The writes of a change, planned on what was read: the caller adds its
 /// own (emails, audit), then [`BookingRepository::commit`]s them.
 pub struct Plan {
@@ -187,7 +267,8 @@ pub struct Plan {
     pub ops: Vec<TransactOp>,
 }
 
-/// A booker's active appointments of one type.
+/// A booker's appointments of one type, kept until [`SHOWN_AFTER`] past
+/// their end for the dashboard.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Booker {
     appointments: Vec<BookerEntry>,
@@ -197,6 +278,8 @@ struct Booker {
 struct BookerEntry {
     id: String,
     end: Timestamp,
+    /// Booked and not cancelled: what the limit counts (until its end).
+    active: bool,
 }
 
 /// A closure an agent added, with its id.
@@ -221,12 +304,12 @@ fn instant(at: Timestamp) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-fn slot_partition(agenda: &str, start: Timestamp) -> String {
-    format!("SLOT#{agenda}#{}", start.strftime("%Y-%m"))
+fn ledger_partition(agenda: &str, day: Date) -> String {
+    format!("LEDGER#{agenda}#{}", day.strftime("%Y-%m"))
 }
 
-fn place_key(slot: &SlotRef, place: u32) -> Key {
-    Key::new(slot_partition(&slot.agenda, slot.start), format!("{}#{place:03}", instant(slot.start)))
+fn ledger_key(agenda: &str, day: Date) -> Key {
+    Key::new(ledger_partition(agenda, day), day.to_string())
 }
 
 fn hold_key(token: &str) -> Key {
@@ -249,8 +332,10 @@ fn idempotency_key(scope: &str, key: &str) -> Key {
     Key::new(format!("IDEMPOTENCY#BOOKING#{scope}#{key}"), "IDEMPOTENCY")
 }
 
+/// The reminders wait in one partition of the index: few at a time, read
+/// with one query however late the last run was.
 fn reminder_index(at: Timestamp, id: &str) -> Key {
-    Key::new(format!("REMINDER#{}", at.strftime("%Y-%m-%d")), format!("{}#{id}", instant(at)))
+    Key::new("REMINDERS", format!("{}#{id}", instant(at)))
 }
 
 /// A new random id for an appointment: 128 bits, hex.
@@ -258,17 +343,22 @@ fn new_id() -> String {
     rand::random::<[u8; 16]>().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The first day of each UTC month from `from`'s to `until`'s.
-fn months(from: Timestamp, until: Timestamp) -> Vec<Timestamp> {
+/// The first day of each month from `from`'s to `until`'s.
+fn months(from: Date, until: Date) -> Vec<Date> {
     let mut months = Vec::new();
-    let mut day = from.to_zoned_datetime(jiff::tz::TimeZone::UTC).date().first_of_month();
-    let last = until.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-    while day <= last {
-        months
-            .push(day.to_zoned_datetime(jiff::tz::TimeZone::UTC).expect("a UTC day is in range").timestamp());
-        day = day.last_of_month().tomorrow().expect("in range");
+    let mut month = from.first_of_month();
+    while month <= until {
+        months.push(month);
+        let Ok(next) = month.last_of_month().tomorrow() else { break };
+        month = next;
     }
     months
+}
+
+/// When the store may forget an item about `day`.
+fn expiry_after(day: Date) -> Option<i64> {
+    let start = day.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok()?.timestamp();
+    start.checked_add(KEEP_AFTER_END).ok().map(|at| at.as_second())
 }
 
 fn read<T: DeserializeOwned>(item: &Item) -> Result<T, BookingError> {
@@ -287,177 +377,182 @@ impl BookingRepository {
         Self { store }
     }
 
-    /// The place items of `agenda` whose slot starts in `[from, until]`.
-    async fn places(
-        &self,
-        agenda: &str,
-        from: Timestamp,
-        until: Timestamp,
-    ) -> Result<Vec<Item>, BookingError> {
-        let mut items = Vec::new();
+    /// The ledgers of `agenda` for the days `[from, until]`.
+    async fn ledgers(&self, agenda: &str, from: Date, until: Date) -> Result<Vec<Ledger>, BookingError> {
+        let mut ledgers = Vec::new();
         for month in months(from, until) {
-            let query = Query::partition(slot_partition(agenda, month))
-                .sort(SortKeyCondition::Between(instant(from), format!("{}#~", instant(until))));
-            items.extend(query_all(self.store.as_ref(), query).await?);
+            let query = Query::partition(ledger_partition(agenda, month))
+                .sort(SortKeyCondition::Between(from.to_string(), until.to_string()));
+            for item in query_all(self.store.as_ref(), query).await? {
+                ledgers.push(read(&item)?);
+            }
         }
-        Ok(items)
+        Ok(ledgers)
     }
 
-    /// The places taken (booked, or held and not lapsed) per start in
-    /// `agenda` over `[from, until]`: what availability subtracts.
+    /// What occupies `agenda` on the days `[from, until]` (appointments and
+    /// live holds), added to `into`: what availability subtracts.
     pub async fn booked(
         &self,
         agenda: &str,
-        from: Timestamp,
-        until: Timestamp,
+        (from, until): (Date, Date),
         now: Timestamp,
         into: &mut Booked,
     ) -> Result<(), BookingError> {
-        for item in self.places(agenda, from, until).await? {
-            let place: Place = read(&item)?;
-            if matches!(place, Place::Held { until, .. } if until <= now) {
-                continue;
-            }
-            let Some((start, _)) = item.key.sk.split_once('#') else { continue };
-            let Ok(start) = start.parse::<Timestamp>() else { continue };
-            *into.entry((agenda.to_owned(), start)).or_default() += 1;
+        let busy = into.entry(agenda.to_owned()).or_default();
+        for mut ledger in self.ledgers(agenda, from, until).await? {
+            ledger.prune(now);
+            busy.extend(ledger.busy());
         }
+        busy.sort_by_key(|b| b.start);
         Ok(())
     }
 
-    /// The appointments booked in `agenda` over `[from, until]`, in time order.
+    /// The appointments booked in `agenda` on the days `[from, until]`, in time order.
     pub async fn appointments_between(
         &self,
         agenda: &str,
-        from: Timestamp,
-        until: Timestamp,
+        (from, until): (Date, Date),
     ) -> Result<Vec<Appointment>, BookingError> {
         let mut appointments = Vec::new();
-        for item in self.places(agenda, from, until).await? {
-            if let Place::Booked { appointment } = read(&item)?
-                && let Some(found) = self.appointment(&appointment).await?
-            {
-                appointments.push(found.value);
+        for ledger in self.ledgers(agenda, from, until).await? {
+            for entry in ledger.entries {
+                if let Holder::Booked { appointment } = entry.holder
+                    && let Some(found) = self.appointment(&appointment).await?
+                {
+                    appointments.push(found.value);
+                }
             }
         }
-        appointments.sort_by_key(|a| (a.slot.start, a.place));
+        appointments.sort_by_key(|a| a.slot.start);
         Ok(appointments)
     }
 
-    /// A free place of `slot` and the condition to take it: absent, or a
-    /// lapsed hold at its version. Picked at random among the free ones,
-    /// so concurrent bookers of a slot with several places rarely collide.
-    async fn free_place(&self, slot: &SlotRef, now: Timestamp) -> Result<(u32, Condition), BookingError> {
-        let mut taken = BTreeMap::new();
-        for item in self.places(&slot.agenda, slot.start, slot.start).await? {
-            let Some(n) = item.key.sk.rsplit_once('#').and_then(|(_, n)| n.parse::<u32>().ok()) else {
-                continue;
-            };
-            let lapsed = matches!(read::<Place>(&item)?, Place::Held { until, .. } if until <= now);
-            taken.insert(n, lapsed.then_some(item.version));
-        }
-        let free: Vec<(u32, Condition)> = (0..slot.places)
-            .filter_map(|n| match taken.get(&n) {
-                None => Some((n, Condition::NotExists)),
-                Some(Some(version)) => Some((n, Condition::Version(*version))),
-                Some(None) => None,
-            })
-            .collect();
-        if free.is_empty() {
-            return Err(BookingError::SlotTaken);
-        }
-        Ok(free[rand::random_range(0..free.len())])
+    /// The ledger of `agenda` on `day`, as read (empty if none yet).
+    async fn ledger(&self, agenda: &str, day: Date) -> Result<LedgerItem, BookingError> {
+        let key = ledger_key(agenda, day);
+        Ok(match self.store.get(&key).await? {
+            Some(item) => LedgerItem { ledger: read(&item)?, version: Some(item.version), key, day },
+            None => LedgerItem { ledger: Ledger::default(), version: None, key, day },
+        })
     }
 
     /// Holds one place of `slot` until `now` + [`HOLD_TTL`]; returns the
-    /// hold's secret and its end. A lost race is [`BookingError::Race`]:
-    /// try again, and a full slot then says [`BookingError::SlotTaken`].
+    /// hold's secret and when it lapses. A lost race is
+    /// [`BookingError::Race`]: try again, and a full slot then says
+    /// [`BookingError::SlotTaken`].
     pub async fn hold(&self, slot: &SlotRef, now: Timestamp) -> Result<(String, Timestamp), BookingError> {
-        let (place, condition) = self.free_place(slot, now).await?;
         let token = tokens::random_token();
-        let until = now + HOLD_TTL;
-        let mut place_item =
-            put(place_key(slot, place), &Place::Held { hold: tokens::hash(&token), until }, 1)?;
-        place_item.version = match condition {
-            Condition::Version(v) => v + 1,
-            _ => 1,
-        };
-        place_item.expires_at = Some(until.as_second());
-        let mut hold = put(hold_key(&token), &Hold { slot: slot.clone(), place, until }, 1)?;
-        hold.expires_at = Some(until.as_second());
+        let lapses = now + HOLD_TTL;
+        let mut ledger = self.ledger(&slot.agenda, slot.day).await?;
+        ledger.ledger.prune(now);
+        ledger.ledger.take(slot, Holder::Held { hold: tokens::hash(&token), lapses })?;
+        let mut hold = put(hold_key(&token), &Hold { slot: slot.clone(), lapses }, 1)?;
+        hold.expires_at = Some(lapses.as_second());
         self.commit(vec![
-            TransactOp::Put { item: place_item, condition },
+            ledger_op(ledger)?,
             TransactOp::Put { item: hold, condition: Condition::NotExists },
         ])
         .await?;
-        Ok((token, until))
+        Ok((token, lapses))
     }
 
-    /// The slot a live hold keeps.
-    pub async fn held_slot(&self, token: &str) -> Result<Option<SlotRef>, BookingError> {
-        Ok(self.live_hold(token).await?.map(|(hold, _, _)| hold.slot))
+    /// The slot a hold keeps and when it lapses (or lapsed), while its
+    /// place is still its own: a lapsed hold nobody took still counts.
+    pub async fn held_slot(&self, token: &str) -> Result<Option<(SlotRef, Timestamp)>, BookingError> {
+        let Some(item) = self.store.get(&hold_key(token)).await? else { return Ok(None) };
+        let hold: Hold = read(&item)?;
+        let ledger = self.ledger(&hold.slot.agenda, hold.slot.day).await?;
+        let hash = tokens::hash(token);
+        let kept = ledger
+            .ledger
+            .entries
+            .iter()
+            .any(|e| matches!(&e.holder, Holder::Held { hold, .. } if *hold == hash));
+        Ok(kept.then_some((hold.slot, hold.lapses)))
     }
 
-    /// The hold and its place item (at their versions), while the place is
-    /// still the hold's: a lapsed hold whose place nobody took still counts.
-    async fn live_hold(&self, token: &str) -> Result<Option<(Hold, u64, Item)>, BookingError> {
-        let Some(hold_item) = self.store.get(&hold_key(token)).await? else { return Ok(None) };
-        let hold: Hold = read(&hold_item)?;
-        let Some(place) = self.store.get(&place_key(&hold.slot, hold.place)).await? else { return Ok(None) };
-        match read::<Place>(&place)? {
-            Place::Held { hold: owner, .. } if owner == tokens::hash(token) => {
-                Ok(Some((hold, hold_item.version, place)))
-            }
-            _ => Ok(None),
-        }
-    }
-
-    /// The writes that give `appointment_id` a place: the hold's, or a free one.
+    /// Gives `appointment_id` its place in `ledgers` (read as needed): the
+    /// hold's (its hold item deleted in `ops`), or a free one of the slot.
     async fn take_place(
         &self,
+        ledgers: &mut Vec<LedgerItem>,
+        ops: &mut Vec<TransactOp>,
         claim: Claim<'_>,
         appointment_id: &str,
         now: Timestamp,
-    ) -> Result<(SlotRef, u32, Vec<TransactOp>), BookingError> {
-        let booked = Place::Booked { appointment: appointment_id.to_owned() };
+    ) -> Result<SlotRef, BookingError> {
+        let booked = Holder::Booked { appointment: appointment_id.to_owned() };
         match claim {
             Claim::Hold(token) => {
-                let (hold, hold_version, place) =
-                    self.live_hold(token).await?.ok_or(BookingError::HoldExpired)?;
-                let item = put(place.key.clone(), &booked, place.version + 1)?;
-                Ok((
-                    hold.slot,
-                    hold.place,
-                    vec![
-                        TransactOp::Put { item, condition: Condition::Version(place.version) },
-                        TransactOp::Delete {
-                            key: hold_key(token),
-                            condition: Condition::Version(hold_version),
-                        },
-                    ],
-                ))
+                let Some(item) = self.store.get(&hold_key(token)).await? else {
+                    return Err(BookingError::HoldExpired);
+                };
+                let hold: Hold = read(&item)?;
+                let hash = tokens::hash(token);
+                let ledger = self.ledger_in(ledgers, &hold.slot.agenda, hold.slot.day).await?;
+                let entry = ledger
+                    .ledger
+                    .entries
+                    .iter_mut()
+                    .find(|e| matches!(&e.holder, Holder::Held { hold, .. } if *hold == hash))
+                    .ok_or(BookingError::HoldExpired)?;
+                entry.holder = booked;
+                ledger.ledger.prune(now);
+                ops.push(TransactOp::Delete { key: item.key, condition: Condition::Version(item.version) });
+                Ok(hold.slot)
             }
             Claim::Free(slot) => {
-                let (place, condition) = self.free_place(slot, now).await?;
-                let version = match condition {
-                    Condition::Version(v) => v + 1,
-                    _ => 1,
-                };
-                let item = put(place_key(slot, place), &booked, version)?;
-                Ok((slot.clone(), place, vec![TransactOp::Put { item, condition }]))
+                let ledger = self.ledger_in(ledgers, &slot.agenda, slot.day).await?;
+                ledger.ledger.prune(now);
+                ledger.ledger.take(slot, booked)?;
+                Ok(slot.clone())
             }
         }
     }
 
-    /// The write of a booker's list of `appointment_type` after removing
-    /// `remove` and adding `add`, with the lapsed entries pruned; `limit`
-    /// refuses an addition past it ([`BookingError::LimitReached`]).
+    /// The ledger of `agenda` on `day` among those read for one change
+    /// (read now if it is not yet), so a change touching one day twice
+    /// (a move within a day) writes it once.
+    async fn ledger_in<'a>(
+        &self,
+        ledgers: &'a mut Vec<LedgerItem>,
+        agenda: &str,
+        day: Date,
+    ) -> Result<&'a mut LedgerItem, BookingError> {
+        let key = ledger_key(agenda, day);
+        let index = match ledgers.iter().position(|l| l.key == key) {
+            Some(index) => index,
+            None => {
+                ledgers.push(self.ledger(agenda, day).await?);
+                ledgers.len() - 1
+            }
+        };
+        Ok(&mut ledgers[index])
+    }
+
+    /// Takes `appointment_id` off its ledger in `ledgers`.
+    async fn free_place(
+        &self,
+        ledgers: &mut Vec<LedgerItem>,
+        appointment: &Appointment,
+    ) -> Result<(), BookingError> {
+        let ledger = self.ledger_in(ledgers, &appointment.slot.agenda, appointment.slot.day).await?;
+        ledger
+            .ledger
+            .entries
+            .retain(|e| !matches!(&e.holder, Holder::Booked { appointment: id } if *id == appointment.id));
+        Ok(())
+    }
+
+    /// The write of a booker's list of `appointment_type`: `change`
+    /// applied, entries past [`SHOWN_AFTER`] dropped; `limit` refuses an
+    /// addition past that many active appointments ([`BookingError::LimitReached`]).
     async fn booker_op(
         &self,
         email: &str,
         appointment_type: &str,
-        remove: Option<&str>,
-        add: Option<(&str, Timestamp)>,
+        change: BookerChange<'_>,
         limit: Option<u32>,
         now: Timestamp,
     ) -> Result<TransactOp, BookingError> {
@@ -466,14 +561,25 @@ impl BookingRepository {
             Some(item) => (read::<Booker>(&item)?, Condition::Version(item.version), item.version + 1),
             None => (Booker::default(), Condition::NotExists, 1),
         };
-        booker.appointments.retain(|e| e.end > now && Some(e.id.as_str()) != remove);
-        if let Some((id, end)) = add {
-            if limit.is_some_and(|limit| booker.appointments.len() as u32 >= limit) {
-                return Err(BookingError::LimitReached);
+        booker.appointments.retain(|e| e.end + SHOWN_AFTER > now);
+        match change {
+            BookerChange::Add(id, end) => {
+                let active = booker.appointments.iter().filter(|e| e.active && e.end > now).count();
+                if limit.is_some_and(|limit| active as u32 >= limit) {
+                    return Err(BookingError::LimitReached);
+                }
+                booker.appointments.push(BookerEntry { id: id.to_owned(), end, active: true });
             }
-            booker.appointments.push(BookerEntry { id: id.to_owned(), end });
+            BookerChange::Move(id, end) | BookerChange::Cancel(id, end) => {
+                let active = matches!(change, BookerChange::Move(..));
+                booker.appointments.retain(|e| e.id != id);
+                booker.appointments.push(BookerEntry { id: id.to_owned(), end, active });
+            }
         }
-        Ok(TransactOp::Put { item: put(key, &booker, version)?, condition })
+        let mut item = put(key, &booker, version)?;
+        item.expires_at =
+            booker.appointments.iter().map(|e| e.end + SHOWN_AFTER).max().map(|at| at.as_second());
+        Ok(TransactOp::Put { item, condition })
     }
 
     /// The appointment write at `version` (a new one when `None`), in the
@@ -508,28 +614,29 @@ impl BookingRepository {
         now: Timestamp,
     ) -> Result<Plan, BookingError> {
         appointment.id = new_id();
-        let (slot, place, mut ops) = self.take_place(claim, &appointment.id, now).await?;
+        let (mut ledgers, mut ops) = (Vec::new(), Vec::new());
+        let slot = self.take_place(&mut ledgers, &mut ops, claim, &appointment.id, now).await?;
         appointment.remind_at = remind_at(&slot, remind_before(&slot), now);
         appointment.slot = slot;
-        appointment.place = place;
         appointment.link = link.map(tokens::hash);
         if let Some(email) = &appointment.contact.email {
-            let entry = (appointment.id.as_str(), appointment.slot.end);
-            ops.push(
-                self.booker_op(email, &appointment.slot.appointment_type, None, Some(entry), limit, now)
-                    .await?,
-            );
+            let change = BookerChange::Add(&appointment.id, appointment.slot.end);
+            ops.push(self.booker_op(email, &appointment.slot.appointment_type, change, limit, now).await?);
         }
         ops.push(self.appointment_op(&appointment, None)?);
         if let Some(hash) = &appointment.link {
-            ops.push(link_op(hash, &appointment.id)?);
+            ops.push(link_op(hash, &appointment)?);
+        }
+        for ledger in ledgers {
+            ops.push(ledger_op(ledger)?);
         }
         Ok(Plan { appointment, ops })
     }
 
-    /// Plans the move of an appointment to another place, keeping its id:
-    /// the old place freed, the new one taken, the booker's list updated,
-    /// the manage link replaced by `new_link` when given (revoking the old).
+    /// Plans the move of an appointment to another slot, keeping its id:
+    /// its old interval freed and the new one taken (one ledger write when
+    /// both are on one day), the booker's list updated, the manage link
+    /// replaced by `new_link` when given (revoking the old).
     pub async fn plan_move(
         &self,
         current: &Versioned<Appointment>,
@@ -539,42 +646,31 @@ impl BookingRepository {
         now: Timestamp,
     ) -> Result<Plan, BookingError> {
         let mut appointment = current.value.clone();
-        let (slot, place, mut ops) = self.take_place(claim, &appointment.id, now).await?;
-        ops.push(TransactOp::Delete {
-            key: place_key(&appointment.slot, appointment.place),
-            condition: Condition::Exists,
-        });
-        appointment.slot = slot;
-        appointment.place = place;
+        let (mut ledgers, mut ops) = (Vec::new(), Vec::new());
+        self.free_place(&mut ledgers, &appointment).await?;
+        appointment.slot = self.take_place(&mut ledgers, &mut ops, claim, &appointment.id, now).await?;
         appointment.sequence += 1;
         appointment.remind_at = remind_at(&appointment.slot, remind_before, now);
         if let Some(email) = &appointment.contact.email {
-            let entry = (appointment.id.as_str(), appointment.slot.end);
-            ops.push(
-                self.booker_op(
-                    email,
-                    &appointment.slot.appointment_type,
-                    Some(&appointment.id),
-                    Some(entry),
-                    None,
-                    now,
-                )
-                .await?,
-            );
+            let change = BookerChange::Move(&appointment.id, appointment.slot.end);
+            ops.push(self.booker_op(email, &appointment.slot.appointment_type, change, None, now).await?);
         }
         if let Some(new_link) = new_link {
             if let Some(old) = &appointment.link {
                 ops.push(TransactOp::Delete { key: link_key(old), condition: Condition::Exists });
             }
             let hash = tokens::hash(new_link);
-            ops.push(link_op(&hash, &appointment.id)?);
-            appointment.link = Some(hash);
+            appointment.link = Some(hash.clone());
+            ops.push(link_op(&hash, &appointment)?);
         }
         ops.push(self.appointment_op(&appointment, Some(current.version))?);
+        for ledger in ledgers {
+            ops.push(ledger_op(ledger)?);
+        }
         Ok(Plan { appointment, ops })
     }
 
-    /// Plans a cancellation: the place freed, the link revoked, the
+    /// Plans a cancellation: the interval freed, the link revoked, the
     /// booker's list updated, the appointment kept as cancelled.
     pub async fn plan_cancel(
         &self,
@@ -582,30 +678,23 @@ impl BookingRepository {
         now: Timestamp,
     ) -> Result<Plan, BookingError> {
         let mut appointment = current.value.clone();
-        let mut ops = vec![TransactOp::Delete {
-            key: place_key(&appointment.slot, appointment.place),
-            condition: Condition::Exists,
-        }];
+        let mut ledgers = Vec::new();
+        self.free_place(&mut ledgers, &appointment).await?;
+        let mut ops = Vec::new();
         if let Some(old) = appointment.link.take() {
             ops.push(TransactOp::Delete { key: link_key(&old), condition: Condition::Exists });
         }
         if let Some(email) = &appointment.contact.email {
-            ops.push(
-                self.booker_op(
-                    email,
-                    &appointment.slot.appointment_type,
-                    Some(&appointment.id),
-                    None,
-                    None,
-                    now,
-                )
-                .await?,
-            );
+            let change = BookerChange::Cancel(&appointment.id, appointment.slot.end);
+            ops.push(self.booker_op(email, &appointment.slot.appointment_type, change, None, now).await?);
         }
         appointment.status = Status::Cancelled;
         appointment.sequence += 1;
         appointment.remind_at = None;
         ops.push(self.appointment_op(&appointment, Some(current.version))?);
+        for ledger in ledgers {
+            ops.push(ledger_op(ledger)?);
+        }
         Ok(Plan { appointment, ops })
     }
 
@@ -692,20 +781,13 @@ impl BookingRepository {
         Ok(TransactOp::Put { item, condition: Condition::NotExists })
     }
 
-    /// The ids of the appointments whose reminder is due at `now`: those
-    /// indexed under yesterday's and today's UTC days up to now.
+    /// The ids of the appointments whose reminder is due at `now`, however
+    /// late: one query of the reminders' partition. An item that cannot be
+    /// read is skipped (the others still go).
     pub async fn due_reminders(&self, now: Timestamp) -> Result<Vec<String>, BookingError> {
-        let mut ids = Vec::new();
-        for day in [now - SignedDuration::from_hours(24), now] {
-            let partition = reminder_index(day, "").pk;
-            let query =
-                Query::secondary(partition).sort(SortKeyCondition::UpTo(format!("{}#~", instant(now))));
-            for item in query_all(self.store.as_ref(), query).await? {
-                ids.push(read::<Appointment>(&item)?.id);
-            }
-        }
-        ids.dedup();
-        Ok(ids)
+        let query = Query::secondary("REMINDERS").sort(SortKeyCondition::UpTo(format!("{}#~", instant(now))));
+        let items = query_all(self.store.as_ref(), query).await?;
+        Ok(items.iter().filter_map(|item| read::<Appointment>(item).ok()).map(|a| a.id).collect())
     }
 }
 
@@ -715,9 +797,20 @@ struct Link {
     appointment: String,
 }
 
-fn link_op(hash: &str, appointment: &str) -> Result<TransactOp, BookingError> {
-    let item = put(link_key(hash), &Link { appointment: appointment.to_owned() }, 1)?;
+/// The write of a manage link, forgotten with its appointment.
+fn link_op(hash: &str, appointment: &Appointment) -> Result<TransactOp, BookingError> {
+    let mut item = put(link_key(hash), &Link { appointment: appointment.id.clone() }, 1)?;
+    item.expires_at = expiry_after(appointment.slot.day);
     Ok(TransactOp::Put { item, condition: Condition::NotExists })
+}
+
+/// The write of a ledger at the version read (holds that lapsed dropped),
+/// forgotten a while after its day.
+fn ledger_op(ledger: LedgerItem) -> Result<TransactOp, BookingError> {
+    let condition = ledger.version.map_or(Condition::NotExists, Condition::Version);
+    let mut item = put(ledger.key, &ledger.ledger, ledger.version.map_or(1, |v| v + 1))?;
+    item.expires_at = expiry_after(ledger.day);
+    Ok(TransactOp::Put { item, condition })
 }
 
 /// When the reminder of `slot` goes: `before` its start, if that is still

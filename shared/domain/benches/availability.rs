@@ -2,7 +2,7 @@
 //! the same appointment type (`cargo bench -p gru-domain --bench
 //! availability`); `cargo test` runs it once, quickly, as a smoke test.
 
-use gru_domain::agenda::{Agenda, Booked, Window, availability};
+use gru_domain::agenda::{Agenda, Booked, Busy, Window, availability};
 use jiff::{SignedDuration, Timestamp};
 use std::time::Instant;
 
@@ -50,7 +50,9 @@ fn main() {
     // A third of the slots half booked, as a busy desk would be.
     let mut booked = Booked::new();
     for slot in availability(&refs, "titre-identite", &window, &Booked::new()).iter().step_by(3) {
-        booked.insert((slot.agenda.clone(), slot.start), 1);
+        let busy =
+            Busy { start: slot.start, until: slot.end, appointment_type: slot.appointment_type.clone() };
+        booked.entry(slot.agenda.clone()).or_default().push(busy);
     }
     let mut times = Vec::with_capacity(rounds);
     let mut slots = 0;

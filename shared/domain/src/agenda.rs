@@ -197,8 +197,77 @@ pub struct Window {
     pub until: Date,
 }
 
-/// Appointments already held, per agenda and start: what the store counts.
-pub type Booked = BTreeMap<(String, Timestamp), u32>;
+/// One appointment (or hold) occupying an agenda: from its start until its
+/// end plus the type's buffer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Busy {
+    pub start: Timestamp,
+    pub until: Timestamp,
+    pub appointment_type: String,
+}
+
+/// What the store holds, per agenda: every appointment and live hold, in
+/// start order.
+pub type Booked = BTreeMap<String, Vec<Busy>>;
+
+impl Agenda {
+    /// How many citizens the agenda receives at once, whatever the type:
+    /// its desks, the most places any of its types has. Types of one agenda
+    /// share them, so a long appointment of one type and a short one of
+    /// another cannot overlap past it.
+    pub fn capacity(&self) -> u32 {
+        self.appointment_types.iter().map(|t| t.places).max().unwrap_or(0)
+    }
+
+    /// The places left for an appointment of `kind` from `start` until
+    /// `until` (its end plus buffer), given what occupies the agenda
+    /// (`busy`, in start order): see [`places_left`].
+    pub fn places_left(
+        &self,
+        kind: &AppointmentType,
+        start: Timestamp,
+        until: Timestamp,
+        busy: &[Busy],
+    ) -> u32 {
+        places_left(kind.places, self.capacity(), &kind.id, start, until, busy)
+    }
+}
+
+/// The places left for an appointment of type `kind` from `start` until
+/// `until`, given what occupies its agenda (`busy`, in start order): the
+/// fewest, at any moment of the interval, of the type's `places` and of the
+/// agenda's `capacity` (its desks, shared by every type).
+pub fn places_left(
+    places: u32,
+    capacity: u32,
+    kind: &str,
+    start: Timestamp,
+    until: Timestamp,
+    busy: &[Busy],
+) -> u32 {
+    let longest = SignedDuration::from_mins(i64::from(MAX_DURATION_MINUTES + MAX_BUFFER_MINUTES));
+    let first = busy.partition_point(|b| b.start < start.saturating_sub(longest).unwrap_or(start));
+    let overlapping: Vec<&Busy> =
+        busy[first..].iter().take_while(|b| b.start < until).filter(|b| b.until > start).collect();
+    let all = most_at_once(overlapping.iter().copied(), start);
+    let same = most_at_once(overlapping.iter().copied().filter(|b| b.appointment_type == kind), start);
+    places.saturating_sub(same).min(capacity.saturating_sub(all))
+}
+
+/// The most intervals in effect at one moment (from `from` on), by a sweep
+/// of their starts and ends.
+fn most_at_once<'a>(busy: impl Iterator<Item = &'a Busy>, from: Timestamp) -> u32 {
+    let mut changes: Vec<(Timestamp, i32)> =
+        busy.flat_map(|b| [(b.start.max(from), 1), (b.until, -1)]).collect();
+    // At one instant an end comes before a start: back-to-back is not overlap.
+    changes.sort();
+    let (mut now, mut most) = (0i32, 0i32);
+    for (_, change) in changes {
+        now += change;
+        most = most.max(now);
+    }
+    most.max(0) as u32
+}
 
 /// The free slots of `appointment_type` in `agendas` (one, or several
 /// offering the same type: "at any town hall"), in time order, then by
@@ -220,6 +289,7 @@ pub fn availability(
 }
 
 fn agenda_slots(agenda: &Agenda, kind: &AppointmentType, window: &Window, booked: &Booked) -> Vec<Slot> {
+    let busy = booked.get(&agenda.id).map_or(&[][..], Vec::as_slice);
     let notice = SignedDuration::from_hours(i64::from(agenda.min_notice_hours));
     let earliest = window.now.saturating_add(notice).expect("a notice in hours is in range");
     let today = window.now.to_zoned_datetime(window.zone.clone()).date();
@@ -235,8 +305,9 @@ fn agenda_slots(agenda: &Agenda, kind: &AppointmentType, window: &Window, booked
                 let close = day.to_datetime(rule.to);
                 while step.is_positive() && local.saturating_add(duration) <= close {
                     if let Some(start) = instant(&window.zone, local) {
-                        let taken = booked.get(&(agenda.id.clone(), start)).copied().unwrap_or(0);
-                        if start >= earliest && taken < kind.places {
+                        let until = start.saturating_add(step).expect("a step in minutes is in range");
+                        let left = agenda.places_left(kind, start, until, busy);
+                        if start >= earliest && left > 0 {
                             slots.push(Slot {
                                 agenda: agenda.id.clone(),
                                 appointment_type: kind.id.clone(),
@@ -245,7 +316,7 @@ fn agenda_slots(agenda: &Agenda, kind: &AppointmentType, window: &Window, booked
                                     .saturating_add(duration)
                                     .expect("a duration in minutes is in range"),
                                 local_start: local,
-                                places_left: kind.places - taken,
+                                places_left: left,
                             });
                         }
                     }
@@ -287,6 +358,8 @@ pub struct AgendaProblem {
 
 /// Longest appointment, and most citizens at once, a city file may set.
 const MAX_DURATION_MINUTES: u32 = 8 * 60;
+/// The longest buffer after an appointment a city file may set.
+const MAX_BUFFER_MINUTES: u32 = 4 * 60;
 const MAX_PLACES: u32 = 100;
 /// A reminder further ahead than the longest horizon reminds of nothing.
 const MAX_REMINDER_HOURS: u32 = 30 * 24;
@@ -348,6 +421,12 @@ impl Agenda {
                         "duration_minutes vaut {} : de 5 à {MAX_DURATION_MINUTES}",
                         kind.duration_minutes
                     ),
+                );
+            }
+            if kind.buffer_minutes > MAX_BUFFER_MINUTES {
+                problem(
+                    entry,
+                    format!("buffer_minutes vaut {} : {MAX_BUFFER_MINUTES} au plus", kind.buffer_minutes),
                 );
             }
             if !(1..=MAX_PLACES).contains(&kind.places) {

@@ -5,8 +5,8 @@
 
 use super::citizen::cancel_appointment;
 use super::{
-    Ctx, NewBooking, agenda_of, check_contact, idempotency_key, internal, not_changeable, refused,
-    unavailable, unknown_agenda, unknown_appointment, with_retries,
+    Ctx, NewBooking, agenda_of, check_contact, check_day, idempotency_key, internal, not_changeable, refused,
+    unavailable, unknown_agenda, unknown_appointment, unknown_type, with_retries,
 };
 use crate::agendas::{CityAgendas, Notice};
 use crate::emails;
@@ -138,14 +138,14 @@ pub(crate) async fn planning(
     };
     let now = ctx.now();
     let from = query.from.unwrap_or_else(|| agendas.today(now));
+    check_day(&agendas, from, now, "from")?;
     let until = from.saturating_add((i64::from(days) - 1).days());
-    let (start, end) = agendas.bounds(from, until);
     let mut appointments = Vec::new();
     for agenda in &chosen {
         appointments
-            .extend(ctx.0.booking.appointments_between(&agenda.id, start, end).await.map_err(internal)?);
+            .extend(ctx.0.booking.appointments_between(&agenda.id, (from, until)).await.map_err(internal)?);
     }
-    appointments.sort_by_key(|a| (a.slot.start, a.slot.agenda.clone(), a.place));
+    appointments.sort_by_key(|a| (a.slot.start, a.slot.agenda.clone()));
     ctx.0.audit.record(&agent, "planning.read", None, Some(&subject)).await.map_err(internal)?;
     let mut planning = Planning { from, days: Vec::new() };
     let mut day = from;
@@ -200,6 +200,7 @@ pub(crate) async fn book(
     let contact = check_contact(&body.name, body.email.as_deref(), body.phone.as_deref())?;
     let agendas = ctx.agendas().await?;
     let agenda = agenda(&agendas, &agent, &body.agenda)?;
+    agenda.appointment_type(&body.appointment_type).ok_or_else(unknown_type)?;
     let now = ctx.now();
     let notice = if body.override_notice { Notice::Overridden } else { Notice::Respected };
     let slot =
@@ -220,7 +221,6 @@ pub(crate) async fn book(
     let appointment = Appointment {
         id: String::new(),
         slot: slot.clone(),
-        place: 0,
         status: Status::Booked,
         contact,
         account: None,
@@ -269,7 +269,8 @@ pub(crate) async fn attendance(
         if current.value.status == Status::Cancelled {
             return Err(not_changeable());
         }
-        if agendas.today(now) < agendas.today(current.value.slot.start) {
+        let absent_too_soon = body.status == Status::NoShow && now < current.value.slot.start;
+        if agendas.today(now) < agendas.today(current.value.slot.start) || absent_too_soon {
             return Err(Problem::unprocessable("too-early", "Le rendez-vous n'a pas encore eu lieu.")
                 .with_field("status", "La présence se note à partir du jour du rendez-vous."));
         }
@@ -307,11 +308,12 @@ pub(crate) async fn cancel(
             .with_field("reason", "De 1 à 500 caractères : il est envoyé à l'usager."));
     }
     let agendas = ctx.agendas().await?;
-    appointment(&ctx, &agendas, &agent, &id).await?;
     let audit = |a: &Appointment| -> TransactOp {
         ctx.0.audit.entry(&agent, "appointment.cancel", Some(&a.id), None)
     };
-    let cancelled = cancel_appointment(&ctx, &id, Some(reason), Some(&audit)).await?;
+    let handled =
+        |a: &Appointment| agendas.agenda(&a.slot.agenda).is_some_and(|agenda| handles(&agent, agenda));
+    let cancelled = cancel_appointment(&ctx, &id, &handled, Some(reason), Some(&audit)).await?;
     Ok(view(&cancelled, &agendas, ctx.now()))
 }
 
@@ -339,6 +341,17 @@ pub(crate) async fn reschedule(
             return Err(not_changeable());
         }
         let target = agenda(&agendas, &agent, body.agenda.as_deref().unwrap_or(&current.value.slot.agenda))?;
+        if target.id == current.value.slot.agenda && body.start == current.value.slot.start {
+            return Err(Problem::unprocessable("same-slot", "Le rendez-vous est déjà à cet horaire.")
+                .with_field("start", "Choisissez un autre créneau."));
+        }
+        if target.appointment_type(&current.value.slot.appointment_type).is_none() {
+            return Err(Problem::unprocessable(
+                "invalid-agenda",
+                "Cet agenda ne propose pas ce type de rendez-vous.",
+            )
+            .with_field("agenda", "Choisissez un agenda qui propose ce type de rendez-vous."));
+        }
         let slot = agendas
             .slot(target, &current.value.slot.appointment_type, body.start, now, Notice::Overridden)
             .ok_or_else(unavailable)?;
@@ -389,6 +402,7 @@ pub(crate) async fn close(
     let agendas = ctx.agendas().await?;
     let agenda = agenda(&agendas, &agent, &id)?;
     let until = body.until.unwrap_or(body.from);
+    check_day(&agendas, body.from, ctx.now(), "from")?;
     let reason = body.reason.trim();
     let mut problem = Problem::unprocessable("invalid-closure", "Vérifiez la fermeture.");
     if until < body.from
@@ -424,8 +438,8 @@ pub(crate) async fn close(
         ])
         .await
         .map_err(refused)?;
-    let (start, end) = agendas.bounds(body.from, until);
-    let booked = ctx.0.booking.appointments_between(&agenda.id, start, end).await.map_err(internal)?;
+    let booked =
+        ctx.0.booking.appointments_between(&agenda.id, (body.from, until)).await.map_err(internal)?;
     let to_move = booked
         .iter()
         .filter(|a| a.status == Status::Booked)

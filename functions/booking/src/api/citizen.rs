@@ -2,8 +2,8 @@
 //! free slots, hold one, confirm, list and cancel their appointments.
 
 use super::{
-    AuditOf, Ctx, NewBooking, idempotency_key, internal, not_changeable, refused, still_offered, unavailable,
-    unknown_agenda, unknown_appointment, unknown_type, with_retries,
+    AuditOf, Ctx, NewBooking, check_day, idempotency_key, internal, not_changeable, refused, still_offered,
+    unavailable, unknown_agenda, unknown_appointment, unknown_type, with_retries,
 };
 use crate::agendas::Notice;
 use crate::emails;
@@ -12,7 +12,7 @@ use crate::views::{AppointmentView, slot_days};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use gru_domain::agenda::Agenda;
+use gru_domain::agenda::{Agenda, AppointmentType};
 use gru_web::session::{Citizen, MaybeCitizen};
 use gru_web::{ClientAddress, Json, Problem, Query, no_store, tokens};
 use jiff::civil::Date;
@@ -45,15 +45,18 @@ pub(crate) struct AgendaSummary {
     title: String,
     place: String,
     address: String,
+    /// The type's duration at this agenda (each agenda sets its own).
+    duration_minutes: u32,
 }
 
-impl From<&Agenda> for AgendaSummary {
-    fn from(agenda: &Agenda) -> Self {
+impl AgendaSummary {
+    fn new(agenda: &Agenda, kind: &AppointmentType) -> Self {
         Self {
             id: agenda.id.clone(),
             title: agenda.title.clone(),
             place: agenda.place.clone(),
             address: agenda.address.clone(),
+            duration_minutes: kind.duration_minutes,
         }
     }
 }
@@ -65,12 +68,12 @@ pub(crate) async fn types(State(ctx): State<Ctx>) -> Result<Response, Problem> {
     for agenda in &agendas.agendas {
         for kind in &agenda.appointment_types {
             match types.iter_mut().find(|t| t.id == kind.id) {
-                Some(known) => known.agendas.push(agenda.into()),
+                Some(known) => known.agendas.push(AgendaSummary::new(agenda, kind)),
                 None => types.push(TypeView {
                     id: kind.id.clone(),
                     title: kind.title.clone(),
                     duration_minutes: kind.duration_minutes,
-                    agendas: vec![agenda.into()],
+                    agendas: vec![AgendaSummary::new(agenda, kind)],
                 }),
             }
         }
@@ -117,6 +120,7 @@ pub(crate) async fn availability(
     }
     let now = ctx.now();
     let from = query.from.unwrap_or_else(|| agendas.today(now));
+    check_day(&agendas, from, now, "from")?;
     let until = from.saturating_add((i64::from(days) - 1).days());
     let slots = agendas
         .free_slots(&ctx.0.booking, &offering, &kind.id, (from, until), now)
@@ -160,6 +164,7 @@ pub(crate) async fn hold(
     }
     let agendas = ctx.agendas().await?;
     let agenda = agendas.agenda(&body.agenda).ok_or_else(unknown_agenda)?;
+    agenda.appointment_type(&body.appointment_type).ok_or_else(unknown_type)?;
     let now = ctx.now();
     let slot = agendas
         .slot(agenda, &body.appointment_type, body.start, now, Notice::Respected)
@@ -224,12 +229,11 @@ pub(crate) async fn confirm(
     let slot = match (&body.hold, &body.agenda, &body.appointment_type, body.start) {
         (Some(hold), None, None, None) => {
             let held = ctx.0.booking.held_slot(hold).await.map_err(internal)?;
-            let held = held.ok_or_else(|| refused(BookingError::HoldExpired))?;
-            still_offered(&agendas, &held, now)?;
-            held
+            still_offered(&agendas, held.ok_or_else(|| refused(BookingError::HoldExpired))?, now)?
         }
         (None, Some(agenda), Some(kind), Some(start)) => {
             let agenda = agendas.agenda(agenda).ok_or_else(unknown_agenda)?;
+            agenda.appointment_type(kind).ok_or_else(unknown_type)?;
             agendas.slot(agenda, kind, start, now, Notice::Respected).ok_or_else(unavailable)?
         }
         _ => {
@@ -244,7 +248,10 @@ pub(crate) async fn confirm(
         Some(reference) => Some(owned_reference(&ctx, reference, &email, citizen.as_ref()).await?),
         None => None,
     };
-    let limit = agendas.appointment_type(&slot.appointment_type).map(|t| t.max_active_per_citizen);
+    let limit = agendas
+        .agenda(&slot.agenda)
+        .and_then(|a| a.appointment_type(&slot.appointment_type))
+        .map(|t| t.max_active_per_citizen);
     let claim = match &body.hold {
         Some(hold) => Claim::Hold(hold),
         None => Claim::Free(&slot),
@@ -252,7 +259,6 @@ pub(crate) async fn confirm(
     let appointment = Appointment {
         id: String::new(),
         slot: slot.clone(),
-        place: 0,
         status: Status::Booked,
         contact,
         account: citizen.as_ref().map(|c| c.account_id.clone()),
@@ -318,26 +324,28 @@ pub(crate) async fn cancel(
     let owned = |a: &Appointment| {
         a.contact.email.as_deref().is_some_and(|e| tokens::email_key(e) == tokens::email_key(&citizen.email))
     };
-    let current = ctx.appointment(&id).await?;
-    if !owned(&current.value) {
-        return Err(unknown_appointment());
-    }
-    let cancelled = cancel_appointment(&ctx, &id, None, None).await?;
+    let cancelled = cancel_appointment(&ctx, &id, &owned, None, None).await?;
     let agendas = ctx.agendas().await?;
     Ok(no_store(axum::Json(AppointmentView::new(&cancelled, &agendas, ctx.now()))))
 }
 
-/// Cancels the appointment `id` and emails its citizen, with the audit
-/// entry of the agent who did it (and their reason) if one did.
+/// Cancels the appointment `id`, if the caller still `may`, and emails its
+/// citizen, with the audit entry of the agent who did it (and their
+/// reason) if one did.
 pub(crate) async fn cancel_appointment(
     ctx: &Ctx,
     id: &str,
+    may: &(dyn Fn(&Appointment) -> bool + Sync),
     reason: Option<&str>,
     audit: Option<&AuditOf<'_>>,
 ) -> Result<Appointment, Problem> {
     let agendas = ctx.agendas().await?;
     with_retries(|| async {
+        // Checked on every read: a link revoked by a move meanwhile no longer cancels.
         let current = ctx.appointment(id).await?;
+        if !may(&current.value) {
+            return Err(unknown_appointment());
+        }
         let now = ctx.now();
         if current.value.status != Status::Booked || (audit.is_none() && !current.value.is_active(now)) {
             return Err(not_changeable());

@@ -59,7 +59,9 @@ pub(crate) async fn show(State(ctx): State<Ctx>, Json(body): Json<TokenBody>) ->
 /// Cancels the appointment; the link dies with it.
 pub(crate) async fn cancel(State(ctx): State<Ctx>, Json(body): Json<TokenBody>) -> Result<Response, Problem> {
     let appointment = linked(&ctx, &body.token).await?;
-    let cancelled = cancel_appointment(&ctx, &appointment.value.id, None, None).await?;
+    let hash = tokens::hash(&body.token);
+    let still_linked = |a: &Appointment| a.link.as_deref() == Some(hash.as_str());
+    let cancelled = cancel_appointment(&ctx, &appointment.value.id, &still_linked, None, None).await?;
     view(&ctx, &cancelled).await
 }
 
@@ -78,9 +80,9 @@ pub(crate) async fn reschedule(
             return Err(not_changeable());
         }
         let held = ctx.0.booking.held_slot(&body.hold).await.map_err(internal)?;
-        let held = held.ok_or_else(|| refused(BookingError::HoldExpired))?;
+        let held =
+            super::still_offered(&agendas, held.ok_or_else(|| refused(BookingError::HoldExpired))?, now)?;
         same_type(&held, &current.value.slot.appointment_type)?;
-        super::still_offered(&agendas, &held, now)?;
         let remind = agendas.agenda(&held.agenda).and_then(super::reminder_of);
         let link = tokens::random_token();
         let plan = ctx

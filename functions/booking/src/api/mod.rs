@@ -22,7 +22,8 @@ use gru_web::agent::AgentSessions;
 use gru_web::audit::AuditTrail;
 use gru_web::session::Sessions;
 use gru_web::{Problem, RateLimiter, tokens};
-use jiff::{SignedDuration, Timestamp};
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp, ToSpan};
 use std::sync::Arc;
 use submissions::repository::Repository as Requests;
 
@@ -105,8 +106,8 @@ pub(crate) fn refused(error: BookingError) -> Problem {
         BookingError::HoldExpired => Problem::new(
             StatusCode::GONE,
             "hold-expired",
-            "Créneau plus réservé",
-            "Le créneau n'était réservé pour vous que quelques minutes, et il a été pris. Choisissez-en un autre.",
+            "Réservation du créneau expirée",
+            "Le créneau n'est plus réservé pour vous : la réservation ne dure que quelques minutes. Choisissez un créneau.",
         )
         .with_field("hold", "Choisissez un autre créneau."),
         BookingError::LimitReached => Problem::unprocessable(
@@ -145,15 +146,41 @@ pub(crate) fn unavailable() -> Problem {
     .with_field("start", "Choisissez un créneau parmi ceux proposés.")
 }
 
-/// 422 `slot-unavailable` unless the held `slot` is still offered: a day
-/// closed, or hours changed, since it was held. The notice is not checked
-/// again: it held when the slot was chosen.
-pub(crate) fn still_offered(agendas: &CityAgendas, slot: &SlotRef, now: Timestamp) -> Result<(), Problem> {
+/// The held slot, unless it is no longer offered (422 `slot-unavailable`):
+/// a day closed or hours changed since it was held. The notice is not
+/// checked again while the hold lasts (it held when the slot was chosen);
+/// once the hold has lapsed, it is.
+pub(crate) fn still_offered(
+    agendas: &CityAgendas,
+    (slot, lapses): (SlotRef, Timestamp),
+    now: Timestamp,
+) -> Result<SlotRef, Problem> {
     let agenda = agendas.agenda(&slot.agenda).ok_or_else(unavailable)?;
-    agendas
-        .slot(agenda, &slot.appointment_type, slot.start, now, Notice::Overridden)
-        .map(|_| ())
-        .ok_or_else(unavailable)
+    let notice = if lapses > now { Notice::Overridden } else { Notice::Respected };
+    agendas.slot(agenda, &slot.appointment_type, slot.start, now, notice).ok_or_else(unavailable)?;
+    Ok(slot)
+}
+
+/// The days an agenda can be asked about: a year back (the planning of
+/// past weeks) to two years ahead (the longest horizon).
+const DAYS_BACK: i64 = 366;
+const DAYS_AHEAD: i64 = 731;
+
+/// 422 naming `field` unless `day` is within [`DAYS_BACK`] before today
+/// and [`DAYS_AHEAD`] after.
+pub(crate) fn check_day(
+    agendas: &CityAgendas,
+    day: Date,
+    now: Timestamp,
+    field: &str,
+) -> Result<(), Problem> {
+    let today = agendas.today(now);
+    if today.saturating_sub(DAYS_BACK.days()) <= day && day <= today.saturating_add(DAYS_AHEAD.days()) {
+        Ok(())
+    } else {
+        Err(Problem::unprocessable("invalid-date", "Cette date est trop éloignée.")
+            .with_field(field, "Une date entre un an avant et deux ans après aujourd'hui."))
+    }
 }
 
 /// 409 `not-changeable`: past, cancelled, or already seen.
@@ -291,8 +318,12 @@ impl Ctx {
         gru_outbox::enqueue(email, event, self.now()).map_err(internal)
     }
 
-    /// The appointment `id`, or the unknown-appointment answer.
+    /// The appointment `id`, or the unknown-appointment answer (also for
+    /// what cannot be an id: 32 hexadecimal characters).
     pub(crate) async fn appointment(&self, id: &str) -> Result<Versioned<Appointment>, Problem> {
+        if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(unknown_appointment());
+        }
         self.0.booking.appointment(id).await.map_err(internal)?.ok_or_else(unknown_appointment)
     }
 }

@@ -25,7 +25,10 @@ fn slot(places: u32) -> SlotRef {
         appointment_type: "titre".to_owned(),
         start,
         end: start + SignedDuration::from_mins(20),
+        until: start + SignedDuration::from_mins(30),
+        day: start.to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
         places,
+        capacity: places,
     }
 }
 
@@ -33,7 +36,6 @@ fn appointment(email: Option<&str>) -> Appointment {
     Appointment {
         id: String::new(),
         slot: slot(1),
-        place: 0,
         status: Status::Booked,
         contact: Contact { name: "Camille Martin".to_owned(), email: email.map(str::to_owned), phone: None },
         account: None,
@@ -65,10 +67,11 @@ async fn book(
     }
 }
 
+/// The appointments and live holds starting when `slot` starts.
 async fn taken(repository: &BookingRepository, slot: &SlotRef, at: Timestamp) -> u32 {
     let mut booked = Booked::new();
-    repository.booked(&slot.agenda, slot.start, slot.start, at, &mut booked).await.expect("places read");
-    booked.get(&(slot.agenda.clone(), slot.start)).copied().unwrap_or(0)
+    repository.booked(&slot.agenda, (slot.day, slot.day), at, &mut booked).await.expect("ledger read");
+    booked[&slot.agenda].iter().filter(|b| b.start == slot.start).count() as u32
 }
 
 async fn race(places: u32, racers: usize) -> (usize, usize) {
@@ -100,6 +103,26 @@ async fn fifty_bookers_of_one_place_leave_one_appointment() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_bookers_of_three_places_leave_three_appointments() {
     assert_eq!(race(3, 50).await, (3, 47));
+}
+
+#[tokio::test]
+async fn two_types_cannot_overlap_on_one_desk() {
+    let (repository, _dir) = repository();
+    let mut marriage = slot(1);
+    marriage.appointment_type = "mariage".to_owned();
+    marriage.until = marriage.start + SignedDuration::from_mins(60);
+    book(&repository, Claim::Free(&marriage), None, None).await.expect("booked");
+    let mut pacs = slot(1);
+    pacs.start += SignedDuration::from_mins(30);
+    pacs.end += SignedDuration::from_mins(30);
+    pacs.until += SignedDuration::from_mins(30);
+    let overlapping = book(&repository, Claim::Free(&pacs), None, None).await;
+    assert!(matches!(overlapping, Err(BookingError::SlotTaken)));
+    // Back to back is no overlap.
+    pacs.start = marriage.until;
+    pacs.end = pacs.start + SignedDuration::from_mins(20);
+    pacs.until = pacs.end;
+    book(&repository, Claim::Free(&pacs), None, None).await.expect("right after");
 }
 
 #[tokio::test]
@@ -149,8 +172,10 @@ async fn the_limit_per_booker_counts_active_appointments() {
     let cancel = repository.plan_cancel(&current, now()).await.expect("planned");
     repository.commit(cancel.ops).await.expect("cancelled");
     book(&repository, Claim::Free(&slot(5)), email, Some(1)).await.expect("allowed again");
+    // The dashboard still lists the cancelled one.
     let listed = repository.of_booker("Camille@Exemple.fr").await.expect("listed");
-    assert_eq!(listed.len(), 1);
+    let statuses: Vec<Status> = listed.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, [Status::Cancelled, Status::Booked]);
 }
 
 #[tokio::test]

@@ -170,13 +170,21 @@ fn the_hour_skipped_has_no_slot_and_the_hour_repeated_has_one() {
     assert_eq!(autumn[1].start, "2027-10-31T00:00:00Z".parse().unwrap());
 }
 
+/// `count` appointments of `kind` from `start` (local) lasting `minutes`.
+fn busy(kind: &str, start: &str, minutes: i64, count: usize) -> Vec<Busy> {
+    let start = at(start);
+    let busy =
+        Busy { start, until: start + SignedDuration::from_mins(minutes), appointment_type: kind.into() };
+    vec![busy; count]
+}
+
 #[test]
 fn booked_places_are_taken_off() {
     let mut agenda = town_hall();
     agenda.appointment_types[0].places = 3;
-    let start = at("2027-04-07T09:00");
-    let nine_thirty = at("2027-04-07T09:30");
-    let booked: Booked = [((agenda.id.clone(), start), 2), ((agenda.id.clone(), nine_thirty), 3)].into();
+    let mut taken = busy("titre-identite", "2027-04-07T09:00", 30, 2);
+    taken.extend(busy("titre-identite", "2027-04-07T09:30", 30, 3));
+    let booked: Booked = [(agenda.id.clone(), taken)].into();
     let slots = availability(
         &[&agenda],
         "titre-identite",
@@ -186,6 +194,39 @@ fn booked_places_are_taken_off() {
     assert_eq!(slots[0].places_left, 1);
     assert_eq!(day(&slots, "2027-04-07"), ["09:00", "10:00", "10:30", "11:00", "11:30"], "09:30 is full");
     assert!(slots[1..].iter().all(|s| s.places_left == 3));
+}
+
+#[test]
+fn types_of_one_agenda_share_its_desks_over_time() {
+    // One desk: a 45-minute marriage file from 10:00 and 30-minute PACS
+    // slots every 45 minutes from 9:00.
+    let mut agenda = town_hall();
+    agenda.appointment_types[0].duration_minutes = 30;
+    agenda.appointment_types[0].buffer_minutes = 15;
+    let mut marriage = agenda.appointment_types[0].clone();
+    marriage.id = "mariage".into();
+    agenda.appointment_types.push(marriage);
+    let booked: Booked = [(agenda.id.clone(), busy("mariage", "2027-04-07T10:00", 60, 1))].into();
+    let slots = availability(
+        &[&agenda],
+        "titre-identite",
+        &window("2027-04-05T08:00", "2027-04-07", "2027-04-07"),
+        &booked,
+    );
+    // 09:45-10:30 and 10:30-11:15 overlap the marriage (10:00-11:00); 9:00
+    // and 11:15 do not; back to back is no overlap.
+    assert_eq!(day(&slots, "2027-04-07"), ["09:00", "11:15"]);
+
+    // Two desks: the same marriage leaves one place beside it.
+    agenda.appointment_types[0].places = 2;
+    let slots = availability(
+        &[&agenda],
+        "titre-identite",
+        &window("2027-04-05T08:00", "2027-04-07", "2027-04-07"),
+        &booked,
+    );
+    let left: Vec<u32> = slots.iter().take(3).map(|s| s.places_left).collect();
+    assert_eq!(left, [2, 1, 1]);
 }
 
 #[test]
