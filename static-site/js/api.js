@@ -181,3 +181,22 @@ export const accounts = {
   signoutEverywhere: () => post('accounts/signout/everywhere'),
   updateProfile: (profile) => sendJson('PUT', 'accounts/me/profile', profile),
 };
+
+/**
+ * /api/booking, the citizen's side: appointment types, free slots, a 10-minute hold on a
+ * slot, the appointment itself; the emailed manage link (token in the body, never in a
+ * URL); the signed-in citizen's appointments.
+ */
+export const booking = {
+  types: () => getJson('booking/types'),
+  /** params: { type, agenda?, from? (YYYY-MM-DD), days? } */
+  availability: (params, opts) => getJson('booking/availability', params, opts),
+  hold: ({ agenda, type, start }) => post('booking/holds', { agenda, type, start }),
+  /** body: { hold, name, email?, phone?, reference? }; the key makes a retry safe. */
+  book: (body, key) => post('booking/appointments', body, { headers: { 'Idempotency-Key': key } }),
+  mine: () => getJson('booking/appointments'),
+  cancelMine: (id) => post(`booking/appointments/${enc(id)}/cancel`, {}),
+  manage: (token) => post('booking/manage', { token }),
+  cancel: (token) => post('booking/manage/cancel', { token }),
+  reschedule: (token, hold) => post('booking/manage/reschedule', { token, hold }),
+};

@@ -43,8 +43,26 @@ const SECTIONS = [
 // A "start" value may be a URL string or an object carrying one; anything else is not a start.
 const startUrl = (start) => (typeof start === 'string' ? start : start?.url || start?.href || null);
 
+/** The booking page of the service's appointment type (with ?type=). */
+const bookingHref = (type) => `/rendez-vous/?type=${encodeURIComponent(type)}`;
+
+/**
+ * « Prendre rendez-vous » when the service books an appointment: the start itself for a
+ * service without a form; after the form's button, with what comes when, for one with a form.
+ */
+function appointmentBlock(service) {
+  const type = service.appointment?.type;
+  if (!type) return null;
+  const link = (large) => el('a', { class: `button${large ? ' button-large' : ' button-secondary'}`, href: bookingHref(type), text: t('service.book') });
+  if (!service.has_form) return el('p', { class: 'start' }, link(true));
+  return el('div', { class: 'start-appointment' },
+    el('p', { text: t(service.appointment.required ? 'service.bookAfterForm' : 'service.bookToo') }),
+    el('p', {}, link(false)));
+}
+
 /** The online form of this portal (has_form), else a `start` address elsewhere, else the other ways. */
 function startBlock(service, hasChannels) {
+  if (!service.has_form && service.appointment?.type) return appointmentBlock(service);
   if (service.has_form) {
     return el('p', { class: 'start' }, el('a', {
       class: 'button button-large', href: `/demarche.html?service=${encodeURIComponent(service.slug)}`, text: t('service.startOnline'),
@@ -72,6 +90,7 @@ function render(service) {
   $('#page-content').replaceChildren(el('div', { class: 'service-layout' },
     filled(service.summary) && el('div', { class: 'lead' }, renderText(service.summary)),
     startBlock(service, hasChannels),
+    service.has_form && appointmentBlock(service),
     sections.length > 1 && el('nav', { class: 'toc', 'aria-labelledby': 'toc-title' },
       el('h2', { id: 'toc-title', class: 'toc-title', text: t('service.onThisPage') }),
       el('ul', {}, sections.map(([id, key]) => el('li', {}, el('a', { href: `#${id}`, text: t(key) }))))),

@@ -15,6 +15,7 @@ before(async () => {
   const service = await api('/api/catalogue/services/acte-etat-civil');
   const form = await api('/api/catalogue/services/acte-etat-civil/form');
   const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const passport = (await api('/api/booking/types')).find((type) => type.id === 'titre-identite');
   pages = [
     { name: 'accueil', path: '/', state: 'ready', title: `Démarches en ligne – ${cityTitle}` },
     { name: 'catégorie', path: `/categorie.html?slug=${service.category.slug}`, state: 'ready', title: `${service.category.title} – ${cityTitle}` },
@@ -36,6 +37,12 @@ before(async () => {
     { name: 'vérification, lien non valable', path: '/compte/verifier.html#jeton-inconnu', state: 'error', title: `Lien non valable – ${cityTitle}` },
     { name: 'connexion par lien sans lien', path: '/compte/lien.html', state: 'ready', title: `Connexion par lien – ${cityTitle}` },
     { name: 'connexion par lien, lien non valable', path: '/compte/lien.html#jeton-inconnu', state: 'error', title: `Lien non valable – ${cityTitle}` },
+    { name: 'rendez-vous : les types', path: '/rendez-vous/', state: 'ready', title: `Prendre rendez-vous – ${cityTitle}` },
+    { name: 'rendez-vous : les créneaux', path: '/rendez-vous/?type=titre-identite', state: 'ready',
+      title: `Choisissez un créneau – ${passport.title} – ${cityTitle}` },
+    { name: 'rendez-vous : type inconnu (404)', path: '/rendez-vous/?type=type-inexistant', state: 'error', title: `Rendez-vous introuvable – ${cityTitle}` },
+    { name: 'gérer un rendez-vous sans lien', path: '/rendez-vous/gerer.html', state: 'ready', title: `Votre rendez-vous – ${cityTitle}` },
+    { name: 'gérer un rendez-vous, lien non valable', path: '/rendez-vous/gerer.html#lien-inconnu', state: 'error', title: `Lien non valable – ${cityTitle}` },
   ];
 });
 after(() => browser?.close());
@@ -92,7 +99,7 @@ for (const width of [1280, 360]) {
 
 test('text resized to 200% reflows without horizontal scrolling', async () => {
   // 200 % text in a 640-px-wide window is what 1280 px zoomed to 200 % gives.
-  for (const path of ['/', '/service.html?slug=acte-etat-civil', '/demarche.html?service=acte-etat-civil', '/compte/connexion.html']) {
+  for (const path of ['/', '/service.html?slug=acte-etat-civil', '/demarche.html?service=acte-etat-civil', '/compte/connexion.html', '/rendez-vous/?type=titre-identite']) {
     const page = await openPage(browser, path, { width: 640, state: 'ready' });
     try {
       const overflow = await page.evaluate(() => {

@@ -148,7 +148,8 @@ export const CITY_TITLE = async () => {
 
 // ---------------------------------------------------------------------------------------
 // Emails: the portal started on loopback lists what it "sent" at /outbox/ (subjects and
-// links decoded). Without that page, PORTAL_DATA_DIR/outbox/*.eml is read instead.
+// links decoded; a line naming the attachments may follow the subject). Without that page,
+// PORTAL_DATA_DIR/outbox/*.eml is read instead.
 
 const unescapeHtml = (s) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"')
   .replace(/&#39;/g, "'").replace(/&amp;/g, '&');
@@ -158,7 +159,7 @@ export async function outbox() {
   const response = await fetch(`${BASE}/outbox/`);
   if (response.ok) {
     const html = await response.text();
-    return [...html.matchAll(/<tr><td><time[^>]*>[^<]*<\/time><\/td><td>([^<]*)<\/td><td><a href="\/outbox\/([^"]+)">([^<]*)<\/a><\/td>(<td>[\s\S]*?<\/td>)<\/tr>/g)]
+    return [...html.matchAll(/<tr><td><time[^>]*>[^<]*<\/time><\/td><td>([^<]*)<\/td><td><a href="\/outbox\/([^"]+)">([^<]*)<\/a>(?:<br>[^<]*)?<\/td>(<td>[\s\S]*?<\/td>)<\/tr>/g)]
       .map(([, to, file, subject, links]) => ({
         file, to: unescapeHtml(to), subject: unescapeHtml(subject),
         links: [...links.matchAll(/<a href="([^"]+)">/g)].map((m) => unescapeHtml(m[1])),

@@ -60,7 +60,7 @@ test('the acte-etat-civil presentation page shows every section of the API, in o
   }
 });
 
-test('« Faire la demande en ligne » with a form; no « Commencer » while `start` is null, a note pointing to the other channels instead', async () => {
+test('« Faire la demande en ligne » with a form; « Prendre rendez-vous » for a service that books an appointment; no « Commencer » while `start` is null, a note pointing to the other channels instead', async () => {
   const services = await allServices();
   assert.ok(services.length > 0, 'the catalogue has services');
   for (const { slug } of services) {
@@ -73,6 +73,13 @@ test('« Faire la demande en ligne » with a form; no « Commencer » while `sta
         assert.equal(await online.count(), 1, `${slug}: « Faire la demande en ligne » when the service has a form`);
         assert.equal(await online.getAttribute('href'), `/demarche.html?service=${slug}`);
         assert.match(await online.getAttribute('class'), /\bbutton\b/, 'a primary button');
+        assert.equal(await start.count(), 0);
+      } else if (service.appointment) {
+        // A service without a form that books an appointment: booking is how it starts.
+        const book = page.getByRole('link', { name: 'Prendre rendez-vous' });
+        assert.equal(await book.count(), 1, `${slug}: « Prendre rendez-vous »`);
+        assert.equal(await book.getAttribute('href'), `/rendez-vous/?type=${service.appointment.type}`);
+        assert.match(await book.getAttribute('class'), /\bbutton-large\b/, 'the page\'s main action');
         assert.equal(await start.count(), 0);
       } else if (service.start === null) {
         assert.equal(await online.count(), 0, `${slug}: no online form, no « Faire la demande en ligne »`);

@@ -1,4 +1,4 @@
-// compte/index.html: the signed-in citizen's requests and unfinished drafts, profile,
+// compte/index.html: the signed-in citizen's requests, appointments and unfinished drafts, profile,
 // password and sign-out. Without a session: to the sign-in page, coming back here after.
 import { accounts, submissions } from '../api.js';
 import { t } from '../i18n/index.js';
@@ -6,6 +6,7 @@ import { el } from '../text.js';
 import { $, initPage, setTitle, setState, callout, formatDate, showError, whileBusy, failureMessage } from '../ui.js';
 import { currentAccount, rememberSignedIn, forgetAccount } from '../session.js';
 import { bindForm, passwordToggles, clearErrors } from './common.js';
+import { renderAppointments } from './appointments.js';
 
 const cityReady = initPage();
 
@@ -96,6 +97,7 @@ try {
     if (query.has('bienvenue')) $('#page-status').replaceChildren(callout('success', t('dashboard.welcome')));
     else if (query.has('mot-de-passe')) $('#page-status').replaceChildren(callout('success', t('dashboard.passwordReset')));
     renderLists(mine);
+    await renderAppointments();
     fillProfile(me.profile);
     passwordToggles();
 

@@ -46,3 +46,15 @@ export const files = {
   grant: (reference, { name, type, size }) => post(`attachments/agent/requests/${enc(reference)}/thread-files`, { name, type, size }),
   confirm: (reference, file) => post(`attachments/agent/requests/${enc(reference)}/thread-files/${enc(file)}/confirm`, {}),
 };
+
+/** /api/booking, agents' side: their agendas, the planning, appointments taken for a citizen, attendance, closures. */
+export const planning = {
+  agendas: () => getJson('booking/agent/agendas'),
+  /** params: { agenda | place, from (YYYY-MM-DD), days (1..=7) } */
+  days: (params, opts) => getJson('booking/agent/planning', params, opts),
+  /** body: { agenda, type, start, name, email?, phone?, channel, override_notice?, reference? } */
+  book: (body, key) => post('booking/agent/appointments', body, { headers: { 'Idempotency-Key': key } }),
+  attendance: (id, status) => post(`booking/agent/appointments/${enc(id)}/attendance`, { status }),
+  cancel: (id, reason) => post(`booking/agent/appointments/${enc(id)}/cancel`, { reason }),
+  close: (agenda, { from, until, reason }) => post(`booking/agent/agendas/${enc(agenda)}/closures`, { from, until, reason }),
+};

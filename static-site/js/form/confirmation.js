@@ -1,5 +1,5 @@
-// The sent state: the reference in large, where the confirmation went, what happens next,
-// and the personal tracking link.
+// The sent state: the reference in large, where the confirmation went, the appointment to
+// book next when the service requires one, what happens next, and the personal tracking link.
 import { t } from '../i18n/index.js';
 import { el, renderText, setChildren } from '../text.js';
 
@@ -22,6 +22,14 @@ export function renderConfirmation(container, { receipt, email, service, signedI
       el('p', { class: 'confirmation-label', text: t('sent.reference') }),
       el('p', { class: 'reference', text: receipt.reference })),
     email && el('p', { class: 'lead' }, t('sent.emailed'), ' ', el('strong', { text: email }), '.'),
+    service?.appointment?.required && service.appointment.type && el('section', { class: 'section next-appointment', 'aria-labelledby': 'sent-appointment' },
+      el('h2', { id: 'sent-appointment', text: t('sent.appointmentTitle') }),
+      el('p', { text: t('sent.appointmentIntro') }),
+      el('p', {}, el('a', {
+        class: 'button',
+        href: `/rendez-vous/?type=${encodeURIComponent(service.appointment.type)}&reference=${encodeURIComponent(receipt.reference)}`,
+        text: t('sent.appointmentLink'),
+      }))),
     el('section', { class: 'section', 'aria-labelledby': 'sent-next' },
       el('h2', { id: 'sent-next', text: t('sent.nextTitle') }),
       el('p', { text: t('sent.nextIntro') }),

@@ -1,0 +1,176 @@
+// The slot chooser shared by the booking page and the manage page: the place (« N'importe
+// quelle mairie » or one agenda), then the free slots of the next days, one heading per day
+// and one button per slot whose accessible name is the whole label the API writes (date,
+// time and place). A polite live region says what is loading and what was found; a slot
+// taken meanwhile is said in a focused alert and the slots are read again.
+import { booking } from '../api.js';
+import { t } from '../i18n/index.js';
+import { el } from '../text.js';
+import { callout, failureMessage, focusOn, formatDate, whileBusy } from '../ui.js';
+
+/** Days asked at once (the API allows 1 to 62). */
+export const WINDOW = 14;
+/** « Voir les jours suivants » stops after this many windows (about three months). */
+const MAX_WINDOWS = 7;
+
+/** A random UUID; crypto.randomUUID needs a secure context, getRandomValues does not. */
+export function uuid() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Today's date (YYYY-MM-DD) on this device. */
+export function today() {
+  const now = new Date();
+  return [now.getFullYear(), String(now.getMonth() + 1).padStart(2, '0'), String(now.getDate()).padStart(2, '0')].join('-');
+}
+
+/** `iso` (YYYY-MM-DD) plus `days` days. */
+export function addDays(iso, days) {
+  const date = new Date(`${iso}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + days);
+  return date.toISOString().slice(0, 10);
+}
+
+/** « 09:00 » as it is said: « 09 h 00 ». */
+export const spokenTime = (time) => String(time ?? '').replace(/^(\d{1,2}):(\d{2})$/, '$1\u00a0h\u00a0$2');
+
+/** A time of day as the API writes it (« 9 h 40 ») from an ISO instant, in `zone`. */
+export function timeOf(instant, zone) {
+  const date = new Date(instant);
+  if (Number.isNaN(date.getTime())) return '';
+  const parts = new Intl.DateTimeFormat('fr-FR', { hour: 'numeric', minute: '2-digit', hourCycle: 'h23', ...(zone ? { timeZone: zone } : {}) })
+    .formatToParts(date);
+  const part = (type) => parts.find((p) => p.type === type)?.value || '';
+  return spokenTime(`${part('hour')}:${part('minute')}`);
+}
+
+/** The place of a slot in a few words: its agenda's title up to the dash (« Mairie centrale »). */
+const shortPlace = (slot) => (slot.agenda_title || slot.place || '').split(' — ')[0];
+
+/** The message of a refused hold or booking about the slot itself, or null for other failures. */
+export function slotProblem(err) {
+  if (err?.status === 409 && ['slot-taken', 'conflict'].includes(err.kind)) return t('booking.slotTaken');
+  if (err?.status === 410) return t('booking.holdExpired');
+  if (err?.status === 422 && err.kind === 'slot-unavailable') return t('booking.slotGone');
+  return null;
+}
+
+/**
+ * The chooser: `type` ({ id, title, agendas: [{ id, title, place, address }] }), the agenda
+ * first chosen ('' for any), `onHeld(hold, slot)` once a slot is held for the citizen.
+ * `heading` names the chooser (an h2) when the page's h1 does not already.
+ * Returns { node, reload(), alert(message) }.
+ */
+export function slotChooser({ type, agenda = '', onHeld, heading = null, prefix = 'slots' }) {
+  const agendas = type.agendas || [];
+  let chosen = agendas.some((a) => a.id === agenda) ? agenda : (agendas.length === 1 ? agendas[0].id : '');
+  let generation = 0;
+  let windows = 0;
+  const live = el('p', { class: 'status-message slots-status', role: 'status', 'aria-live': 'polite', id: `${prefix}-status` });
+  const alertBox = el('div', { class: 'slots-alert' });
+  const days = el('div', { class: 'slot-days', id: `${prefix}-days` });
+  const more = el('button', { type: 'button', class: 'button button-secondary', hidden: true, text: t('booking.moreDays', { count: WINDOW }) });
+
+  const places = agendas.length > 1 && el('fieldset', { class: 'field slot-places' },
+    el('legend', { class: 'legend', text: t('booking.place') }),
+    el('div', { class: 'choices' }, [{ id: '', title: t('booking.anyPlace') }, ...agendas].map((a, i) => {
+      const id = `${prefix}-place-${i}`;
+      const input = el('input', { class: 'choice-input', type: 'radio', name: `${prefix}-place`, id, value: a.id, checked: a.id === chosen ? true : null,
+        'aria-describedby': a.address ? `${id}-hint` : null });
+      input.addEventListener('change', () => {
+        if (!input.checked) return;
+        chosen = a.id;
+        load();
+      });
+      return el('div', { class: 'choice' }, input,
+        el('label', { class: 'choice-label', for: id },
+          el('span', { text: a.title }),
+          a.address && el('span', { class: 'choice-hint hint', id: `${id}-hint`, text: a.address })));
+    })));
+
+  const node = el('section', { class: 'slot-chooser', 'aria-labelledby': heading ? `${prefix}-title` : null, 'aria-label': heading ? null : t('booking.chooseTitle') },
+    heading && el('h2', { id: `${prefix}-title`, tabindex: '-1', text: heading }),
+    places,
+    alertBox,
+    live,
+    days,
+    more);
+
+  function alert(message) {
+    const box = callout('error', message);
+    box.setAttribute('role', 'alert');
+    alertBox.replaceChildren(box);
+    focusOn(box);
+    return box;
+  }
+
+  function slotButton(slot) {
+    // The name is the whole label, read from hidden text rather than aria-label, so the
+    // visible time (and place) stay part of it for voice control users.
+    const button = el('button', { type: 'button', class: 'slot', 'data-start': slot.start, 'data-agenda': slot.agenda },
+      el('span', { class: 'sr-only slot-label', text: slot.label }),
+      el('span', { class: 'slot-time', 'aria-hidden': 'true', text: spokenTime(slot.time) }),
+      !chosen && agendas.length > 1 && el('span', { class: 'slot-place', 'aria-hidden': 'true', text: shortPlace(slot) }));
+    button.addEventListener('click', () => whileBusy(button, async () => {
+      let hold;
+      try {
+        hold = await booking.hold({ agenda: slot.agenda, type: type.id, start: slot.start });
+      } catch (err) {
+        const problem = slotProblem(err);
+        alert(problem || failureMessage(err));
+        if (problem) await load();
+        return;
+      }
+      alertBox.replaceChildren();
+      await onHeld(hold, slot);
+    }));
+    return button;
+  }
+
+  /** One day: its heading (under the chooser's own, if any) and its slots. */
+  function day(d) {
+    const id = `${prefix}-day-${d.date}`;
+    return el('section', { class: 'slot-day', 'aria-labelledby': id },
+      el(heading ? 'h3' : 'h2', { id, class: 'slot-day-title', tabindex: '-1', text: d.label }),
+      el('ul', { class: 'slot-list' }, (d.slots || []).map((slot) => el('li', {}, slotButton(slot)))));
+  }
+
+  /** Read the slots again from the first window (append: the next window after those shown). */
+  async function load({ append = false } = {}) {
+    const mine = ++generation;
+    if (!append) windows = 0;
+    const from = addDays(today(), windows * WINDOW);
+    const until = addDays(from, WINDOW - 1);
+    const range = { from: formatDate(from), until: formatDate(until) };
+    live.textContent = t('booking.loading');
+    days.setAttribute('aria-busy', 'true');
+    try {
+      const answer = await booking.availability({ type: type.id, agenda: chosen || undefined, from: windows > 0 ? from : undefined, days: WINDOW });
+      if (mine !== generation) return;
+      windows += 1;
+      const found = (answer.days || []).filter((d) => (d.slots || []).length > 0);
+      const count = found.reduce((n, d) => n + d.slots.length, 0);
+      const nodes = found.map(day);
+      if (append) days.append(...nodes);
+      else days.replaceChildren(...(nodes.length > 0 ? nodes : [el('p', { class: 'slots-none', text: t('booking.noneYet') })]));
+      if (append && nodes.length > 0) days.querySelector('.slots-none')?.remove();
+      more.hidden = windows >= MAX_WINDOWS;
+      live.textContent = count > 0 ? t('booking.found', { count, ...range }) : t('booking.none', range);
+      if (append && nodes.length > 0) focusOn(nodes[0].querySelector('.slot-day-title'));
+    } catch (err) {
+      if (mine !== generation) return;
+      live.textContent = '';
+      alert(failureMessage(err));
+    } finally {
+      if (mine === generation) days.removeAttribute('aria-busy');
+    }
+  }
+
+  more.addEventListener('click', () => whileBusy(more, () => load({ append: true })));
+  return { node, reload: load, alert };
+}
