@@ -29,6 +29,20 @@ const DELIVERY_PERIOD: std::time::Duration = std::time::Duration::from_millis(10
 /// How long [`TestPortal::email_to`] waits for an email.
 const EMAIL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// Copies a folder tree (the demo city, to change it in a test).
+pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("the copy's folder is created");
+    for entry in std::fs::read_dir(from).expect("the folder is readable") {
+        let entry = entry.expect("a folder entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("an entry's type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("a file is copied");
+        }
+    }
+}
+
 /// The repository's root.
 pub fn repository() -> PathBuf {
     portal::repository_dir()

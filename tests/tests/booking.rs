@@ -142,25 +142,11 @@ async fn manage(portal: &TestPortal, action: &str, body: Value) -> Answer {
     portal.call("POST", &format!("{BOOKING}/manage{action}"), Some(&body), None).await
 }
 
-/// Copies a folder tree (the demo city, to change it in a test).
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// The demo city whose annex receives three citizens at once, and also on
 /// Sunday nights from 1 h to 4 h (to see the hour skipped in March).
 fn changed_city() -> tempfile::TempDir {
     let city = tempfile::tempdir().unwrap();
-    copy_tree(&gru_tests::repository().join("infra/cities/demo"), city.path());
+    gru_tests::copy_tree(&gru_tests::repository().join("infra/cities/demo"), city.path());
     let file = city.path().join(format!("agendas/{ANNEXE}.toml"));
     let text = std::fs::read_to_string(&file).unwrap();
     let changed = text.replacen("duration_minutes = 30\n", "duration_minutes = 30\nplaces = 3\n", 1)

@@ -503,24 +503,10 @@ async fn an_unfinished_draft_is_purged_after_a_warning() {
     assert_eq!(portal.call("GET", &format!("/api/submissions/drafts/{id}"), None, None).await.status, 404);
 }
 
-/// Copies a folder tree (the demo city, to change it in a test).
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 #[tokio::test]
 async fn a_draft_keeps_the_form_version_it_was_started_with() {
     let city = tempfile::tempdir().unwrap();
-    copy_tree(&gru_tests::repository().join("infra/cities/demo"), city.path());
+    gru_tests::copy_tree(&gru_tests::repository().join("infra/cities/demo"), city.path());
     let portal = TestPortal::spawn_with_city(city.path().to_owned()).await;
     let draft = fill_page_by_page(&portal, new_draft(&portal, None).await, &birth_answers(), None).await;
     let id = draft["id"].as_str().unwrap().to_owned();
@@ -555,7 +541,7 @@ async fn a_draft_keeps_the_form_version_it_was_started_with() {
 #[tokio::test]
 async fn a_published_form_cannot_change_without_a_new_version() {
     let city = tempfile::tempdir().unwrap();
-    copy_tree(&gru_tests::repository().join("infra/cities/demo"), city.path());
+    gru_tests::copy_tree(&gru_tests::repository().join("infra/cities/demo"), city.path());
     let portal = TestPortal::spawn_with_city(city.path().to_owned()).await;
     let data = portal.stop().await;
     let file = city.path().join("services/acte-etat-civil.toml");

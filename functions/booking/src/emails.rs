@@ -107,51 +107,59 @@ fn reminder_sentence(appointment: &Appointment) -> &'static str {
     if appointment.remind_at.is_some() { " Vous recevrez un rappel avant le rendez-vous." } else { "" }
 }
 
-/// To the citizen: the appointment is booked.
-pub fn confirmation(to: &str, appointment: &Appointment, link: Option<&str>, ctx: &Context<'_>) -> Email {
+/// The what, when and where of an appointment, one per line.
+impl Described {
+    fn lines(&self) -> String {
+        format!("{}\nLe {}\n{}\n{}", self.what, self.when, self.place, self.address)
+    }
+}
+
+/// An email saying where and when the appointment now is, with its
+/// calendar (`REQUEST`) and where to change it.
+fn scheduled(
+    to: &str,
+    appointment: &Appointment,
+    ctx: &Context<'_>,
+    subject: String,
+    intro: &str,
+    calendar_note: &str,
+    manage: String,
+) -> Email {
     let d = describe(appointment, ctx);
     email(
         to,
-        format!("Rendez-vous confirmé le {}", d.when),
+        subject,
         format!(
-            "Bonjour {},\n\n\
-             Votre rendez-vous est confirmé :\n\n\
-             {}\nLe {}\n{}\n{}\n\n\
-             Le fichier joint ajoute ce rendez-vous à votre agenda.{}\n\n\
-             {}{SIGNATURE}\n",
+            "Bonjour {},\n\n{intro}\n\n{}\n\n{calendar_note}{}\n\n{manage}{SIGNATURE}\n",
             appointment.contact.name,
-            d.what,
-            d.when,
-            d.place,
-            d.address,
+            d.lines(),
             reminder_sentence(appointment),
-            manage_paragraph(ctx, link, false),
         ),
         Some(calendar(appointment, ctx, IcsMethod::Request)),
     )
 }
 
+/// To the citizen: the appointment is booked.
+pub fn confirmation(to: &str, appointment: &Appointment, link: Option<&str>, ctx: &Context<'_>) -> Email {
+    let subject = format!("Rendez-vous confirmé le {}", describe(appointment, ctx).when);
+    let manage = manage_paragraph(ctx, link, false);
+    let note = "Le fichier joint ajoute ce rendez-vous à votre agenda.";
+    scheduled(to, appointment, ctx, subject, "Votre rendez-vous est confirmé :", note, manage)
+}
+
 /// To the citizen: the appointment moved (by them or by an agent).
 pub fn moved(to: &str, appointment: &Appointment, link: Option<&str>, ctx: &Context<'_>) -> Email {
-    let d = describe(appointment, ctx);
-    email(
+    let subject = format!("Rendez-vous déplacé au {}", describe(appointment, ctx).when);
+    let manage = manage_paragraph(ctx, link, true);
+    let note = "Le fichier joint met à jour votre agenda.";
+    scheduled(
         to,
-        format!("Rendez-vous déplacé au {}", d.when),
-        format!(
-            "Bonjour {},\n\n\
-             Votre rendez-vous « {} » a changé. Il a lieu désormais :\n\n\
-             Le {}\n{}\n{}\n\n\
-             Le fichier joint met à jour votre agenda.{}\n\n\
-             {}{SIGNATURE}\n",
-            appointment.contact.name,
-            d.what,
-            d.when,
-            d.place,
-            d.address,
-            reminder_sentence(appointment),
-            manage_paragraph(ctx, link, true),
-        ),
-        Some(calendar(appointment, ctx, IcsMethod::Request)),
+        appointment,
+        ctx,
+        subject,
+        "Votre rendez-vous a changé. Il a lieu désormais :",
+        note,
+        manage,
     )
 }
 
@@ -187,11 +195,11 @@ pub fn reminder(to: &str, appointment: &Appointment, ctx: &Context<'_>) -> Email
         format!("Rappel : rendez-vous le {}", d.when),
         format!(
             "Bonjour {},\n\n\
-             Nous vous rappelons votre rendez-vous :\n\n\
-             {}\nLe {}\n{}\n{}\n\n\
+             Nous vous rappelons votre rendez-vous :\n\n{}\n\n\
              Si vous ne pouvez pas venir, annulez-le avec le lien personnel du dernier courriel reçu à son sujet \
              (ou depuis votre espace personnel, si vous en avez un) : le créneau sera proposé à quelqu'un d'autre.\n\n{SIGNATURE}\n",
-            appointment.contact.name, d.what, d.when, d.place, d.address,
+            appointment.contact.name,
+            d.lines(),
         ),
         None,
     )
