@@ -5,6 +5,7 @@
 use crate::repository::{BookingError, BookingRepository, SlotRef};
 use catalogue::{CatalogueError, CatalogueRepository};
 use gru_domain::agenda::{Agenda, AppointmentType, Booked, Slot, Window, availability};
+use gru_ports::TransactOp;
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -24,6 +25,9 @@ pub struct CityAgendas {
     pub zone: TimeZone,
     pub agendas: Vec<Agenda>,
     pub organizer: String,
+    /// The version of the agents' closures read (see
+    /// [`BookingRepository::closures`]); a booking checks it.
+    pub closures_version: Option<u64>,
 }
 
 /// Reads [`CityAgendas`]: one get and two queries.
@@ -43,12 +47,13 @@ pub async fn load(
         .filter(|e| !e.trim().is_empty())
         .unwrap_or_else(|| "ne-pas-repondre@portail.invalid".to_owned());
     let mut agendas = catalogue.agendas().await?;
-    for added in booking.closures().await? {
+    let (added, closures_version) = booking.closures().await?;
+    for added in added {
         if let Some(agenda) = agendas.iter_mut().find(|a| a.id == added.agenda) {
             agenda.closures.push(added.closure);
         }
     }
-    Ok(CityAgendas { zone, agendas, organizer })
+    Ok(CityAgendas { zone, agendas, organizer, closures_version })
 }
 
 /// Whether the notice and horizon apply, or an agent lifts them.
@@ -72,6 +77,12 @@ impl CityAgendas {
     /// The type `id` as the first agenda offering it describes it.
     pub fn appointment_type(&self, id: &str) -> Option<&AppointmentType> {
         self.agendas.iter().find_map(|a| a.appointment_type(id))
+    }
+
+    /// The check, for a booking's transaction, that these agendas' closures
+    /// are still all there is.
+    pub fn unchanged(&self) -> TransactOp {
+        BookingRepository::closures_unchanged(self.closures_version)
     }
 
     /// `at` on the city's clock.

@@ -9,7 +9,7 @@
 //! | reminders due | index query `REMINDERS`, sort key up to `<now>` |
 //! | a booker's appointments of a type (limit, dashboard) | `BOOKER#<email key>` / `TYPE#<type>`; the dashboard queries the partition |
 //! | a manage link | get `APPOINTMENT-LINK#<sha256>` / `LINK` |
-//! | closures added by agents, every agenda's | query `CLOSURES` |
+//! | closures added by agents, every agenda's (checked by every booking) | get `CLOSURES` / `CLOSURES` |
 //! | a confirmation already answered | get `IDEMPOTENCY#BOOKING#<scope>#<key>` / `IDEMPOTENCY` |
 //!
 //! # No double booking
@@ -282,6 +282,16 @@ struct BookerEntry {
     active: bool,
 }
 
+/// Every closure agents added, in one item.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct AddedClosures {
+    closures: Vec<StoredClosure>,
+}
+
+fn closures_key() -> Key {
+    Key::new(CLOSURES, CLOSURES)
+}
+
 /// A closure an agent added, with its id.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredClosure {
@@ -437,11 +447,17 @@ impl BookingRepository {
         })
     }
 
-    /// Holds one place of `slot` until `now` + [`HOLD_TTL`]; returns the
-    /// hold's secret and when it lapses. A lost race is
+    /// Holds one place of `slot` until `now` + [`HOLD_TTL`], if the
+    /// agendas' closures are `unchanged`; returns the hold's secret and
+    /// when it lapses. A lost race is
     /// [`BookingError::Race`]: try again, and a full slot then says
     /// [`BookingError::SlotTaken`].
-    pub async fn hold(&self, slot: &SlotRef, now: Timestamp) -> Result<(String, Timestamp), BookingError> {
+    pub async fn hold(
+        &self,
+        slot: &SlotRef,
+        unchanged: TransactOp,
+        now: Timestamp,
+    ) -> Result<(String, Timestamp), BookingError> {
         let token = tokens::random_token();
         let lapses = now + HOLD_TTL;
         let mut ledger = self.ledger(&slot.agenda, slot.day).await?;
@@ -452,6 +468,7 @@ impl BookingRepository {
         self.commit(vec![
             ledger_op(ledger)?,
             TransactOp::Put { item: hold, condition: Condition::NotExists },
+            unchanged,
         ])
         .await?;
         Ok((token, lapses))
@@ -763,22 +780,44 @@ impl BookingRepository {
         Ok(TransactOp::Put { item, condition: Condition::NotExists })
     }
 
-    /// The closures agents added, to every agenda: one partition, read
-    /// whole with the agendas (closures are few, and old ones expire).
-    pub async fn closures(&self) -> Result<Vec<StoredClosure>, BookingError> {
-        query_all(self.store.as_ref(), Query::partition(CLOSURES)).await?.iter().map(read).collect()
+    /// The closures agents added, to every agenda, and the version of the
+    /// one item holding them (`None` before the first): every booking
+    /// checks that version in its transaction, so a closure added while it
+    /// was being decided sends it back to read the agendas again.
+    pub async fn closures(&self) -> Result<(Vec<StoredClosure>, Option<u64>), BookingError> {
+        Ok(match self.store.get(&closures_key()).await? {
+            Some(item) => (read::<AddedClosures>(&item)?.closures, Some(item.version)),
+            None => (Vec::new(), None),
+        })
     }
 
-    /// The write of a closure added to its agenda, kept a year after its last day.
-    pub fn closure_op(&self, closure: &StoredClosure) -> Result<TransactOp, BookingError> {
-        let key = Key::new(CLOSURES, format!("{}#{}#{}", closure.agenda, closure.closure.from, closure.id));
-        let mut item = put(key, closure, 1)?;
-        let last = closure.closure.until.unwrap_or(closure.closure.from);
-        item.expires_at = last
+    /// The write adding `closure` to those read (`added`, at `version`);
+    /// the closures whose last day is a year gone are dropped.
+    pub fn closure_op(
+        &self,
+        mut added: Vec<StoredClosure>,
+        version: Option<u64>,
+        closure: StoredClosure,
+    ) -> Result<TransactOp, BookingError> {
+        let last_day = |c: &StoredClosure| c.closure.until.unwrap_or(c.closure.from);
+        let oldest = closure
+            .added_at
             .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-            .ok()
-            .map(|day| (day.timestamp() + KEEP_AFTER_END).as_second());
-        Ok(TransactOp::Put { item, condition: Condition::NotExists })
+            .date()
+            .saturating_sub(jiff::Span::new().days(366));
+        added.retain(|c| last_day(c) >= oldest);
+        added.push(closure);
+        let item = put(closures_key(), &AddedClosures { closures: added }, version.map_or(1, |v| v + 1))?;
+        Ok(TransactOp::Put { item, condition: version.map_or(Condition::NotExists, Condition::Version) })
+    }
+
+    /// The check, for a booking's transaction, that no closure was added
+    /// since `version` was read.
+    pub fn closures_unchanged(version: Option<u64>) -> TransactOp {
+        TransactOp::Check {
+            key: closures_key(),
+            condition: version.map_or(Condition::NotExists, Condition::Version),
+        }
     }
 
     /// The ids of the appointments whose reminder is due at `now`, however

@@ -368,6 +368,7 @@ pub(crate) async fn reschedule(
             let event = format!("appointment-moved:{}:{}", plan.appointment.id, plan.appointment.sequence);
             ops.push(ctx.queue(&email, &event)?);
         }
+        ops.push(agendas.unchanged());
         ops.push(ctx.0.audit.entry(&agent, "appointment.move", Some(&id), None));
         ctx.0.booking.commit(ops).await.map_err(refused)?;
         Ok(plan.appointment)
@@ -430,14 +431,16 @@ pub(crate) async fn close(
         added_at: now,
     };
     let detail = format!("{}:{}", body.from, until);
-    ctx.0
-        .booking
-        .commit(vec![
-            ctx.0.booking.closure_op(&closure).map_err(internal)?,
-            ctx.0.audit.entry(&agent, "agenda.close", None, Some(&detail)),
-        ])
-        .await
-        .map_err(refused)?;
+    // Bookings check the closures' version: one decided before this closure
+    // and written after it fails and reads the agendas again, so `to_move`
+    // (read after) misses none.
+    with_retries(|| async {
+        let (added, version) = ctx.0.booking.closures().await.map_err(internal)?;
+        let write = ctx.0.booking.closure_op(added, version, closure.clone()).map_err(internal)?;
+        let audit = ctx.0.audit.entry(&agent, "agenda.close", None, Some(&detail));
+        ctx.0.booking.commit(vec![write, audit]).await.map_err(refused)
+    })
+    .await?;
     let booked =
         ctx.0.booking.appointments_between(&agenda.id, (body.from, until)).await.map_err(internal)?;
     let to_move = booked

@@ -170,7 +170,8 @@ pub(crate) async fn hold(
         .slot(agenda, &body.appointment_type, body.start, now, Notice::Respected)
         .ok_or_else(unavailable)?;
     let (hold, expires_at) =
-        with_retries(|| async { ctx.0.booking.hold(&slot, now).await.map_err(refused) }).await?;
+        with_retries(|| async { ctx.0.booking.hold(&slot, agendas.unchanged(), now).await.map_err(refused) })
+            .await?;
     let SlotRef { agenda, appointment_type, start, end, .. } = slot;
     let view = HoldView { hold, agenda, appointment_type, start, end, expires_at };
     Ok((StatusCode::CREATED, no_store(axum::Json(view))).into_response())

@@ -97,6 +97,7 @@ pub(crate) async fn reschedule(
             let event = format!("appointment-moved:{}:{}", plan.appointment.id, plan.appointment.sequence);
             ops.push(ctx.queue(&email, &event)?);
         }
+        ops.push(agendas.unchanged());
         ctx.0.booking.commit(ops).await.map_err(refused)?;
         Ok(plan.appointment)
     })

@@ -293,6 +293,7 @@ impl Ctx {
             if let Some(audit) = &new.audit {
                 ops.push(audit(&appointment));
             }
+            ops.push(agendas.unchanged());
             self.0.booking.commit(ops).await.map_err(refused)?;
             Ok(appointment)
         })

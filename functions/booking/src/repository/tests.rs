@@ -129,13 +129,20 @@ async fn two_types_cannot_overlap_on_one_desk() {
 async fn a_hold_keeps_its_place_until_it_lapses() {
     let (repository, _dir) = repository();
     let slot = slot(1);
-    let (token, until) = repository.hold(&slot, now()).await.expect("held");
+    let (token, until) =
+        repository.hold(&slot, BookingRepository::closures_unchanged(None), now()).await.expect("held");
     assert_eq!(until, now() + HOLD_TTL);
-    assert!(matches!(repository.hold(&slot, now()).await, Err(BookingError::SlotTaken)));
+    assert!(matches!(
+        repository.hold(&slot, BookingRepository::closures_unchanged(None), now()).await,
+        Err(BookingError::SlotTaken)
+    ));
     // Lapsed, the place is free for someone else, and the hold is dead.
     let later = until + SignedDuration::from_secs(1);
     assert_eq!(taken(&repository, &slot, later).await, 0);
-    repository.hold(&slot, later).await.expect("the lapsed place is held again");
+    repository
+        .hold(&slot, BookingRepository::closures_unchanged(None), later)
+        .await
+        .expect("the lapsed place is held again");
     let confirmed =
         repository.plan_booking(Claim::Hold(&token), appointment(None), None, None, |_| None, later).await;
     assert!(matches!(confirmed, Err(BookingError::HoldExpired)));
@@ -145,7 +152,8 @@ async fn a_hold_keeps_its_place_until_it_lapses() {
 async fn a_lapsed_hold_nobody_took_still_confirms() {
     let (repository, _dir) = repository();
     let slot = slot(1);
-    let (token, until) = repository.hold(&slot, now()).await.expect("held");
+    let (token, until) =
+        repository.hold(&slot, BookingRepository::closures_unchanged(None), now()).await.expect("held");
     let plan = repository
         .plan_booking(
             Claim::Hold(&token),
@@ -233,4 +241,26 @@ fn a_reminder_too_late_is_not_planned() {
     let day = SignedDuration::from_hours(24);
     assert_eq!(remind_at(&slot, Some(day), slot.start - SignedDuration::from_hours(2)), None);
     assert_eq!(remind_at(&slot, None, now()), None);
+}
+
+#[tokio::test]
+async fn a_hold_decided_before_a_closure_and_written_after_it_fails() {
+    let (repository, _dir) = repository();
+    let (added, version) = repository.closures().await.expect("read");
+    let closure = StoredClosure {
+        id: "c1".to_owned(),
+        agenda: "mairie".to_owned(),
+        closure: Closure { from: slot(1).day, until: None, every_year: false, reason: "Grève".to_owned() },
+        added_by: "Agent".to_owned(),
+        added_at: now(),
+    };
+    repository
+        .commit(vec![repository.closure_op(added, version, closure).expect("planned")])
+        .await
+        .expect("closed");
+    let stale = repository.hold(&slot(1), BookingRepository::closures_unchanged(version), now()).await;
+    assert!(matches!(stale, Err(BookingError::Race)));
+    let (closures, fresh) = repository.closures().await.expect("read");
+    assert_eq!(closures.len(), 1);
+    repository.hold(&slot(1), BookingRepository::closures_unchanged(fresh), now()).await.expect("held");
 }
