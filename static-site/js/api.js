@@ -61,6 +61,21 @@ export async function sendJson(method, path, body = undefined, { headers = {}, s
   return answer;
 }
 
+/**
+ * A random UUID, for the Idempotency-Key of a submission the API may see twice (a request
+ * sent, an appointment booked or recorded): made once per attempt and sent again with a
+ * retry, so the retry can never act twice. crypto.randomUUID needs a secure context;
+ * getRandomValues does not, hence the fallback (a version 4 UUID built by hand).
+ */
+export function uuid() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 const post = (path, body, opts) => sendJson('POST', path, body, opts);
 const enc = encodeURIComponent;
 

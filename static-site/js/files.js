@@ -1,8 +1,10 @@
 // Supporting documents' files as citizens read them: sizes in words (10 Mo = 10 000 000
 // octets, as the server counts), accepted formats, the scan status, and the formats a
 // chosen file may be (for the file input's `accept` and the upload grant's `type`).
+// « Télécharger » (a download grant asked, then opened) is shared by every page listing files.
 import { t, lang } from './i18n/index.js';
 import { el } from './text.js';
+import { failureMessage, whileBusy } from './ui.js';
 
 const FORMATS = {
   pdf: { label: 'PDF', type: 'application/pdf', accept: ['.pdf', 'application/pdf'], extensions: ['pdf'] },
@@ -68,3 +70,24 @@ export function scanBadge(file) {
 
 /** Files that count for their document (an infected one stays listed but does not). */
 export const counting = (files) => (files || []).filter((f) => f.scan !== 'infected');
+
+/**
+ * « Télécharger » for one file (the follow-up page, a thread's messages, the agents' request
+ * page): the button, named with the file, asks `askGrant()` for a short-lived download grant
+ * ({ url }) the browser then opens; a failure is said in the alert paragraph below it, worded
+ * by `describe(err)`. Returns both nodes, to append to the file's item.
+ */
+export function downloadButton(file, askGrant, { describe = failureMessage } = {}) {
+  const button = el('button', { type: 'button', class: 'button button-secondary button-small' },
+    t('tracking.download'), el('span', { class: 'sr-only', text: ` ${t('documents.fileContext', { name: file.name })}` }));
+  const problem = el('p', { class: 'form-error download-error', role: 'alert' });
+  button.addEventListener('click', () => whileBusy(button, async () => {
+    problem.textContent = '';
+    try {
+      location.href = (await askGrant()).url;
+    } catch (err) {
+      problem.textContent = `${t('errors.prefix')} ${describe(err)}`;
+    }
+  }));
+  return [el('div', { class: 'file-actions' }, button), problem];
+}

@@ -6,7 +6,7 @@ import { t } from './i18n/index.js';
 import { el } from './text.js';
 import { uploadFile } from './api.js';
 import { formatDate, whileBusy, failureMessage, focusOn } from './ui.js';
-import { formatSize, formatOf, acceptFor, formatList } from './files.js';
+import { formatSize, formatOf, acceptFor, formatList, downloadButton } from './files.js';
 import { showErrors, clearErrors } from './form/errors.js';
 
 /** The messages of a thread answer (a list, or { messages: [...] }), oldest first. */
@@ -23,20 +23,7 @@ function fileItem(file, download) {
   const item = el('li', { class: 'file-item' },
     el('p', { class: 'file-name' }, el('span', { class: 'file-title', text: file.name }), ' ',
       el('span', { class: 'file-size', text: `(${formatSize(file.size)})` })));
-  if (download) {
-    const button = el('button', { type: 'button', class: 'button button-secondary button-small' },
-      t('tracking.download'), el('span', { class: 'sr-only', text: ` ${t('documents.fileContext', { name: file.name })}` }));
-    const problem = el('p', { class: 'form-error download-error', role: 'alert' });
-    button.addEventListener('click', () => whileBusy(button, async () => {
-      problem.textContent = '';
-      try {
-        location.href = (await download(file)).url;
-      } catch (err) {
-        problem.textContent = `${t('errors.prefix')} ${failureMessage(err)}`;
-      }
-    }));
-    item.append(el('div', { class: 'file-actions' }, button), problem);
-  }
+  if (download) item.append(...downloadButton(file, download));
   return item;
 }
 

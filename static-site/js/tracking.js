@@ -6,8 +6,8 @@
 import { submissions, attachments, messaging } from './api.js';
 import { t } from './i18n/index.js';
 import { el, renderText, setChildren } from './text.js';
-import { $, initPage, setTitle, setState, callout, failureMessage, formatDate, serviceHref, fragment, whileBusy } from './ui.js';
-import { formatSize, scanBadge } from './files.js';
+import { $, initPage, setTitle, setState, callout, failureMessage, formatDate, serviceHref, fragment } from './ui.js';
+import { formatSize, scanBadge, downloadButton } from './files.js';
 import { citizenThread } from './thread.js';
 
 const cityReady = initPage();
@@ -32,19 +32,9 @@ function fileItem(request, file) {
       el('span', { class: 'file-size', text: `(${formatSize(file.size)})` })),
     el('p', { class: 'file-scan' }, scanBadge(file)));
   if (file.downloadable) {
-    const button = el('button', { type: 'button', class: 'button button-secondary button-small' },
-      t('tracking.download'), el('span', { class: 'sr-only', text: ` ${t('documents.fileContext', { name: file.name })}` }));
-    const problem = el('p', { class: 'form-error download-error', role: 'alert' });
-    button.addEventListener('click', () => whileBusy(button, async () => {
-      problem.textContent = '';
-      try {
-        const grant = await attachments.requestDownload(token ? { token } : { reference: request.reference }, file.id);
-        location.href = grant.url;
-      } catch (err) {
-        problem.textContent = `${t('errors.prefix')} ${err.kind === 'not-downloadable' ? (err.detail || t('tracking.notDownloadable')) : failureMessage(err)}`;
-      }
-    }));
-    item.append(el('div', { class: 'file-actions' }, button), problem);
+    item.append(...downloadButton(file,
+      () => attachments.requestDownload(token ? { token } : { reference: request.reference }, file.id),
+      { describe: (err) => (err.kind === 'not-downloadable' ? (err.detail || t('tracking.notDownloadable')) : failureMessage(err)) }));
   } else {
     item.append(el('p', { class: 'hint', text: t('tracking.notDownloadable') }));
   }

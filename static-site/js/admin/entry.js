@@ -4,7 +4,7 @@
 // page of the form on one screen. The API validates it like an online request and sends
 // the citizen the same confirmation and tracking link; the supporting documents are listed
 // for the agent to check with the citizen, not uploaded here.
-import { api } from '../api.js';
+import { api, uuid } from '../api.js';
 import { t } from '../i18n/index.js';
 import { el, setChildren } from '../text.js';
 import { visibility, visibleAnswers, requiredDocuments } from '../conditions.js';
@@ -17,16 +17,6 @@ import { adminError, initAdmin, adminTitle, atLeast, requestHref, CHANNELS, chan
 
 const PAGE = '/admin/saisie.html';
 const OTHER_CHANNELS = Object.keys(CHANNELS).filter((c) => c !== 'online');
-
-/** A random UUID; crypto.randomUUID needs a secure context, getRandomValues does not. */
-function uuid() {
-  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
 
 /** Every service of the catalogue (few: the list is paged by the API's cursor). */
 async function allServices() {

@@ -4,14 +4,14 @@
 // Below: an appointment taken for a citizen (phone, counter, email, post; the notice and
 // horizon may be overridden, audited by the API) and « Fermer une journée », which lists
 // the appointments to move. The choices live in the address, so the planning reloads as seen.
-import { api } from '../api.js';
+import { api, uuid } from '../api.js';
 import { t } from '../i18n/index.js';
 import { el, setChildren } from '../text.js';
 import { $, setState, failureMessage, whileBusy, focusOn } from '../ui.js';
 import { showErrors, clearErrors } from '../form/errors.js';
 import { planning } from './api.js';
 import { adminError, initAdmin, adminTitle, status, channelLabel, PLANNING } from './shell.js';
-import { today, timeOf, uuid } from '../booking/slots.js';
+import { today, timeOf } from '../booking/slots.js';
 
 const CHANNELS = ['phone', 'counter', 'email', 'post'];
 const STATES = {

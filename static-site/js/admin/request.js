@@ -7,7 +7,7 @@ import { t } from '../i18n/index.js';
 import { el, setChildren } from '../text.js';
 import { $, setState, formatDate, failureMessage, whileBusy, focusOn, callout } from '../ui.js';
 import { showErrors, clearErrors } from '../form/errors.js';
-import { formatSize, scanBadge } from '../files.js';
+import { formatSize, scanBadge, downloadButton } from '../files.js';
 import { tracking, files } from './api.js';
 import { threadSection } from './thread.js';
 import { adminError, initAdmin, adminTitle, status, INBOX, LAST_INBOX, phaseLabel, channelLabel, deadline } from './shell.js';
@@ -173,18 +173,7 @@ function fileItem(file) {
     item.append(el('p', { class: 'hint', text: t('tracking.notDownloadable') }));
     return item;
   }
-  const button = el('button', { type: 'button', class: 'button button-secondary button-small' },
-    t('tracking.download'), el('span', { class: 'sr-only', text: ` ${t('documents.fileContext', { name: file.name })}` }));
-  const problem = el('p', { class: 'form-error download-error', role: 'alert' });
-  button.addEventListener('click', () => whileBusy(button, async () => {
-    problem.textContent = '';
-    try {
-      location.href = (await files.download(reference, file.id)).url;
-    } catch (err) {
-      problem.textContent = `${t('errors.prefix')} ${failureMessage(err)}`;
-    }
-  }));
-  item.append(el('div', { class: 'file-actions' }, button), problem);
+  item.append(...downloadButton(file, () => files.download(reference, file.id)));
   return item;
 }
 

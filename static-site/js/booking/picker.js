@@ -3,13 +3,13 @@
 // read the confirmation. The slot is booked with an Idempotency-Key made once per hold, so
 // a retry never books twice; a slot taken meanwhile sends the citizen back to the slots
 // with a focused message. Without ?type, the appointment types offered online.
-import { booking, ApiError } from '../api.js';
+import { booking, ApiError, uuid } from '../api.js';
 import { t } from '../i18n/index.js';
 import { el, setChildren } from '../text.js';
 import { currentAccount } from '../session.js';
 import { $, initPage, setTitle, setState, breadcrumb, showError, focusOn, whileBusy, failureMessage } from '../ui.js';
 import { showErrors, clearErrors } from '../form/errors.js';
-import { slotChooser, slotProblem, timeOf, uuid } from './slots.js';
+import { slotChooser, slotProblem, timeOf } from './slots.js';
 import { appointmentFacts } from './view.js';
 
 const cityReady = initPage();

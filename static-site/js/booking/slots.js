@@ -13,16 +13,6 @@ export const WINDOW = 14;
 /** « Voir les jours suivants » stops after this many windows (about three months). */
 const MAX_WINDOWS = 7;
 
-/** A random UUID; crypto.randomUUID needs a secure context, getRandomValues does not. */
-export function uuid() {
-  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
 /** Today's date (YYYY-MM-DD) on this device. */
 export function today() {
   const now = new Date();

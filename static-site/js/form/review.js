@@ -1,23 +1,13 @@
 // The check page: every visible answer, page by page, each page with « Modifier »; then the
 // email code (without an account) and « Envoyer ma demande » with an Idempotency-Key made
 // once for this page, so a retry can never send the request twice.
-import { submissions } from '../api.js';
+import { submissions, uuid } from '../api.js';
 import { t } from '../i18n/index.js';
 import { el } from '../text.js';
 import { failureMessage, focusOn, whileBusy } from '../ui.js';
 import { formatSize, scanBadge } from '../files.js';
 import { formatAnswer } from './answers.js';
 import { showErrors, clearErrors, errorSummary } from './errors.js';
-
-/** A random UUID; crypto.randomUUID needs a secure context, getRandomValues does not. */
-function uuid() {
-  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
 
 /** A labelled input with hint, in the wrapper the error helpers know (data-path). */
 function simpleField({ path, label, hint, input }) {
