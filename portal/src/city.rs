@@ -1,7 +1,7 @@
 //! Keeping the stored catalogue in step with a city's files.
 
 use anyhow::bail;
-use catalogue::{CatalogueRepository, ImportReport};
+use gru_records::catalogue::{CatalogueRepository, ImportReport};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 

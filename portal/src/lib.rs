@@ -20,11 +20,12 @@ use anyhow::Context;
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse};
-use catalogue::CatalogueRepository;
 use gru_clamd::ClamdScanner;
 use gru_embedded::{LocalFiles, OutboxMailer, SqliteStore};
 use gru_outbox::Outbox;
 use gru_ports::{Clock, Scanner, Store, SystemClock};
+use gru_records::catalogue::CatalogueRepository;
+use gru_web::{Platform, Settings};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tower_http::services::ServeDir;
@@ -55,7 +56,7 @@ pub struct Options {
     /// only, since it shows every message to whoever can reach the portal.
     pub serve_outbox: bool,
     /// How long unfinished drafts are kept, and when their owner is warned.
-    pub drafts: submissions::DraftPolicy,
+    pub drafts: gru_web::DraftPolicy,
     /// The clamd that scans uploads (`host:port` or a socket path); without
     /// one, files are marked unscanned and the site says so.
     pub clamd: Option<String>,
@@ -89,7 +90,7 @@ pub fn repository_dir() -> PathBuf {
 pub struct Portal {
     pub router: Router,
     /// What the start-up import changed, if the city's files had changed.
-    pub import: Option<catalogue::ImportReport>,
+    pub import: Option<gru_records::catalogue::ImportReport>,
     /// The periodic jobs; `serve` runs them hourly, `portal purge` once.
     pub housekeeping: Housekeeping,
     /// The reminders due and the emails queued with the changes they
@@ -105,7 +106,7 @@ pub struct Portal {
 #[derive(Clone)]
 pub struct Housekeeping {
     store: Arc<SqliteStore>,
-    submissions: submissions::App,
+    drafts: gru_notices::drafts::Housekeeping,
 }
 
 /// What one round of housekeeping did.
@@ -121,9 +122,9 @@ impl Housekeeping {
     /// One round: the drafts' housekeeping (the same jobs as the notifier's
     /// schedule on AWS), then expired items deleted.
     pub async fn run_once(&self) -> anyhow::Result<HousekeepingReport> {
-        let submissions::sweep::Swept { warnings_sent, files_deleted } =
-            submissions::sweep::run(&self.submissions).await?;
-        let now = self.submissions.clock.now().as_second();
+        let gru_notices::drafts::Swept { warnings_sent, files_deleted } =
+            gru_notices::drafts::run(&self.drafts).await?;
+        let now = self.drafts.platform.clock.now().as_second();
         let items_purged = self.store.delete_expired(now).await?;
         Ok(HousekeepingReport { warnings_sent, files_deleted, items_purged })
     }
@@ -146,7 +147,7 @@ impl Housekeeping {
 #[derive(Clone)]
 pub struct Notifications {
     pub outbox: Outbox,
-    pub booking: booking::App,
+    pub platform: Platform,
 }
 
 /// Sends the notifications in the background: a round every period (every
@@ -190,7 +191,7 @@ impl DeliveryTask {
 /// One round: the reminders due are queued, then the outbox delivered. A
 /// failed round is logged and the next one tries again.
 async fn deliver(notifications: &Notifications) {
-    match booking::reminders::send_due(&notifications.booking).await {
+    match gru_notices::reminders::send_due(&notifications.platform).await {
         Ok(0) => {}
         Ok(reminders) => tracing::info!(reminders, "appointment reminders queued"),
         Err(error) => tracing::error!(%error, "appointment reminders failed"),
@@ -248,17 +249,15 @@ impl Portal {
         ));
         let scanner =
             options.clamd.clone().map(|address| Arc::new(ClamdScanner::new(address)) as Arc<dyn Scanner>);
+        let settings =
+            Settings { public_url: base_url, audit_keep: options.audit_keep, drafts: options.drafts };
         let ports = Ports {
-            store,
+            platform: Platform::new(store, clock, settings),
             mailer: Arc::new(OutboxMailer::new(data.join("outbox"), MAIL_FROM.to_owned())),
             files: local_files.clone(),
             scanner,
-            clock,
-            public_url: base_url,
-            drafts: options.drafts,
-            audit_keep: options.audit_keep,
         };
-        let housekeeping = Housekeeping { store: sqlite.clone(), submissions: ports.submissions() };
+        let housekeeping = Housekeeping { store: sqlite.clone(), drafts: ports.housekeeping() };
         let notifications = ports.notifications();
         let not_found_page = std::fs::read_to_string(options.site_dir.join("404.html")).unwrap_or_default();
         let site = ServeDir::new(&options.site_dir).append_index_html_on_directories(true).not_found_service(
@@ -269,7 +268,7 @@ impl Portal {
         );
         let mut router = ports.router().merge(gru_embedded::files::router(local_files));
         if options.serve_outbox {
-            router = router.merge(gru_embedded::outbox::router(data.join("outbox")));
+            router = router.merge(gru_embedded::mail_folder::router(data.join("outbox")));
         }
         let router = router
             .nest_service("/city", ServeDir::new(options.city_dir.join("assets")))
@@ -290,7 +289,7 @@ impl Portal {
                 header::REFERRER_POLICY,
                 HeaderValue::from_static("strict-origin-when-cross-origin"),
             ));
-        Ok(Self { router, import, housekeeping, notifications, store: ports.store.clone() })
+        Ok(Self { router, import, housekeeping, notifications, store: ports.platform.store.clone() })
     }
 }
 

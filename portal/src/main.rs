@@ -1,8 +1,8 @@
 //! `portal`: run the all-in-one portal, or work on a city's catalogue.
 
 use anyhow::Context;
-use catalogue::CatalogueRepository;
 use clap::{Parser, Subcommand, ValueEnum};
+use gru_records::catalogue::CatalogueRepository;
 use portal::{Options, Portal, repository_dir};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -52,16 +52,16 @@ enum Command {
 #[derive(clap::Args)]
 struct DraftArgs {
     /// Days an unfinished draft is kept after its last save.
-    #[arg(long, env = "PORTAL_DRAFT_KEEP_DAYS", default_value_t = submissions::DEFAULT_KEEP_DAYS)]
+    #[arg(long, env = "PORTAL_DRAFT_KEEP_DAYS", default_value_t = gru_web::platform::DEFAULT_KEEP_DAYS)]
     draft_keep_days: u32,
     /// Days before the purge its owner is warned by email.
-    #[arg(long, env = "PORTAL_DRAFT_WARN_DAYS", default_value_t = submissions::DEFAULT_WARN_DAYS)]
+    #[arg(long, env = "PORTAL_DRAFT_WARN_DAYS", default_value_t = gru_web::platform::DEFAULT_WARN_DAYS)]
     draft_warn_days: u32,
 }
 
 impl DraftArgs {
-    fn policy(&self) -> anyhow::Result<submissions::DraftPolicy> {
-        submissions::DraftPolicy::days(self.draft_keep_days, self.draft_warn_days).map_err(anyhow::Error::msg)
+    fn policy(&self) -> anyhow::Result<gru_web::DraftPolicy> {
+        gru_web::DraftPolicy::days(self.draft_keep_days, self.draft_warn_days).map_err(anyhow::Error::msg)
     }
 }
 
@@ -367,7 +367,8 @@ impl From<RoleArg> for accounts::agents::Role {
 }
 
 async fn create_agent(args: AgentCreateArgs) -> anyhow::Result<std::process::ExitCode> {
-    use accounts::agents::{AgentsError, NewAgent, Role};
+    use accounts::agents::{NewAgent, Role};
+    use gru_records::agents::AgentsError;
     std::fs::create_dir_all(&args.data_dir)?;
     let store = Arc::new(gru_embedded::SqliteStore::open(&args.data_dir.join("portal.db"))?);
     let new = NewAgent {

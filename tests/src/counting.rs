@@ -58,7 +58,10 @@ pub async fn serve_demo(dir: &std::path::Path) -> (String, Arc<CountingStore>) {
     let store = Arc::new(CountingStore::new(sqlite));
     let city =
         gru_domain::city_files::load(&crate::repository().join("infra/cities/demo")).expect("the demo city");
-    catalogue::CatalogueRepository::new(store.clone()).import(&city, "bench").await.expect("imported");
+    gru_records::catalogue::CatalogueRepository::new(store.clone())
+        .import(&city, "bench")
+        .await
+        .expect("imported");
     let mailer =
         Arc::new(gru_embedded::OutboxMailer::new(dir.join("outbox"), "mairie@belleval.example".into()));
     let clock: Arc<dyn gru_ports::Clock> = Arc::new(gru_ports::SystemClock);
@@ -67,14 +70,10 @@ pub async fn serve_demo(dir: &std::path::Path) -> (String, Arc<CountingStore>) {
     let local_files =
         Arc::new(gru_embedded::LocalFiles::new(dir.join("files"), url.clone(), [7; 32], clock.clone()));
     let ports = portal::Ports {
-        store: store.clone(),
+        platform: gru_web::Platform::new(store.clone(), clock, gru_web::Settings::new(&url)),
         mailer,
         files: local_files.clone(),
         scanner: None,
-        clock,
-        public_url: url.clone(),
-        drafts: Default::default(),
-        audit_keep: gru_web::audit::DEFAULT_KEEP,
     };
     let app = ports.router().merge(gru_embedded::files::router(local_files));
     tokio::spawn(async move { axum::serve(listener, app).await });

@@ -125,7 +125,10 @@ impl TestPortal {
         };
         let city =
             gru_domain::city_files::load(&repository().join("infra/cities/demo")).expect("the demo city");
-        catalogue::CatalogueRepository::new(store.clone()).import(&city, "moto").await.expect("imported");
+        gru_records::catalogue::CatalogueRepository::new(store.clone())
+            .import(&city, "moto")
+            .await
+            .expect("imported");
         let data_dir = tempfile::tempdir().expect("temporary data directory");
         let mailer: Arc<dyn gru_ports::Mailer> = Arc::new(gru_embedded::OutboxMailer::new(
             data_dir.path().join("outbox"),
@@ -135,17 +138,13 @@ impl TestPortal {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let clock: Arc<dyn gru_ports::Clock> = clock;
         let ports = portal::Ports {
-            store,
+            platform: gru_web::Platform::new(store, clock, gru_web::Settings::new(&url)),
             mailer,
             files,
             scanner: Some(scanner),
-            clock,
-            public_url: url.clone(),
-            drafts: Default::default(),
-            audit_keep: gru_web::audit::DEFAULT_KEEP,
         };
         let router = ports.router();
-        let (store, clock) = (ports.store.clone(), ports.clock.clone());
+        let (store, clock) = (ports.platform.store.clone(), ports.platform.clock.clone());
         Self::serve(listener, url, router, data_dir, None, ports.notifications(), store, clock).await
     }
 

@@ -504,7 +504,7 @@ async fn a_closed_request_takes_no_new_thread_file(portal: &TestPortal, _: &Fixe
     let reserved = portal.call("POST", &citizen_grant, Some(&grant), Some(&a)).await;
     assert_eq!(reserved.status, 201, "{}", reserved.body);
 
-    let requests = submissions::repository::Repository::new(portal.store.clone());
+    let requests = gru_records::requests::Repository::new(portal.store.clone());
     let current = requests.request_versioned(&reference).await.unwrap().unwrap();
     let mut closed = current.value.clone();
     closed.phase = gru_domain::request::Phase::Closed;

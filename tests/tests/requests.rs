@@ -557,7 +557,7 @@ async fn a_published_form_cannot_change_without_a_new_version() {
 async fn the_portal_keeps_drafts_as_long_as_it_is_told() {
     let data = tempfile::tempdir().unwrap();
     let options = portal::Options {
-        drafts: submissions::DraftPolicy::days(3, 1).unwrap(),
+        drafts: gru_web::DraftPolicy::days(3, 1).unwrap(),
         ..portal::Options::new(data.path().to_owned(), gru_tests::repository().join("infra/cities/demo"))
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

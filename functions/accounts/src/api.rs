@@ -1,16 +1,17 @@
 //! HTTP handlers of the accounts function.
 
-use crate::profile::{Profile, ProfileInput, validate_name};
-use crate::repository::{Account, AccountRepository, AccountsError, EmailToken, StoredToken};
-use crate::{App, PREFIX, agents, emails, password};
+use crate::profile::{ProfileInput, validate_name};
+use crate::{PREFIX, agents, emails, password};
 use axum::Router;
-use axum::extract::{FromRef, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
+use gru_domain::account::Profile;
 use gru_ports::{Clock, Email, Mailer};
+use gru_records::accounts::{Account, AccountRepository, AccountsError, EmailToken, StoredToken};
 use gru_web::session::{clear_cookie, set_cookie, unauthenticated};
-use gru_web::{Citizen, ClientAddress, FieldError, Json, Problem, RateLimiter, Sessions, tokens};
+use gru_web::{Citizen, ClientAddress, FieldError, Json, Platform, Problem, Shared, WebState, tokens};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -46,32 +47,30 @@ const LINK_SENT: &str = "Si un compte correspond à cette adresse, un message vi
 /// The handlers' state.
 #[derive(Clone)]
 struct Accounts {
+    shared: Arc<Shared>,
     repository: AccountRepository,
-    sessions: Sessions,
-    limiter: RateLimiter,
     mailer: Arc<dyn Mailer>,
     clock: Arc<dyn Clock>,
     public_url: Arc<str>,
 }
 
-impl FromRef<Accounts> for Sessions {
-    fn from_ref(accounts: &Accounts) -> Sessions {
-        accounts.sessions.clone()
+impl WebState for Accounts {
+    fn shared(&self) -> &Shared {
+        &self.shared
     }
 }
 
 /// The accounts function's routes, under [`PREFIX`]: the citizens' and
 /// the agents' (`agents.rs`).
-pub fn router(app: App) -> Router {
-    let App { store, mailer, clock, public_url, audit_keep } = app;
-    let agent_routes = agents::routes(store.clone(), clock.clone(), &public_url, audit_keep);
+pub fn router(platform: &Platform, mailer: Arc<dyn Mailer>) -> Router {
+    let shared = Arc::new(Shared::new(platform));
+    let agent_routes = agents::routes(shared.clone());
     let state = Accounts {
-        repository: AccountRepository::new(store.clone()),
-        sessions: Sessions::new(store.clone(), clock.clone()),
-        limiter: RateLimiter::new(store, clock.clone()),
+        repository: AccountRepository::new(platform.store.clone()),
         mailer,
-        clock,
-        public_url: public_url.trim_end_matches('/').into(),
+        clock: platform.clock.clone(),
+        public_url: platform.settings.public_url.as_str().into(),
+        shared,
     };
     let routes = Router::new()
         .route("/signup", post(signup))
@@ -98,27 +97,9 @@ async fn no_store(mut response: Response) -> Response {
     response
 }
 
-impl From<AccountsError> for Problem {
-    fn from(error: AccountsError) -> Self {
-        match error {
-            AccountsError::InvalidToken => Problem::bad_request(
-                "invalid-token",
-                "Ce lien n'est plus valable : il a déjà servi ou a expiré. Demandez-en un nouveau.",
-            ),
-            AccountsError::Conflict => Problem::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                "Modification concurrente",
-                "Votre compte a été modifié au même moment par une autre demande. Réessayez.",
-            ),
-            other => Problem::internal(&other),
-        }
-    }
-}
-
 impl Accounts {
     async fn limit(&self, limit: &Limit, subject: &str) -> Result<(), Problem> {
-        self.limiter.hit(limit.bucket, subject, limit.hits, limit.window).await
+        self.shared.limiter.hit(limit.bucket, subject, limit.hits, limit.window).await
     }
 
     fn expiry(&self, lifetime: SignedDuration) -> Timestamp {
@@ -144,7 +125,7 @@ impl Accounts {
 
     /// Opens a session and answers with its cookie and the account.
     async fn signed_in(&self, status: StatusCode, account: Account) -> Result<Response, AccountsError> {
-        let token = self.sessions.start(&account.id, &account.email).await?;
+        let token = self.shared.sessions.start(&account.id, &account.email).await?;
         Ok((status, [(header::SET_COOKIE, set_cookie(&token))], axum::Json(MeView::from(account)))
             .into_response())
     }
@@ -152,15 +133,7 @@ impl Accounts {
 
 /// 422 naming every field at fault.
 pub(crate) fn invalid(errors: Vec<FieldError>) -> Problem {
-    Problem {
-        errors,
-        ..Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation",
-            "Données invalides",
-            "Certains champs sont invalides : corrigez-les, puis réessayez.",
-        )
-    }
+    Problem::invalid(errors)
 }
 
 fn field_error(field: &str, message: &str) -> FieldError {
@@ -392,7 +365,7 @@ async fn confirm_reset(
         .update(account_id, Some(&link), |account| account.password_hash.clone_from(&password_hash))
         .await?
         .ok_or(AccountsError::InvalidToken)?;
-    app.sessions.end_all(&account.id, None).await.map_err(AccountsError::from)?;
+    app.shared.sessions.end_all(&account.id, None).await.map_err(AccountsError::from)?;
     Ok(app.signed_in(StatusCode::OK, account).await?)
 }
 
@@ -425,17 +398,21 @@ async fn change_password(
         .update(&citizen.account_id, None, |account| account.password_hash.clone_from(&password_hash))
         .await?
         .ok_or_else(unauthenticated)?;
-    app.sessions.end_all(&citizen.account_id, Some(&citizen.token)).await.map_err(AccountsError::from)?;
+    app.shared
+        .sessions
+        .end_all(&citizen.account_id, Some(&citizen.token))
+        .await
+        .map_err(AccountsError::from)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn sign_out(State(app): State<Accounts>, citizen: Citizen) -> Result<Response, Problem> {
-    app.sessions.end(&citizen.token).await.map_err(AccountsError::from)?;
+    app.shared.sessions.end(&citizen.token).await.map_err(AccountsError::from)?;
     Ok(signed_out())
 }
 
 async fn sign_out_everywhere(State(app): State<Accounts>, citizen: Citizen) -> Result<Response, Problem> {
-    app.sessions.end_all(&citizen.account_id, None).await.map_err(AccountsError::from)?;
+    app.shared.sessions.end_all(&citizen.account_id, None).await.map_err(AccountsError::from)?;
     Ok(signed_out())
 }
 

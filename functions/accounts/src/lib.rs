@@ -38,45 +38,8 @@ mod api;
 mod emails;
 mod password;
 mod profile;
-mod repository;
-
-use gru_ports::{Clock, Mailer, Store};
-use std::sync::Arc;
 
 pub use api::router;
 
-pub use repository::AccountsError;
-
-/// A citizen's account as other functions may know it: its id and the name
-/// of its profile.
-#[derive(Clone)]
-pub struct CitizenAccount {
-    pub id: String,
-    pub name: Option<String>,
-}
-
-/// The account a normalised email belongs to, if any: what an agent
-/// recording a request that came by phone or at the counter links it to.
-pub async fn citizen_by_email(
-    store: Arc<dyn Store>,
-    email: &str,
-) -> Result<Option<CitizenAccount>, AccountsError> {
-    let account = repository::AccountRepository::new(store).account_by_email(email).await?;
-    Ok(account.map(|a| CitizenAccount { id: a.id, name: a.profile.name }))
-}
-
 /// The URL prefix this function owns (one API Gateway route).
 pub const PREFIX: &str = "/api/accounts";
-
-/// What the function needs, chosen by its entry point (the Lambda's
-/// `main.rs` or the all-in-one portal).
-#[derive(Clone)]
-pub struct App {
-    pub store: Arc<dyn Store>,
-    pub mailer: Arc<dyn Mailer>,
-    pub clock: Arc<dyn Clock>,
-    /// Where citizens reach the site (links in emails), without a trailing slash.
-    pub public_url: String,
-    /// How long the audit trail keeps what admins do to agents' accounts.
-    pub audit_keep: jiff::SignedDuration,
-}

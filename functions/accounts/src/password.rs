@@ -2,9 +2,9 @@
 //! passes), on the blocking pool since one hash takes tens of milliseconds
 //! of CPU that would otherwise stall every request on the worker thread.
 
-use crate::repository::AccountsError;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use gru_records::accounts::AccountsError;
 use std::sync::LazyLock;
 
 /// Accepted password lengths, in characters.

@@ -4,8 +4,9 @@
 //! just text, stored and returned as is; the site renders API data as text
 //! only.
 
+use gru_domain::account::{Address, Profile};
 use gru_web::FieldError;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 const MAX_NAME_CHARS: usize = 100;
 const MAX_STREET_CHARS: usize = 200;
@@ -14,23 +15,6 @@ const MAX_CITY_CHARS: usize = 100;
 const MAX_PHONE_CHARS: usize = 30;
 /// E.164 allows 15 digits; fewer than 6 is no reachable number.
 const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 6..=15;
-
-/// A validated profile, as stored and as served: absent values are `null`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Profile {
-    pub name: Option<String>,
-    pub phone: Option<String>,
-    pub address: Option<Address>,
-}
-
-/// A postal address in France.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Address {
-    pub street: String,
-    pub complement: Option<String>,
-    pub postcode: String,
-    pub city: String,
-}
 
 /// A profile as the client sends it: every field optional.
 #[derive(Debug, Deserialize)]

@@ -4,7 +4,9 @@
 
 mod common;
 
-use accounts::agents::{self, Credentials, NewAgent, totp_code};
+use accounts::agents;
+
+use accounts::agents::{Credentials, NewAgent, totp_code};
 use common::{Answer, PUBLIC_URL, Site};
 use gru_embedded::SqliteStore;
 use gru_ports::{Clock, Store};

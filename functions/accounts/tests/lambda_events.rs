@@ -11,16 +11,12 @@ use tower::ServiceExt;
 #[tokio::test]
 async fn a_sign_in_through_api_gateway_does_not_tell_whether_the_account_exists() {
     let dir = tempfile::tempdir().unwrap();
-    let app = accounts::App {
-        store: Arc::new(SqliteStore::open(&dir.path().join("portal.db")).unwrap()),
-        mailer: Arc::new(OutboxMailer::new(dir.path().join("outbox"), "mairie@essai.example".into())),
-        clock: Arc::new(SystemClock),
-        public_url: "https://essai.example".into(),
-        audit_keep: gru_web::audit::DEFAULT_KEEP,
-    };
+    let store = Arc::new(SqliteStore::open(&dir.path().join("portal.db")).unwrap());
+    let platform = gru_web::Platform::with_defaults(store, Arc::new(SystemClock), "https://essai.example");
+    let mailer = Arc::new(OutboxMailer::new(dir.path().join("outbox"), "mairie@essai.example".into()));
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/signin.json");
     let request = lambda_http::request::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
-    let response = accounts::router(app).oneshot(request).await.unwrap();
+    let response = accounts::router(&platform, mailer).oneshot(request).await.unwrap();
     assert_eq!(response.status(), 401);
     assert_eq!(response.headers()["content-type"], "application/problem+json");
     let body: serde_json::Value =

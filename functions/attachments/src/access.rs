@@ -3,11 +3,12 @@
 //! unknown draft, request or file gets: existence is never revealed.
 
 use crate::context::{Ctx, internal, unknown_draft, unknown_request};
+use gru_domain::request::{Draft, Request};
+use gru_records::access;
+use gru_records::requests::Versioned;
 use gru_web::Problem;
 use gru_web::agent::Agent;
 use gru_web::session::Citizen;
-use submissions::access;
-use submissions::repository::{Draft, Request, Versioned};
 
 /// A draft the caller may use.
 pub(crate) async fn draft(

@@ -4,20 +4,23 @@
 
 use crate::context::{Ctx, unknown_file, unknown_link, unknown_request};
 use crate::uploads::{Announced, CaseHolder};
-use crate::{App, PREFIX, access, checklist, downloads, thread, uploads};
+use crate::{PREFIX, access, checklist, downloads, thread, uploads};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
+use gru_domain::request::Request;
+use gru_ports::{Files, Scanner};
+use gru_records::case_files::request_case;
+use gru_web::Platform;
 use gru_web::agent::Agent;
 use gru_web::session::{Citizen, MaybeCitizen};
 use gru_web::{Json, Problem, no_store};
 use serde::Deserialize;
-use submissions::attachments::request_case;
-use submissions::repository::Request;
+use std::sync::Arc;
 
 /// The attachments function's routes, under [`PREFIX`].
-pub fn router(app: App) -> Router {
+pub fn router(platform: &Platform, files: Arc<dyn Files>, scanner: Option<Arc<dyn Scanner>>) -> Router {
     let routes = Router::new()
         .route("/drafts/{draft}", get(draft_checklist))
         .route("/drafts/{draft}/files", post(grant_in_draft))
@@ -33,7 +36,7 @@ pub fn router(app: App) -> Router {
         .route("/agent/requests/{reference}/thread-files", post(agent_thread_grant))
         .route("/agent/requests/{reference}/thread-files/{file}/confirm", post(agent_thread_confirm))
         .route("/agent/requests/{reference}/files/{file}/download", post(download_by_agent))
-        .with_state(Ctx::new(app));
+        .with_state(Ctx::new(platform, files, scanner));
     gru_web::mount(PREFIX, routes)
 }
 
@@ -238,6 +241,7 @@ async fn download_by_agent(
     let (grant, file) = downloads::grant(&ctx, request_case(&request.value), &file_id).await?;
     let detail = format!("{}/{}", file.document, file.id);
     ctx.0
+        .shared
         .audit
         .record(&agent, "file.download", Some(&request.value.reference), Some(&detail))
         .await

@@ -6,10 +6,11 @@ use crate::uploads::{Place, files_taking_place, quota};
 use crate::words::{formats_in_words, size_in_words};
 use gru_domain::attachment::Format;
 use gru_domain::form::{Form, FormDocument};
+use gru_domain::request::Draft;
+use gru_records::case_files::{Attachment, FileView};
+use gru_records::requests::Versioned;
 use gru_web::Problem;
 use serde::Serialize;
-use submissions::attachments::{Attachment, FileView};
-use submissions::repository::{Draft, Versioned};
 
 /// One document of the checklist.
 #[derive(Serialize)]
@@ -94,7 +95,7 @@ pub(crate) async fn checklist(ctx: &Ctx, draft: &Versioned<Draft>) -> Result<Che
         files: files_taking_place(&case, now, &required_ids).count(),
         bytes: files_taking_place(&case, now, &required_ids).map(|f| f.size).sum(),
     };
-    let scanner = ctx.0.app.scanner.as_ref().map(|s| s.name());
+    let scanner = ctx.0.scanner.as_ref().map(|s| s.name());
     Ok(Checklist { scanner, quota, documents })
 }
 

@@ -1,45 +1,36 @@
 //! What every handler works with: the function's ports and repositories,
 //! the answers shared by several routes, and the scanner's verdicts.
 
-use crate::App;
-use axum::extract::FromRef;
 use axum::http::StatusCode;
-use catalogue::CatalogueRepository;
 use gru_domain::attachment::ScanStatus;
 use gru_domain::form::Form;
-use gru_ports::Verdict;
-use gru_web::Problem;
-use gru_web::agent::AgentSessions;
-use gru_web::audit::AuditTrail;
-use gru_web::session::Sessions;
+use gru_ports::{Files, Scanner, Verdict};
+use gru_records::case_files::{Attachment, AttachmentRepository, CaseFiles, object_key};
+use gru_records::catalogue::CatalogueRepository;
+use gru_records::requests::{Repository, RepositoryError, Versioned};
+use gru_web::{Platform, Problem, Shared, WebState};
 use jiff::Timestamp;
 use std::sync::Arc;
-use submissions::attachments::{Attachment, AttachmentRepository, CaseFiles, object_key};
-use submissions::repository::{Repository, RepositoryError, Versioned};
 
 /// The handlers' state.
 #[derive(Clone)]
 pub(crate) struct Ctx(pub(crate) Arc<Inner>);
 
 pub(crate) struct Inner {
-    pub(crate) app: App,
+    pub(crate) shared: Shared,
+    /// Where the cases' bytes are.
+    pub(crate) files: Arc<dyn Files>,
+    /// The malware scanner; `None` when the portal has none (files are then
+    /// marked unscanned, and the site says so).
+    pub(crate) scanner: Option<Arc<dyn Scanner>>,
     pub(crate) requests: Repository,
     pub(crate) attachments: AttachmentRepository,
     pub(crate) catalogue: CatalogueRepository,
-    pub(crate) sessions: Sessions,
-    pub(crate) agent_sessions: AgentSessions,
-    pub(crate) audit: AuditTrail,
 }
 
-impl FromRef<Ctx> for Sessions {
-    fn from_ref(ctx: &Ctx) -> Self {
-        ctx.0.sessions.clone()
-    }
-}
-
-impl FromRef<Ctx> for AgentSessions {
-    fn from_ref(ctx: &Ctx) -> Self {
-        ctx.0.agent_sessions.clone()
+impl WebState for Ctx {
+    fn shared(&self) -> &Shared {
+        &self.0.shared
     }
 }
 
@@ -77,20 +68,20 @@ pub(crate) fn busy() -> Problem {
 }
 
 impl Ctx {
-    pub(crate) fn new(app: App) -> Self {
+    pub(crate) fn new(platform: &Platform, files: Arc<dyn Files>, scanner: Option<Arc<dyn Scanner>>) -> Self {
+        let store = &platform.store;
         Ctx(Arc::new(Inner {
-            requests: Repository::new(app.store.clone()),
-            attachments: AttachmentRepository::new(app.store.clone()),
-            catalogue: CatalogueRepository::new(app.store.clone()),
-            sessions: Sessions::new(app.store.clone(), app.clock.clone()),
-            agent_sessions: AgentSessions::new(app.store.clone(), app.clock.clone()),
-            audit: AuditTrail::new(app.store.clone(), app.clock.clone(), app.audit_keep),
-            app,
+            requests: Repository::new(store.clone()),
+            attachments: AttachmentRepository::new(store.clone()),
+            catalogue: CatalogueRepository::new(store.clone()),
+            shared: Shared::new(platform),
+            files,
+            scanner,
         }))
     }
 
     pub(crate) fn now(&self) -> Timestamp {
-        self.0.app.clock.now()
+        self.0.shared.platform.clock.now()
     }
 
     /// The form of a service at the version a draft or a request was filled in with.
@@ -110,14 +101,14 @@ impl Ctx {
     /// Deletes a file's bytes; a failure leaves an object no record points
     /// to, unreachable by any grant: logged, not shown.
     pub(crate) async fn delete_object(&self, case: &str, file: &str) {
-        if let Err(error) = self.0.app.files.delete(&object_key(case, file)).await {
+        if let Err(error) = self.0.files.delete(&object_key(case, file)).await {
             tracing::error!(%error, "a file's bytes could not be deleted");
         }
     }
 
     /// The scan status of a file whose bytes are `body` (deleted when infected).
     pub(crate) async fn scan(&self, case: &str, file: &str, body: &[u8]) -> ScanStatus {
-        let Some(scanner) = &self.0.app.scanner else { return ScanStatus::Unscanned };
+        let Some(scanner) = &self.0.scanner else { return ScanStatus::Unscanned };
         match scanner.scan(&object_key(case, file), body).await {
             Ok(Verdict::Clean) => ScanStatus::Clean,
             Ok(Verdict::Infected { signature }) => {
@@ -153,14 +144,14 @@ impl Ctx {
         case: &str,
         file: &mut Versioned<Attachment>,
     ) -> Result<(), Problem> {
-        let Some(scanner) = &self.0.app.scanner else { return Ok(()) };
+        let Some(scanner) = &self.0.scanner else { return Ok(()) };
         let waiting =
             matches!(file.value.scan, ScanStatus::Pending | ScanStatus::Failed | ScanStatus::Unscanned);
         if file.value.stored_at.is_none() || !waiting {
             return Ok(());
         }
         let body = if scanner.reads_body() {
-            let Ok(Some(body)) = self.0.app.files.get(&object_key(case, &file.value.id)).await else {
+            let Ok(Some(body)) = self.0.files.get(&object_key(case, &file.value.id)).await else {
                 return Ok(());
             };
             body

@@ -3,9 +3,9 @@
 use crate::context::{Ctx, unknown_file};
 use axum::http::StatusCode;
 use gru_ports::DownloadGrant;
+use gru_records::case_files::{Attachment, object_key};
 use gru_web::Problem;
 use jiff::SignedDuration;
-use submissions::attachments::{Attachment, object_key};
 
 /// How long a download grant is valid: the browser follows it at once.
 const DOWNLOAD_GRANT: SignedDuration = SignedDuration::from_secs(60);
@@ -32,7 +32,6 @@ pub(crate) async fn grant(
     }
     let grant = ctx
         .0
-        .app
         .files
         .download_grant(&object_key(case, &file.id), &file.name, DOWNLOAD_GRANT)
         .await

@@ -38,37 +38,7 @@ mod thread;
 mod uploads;
 mod words;
 
-use gru_ports::{Clock, Files, Scanner, Store};
-use jiff::SignedDuration;
-use std::sync::Arc;
-
 pub use api::router;
 
 /// The URL prefix this function owns (one API Gateway route).
 pub const PREFIX: &str = "/api/attachments";
-
-/// What the function needs, chosen by its entry point.
-#[derive(Clone)]
-pub struct App {
-    pub store: Arc<dyn Store>,
-    pub files: Arc<dyn Files>,
-    /// The malware scanner; `None` when the portal has none (files are then
-    /// marked unscanned, and the site says so).
-    pub scanner: Option<Arc<dyn Scanner>>,
-    pub clock: Arc<dyn Clock>,
-    /// How long the audit entries of agents' downloads are kept.
-    pub audit_keep: SignedDuration,
-}
-
-impl App {
-    /// The function on these ports, keeping audit entries for the default
-    /// period ([`gru_web::audit::DEFAULT_KEEP`]).
-    pub fn new(
-        store: Arc<dyn Store>,
-        files: Arc<dyn Files>,
-        scanner: Option<Arc<dyn Scanner>>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
-        Self { store, files, scanner, clock, audit_keep: gru_web::audit::DEFAULT_KEEP }
-    }
-}

@@ -6,9 +6,10 @@ use crate::context::Ctx;
 use crate::uploads::{self, Announced, CaseHolder, Place, quota};
 use axum::response::Response;
 use gru_domain::attachment::{DocumentRules, FileRules, megabytes};
+use gru_domain::request::Request;
+use gru_records::case_files::THREAD_DOCUMENT;
+use gru_records::requests::Versioned;
 use gru_web::Problem;
-use submissions::attachments::THREAD_DOCUMENT;
-use submissions::repository::{Request, Versioned};
 
 /// The thread files a request takes, whoever sends them.
 pub(crate) const MAX_THREAD_FILES: u32 = 10;

@@ -11,16 +11,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use gru_domain::attachment::{DocumentRules, FileRules, Format, ScanStatus};
 use gru_domain::request::Phase;
+use gru_domain::request::{Draft, Request};
 use gru_ports::files::safe_file_name;
 use gru_ports::{StoreError, TransactOp};
+use gru_records::case_files::{Attachment, CaseFiles, Change, FileView, object_key, request_case, sweep_day};
+use gru_records::requests::{RepositoryError, Versioned, draft_exists, request_unchanged};
 use gru_web::{Problem, no_store};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
-use submissions::attachments::{
-    Attachment, CaseFiles, Change, FileView, object_key, request_case, sweep_day,
-};
-use submissions::repository::{Draft, RepositoryError, Request, Versioned, draft_exists, request_unchanged};
 
 /// How long an upload grant is valid: enough to start the upload.
 const UPLOAD_GRANT: SignedDuration = SignedDuration::from_mins(5);
@@ -284,7 +283,6 @@ pub(crate) async fn grant(
     }
     let upload = ctx
         .0
-        .app
         .files
         .upload_grant(&object_key(case, &file.id), format.media_type(), file.size, UPLOAD_GRANT)
         .await
@@ -400,7 +398,7 @@ pub(crate) async fn confirm(
             "L'envoi de ce fichier n'a pas été terminé à temps : envoyez-le de nouveau.",
         ))
     } else {
-        match ctx.0.app.files.head(&key).await.map_err(|e| Problem::internal(&e))? {
+        match ctx.0.files.head(&key).await.map_err(|e| Problem::internal(&e))? {
             None => Some(Problem::new(
                 StatusCode::CONFLICT,
                 "not-uploaded",
@@ -419,8 +417,7 @@ pub(crate) async fn confirm(
     let (body, refusal) = match refusal {
         Some(problem) => (Vec::new(), Some(problem)),
         None => {
-            let body =
-                ctx.0.app.files.get(&key).await.map_err(|e| Problem::internal(&e))?.unwrap_or_default();
+            let body = ctx.0.files.get(&key).await.map_err(|e| Problem::internal(&e))?.unwrap_or_default();
             let spoofed = Format::sniff(&body) != Some(file.format);
             let problem = spoofed.then(|| {
                 refused(

@@ -35,38 +35,10 @@
 //! one that does not exist. Every answer with personal data is
 //! `Cache-Control: no-store`.
 
-mod agendas;
 mod api;
-mod emails;
-mod french;
-pub mod reminders;
-pub mod repository;
 mod views;
-
-use gru_ports::{Clock, Store};
-use jiff::SignedDuration;
-use std::sync::Arc;
 
 pub use api::router;
 
 /// The URL prefix this function owns (one API Gateway route).
 pub const PREFIX: &str = "/api/booking";
-
-/// What the function needs, chosen by its entry point (the Lambda's
-/// `main.rs` or the all-in-one portal). Emails leave through the outbox.
-#[derive(Clone)]
-pub struct App {
-    pub store: Arc<dyn Store>,
-    pub clock: Arc<dyn Clock>,
-    /// Where citizens reach the site (links in emails), without a trailing slash.
-    pub public_url: String,
-    /// How long audit entries are kept.
-    pub audit_keep: SignedDuration,
-}
-
-impl App {
-    /// The function on these ports, keeping audit entries for the default period.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, public_url: String) -> Self {
-        Self { store, clock, public_url, audit_keep: gru_web::audit::DEFAULT_KEEP }
-    }
-}

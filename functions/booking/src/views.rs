@@ -1,9 +1,9 @@
 //! What the API answers about appointments and slots.
 
-use crate::agendas::CityAgendas;
-use crate::french;
-use crate::repository::{Appointment, Status};
 use gru_domain::agenda::Slot;
+use gru_notices::french;
+use gru_records::agendas::CityAgendas;
+use gru_records::booking::{Appointment, Status};
 use jiff::Timestamp;
 use serde::Serialize;
 

@@ -1,7 +1,6 @@
 //! HTTP handlers of the catalogue function.
 
 use crate::PREFIX;
-use crate::repository::{CatalogueError, CatalogueRepository, ServiceSummary, StoredService};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -9,8 +8,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use gru_domain::catalogue::{Link, Presentation};
 use gru_domain::search;
-use gru_ports::store::{Cursor, StoreError};
-use gru_web::{CachedJson, PUBLIC_CATALOGUE, Problem, Query};
+use gru_ports::store::Cursor;
+use gru_records::catalogue::{CatalogueRepository, ServiceSummary, StoredService};
+use gru_web::{CachedJson, PUBLIC_CATALOGUE, Platform, Problem, Query};
 use serde::{Deserialize, Serialize};
 
 /// Services per page unless the client asks for fewer.
@@ -20,7 +20,8 @@ const MAX_PAGE: u32 = 100;
 const MAX_QUERY_CHARS: usize = 200;
 
 /// The catalogue function's routes, under [`PREFIX`].
-pub fn router(repository: CatalogueRepository) -> Router {
+pub fn router(platform: &Platform) -> Router {
+    let repository = CatalogueRepository::new(platform.store.clone());
     let routes = Router::new()
         .route("/city", get(city))
         .route("/categories", get(categories))
@@ -29,18 +30,6 @@ pub fn router(repository: CatalogueRepository) -> Router {
         .route("/services/{slug}/form", get(form))
         .with_state(repository);
     gru_web::mount(PREFIX, routes)
-}
-
-impl From<CatalogueError> for Problem {
-    fn from(error: CatalogueError) -> Self {
-        match error {
-            CatalogueError::Store(StoreError::InvalidCursor) => {
-                Problem::bad_request("invalid-query", "Le curseur de pagination est invalide.")
-                    .with_field("cursor", "Reprenez la liste depuis le début.")
-            }
-            other => Problem::internal(&other),
-        }
-    }
 }
 
 async fn city(State(repo): State<CatalogueRepository>, headers: HeaderMap) -> Result<Response, Problem> {

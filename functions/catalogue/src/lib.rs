@@ -1,7 +1,7 @@
 //! The catalogue function: the city profile, categories, services and their
 //! presentation pages, and search. Public and read-only over HTTP; the
 //! catalogue is written by `portal catalogue import` through
-//! [`CatalogueRepository::import`].
+//! `gru_records::catalogue::CatalogueRepository::import`.
 //!
 //! Routes (all under [`PREFIX`]):
 //!
@@ -14,10 +14,8 @@
 //! | `GET /services/{slug}/form?version=` | the service's form (current, or that version) |
 
 mod api;
-mod repository;
 
 pub use api::router;
-pub use repository::{CatalogueError, CatalogueRepository, ImportReport, ServiceSummary};
 
 /// The URL prefix this function owns (one API Gateway route).
 pub const PREFIX: &str = "/api/catalogue";

@@ -1,9 +1,9 @@
 //! The import stores each agenda beside the services, keeps them equal to
 //! the files, and the booking function reads them back in one query.
 
-use catalogue::CatalogueRepository;
 use gru_domain::catalogue::CityCatalogue;
 use gru_embedded::SqliteStore;
+use gru_records::catalogue::CatalogueRepository;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -12,15 +12,16 @@ fn demo() -> CityCatalogue {
     gru_domain::city_files::load(&root).expect("the demo city is valid")
 }
 
-fn repository() -> (CatalogueRepository, tempfile::TempDir) {
+fn repository() -> (CatalogueRepository, Arc<dyn gru_ports::Store>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("portal.db")).unwrap();
-    (CatalogueRepository::new(Arc::new(store)), dir)
+    let store: Arc<dyn gru_ports::Store> = Arc::new(store);
+    (CatalogueRepository::new(store.clone()), store, dir)
 }
 
 #[tokio::test]
 async fn the_import_adds_changes_and_removes_agendas() {
-    let (repository, _dir) = repository();
+    let (repository, _store, _dir) = repository();
     let city = demo();
     assert!(repository.agendas().await.unwrap().is_empty(), "nothing before the first import");
     repository.import(&city, "v1").await.unwrap();
@@ -61,13 +62,18 @@ async fn the_import_adds_changes_and_removes_agendas() {
 async fn a_service_page_says_which_appointment_it_books() {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
-    let (repository, _dir) = repository();
+    let (repository, store, _dir) = repository();
     repository.import(&demo(), "v1").await.unwrap();
     let get = |slug: &str| {
         let request = http::Request::get(format!("/api/catalogue/services/{slug}"))
             .body(axum::body::Body::empty())
             .unwrap();
-        catalogue::router(repository.clone()).oneshot(request)
+        catalogue::router(&gru_web::Platform::with_defaults(
+            store.clone(),
+            Arc::new(gru_ports::SystemClock),
+            "https://essai.example",
+        ))
+        .oneshot(request)
     };
     let response = get("passeport-carte-identite").await.unwrap();
     assert_eq!(response.status(), 200);

@@ -2,8 +2,8 @@
 //! API (payload v2) events, parsed by `lambda_http`, answered by the same
 //! router the all-in-one portal serves.
 
-use catalogue::CatalogueRepository;
 use gru_embedded::SqliteStore;
+use gru_records::catalogue::CatalogueRepository;
 use http_body_util::BodyExt;
 use std::path::Path;
 use std::sync::Arc;
@@ -12,11 +12,19 @@ use tower::ServiceExt;
 async fn router() -> (axum::Router, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("portal.db")).unwrap();
-    let repository = CatalogueRepository::new(Arc::new(store));
+    let store: Arc<dyn gru_ports::Store> = Arc::new(store);
+    let repository = CatalogueRepository::new(store.clone());
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/cities/demo");
     let city = gru_domain::city_files::load(&root).expect("the demo city is valid");
     repository.import(&city, "fixture").await.unwrap();
-    (catalogue::router(repository), dir)
+    (
+        catalogue::router(&gru_web::Platform::with_defaults(
+            store.clone(),
+            Arc::new(gru_ports::SystemClock),
+            "https://essai.example",
+        )),
+        dir,
+    )
 }
 
 /// Sends one fixture event through the router; returns status, headers and JSON body.

@@ -1,9 +1,9 @@
 //! The catalogue as it runs on AWS: imported into DynamoDB (moto server)
 //! and served by the same router, fed an API Gateway event.
 
-use catalogue::CatalogueRepository;
 use gru_dynamodb::{DynamoStore, create_table, emulator_client};
 use gru_ports::contract::{moto_endpoint, unique_name};
+use gru_records::catalogue::CatalogueRepository;
 use http_body_util::BodyExt;
 use std::path::Path;
 use std::sync::Arc;
@@ -14,7 +14,8 @@ async fn import_is_idempotent_and_search_works_on_dynamodb() {
     let client = emulator_client(&moto_endpoint());
     let table = unique_name("catalogue");
     create_table(&client, &table).await.unwrap();
-    let repository = CatalogueRepository::new(Arc::new(DynamoStore::new(client, table)));
+    let store: Arc<dyn gru_ports::Store> = Arc::new(DynamoStore::new(client, table));
+    let repository = CatalogueRepository::new(store.clone());
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let city = gru_domain::city_files::load(&root.join("../../infra/cities/demo")).unwrap();
 
@@ -45,7 +46,14 @@ async fn import_is_idempotent_and_search_works_on_dynamodb() {
 
     let event = std::fs::read_to_string(root.join("tests/fixtures/search-services.json")).unwrap();
     let request = lambda_http::request::from_str(&event).unwrap();
-    let response = catalogue::router(repository).oneshot(request).await.unwrap();
+    let response = catalogue::router(&gru_web::Platform::with_defaults(
+        store.clone(),
+        Arc::new(gru_ports::SystemClock),
+        "https://essai.example",
+    ))
+    .oneshot(request)
+    .await
+    .unwrap();
     assert_eq!(response.status(), 200);
     let body: serde_json::Value =
         serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();

@@ -1,11 +1,11 @@
 //! Each service's requests follow the workflow its city file names, or the
 //! standard one; the import keeps the stored workflows equal to the files.
 
-use catalogue::CatalogueRepository;
 use gru_domain::catalogue::CityCatalogue;
 use gru_domain::request::Phase;
 use gru_domain::workflow::Workflow;
 use gru_embedded::SqliteStore;
+use gru_records::catalogue::CatalogueRepository;
 use std::path::Path;
 use std::sync::Arc;
 

@@ -2,31 +2,31 @@
 //! and the answers. Writing a message is in [`crate::post`], what each side
 //! sees in [`crate::views`].
 
+use crate::PREFIX;
 use crate::post::{self, Draft, Poster};
 use crate::repository::{Thread, ThreadRepository};
 use crate::thread::Side;
 use crate::views::{AgentThreadView, CitizenThreadView};
-use crate::{App, PREFIX};
-use accounts::agents::Directory;
 use axum::Router;
-use axum::extract::{FromRef, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post as post_route};
-use catalogue::CatalogueRepository;
+use gru_domain::request::Request;
 use gru_domain::workflow::Actor;
 use gru_ports::StoreError;
-use gru_web::agent::{Agent, AgentSessions, Role};
-use gru_web::audit::AuditTrail;
-use gru_web::session::{Citizen, Sessions};
-use gru_web::{ClientAddress, Json, Problem, RateLimiter, no_store, tokens};
+use gru_records::access;
+use gru_records::agents::Directory;
+use gru_records::case_files::AttachmentRepository;
+use gru_records::catalogue::CatalogueRepository;
+use gru_records::requests::{Repository, RepositoryError, Versioned};
+use gru_web::agent::{Agent, Role};
+use gru_web::session::Citizen;
+use gru_web::{ClientAddress, Json, Platform, Problem, Shared, WebState, no_store, tokens};
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use submissions::access;
-use submissions::attachments::AttachmentRepository;
-use submissions::repository::{Repository, RepositoryError, Request, Versioned};
 
 /// Tries of a read that keep losing to new messages before the thread is
 /// shown without being marked read (it will be on the next read).
@@ -53,43 +53,30 @@ const MESSAGES_PER_ADDRESS: Limit =
 pub(crate) struct Ctx(pub(crate) Arc<Inner>);
 
 pub(crate) struct Inner {
-    pub(crate) app: App,
+    pub(crate) shared: Shared,
     pub(crate) requests: Repository,
     pub(crate) threads: ThreadRepository,
     pub(crate) files: AttachmentRepository,
     pub(crate) catalogue: CatalogueRepository,
     pub(crate) directory: Directory,
-    pub(crate) audit: AuditTrail,
-    limiter: RateLimiter,
-    sessions: Sessions,
-    agent_sessions: AgentSessions,
 }
 
-impl FromRef<Ctx> for Sessions {
-    fn from_ref(ctx: &Ctx) -> Self {
-        ctx.0.sessions.clone()
-    }
-}
-
-impl FromRef<Ctx> for AgentSessions {
-    fn from_ref(ctx: &Ctx) -> Self {
-        ctx.0.agent_sessions.clone()
+impl WebState for Ctx {
+    fn shared(&self) -> &Shared {
+        &self.0.shared
     }
 }
 
 /// The messaging function's routes, under [`PREFIX`].
-pub fn router(app: App) -> Router {
+pub fn router(platform: &Platform) -> Router {
+    let store = &platform.store;
     let ctx = Ctx(Arc::new(Inner {
-        requests: Repository::new(app.store.clone()),
-        threads: ThreadRepository::new(app.store.clone()),
-        files: AttachmentRepository::new(app.store.clone()),
-        catalogue: CatalogueRepository::new(app.store.clone()),
-        directory: Directory::new(app.store.clone()),
-        audit: AuditTrail::new(app.store.clone(), app.clock.clone(), app.audit_keep),
-        limiter: RateLimiter::new(app.store.clone(), app.clock.clone()),
-        sessions: Sessions::new(app.store.clone(), app.clock.clone()),
-        agent_sessions: AgentSessions::new(app.store.clone(), app.clock.clone()),
-        app,
+        requests: Repository::new(store.clone()),
+        threads: ThreadRepository::new(store.clone()),
+        files: AttachmentRepository::new(store.clone()),
+        catalogue: CatalogueRepository::new(store.clone()),
+        directory: Directory::new(store.clone()),
+        shared: Shared::new(platform),
     }));
     let routes = Router::new()
         .route("/requests/{reference}/thread", get(citizen_thread).post(citizen_post))
@@ -132,7 +119,7 @@ pub(crate) fn actor(agent: &Agent) -> Actor {
 
 impl Ctx {
     pub(crate) fn now(&self) -> Timestamp {
-        self.0.app.clock.now()
+        self.0.shared.platform.clock.now()
     }
 
     /// The signed-in citizen's request, or the unknown-request answer.
@@ -144,7 +131,7 @@ impl Ctx {
     }
 
     async fn limit(&self, limit: &Limit, subject: &str) -> Result<(), Problem> {
-        self.0.limiter.hit(limit.bucket, subject, limit.hits, limit.window).await
+        self.0.shared.limiter.hit(limit.bucket, subject, limit.hits, limit.window).await
     }
 
     /// Counts a citizen's message from `address` (when the deployment
@@ -274,7 +261,12 @@ async fn agent_thread(
     Path(reference): Path<String>,
 ) -> Result<Response, Problem> {
     let Versioned { value: request, version } = ctx.agent_request(&reference, &agent).await?;
-    ctx.0.audit.record(&agent, "thread.read", Some(&request.reference), None).await.map_err(internal)?;
+    ctx.0
+        .shared
+        .audit
+        .record(&agent, "thread.read", Some(&request.reference), None)
+        .await
+        .map_err(internal)?;
     let thread = ctx.read(&request.reference, Side::Agents).await?;
     let workflow = ctx.0.catalogue.workflow_of(&request.service).await.map_err(internal)?;
     let can_ask = workflow

@@ -31,33 +31,7 @@ pub mod repository;
 pub mod thread;
 mod views;
 
-use gru_ports::{Clock, Store};
-use jiff::SignedDuration;
-use std::sync::Arc;
-
 pub use api::router;
 
 /// The URL prefix this function owns (one API Gateway route).
 pub const PREFIX: &str = "/api/messaging";
-
-/// What the function needs, chosen by its entry point (the Lambda's
-/// `main.rs` or the all-in-one portal). Emails go through the outbox, in
-/// the transaction of the message they announce: no mailer here.
-#[derive(Clone)]
-pub struct App {
-    pub store: Arc<dyn Store>,
-    pub clock: Arc<dyn Clock>,
-    /// Where citizens and agents reach the site (links in emails), without
-    /// a trailing slash.
-    pub public_url: String,
-    /// How long audit entries are kept.
-    pub audit_keep: SignedDuration,
-}
-
-impl App {
-    /// The function on these ports, keeping audit entries for the default
-    /// period ([`gru_web::audit::DEFAULT_KEEP`]).
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, public_url: String) -> Self {
-        Self { store, clock, public_url, audit_keep: gru_web::audit::DEFAULT_KEEP }
-    }
-}

@@ -1,19 +1,8 @@
-//! The messaging Lambda: the same router as the all-in-one portal, on
-//! DynamoDB (emails leave through the outbox in the table, delivered by the
-//! notifier). The client is built once per process, outside the handler.
-
-use std::sync::Arc;
+//! The messaging Lambda: the same router as the all-in-one portal, on DynamoDB
+//! only (its emails leave through the outbox in the table, delivered by the
+//! notifier).
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    gru_web::lambda::init_tracing();
-    let store = gru_dynamodb::DynamoStore::from_env().await?;
-    let public_url = std::env::var("PUBLIC_URL").map_err(|_| "PUBLIC_URL is not set")?;
-    let mut app = messaging::App::new(
-        Arc::new(store),
-        Arc::new(gru_ports::SystemClock),
-        public_url.trim_end_matches('/').to_owned(),
-    );
-    app.audit_keep = gru_web::audit::keep_from_env()?;
-    gru_web::lambda::run(messaging::router(app)).await
+async fn main() -> Result<(), gru_lambda::Error> {
+    gru_lambda::serve(|platform| async move { Ok(messaging::router(&platform)) }).await
 }

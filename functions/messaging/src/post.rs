@@ -14,15 +14,17 @@ use crate::thread::{Author, MAX_FILES, Message, MessageFile, text_problem};
 use crate::views::{MessageView, PostedView};
 use axum::http::StatusCode;
 use gru_domain::request::Phase;
+use gru_domain::request::Request;
 use gru_domain::workflow::{Actor, Workflow};
 use gru_ports::{Email, TransactOp};
+use gru_records::case_files::{THREAD_DOCUMENT, request_case};
+use gru_records::progress;
+use gru_records::progress::{Moment, Moved};
+use gru_records::requests::{Versioned, request_unchanged};
+use gru_records::thread_state::StoredState;
 use gru_web::Problem;
 use gru_web::agent::Agent;
 use std::collections::HashSet;
-use submissions::attachments::{THREAD_DOCUMENT, request_case};
-use submissions::repository::{Request, Versioned, request_unchanged};
-use tracking::progress::{self, Moment, Moved};
-use tracking::thread_state::StoredState;
 
 /// Tries of a message losing to concurrent writes on its thread: each try
 /// that fails means another message landed, so this bounds the writers
@@ -185,7 +187,7 @@ async fn decide(
     message: &Message,
 ) -> Result<Effect, Problem> {
     let request = &current.value;
-    let public_url = &ctx.0.app.public_url;
+    let public_url = &ctx.0.shared.platform.settings.public_url;
     let message_event = format!("{}#message#{}", request.reference, message.id);
     let citizen_email = |email: Email| (!request.email.trim().is_empty()).then_some(email);
     match poster {
@@ -289,7 +291,7 @@ async fn assignee_email(
     let Some(agent) = ctx.0.directory.get(&assignee.id).await.map_err(internal)?.filter(|a| a.active) else {
         return Ok(None);
     };
-    let link = emails::agent_link(&ctx.0.app.public_url, &request.reference);
+    let link = emails::agent_link(&ctx.0.shared.platform.settings.public_url, &request.reference);
     let (reference, title) = (&request.reference, &request.service_title);
     Ok(Some(match moved {
         Some(moved) => {
@@ -360,14 +362,16 @@ pub(crate) async fn post(
                 None if draft.internal => ("thread.note", message.id.as_str()),
                 None => ("thread.message", message.id.as_str()),
             };
-            ops.push(ctx.0.audit.entry(agent, action, Some(&reference), Some(detail)));
+            ops.push(ctx.0.shared.audit.entry(agent, action, Some(&reference), Some(detail)));
         }
         let written = match &effect.moved {
             Some(moved) => {
                 let label = workflow.status(&moved.request.status).map_or("", |s| s.citizen_label.as_str());
                 ctx.0.requests.change_request(&current, &moved.request, label, ops).await
             }
-            None => ctx.0.app.store.transact(ops).await.map(|()| current.version).map_err(Into::into),
+            None => {
+                ctx.0.shared.platform.store.transact(ops).await.map(|()| current.version).map_err(Into::into)
+            }
         };
         match written {
             Ok(version) => {

@@ -24,13 +24,14 @@
 
 use crate::thread::{Message, Side, counted};
 use gru_ports::store::{Condition, Item, Key, Query, Store, TransactOp, query_all};
+use gru_records::requests::RepositoryError;
+use gru_records::thread_state;
+use gru_records::thread_state::partition;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use submissions::repository::RepositoryError;
-use tracking::thread_state::{self, partition};
 
-pub use tracking::thread_state::StoredState;
+pub use gru_records::thread_state::StoredState;
 
 const MESSAGE_PREFIX: &str = "MSG#";
 const READ_PREFIX: &str = "READ#";

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// The thread's counters and its sides: one definition, the tracking
 /// function's (its inbox reads the agents' unread counts).
-pub use tracking::thread_state::{Side, ThreadState};
+pub use gru_records::thread_state::{Side, ThreadState};
 
 /// The longest message, in characters (Unicode scalar values, as people
 /// count them, not bytes).

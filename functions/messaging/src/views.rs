@@ -5,9 +5,9 @@
 use crate::repository::{ReadMarker, Thread};
 use crate::thread::{Author, Message, MessageFile, Side};
 use gru_domain::request::Phase;
+use gru_domain::request::Request;
 use jiff::Timestamp;
 use serde::Serialize;
-use submissions::repository::Request;
 
 /// Who wrote a message, as shown: agents see their colleagues' ids, the
 /// citizen sees the agent's name (the administration's agents are named to

@@ -6,26 +6,27 @@
 //!   due now are delivered at once (records of claims and retries, due
 //!   later, are left to the schedule);
 //! - by an EventBridge schedule (every 5 minutes): the appointments'
-//!   reminders due are queued ([`booking::reminders::send_due`]), every
+//!   reminders due are queued ([`gru_notices::reminders::send_due`]), every
 //!   email due is delivered (retries, reminders, and any the stream
 //!   missed), and the drafts' housekeeping runs, the same jobs as the
-//!   all-in-one portal's ([`submissions::sweep::run`]).
+//!   all-in-one portal's ([`gru_notices::drafts::run`]).
 //!
 //! Delivery claims each email before sending it, so the stream, the schedule
 //! and their retries may overlap without an email going twice.
 
 use aws_lambda_events::event::dynamodb;
+use gru_notices::drafts::Housekeeping;
+use gru_notices::reminders::ReminderError;
 use gru_outbox::{Delivery, Outbox, OutboxError};
 use gru_ports::Key;
+use gru_records::requests::RepositoryError;
 use serde::{Deserialize, Serialize};
-use submissions::repository::RepositoryError;
 
-/// What the notifier does its work with: the submissions function's ports
-/// (store, mailer, files, clock, public address, drafts' policy).
+/// What the notifier does its work with: the platform, the mailer and the
+/// cases' files (the drafts' housekeeping deletes those of purged drafts).
 pub struct Notifier {
     outbox: Outbox,
-    submissions: submissions::App,
-    booking: booking::App,
+    housekeeping: Housekeeping,
 }
 
 /// What an invocation did, returned to the runtime (and so in the logs).
@@ -60,7 +61,7 @@ pub enum NotifierError {
     #[error(transparent)]
     Housekeeping(#[from] RepositoryError),
     #[error(transparent)]
-    Reminders(#[from] booking::reminders::ReminderError),
+    Reminders(#[from] ReminderError),
 }
 
 /// The two events the notifier is subscribed to.
@@ -82,18 +83,10 @@ struct TableKey {
 }
 
 impl Notifier {
-    pub fn new(submissions: submissions::App) -> Self {
-        let outbox =
-            Outbox::new(submissions.store.clone(), submissions.mailer.clone(), submissions.clock.clone());
-        let booking = booking::App {
-            audit_keep: submissions.audit_keep,
-            ..booking::App::new(
-                submissions.store.clone(),
-                submissions.clock.clone(),
-                submissions.public_url.clone(),
-            )
-        };
-        Self { outbox, submissions, booking }
+    pub fn new(housekeeping: Housekeeping) -> Self {
+        let platform = &housekeeping.platform;
+        let outbox = Outbox::new(platform.store.clone(), housekeeping.mailer.clone(), platform.clock.clone());
+        Self { outbox, housekeeping }
     }
 
     /// Handles one invocation: a stream batch or a scheduled event.
@@ -113,9 +106,9 @@ impl Notifier {
     /// each runs even when an earlier one failed, and the first failure is
     /// reported.
     async fn scheduled(&self) -> Result<Report, NotifierError> {
-        let reminders = booking::reminders::send_due(&self.booking).await;
+        let reminders = gru_notices::reminders::send_due(&self.housekeeping.platform).await;
         let delivery = self.outbox.deliver_due().await;
-        let swept = submissions::sweep::run(&self.submissions).await;
+        let swept = gru_notices::drafts::run(&self.housekeeping).await;
         let reminders = reminders?;
         let mut report = Report::from(delivery?);
         report.reminders = reminders;

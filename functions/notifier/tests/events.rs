@@ -2,7 +2,9 @@
 //! `tests/fixtures/`), on the embedded store and the `.eml` outbox.
 
 use gru_embedded::{LocalFiles, OutboxMailer, SqliteStore, outbox_messages};
+use gru_notices::drafts::Housekeeping;
 use gru_ports::{FixedClock, Store};
+use gru_web::{Platform, Settings};
 use jiff::{SignedDuration, Timestamp};
 use notifier::{Notifier, NotifierError, Report};
 use std::sync::Arc;
@@ -25,9 +27,8 @@ fn setup(now: &str) -> Setup {
         [7; 32],
         clock.clone(),
     ));
-    let app =
-        submissions::App::new(store.clone(), mailer, files, clock.clone(), "https://essai.example".into());
-    Setup { notifier: Notifier::new(app), store, clock, dir }
+    let platform = Platform::new(store.clone(), clock.clone(), Settings::new("https://essai.example"));
+    Setup { notifier: Notifier::new(Housekeeping { platform, mailer, files }), store, clock, dir }
 }
 
 impl Setup {
@@ -83,7 +84,7 @@ async fn the_schedule_delivers_what_is_due_and_sweeps_the_drafts() {
 
     // A draft left unfinished, whose owner is to be warned today.
     let now: Timestamp = "2027-03-28T10:20:00Z".parse().unwrap();
-    let draft = submissions::repository::Draft {
+    let draft = gru_domain::request::Draft {
         id: "brouillon-oublie".into(),
         service: "acte-etat-civil".into(),
         form_version: 1,
@@ -96,7 +97,7 @@ async fn the_schedule_delivers_what_is_due_and_sweeps_the_drafts() {
         purge_at: now + SignedDuration::from_hours(7 * 24),
         warn_on: Some(now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()),
     };
-    let drafts = submissions::repository::Repository::new(setup.store.clone());
+    let drafts = gru_records::requests::Repository::new(setup.store.clone());
     drafts.save_draft(&draft, None).await.unwrap();
 
     let schedule = fixture("scheduled.json");

@@ -1,32 +1,31 @@
 //! HTTP handlers of the submissions function.
 
-use crate::access::{self, is_draft_id};
-use crate::attachments::{Attachment, AttachmentRepository, CaseFiles, Change, FileView, object_key};
+use gru_records::access;
+
+use crate::PREFIX;
 use crate::emails;
-use crate::reference::new_reference;
-use crate::repository::{
-    Draft, EmailCode, HistoryEntry, HistoryKind, Receipt, Repository, RepositoryError, Request,
-    RequestSummary, RequiredDocument, StoredReceipt, Submission, Versioned,
-};
-use crate::timeline;
-use crate::{App, PREFIX};
 use axum::Router;
-use axum::extract::{FromRef, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use catalogue::CatalogueRepository;
 use gru_domain::form::{Answers, Form, FormDocument};
 use gru_domain::holidays::HolidayCalendar;
 use gru_domain::request::Phase;
+use gru_domain::request::{
+    Draft, HistoryEntry, HistoryKind, Receipt, Request, RequestSummary, RequiredDocument,
+};
 use gru_domain::workflow;
-use gru_ports::{StoreError, TransactOp};
-use gru_web::agent::AgentSessions;
-use gru_web::audit::AuditTrail;
+use gru_ports::{Files, Mailer, StoreError, TransactOp};
+use gru_records::access::is_draft_id;
+use gru_records::case_files::{Attachment, AttachmentRepository, CaseFiles, Change, FileView, object_key};
+use gru_records::catalogue::CatalogueRepository;
+use gru_records::reference::new_reference;
+use gru_records::requests::{EmailCode, Repository, RepositoryError, StoredReceipt, Submission, Versioned};
+use gru_records::timeline;
 use gru_web::client::ClientAddress;
-use gru_web::rate_limit::RateLimiter;
-use gru_web::session::{Citizen, MaybeCitizen, Sessions};
-use gru_web::{Json, Problem, no_store, tokens};
+use gru_web::session::{Citizen, MaybeCitizen};
+use gru_web::{Json, Platform, Problem, Shared, WebState, no_store, tokens};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -46,39 +45,32 @@ const SUBMIT_ATTEMPTS: usize = 4;
 struct Ctx(Arc<Inner>);
 
 struct Inner {
-    app: App,
+    shared: Shared,
+    mailer: Arc<dyn Mailer>,
+    /// Where the cases' files are: abandoning a draft deletes them, and a
+    /// submission deletes those its case no longer needs.
+    files: Arc<dyn Files>,
     repository: Repository,
     attachments: AttachmentRepository,
     catalogue: CatalogueRepository,
-    sessions: Sessions,
-    agent_sessions: AgentSessions,
-    audit: AuditTrail,
-    limiter: RateLimiter,
 }
 
-impl FromRef<Ctx> for Sessions {
-    fn from_ref(ctx: &Ctx) -> Self {
-        ctx.0.sessions.clone()
-    }
-}
-
-impl FromRef<Ctx> for AgentSessions {
-    fn from_ref(ctx: &Ctx) -> Self {
-        ctx.0.agent_sessions.clone()
+impl WebState for Ctx {
+    fn shared(&self) -> &Shared {
+        &self.0.shared
     }
 }
 
 /// The submissions function's routes, under [`PREFIX`].
-pub fn router(app: App) -> Router {
+pub fn router(platform: &Platform, mailer: Arc<dyn Mailer>, files: Arc<dyn Files>) -> Router {
+    let store = &platform.store;
     let ctx = Ctx(Arc::new(Inner {
-        repository: Repository::new(app.store.clone()),
-        attachments: AttachmentRepository::new(app.store.clone()),
-        catalogue: CatalogueRepository::new(app.store.clone()),
-        sessions: Sessions::new(app.store.clone(), app.clock.clone()),
-        agent_sessions: AgentSessions::new(app.store.clone(), app.clock.clone()),
-        audit: AuditTrail::new(app.store.clone(), app.clock.clone(), app.audit_keep),
-        limiter: RateLimiter::new(app.store.clone(), app.clock.clone()),
-        app,
+        repository: Repository::new(store.clone()),
+        attachments: AttachmentRepository::new(store.clone()),
+        catalogue: CatalogueRepository::new(store.clone()),
+        shared: Shared::new(platform),
+        mailer,
+        files,
     }));
     let routes = Router::new()
         .route("/evaluate", post(evaluate))
@@ -94,14 +86,8 @@ pub fn router(app: App) -> Router {
     gru_web::mount(PREFIX, routes)
 }
 
-impl From<RepositoryError> for Problem {
-    fn from(error: RepositoryError) -> Self {
-        Problem::internal(&error)
-    }
-}
-
 /// The catalogue is read-only here: any failure of it is ours.
-fn catalogue_failure(error: catalogue::CatalogueError) -> Problem {
+fn catalogue_failure(error: gru_records::catalogue::CatalogueError) -> Problem {
     Problem::internal(&error)
 }
 
@@ -163,7 +149,7 @@ fn keep_idempotency_until(now: Timestamp) -> Timestamp {
 
 impl Ctx {
     fn now(&self) -> Timestamp {
-        self.0.app.clock.now()
+        self.0.shared.platform.clock.now()
     }
 
     /// Today in the city's time zone (a date "in the past" is the city's
@@ -179,7 +165,7 @@ impl Ctx {
 
     /// The link a new request's tracking `token` opens on the site.
     fn tracking_url(&self, token: &str) -> String {
-        format!("{}/suivi.html#{token}", self.0.app.public_url)
+        format!("{}/suivi.html#{token}", self.0.shared.platform.settings.public_url)
     }
 
     /// Today in the city's time zone.
@@ -217,7 +203,7 @@ impl Ctx {
 
     /// Sets the purge date (and the day of the warning before it) from now.
     fn schedule_purge(&self, draft: &mut Draft) {
-        let policy = &self.0.app.drafts;
+        let policy = &self.0.shared.platform.settings.drafts;
         let now = self.now();
         draft.updated_at = now;
         draft.purge_at = now.saturating_add(policy.keep).expect("the purge date is in range");
@@ -228,7 +214,11 @@ impl Ctx {
     }
 
     fn resume_url(&self, draft: &Draft) -> String {
-        crate::resume_url(&self.0.app.public_url, &draft.service, &draft.id)
+        gru_notices::drafts::resume_url(
+            &self.0.shared.platform.settings.public_url,
+            &draft.service,
+            &draft.id,
+        )
     }
 
     /// Deletes the bytes of files whose records are gone. A failure leaves
@@ -236,7 +226,7 @@ impl Ctx {
     /// logged, not shown to the citizen.
     async fn delete_objects<'a>(&self, case: &str, files: impl Iterator<Item = &'a Attachment>) {
         for file in files {
-            if let Err(error) = self.0.app.files.delete(&object_key(case, &file.id)).await {
+            if let Err(error) = self.0.files.delete(&object_key(case, &file.id)).await {
                 tracing::error!(%error, "a file's bytes could not be deleted");
             }
         }
@@ -245,7 +235,7 @@ impl Ctx {
     async fn send(&self, email: gru_ports::Email) {
         // Not sending must not undo what the citizen did: the failure is
         // logged (without the address) and the citizen still gets the answer.
-        if let Err(error) = self.0.app.mailer.send(&email).await {
+        if let Err(error) = self.0.mailer.send(&email).await {
             tracing::error!(%error, "an email could not be sent");
         }
     }
@@ -321,7 +311,7 @@ async fn create_draft(
     if citizen.is_none()
         && let Some(subject) = address.rate_limit_subject()
     {
-        ctx.0.limiter.hit("draft", &subject, 60, SignedDuration::from_hours(1)).await?;
+        ctx.0.shared.limiter.hit("draft", &subject, 60, SignedDuration::from_hours(1)).await?;
     }
     let form = ctx.form(&body.service, None).await?;
     let now = ctx.now();
@@ -437,13 +427,13 @@ async fn send_code(
             .with_field("email", "Saisissez une adresse électronique valide, par exemple nom@exemple.fr.")
     })?;
     let hour = SignedDuration::from_hours(1);
-    ctx.0.limiter.hit("code-draft", &id, 5, hour).await?;
+    ctx.0.shared.limiter.hit("code-draft", &id, 5, hour).await?;
     // An unknown address (no peer, no API Gateway context) is not limited
     // per address rather than sharing one bucket with every other.
     if let Some(client) = address.rate_limit_subject() {
-        ctx.0.limiter.hit("code-client", &client, 20, hour).await?;
+        ctx.0.shared.limiter.hit("code-client", &client, 20, hour).await?;
     }
-    ctx.0.limiter.hit("code-email", &tokens::email_key(&email), 5, hour).await?;
+    ctx.0.shared.limiter.hit("code-email", &tokens::email_key(&email), 5, hour).await?;
     let code = format!("{:06}", rand::random_range(0..1_000_000u32));
     let now = ctx.now();
     let expires_at = now.saturating_add(SignedDuration::from_mins(CODE_MINUTES)).expect("in range");

@@ -39,19 +39,3 @@ pub fn confirmation(to: &str, reference: &str, service_title: &str, tracking_url
         attachments: Vec::new(),
     }
 }
-
-/// The warning before an unfinished draft is deleted.
-pub fn purge_warning(to: &str, service_title: &str, resume_url: &str, purge_on: &str) -> Email {
-    Email {
-        to: to.to_owned(),
-        subject: format!("Votre demande « {service_title} » n'est pas terminée"),
-        text: format!(
-            "Bonjour,\n\n\
-             Vous avez commencé la demande « {service_title} » sans l'envoyer.\n\
-             Sans nouvelle action de votre part, ce brouillon sera supprimé le {purge_on}.\n\n\
-             Pour la reprendre :\n{resume_url}\n"
-        ),
-        html: None,
-        attachments: Vec::new(),
-    }
-}

@@ -19,7 +19,7 @@ use tower::ServiceExt;
 async fn app(store: Arc<dyn Store>, outbox: &Path) -> Router {
     let city_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/city");
     let city = gru_domain::city_files::load(&city_dir).expect("the fixture city is valid");
-    catalogue::CatalogueRepository::new(store.clone()).import(&city, "fixture").await.unwrap();
+    gru_records::catalogue::CatalogueRepository::new(store.clone()).import(&city, "fixture").await.unwrap();
     let mailer = Arc::new(OutboxMailer::new(outbox.to_owned(), "mairie@essai.example".to_owned()));
     let files = Arc::new(gru_embedded::LocalFiles::new(
         outbox.join("files"),
@@ -27,13 +27,8 @@ async fn app(store: Arc<dyn Store>, outbox: &Path) -> Router {
         [7; 32],
         Arc::new(SystemClock),
     ));
-    submissions::router(submissions::App::new(
-        store,
-        mailer,
-        files,
-        Arc::new(SystemClock),
-        "https://essai.example".into(),
-    ))
+    let platform = gru_web::Platform::with_defaults(store, Arc::new(SystemClock), "https://essai.example");
+    submissions::router(&platform, mailer, files)
 }
 
 async fn call(app: &Router, method: &str, path: &str, body: Value, key: Option<&str>) -> (u16, Value) {

@@ -1,31 +1,33 @@
 //! HTTP handlers of the tracking function.
 
-use crate::progress::{self, Author, Moment};
-use crate::thread_state;
+use gru_records::progress;
+
+use crate::PREFIX;
 use crate::views::{self, Colleague, Detail, DocumentView, HistoryView, InboxRow, Row, TransitionView};
-use crate::{App, PREFIX};
-use accounts::agents::{AgentsError, Directory};
 use axum::Router;
-use axum::extract::{FromRef, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use catalogue::CatalogueRepository;
 use gru_domain::holidays::HolidayCalendar;
 use gru_domain::request::Phase;
+use gru_domain::request::{Assignee, Request};
 use gru_domain::search::normalize;
 use gru_domain::workflow::{self, DeadlineState, Workflow};
 use gru_ports::{StoreError, TransactOp};
-use gru_web::agent::{Agent, AgentSessions, forbidden};
-use gru_web::audit::AuditTrail;
-use gru_web::{Json, Problem, Query, Role, no_store, tokens};
+use gru_records::agents::{AgentsError, Directory};
+use gru_records::case_files::{AttachmentRepository, FileView};
+use gru_records::catalogue::CatalogueRepository;
+use gru_records::progress::{Author, Moment};
+use gru_records::requests::{Repository, RepositoryError, Versioned};
+use gru_records::thread_state;
+use gru_records::timeline::status_of;
+use gru_web::agent::{Agent, forbidden};
+use gru_web::{Json, Platform, Problem, Query, Role, Shared, WebState, no_store, tokens};
 use jiff::civil::Date;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
-use submissions::attachments::{AttachmentRepository, FileView};
-use submissions::repository::{Assignee, Repository, RepositoryError, Request, Versioned};
-use submissions::timeline::status_of;
 
 /// Phases the inbox shows unless told one: requests still to be decided.
 const OPEN_PHASES: [Phase; 3] = [Phase::Submitted, Phase::InProgress, Phase::WaitingForCitizen];
@@ -49,31 +51,28 @@ const WRITE_ATTEMPTS: u32 = 3;
 struct Ctx(Arc<Inner>);
 
 struct Inner {
-    app: App,
+    shared: Shared,
     repository: Repository,
     attachments: AttachmentRepository,
     catalogue: CatalogueRepository,
-    sessions: AgentSessions,
-    audit: AuditTrail,
     directory: Directory,
 }
 
-impl FromRef<Ctx> for AgentSessions {
-    fn from_ref(ctx: &Ctx) -> Self {
-        ctx.0.sessions.clone()
+impl WebState for Ctx {
+    fn shared(&self) -> &Shared {
+        &self.0.shared
     }
 }
 
 /// The tracking function's routes, under [`PREFIX`].
-pub fn router(app: App) -> Router {
+pub fn router(platform: &Platform) -> Router {
+    let store = &platform.store;
     let ctx = Ctx(Arc::new(Inner {
-        repository: Repository::new(app.store.clone()),
-        attachments: AttachmentRepository::new(app.store.clone()),
-        catalogue: CatalogueRepository::new(app.store.clone()),
-        sessions: AgentSessions::new(app.store.clone(), app.clock.clone()),
-        audit: AuditTrail::new(app.store.clone(), app.clock.clone(), app.audit_keep),
-        directory: Directory::new(app.store.clone()),
-        app,
+        repository: Repository::new(store.clone()),
+        attachments: AttachmentRepository::new(store.clone()),
+        catalogue: CatalogueRepository::new(store.clone()),
+        directory: Directory::new(store.clone()),
+        shared: Shared::new(platform),
     }));
     let routes = Router::new()
         .route("/inbox", get(inbox))
@@ -124,7 +123,7 @@ impl Ctx {
             .map(|c| (c.timezone, c.holidays))
             .unwrap_or_else(|| ("Europe/Paris".to_owned(), HolidayCalendar::default()));
         let zone = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
-        let now = self.inner().app.clock.now();
+        let now = self.inner().shared.platform.clock.now();
         Ok(Moment { now, today: now.to_zoned_datetime(zone).date(), calendar })
     }
 
@@ -438,7 +437,8 @@ async fn inbox(
         if !workflows.contains_key(&request.service) {
             workflows.insert(request.service.clone(), ctx.workflow(&request.service).await?);
         }
-        let unread = thread_state::read(ctx.inner().app.store.as_ref(), &request.reference).await?;
+        let unread =
+            thread_state::read(ctx.inner().shared.platform.store.as_ref(), &request.reference).await?;
         page.push(InboxRow {
             row: Row::new(request, &workflows[&request.service], moment.today),
             unread: unread.state.agents_unread,
@@ -457,6 +457,7 @@ async fn read_request(
     let request = ctx.request_for(&agent, &reference).await?;
     let moment = ctx.moment().await?;
     ctx.inner()
+        .shared
         .audit
         .record(&agent, "request.read", Some(&request.value.reference), None)
         .await
@@ -513,14 +514,14 @@ async fn transition(
         author(&agent),
         comment,
         moment,
-        &ctx.inner().app.public_url,
+        &ctx.inner().shared.platform.settings.public_url,
     );
     let mut extra = Vec::new();
     if let Some(email) = &moved.email {
         extra.push(gru_outbox::enqueue(email, &moved.event, moment.now).map_err(internal)?);
     }
     let detail = format!("{} -> {}", from.id, to.id);
-    extra.push(ctx.inner().audit.entry(
+    extra.push(ctx.inner().shared.audit.entry(
         &agent,
         "request.transition",
         Some(&current.value.reference),
@@ -607,7 +608,8 @@ async fn assign(
     let workflow = ctx.workflow(&next.service).await?;
     let citizen_label = status_of(&workflow, &next).citizen_label.clone();
     let detail = assignee.as_ref().map_or("none", |a| a.id.as_str()).to_owned();
-    let audit = ctx.inner().audit.entry(&agent, "request.assign", Some(&next.reference), Some(&detail));
+    let audit =
+        ctx.inner().shared.audit.entry(&agent, "request.assign", Some(&next.reference), Some(&detail));
     let version = ctx.write_change(&current, &next, &citizen_label, vec![audit]).await?;
     let request = Versioned { value: next, version };
     Ok(no_store(axum::Json(ctx.detail(&agent, request, moment.today).await?)))
@@ -655,7 +657,7 @@ async fn audit(
     Query(params): Query<AuditParams>,
 ) -> Result<Response, Problem> {
     agent.require_role(Role::Admin)?;
-    let trail = &ctx.inner().audit;
+    let trail = &ctx.inner().shared.audit;
     let entries = match (params.day, params.reference) {
         (Some(day), None) => trail.day(day).await,
         (None, Some(reference)) => {

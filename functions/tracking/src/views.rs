@@ -2,14 +2,14 @@
 
 use gru_domain::form::{Answers, PageSummary};
 use gru_domain::request::Phase;
+use gru_domain::request::{Assignee, HistoryEntry, HistoryKind, Request, RequiredDocument};
 use gru_domain::workflow::{Deadline, DeadlineState, Status, Workflow};
+use gru_records::case_files::FileView;
+use gru_records::timeline::status_of;
 use gru_web::Role;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
-use submissions::attachments::FileView;
-use submissions::repository::{Assignee, HistoryEntry, HistoryKind, Request, RequiredDocument};
-use submissions::timeline::status_of;
 
 #[derive(Serialize)]
 pub struct ServiceRef {

@@ -1,6 +1,7 @@
 //! Pure domain rules of the portal: no I/O beyond reading a city's files,
 //! no framework. Everything here is tested exhaustively next to the code.
 //!
+//! - [`account`]: a citizen's profile, as stored and served.
 //! - [`agenda`]: agendas as data (places, appointment types, opening
 //!   hours, closures, holidays) and the free slots that follow.
 //! - [`attachment`]: file formats as their bytes show them, scan statuses,
@@ -17,11 +18,13 @@
 //!   Alsace-Moselle's included (for agendas and
 //!   deadlines).
 //! - [`ics`]: one appointment as an iCalendar (`.ics`) object for emails.
-//! - [`request`]: the public phases every request goes through.
+//! - [`request`]: drafts and requests (history, assignee, deadline), and the
+//!   public phases every request goes through.
 //! - [`search`]: accent-, case- and word-order-tolerant service search.
 //! - [`workflow`]: workflows as data (statuses, transitions, emails) and
 //!   processing deadlines in working days.
 
+pub mod account;
 pub mod agenda;
 pub mod attachment;
 pub mod catalogue;

@@ -1,6 +1,11 @@
-//! What every service's requests share, whatever its workflow: the public
-//! phases a citizen sees.
+//! Requests and the drafts they start as: the public phases a citizen sees,
+//! whatever the service's workflow; the draft being filled in; the request
+//! as submitted or recorded, with its history, its assignee and its deadline;
+//! what a citizen's list shows of it and the receipt a submission answers.
 
+use crate::form::{Answers, FormDocument};
+use crate::workflow::Deadline;
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// The fixed public phase of a request. Each service's workflow maps its own
@@ -41,6 +46,185 @@ impl Phase {
             Phase::Closed => "Terminée",
         }
     }
+}
+
+/// A form being filled in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    pub id: String,
+    pub service: String,
+    pub form_version: u32,
+    pub answers: Answers,
+    /// The page the citizen was on, to resume there.
+    pub page: Option<String>,
+    /// The account that owns it; `None` for a draft without an account, whose
+    /// id is the capability.
+    pub account: Option<String>,
+    /// The address the citizen gave (without an account), for the code, the
+    /// resume link and the warning before purge.
+    pub email: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// When the draft is purged unless saved again.
+    pub purge_at: Timestamp,
+    /// The day (UTC) the warning before purge goes out; `None` when nobody
+    /// can be warned (no account, no email given). The pending warning is a
+    /// pointer item, deleted once sent, so sending it never changes the
+    /// draft (and never makes the citizen's next save look concurrent).
+    pub warn_on: Option<jiff::civil::Date>,
+}
+
+/// A document the request needs, as the citizen's case required it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequiredDocument {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+}
+
+impl From<&FormDocument> for RequiredDocument {
+    fn from(d: &FormDocument) -> Self {
+        Self { id: d.id.clone(), title: d.title.clone(), description: d.description.clone() }
+    }
+}
+
+/// The agent handling a request, with the name lists show (as it was when
+/// assigned, so a list needs no read of the agents).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignee {
+    pub id: String,
+    pub name: String,
+}
+
+/// What an entry of a request's history records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryKind {
+    /// Sent online by the citizen (every entry stored before workflows is one).
+    #[default]
+    Submitted,
+    /// Recorded by an agent for a request that came by another channel.
+    Recorded,
+    /// Moved to another status of its workflow.
+    Status,
+    /// Given to an agent, or released.
+    Assigned,
+}
+
+/// One entry of a request's history. The fields added with workflows
+/// default, so entries stored before them still read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: Timestamp,
+    /// The phase the request is in after this entry.
+    pub phase: Phase,
+    /// Who acted: `citizen`, or an agent's id.
+    pub by: String,
+    #[serde(default)]
+    pub kind: HistoryKind,
+    /// The workflow status entered (submitted, recorded and status entries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The acting agent's name, as it was then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_name: Option<String>,
+    /// An agent's comment on the change: agents read it, citizens never do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// How the request came in (submitted and recorded entries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// The agent now handling the request (assigned entries; `None`: released).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Assignee>,
+}
+
+impl HistoryEntry {
+    /// An entry of `kind` with its time, phase and actor only; the caller
+    /// fills in what its kind records.
+    pub fn new(kind: HistoryKind, at: Timestamp, phase: Phase, by: impl Into<String>) -> Self {
+        Self {
+            at,
+            phase,
+            by: by.into(),
+            kind,
+            status: None,
+            by_name: None,
+            comment: None,
+            channel: None,
+            assignee: None,
+        }
+    }
+}
+
+/// A submitted request and where its instruction stands. The fields added
+/// with workflows default when read (`status` to the phase's name,
+/// `updated_at` to `submitted_at`), so requests stored before them still read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub reference: String,
+    pub service: String,
+    pub service_title: String,
+    pub form_version: u32,
+    pub answers: Answers,
+    pub documents: Vec<RequiredDocument>,
+    pub email: String,
+    pub account: Option<String>,
+    /// The citizen's name when known (the account's profile, or what an
+    /// agent recorded), for agents' lists and search.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citizen_name: Option<String>,
+    /// How the request reached the city: `online` here; agents record others.
+    pub channel: String,
+    /// The public phase: the phase of `status` in the service's workflow.
+    pub phase: Phase,
+    /// The status of the service's workflow the request is at.
+    pub status: String,
+    pub submitted_at: Timestamp,
+    /// When it last changed (its submission, until an agent acts).
+    pub updated_at: Timestamp,
+    pub history: Vec<HistoryEntry>,
+    /// The case its files belong to (the id of the draft it was), when it
+    /// came from a draft.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    /// The agent handling it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Assignee>,
+    /// The processing deadline, when its workflow sets one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<Deadline>,
+    /// While it waits for the citizen: the status to go back to when the
+    /// citizen answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_status: Option<String>,
+}
+
+/// What a citizen's list shows of a request (one item per request under the
+/// citizen's email).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestSummary {
+    pub reference: String,
+    pub service: String,
+    pub service_title: String,
+    pub phase: Phase,
+    pub submitted_at: Timestamp,
+    pub channel: String,
+    /// The citizen's label of its status, once an agent moved it (before
+    /// that, the phase's label says it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_label: Option<String>,
+}
+
+/// The answer given to a submission, kept so that a retry gets it again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub reference: String,
+    /// The citizen's private tracking link; never given to an agent who
+    /// records a request (the citizen gets it by email), or the agent could
+    /// act as the citizen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_url: Option<String>,
 }
 
 #[cfg(test)]

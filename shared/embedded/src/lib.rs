@@ -5,17 +5,18 @@
 //! - [`LocalFiles`]: the `Files` port on a local folder; its grant URLs are
 //!   signed like S3 presigned URLs and served by [`files::router`].
 //! - [`OutboxMailer`]: the `Mailer` port writing `.eml` files to a folder,
-//!   listed for developers by [`outbox::router`].
+//!   read back by [`outbox_messages`] and listed for developers by
+//!   [`mail_folder::router`].
 //!
 //! Each adapter passes its port's contract suite (`gru_ports::contract`), so
 //! it is interchangeable with its AWS counterpart.
 
 pub mod files;
-pub mod outbox;
+pub mod mail_folder;
 pub mod store;
 
 pub use files::LocalFiles;
-pub use outbox::{OutboxEntry, OutboxMailer, ParsedAttachment, outbox_messages};
+pub use mail_folder::{OutboxEntry, OutboxMailer, ParsedAttachment, outbox_messages};
 pub use store::SqliteStore;
 
 use axum::http::StatusCode;

@@ -2,7 +2,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use gru_embedded::outbox::router;
+use gru_embedded::mail_folder::router;
 use gru_embedded::{OutboxMailer, outbox_messages};
 use gru_ports::contract::mailer::MailerFixture;
 use gru_ports::mailer::{Email, Mailer};

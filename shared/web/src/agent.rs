@@ -18,10 +18,11 @@
 //! `expires_at` is the absolute end, so DynamoDB's TTL removes sessions
 //! nobody signs out of.
 
+use crate::platform::WebState;
 use crate::problem::Problem;
 use crate::session::{cookie_token, unauthenticated};
 use crate::session_store::{SessionKind, SessionStore};
-use axum::extract::{FromRef, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use gru_ports::{Clock, Condition, Store, StoreError, TransactOp};
@@ -174,8 +175,8 @@ struct Owner {
     agent: AgentSnapshot,
 }
 
-/// The sessions of every agent, in the store. Put it in the router's state
-/// (or make it reachable with `FromRef`) for the [`Agent`] extractor.
+/// The sessions of every agent, in the store. The extractors find it in
+/// the router state's [`crate::Shared`] pieces ([`WebState`]).
 #[derive(Clone)]
 pub struct AgentSessions {
     sessions: SessionStore<Owner>,
@@ -245,8 +246,7 @@ pub fn clear_cookie() -> HeaderValue {
 
 impl<S> FromRequestParts<S> for Agent
 where
-    AgentSessions: FromRef<S>,
-    S: Send + Sync,
+    S: WebState,
 {
     type Rejection = Problem;
 
@@ -255,7 +255,7 @@ where
             return Err(unauthenticated());
         };
         let agent =
-            AgentSessions::from_ref(state).find(token).await.map_err(|error| Problem::internal(&error))?;
+            state.shared().agent_sessions.find(token).await.map_err(|error| Problem::internal(&error))?;
         agent.ok_or_else(unauthenticated)
     }
 }

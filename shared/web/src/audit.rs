@@ -125,7 +125,7 @@ impl AuditTrail {
             reference: reference.map(str::to_owned),
             detail: detail.map(str::to_owned),
         };
-        let id: String = rand::random::<[u8; 8]>().iter().map(|b| format!("{b:02x}")).collect();
+        let id = crate::tokens::hex_id::<8>();
         let sort = format!("{}#{id}", sort_time(at));
         let data = serde_json::to_value(&entry).expect("an audit entry is strings and a timestamp");
         let mut item = Item::new(Key::new(day_partition(day_of(at)), sort.clone()), data);

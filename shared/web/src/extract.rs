@@ -110,6 +110,25 @@ fn malformed(error: &serde_json::Error) -> Problem {
     )
 }
 
+/// The `Idempotency-Key` header, when the client sent one: 1 to 100
+/// visible ASCII characters, else 400 `invalid-header` naming it. A request
+/// sent again with the same key gets the first answer.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        let Some(value) = parts.headers.get("idempotency-key") else { return Ok(Self(None)) };
+        let key = value.to_str().unwrap_or_default();
+        if key.is_empty() || key.len() > 100 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Problem::bad_request("invalid-header", "L'en-tête Idempotency-Key est invalide.")
+                .with_field("Idempotency-Key", "De 1 à 100 caractères ASCII visibles."));
+        }
+        Ok(Self(Some(key.to_owned())))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,8 @@
 //! limit, request log without personal data), the Lambda entry point, and
 //! what citizen-facing functions share: secret tokens, cookie sessions,
 //! rate limits and the client's address; and what the back office shares:
-//! agents' roles and sessions, and the audit trail.
+//! agents' roles and sessions, and the audit trail; and the [`Platform`]
+//! every function runs on, with what their router states share ([`Shared`]).
 
 pub mod agent;
 pub mod audit;
@@ -13,6 +14,7 @@ pub mod client;
 pub mod extract;
 pub mod lambda;
 pub mod layers;
+pub mod platform;
 pub mod problem;
 pub mod rate_limit;
 pub mod session;
@@ -23,8 +25,9 @@ pub use agent::{Agent, AgentSessions, Role};
 pub use audit::{AuditEntry, AuditTrail};
 pub use cache::{CachedJson, PUBLIC_CATALOGUE, no_store};
 pub use client::ClientAddress;
-pub use extract::{Json, Query};
+pub use extract::{IdempotencyKey, Json, Query};
 pub use layers::{CSRF_HEADER, mount};
+pub use platform::{DraftPolicy, Platform, Settings, Shared, WebState};
 pub use problem::{FieldError, Problem};
 pub use rate_limit::RateLimiter;
 pub use session::{Citizen, MaybeCitizen, Sessions};

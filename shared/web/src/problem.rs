@@ -66,6 +66,19 @@ impl Problem {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, kind, "Requête refusée", detail)
     }
 
+    /// 422 `validation` naming every field at fault.
+    pub fn invalid(errors: Vec<FieldError>) -> Self {
+        Self {
+            errors,
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "Données invalides",
+                "Certains champs sont invalides : corrigez-les, puis réessayez.",
+            )
+        }
+    }
+
     /// A failure of ours: the detail stays generic, the cause goes to the log.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");

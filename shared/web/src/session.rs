@@ -13,9 +13,10 @@
 //! `expires_at` is the absolute end, so DynamoDB's TTL removes sessions
 //! nobody signs out of.
 
+use crate::platform::WebState;
 use crate::problem::Problem;
 use crate::session_store::{SessionKind, SessionStore};
-use axum::extract::{FromRef, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use gru_ports::{Clock, Store, StoreError};
@@ -50,8 +51,8 @@ struct Owner {
     email: String,
 }
 
-/// The sessions of every account, in the store. Put it in the router's state
-/// (or make it reachable with `FromRef`) for the extractors.
+/// The sessions of every account, in the store. The extractors find it in
+/// the router state's [`crate::Shared`] pieces ([`WebState`]).
 #[derive(Clone)]
 pub struct Sessions {
     sessions: SessionStore<Owner>,
@@ -150,8 +151,7 @@ pub(crate) fn cookie_token<'a>(parts: &'a Parts, cookie: &str) -> Option<&'a str
 
 impl<S> FromRequestParts<S> for MaybeCitizen
 where
-    Sessions: FromRef<S>,
-    S: Send + Sync,
+    S: WebState,
 {
     type Rejection = Problem;
 
@@ -159,16 +159,14 @@ where
         let Some(token) = cookie_token(parts, COOKIE) else {
             return Ok(Self(None));
         };
-        let citizen =
-            Sessions::from_ref(state).find(token).await.map_err(|error| Problem::internal(&error))?;
+        let citizen = state.shared().sessions.find(token).await.map_err(|error| Problem::internal(&error))?;
         Ok(Self(citizen))
     }
 }
 
 impl<S> FromRequestParts<S> for Citizen
 where
-    Sessions: FromRef<S>,
-    S: Send + Sync,
+    S: WebState,
 {
     type Rejection = Problem;
 

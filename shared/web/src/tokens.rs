@@ -22,6 +22,19 @@ pub fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
+/// A fresh random id of `BYTES` random bytes in lowercase hex: the ids of
+/// appointments, agents, messages, closures and audit entries (each keeps
+/// its length, which its routes check).
+pub fn hex_id<const BYTES: usize>() -> String {
+    rand::random::<[u8; BYTES]>().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A fresh random id of `BYTES` random bytes as base64url without padding:
+/// the ids of drafts and files, which travel in URLs.
+pub fn url_id<const BYTES: usize>() -> String {
+    URL_SAFE_NO_PAD.encode(rand::random::<[u8; BYTES]>())
+}
+
 /// The stored form of a secret: its SHA-256 in lowercase hex. The tokens
 /// are random and long, so a fast unsalted hash is enough (unlike passwords).
 pub fn hash(token: &str) -> String {

@@ -8,6 +8,7 @@ use gru_ports::{Clock, Condition, FixedClock, Item, Key, Store, StoreError, Tran
 use gru_web::agent::{AgentSnapshot, COOKIE};
 use gru_web::audit::{DEFAULT_KEEP, SYSTEM_ID};
 use gru_web::{Agent, AgentSessions, AuditTrail, Role, Sessions};
+use gru_web::{Platform, Shared};
 use jiff::SignedDuration;
 use std::sync::Arc;
 
@@ -25,6 +26,11 @@ fn fixture() -> Fixture {
 }
 
 impl Fixture {
+    /// What a router's state shares, on the fixture's store and clock.
+    fn shared(&self) -> Shared {
+        Shared::new(&Platform::with_defaults(self.store.clone(), self.clock.clone(), "https://essai.example"))
+    }
+
     fn sessions(&self) -> AgentSessions {
         AgentSessions::new(self.store.clone(), self.clock.clone() as Arc<dyn Clock>)
     }
@@ -45,14 +51,14 @@ fn claire() -> AgentSnapshot {
 }
 
 /// The agent a request with `cookie` is, through the extractor.
-async fn agent_with_cookie(sessions: &AgentSessions, cookie: &str) -> Result<Agent, StatusCode> {
+async fn agent_with_cookie(state: &Shared, cookie: &str) -> Result<Agent, StatusCode> {
     let request = Request::builder().header(header::COOKIE, cookie).body(()).unwrap();
     let (mut parts, ()) = request.into_parts();
-    Agent::from_request_parts(&mut parts, sessions).await.map_err(|p| p.status_code())
+    Agent::from_request_parts(&mut parts, state).await.map_err(|p| p.status_code())
 }
 
-async fn agent(sessions: &AgentSessions, token: &str) -> Result<Agent, StatusCode> {
-    agent_with_cookie(sessions, &format!("{COOKIE}={token}")).await
+async fn agent(state: &Shared, token: &str) -> Result<Agent, StatusCode> {
+    agent_with_cookie(state, &format!("{COOKIE}={token}")).await
 }
 
 #[tokio::test]
@@ -60,7 +66,7 @@ async fn a_session_identifies_its_agent_until_it_ends() {
     let fixture = fixture();
     let sessions = fixture.sessions();
     let token = sessions.start(&claire()).await.unwrap();
-    let found = agent(&sessions, &token).await.unwrap();
+    let found = agent(&fixture.shared(), &token).await.unwrap();
     assert_eq!((found.id.as_str(), found.name.as_str()), ("agent-1", "Claire Martin"));
     assert_eq!(
         (found.role, found.services.clone(), found.token.clone()),
@@ -69,8 +75,11 @@ async fn a_session_identifies_its_agent_until_it_ends() {
     assert!(found.snapshot() == claire());
 
     sessions.end(&token).await.unwrap();
-    assert_eq!(agent(&sessions, &token).await.err(), Some(StatusCode::UNAUTHORIZED));
-    assert_eq!(agent_with_cookie(&sessions, "theme=dark").await.err(), Some(StatusCode::UNAUTHORIZED));
+    assert_eq!(agent(&fixture.shared(), &token).await.err(), Some(StatusCode::UNAUTHORIZED));
+    assert_eq!(
+        agent_with_cookie(&fixture.shared(), "theme=dark").await.err(),
+        Some(StatusCode::UNAUTHORIZED)
+    );
 }
 
 #[tokio::test]
@@ -79,11 +88,11 @@ async fn citizens_and_agents_sessions_do_not_open_each_other() {
     let citizens = Sessions::new(fixture.store.clone(), fixture.clock.clone() as Arc<dyn Clock>);
     let citizen_token = citizens.start("acc1", "anne@example.fr").await.unwrap();
     let agents = fixture.sessions();
-    assert_eq!(agent(&agents, &citizen_token).await.err(), Some(StatusCode::UNAUTHORIZED));
+    assert_eq!(agent(&fixture.shared(), &citizen_token).await.err(), Some(StatusCode::UNAUTHORIZED));
     let agent_token = agents.start(&claire()).await.unwrap();
     assert!(citizens.find(&agent_token).await.unwrap().is_none());
     let both = format!("gru_session={citizen_token}; {COOKIE}={agent_token}");
-    assert_eq!(agent_with_cookie(&agents, &both).await.unwrap().id, "agent-1");
+    assert_eq!(agent_with_cookie(&fixture.shared(), &both).await.unwrap().id, "agent-1");
 }
 
 #[tokio::test]
@@ -94,11 +103,11 @@ async fn a_session_ends_after_thirty_idle_minutes_and_use_keeps_it_alive() {
     let idle = sessions.start(&claire()).await.unwrap();
     for _ in 0..3 {
         fixture.clock.advance(SignedDuration::from_mins(25));
-        assert!(agent(&sessions, &used).await.is_ok(), "used every 25 minutes");
+        assert!(agent(&fixture.shared(), &used).await.is_ok(), "used every 25 minutes");
     }
-    assert_eq!(agent(&sessions, &idle).await.err(), Some(StatusCode::UNAUTHORIZED));
+    assert_eq!(agent(&fixture.shared(), &idle).await.err(), Some(StatusCode::UNAUTHORIZED));
     fixture.clock.advance(SignedDuration::from_mins(31));
-    assert_eq!(agent(&sessions, &used).await.err(), Some(StatusCode::UNAUTHORIZED));
+    assert_eq!(agent(&fixture.shared(), &used).await.err(), Some(StatusCode::UNAUTHORIZED));
 }
 
 #[tokio::test]
@@ -108,10 +117,10 @@ async fn a_session_ends_after_twelve_hours_however_used() {
     let token = sessions.start(&claire()).await.unwrap();
     for _ in 0..47 {
         fixture.clock.advance(SignedDuration::from_mins(15));
-        assert!(agent(&sessions, &token).await.is_ok());
+        assert!(agent(&fixture.shared(), &token).await.is_ok());
     }
     fixture.clock.advance(SignedDuration::from_mins(15));
-    assert_eq!(agent(&sessions, &token).await.err(), Some(StatusCode::UNAUTHORIZED));
+    assert_eq!(agent(&fixture.shared(), &token).await.err(), Some(StatusCode::UNAUTHORIZED));
 }
 
 #[tokio::test]
@@ -123,9 +132,9 @@ async fn ending_every_session_of_an_agent_leaves_the_others() {
     let colleague = AgentSnapshot { id: "agent-2".into(), name: "Paul Durand".into(), ..claire() };
     let other = sessions.start(&colleague).await.unwrap();
     sessions.end_all("agent-1").await.unwrap();
-    assert!(agent(&sessions, &first).await.is_err());
-    assert!(agent(&sessions, &second).await.is_err());
-    assert_eq!(agent(&sessions, &other).await.unwrap().name, "Paul Durand");
+    assert!(agent(&fixture.shared(), &first).await.is_err());
+    assert!(agent(&fixture.shared(), &second).await.is_err());
+    assert_eq!(agent(&fixture.shared(), &other).await.unwrap().name, "Paul Durand");
 }
 
 #[tokio::test]
@@ -136,7 +145,7 @@ async fn a_session_opened_in_a_failed_transaction_does_not_exist() {
     let missing = TransactOp::Check { key: Key::new("NOTHING", "HERE"), condition: Condition::Exists };
     let failed = fixture.store.transact(vec![op, missing]).await;
     assert!(matches!(failed, Err(StoreError::ConditionFailed)));
-    assert!(agent(&sessions, &token).await.is_err());
+    assert!(agent(&fixture.shared(), &token).await.is_err());
 }
 
 #[tokio::test]
@@ -144,7 +153,7 @@ async fn the_audit_trail_is_read_by_day_and_by_request() {
     let fixture = fixture();
     let sessions = fixture.sessions();
     let token = sessions.start(&claire()).await.unwrap();
-    let claire = agent(&sessions, &token).await.unwrap();
+    let claire = agent(&fixture.shared(), &token).await.unwrap();
     let trail = fixture.trail();
 
     trail.record(&claire, "request.read", Some("ABCD-2345"), None).await.unwrap();
@@ -182,7 +191,7 @@ async fn the_audit_trail_is_read_by_day_and_by_request() {
 async fn an_action_that_fails_leaves_no_entry_and_entries_expire_after_a_year() {
     let fixture = fixture();
     let sessions = fixture.sessions();
-    let claire = agent(&sessions, &sessions.start(&claire()).await.unwrap()).await.unwrap();
+    let claire = agent(&fixture.shared(), &sessions.start(&claire()).await.unwrap()).await.unwrap();
     let trail = fixture.trail();
     let stale =
         TransactOp::Check { key: Key::new("REQUEST#ABCD-2345", "REQUEST"), condition: Condition::Version(3) };

@@ -6,6 +6,7 @@ use gru_embedded::SqliteStore;
 use gru_ports::{Clock, FixedClock, Store};
 use gru_web::session::COOKIE;
 use gru_web::{Citizen, MaybeCitizen, RateLimiter, Sessions};
+use gru_web::{Platform, Shared};
 use jiff::SignedDuration;
 use std::sync::Arc;
 
@@ -23,6 +24,11 @@ fn fixture() -> Fixture {
 }
 
 impl Fixture {
+    /// What a router's state shares, on the fixture's store and clock.
+    fn shared(&self) -> Shared {
+        Shared::new(&Platform::with_defaults(self.store.clone(), self.clock.clone(), "https://essai.example"))
+    }
+
     fn sessions(&self) -> Sessions {
         Sessions::new(self.store.clone(), self.clock.clone() as Arc<dyn Clock>)
     }
@@ -33,11 +39,11 @@ impl Fixture {
 }
 
 /// The citizen a request with `token` in its cookie is, through the extractors.
-async fn citizen(sessions: &Sessions, token: &str) -> Result<Citizen, StatusCode> {
+async fn citizen(state: &Shared, token: &str) -> Result<Citizen, StatusCode> {
     let request = Request::builder().header(header::COOKIE, format!("{COOKIE}={token}")).body(()).unwrap();
     let (mut parts, ()) = request.into_parts();
-    let maybe = MaybeCitizen::from_request_parts(&mut parts, sessions).await.map_err(|p| p.status_code())?;
-    let citizen = Citizen::from_request_parts(&mut parts, sessions).await.map_err(|p| p.status_code())?;
+    let maybe = MaybeCitizen::from_request_parts(&mut parts, state).await.map_err(|p| p.status_code())?;
+    let citizen = Citizen::from_request_parts(&mut parts, state).await.map_err(|p| p.status_code())?;
     assert_eq!(maybe.0.map(|c| c.account_id), Some(citizen.account_id.clone()));
     Ok(citizen)
 }
@@ -47,15 +53,15 @@ async fn a_session_identifies_its_citizen_until_it_ends() {
     let fixture = fixture();
     let sessions = fixture.sessions();
     let token = sessions.start("acc1", "anne@example.fr").await.unwrap();
-    let found = citizen(&sessions, &token).await.unwrap();
+    let found = citizen(&fixture.shared(), &token).await.unwrap();
     assert_eq!((found.account_id.as_str(), found.email.as_str()), ("acc1", "anne@example.fr"));
     assert_eq!(found.token, token);
 
     sessions.end(&token).await.unwrap();
-    assert_eq!(citizen(&sessions, &token).await.err(), Some(StatusCode::UNAUTHORIZED));
+    assert_eq!(citizen(&fixture.shared(), &token).await.err(), Some(StatusCode::UNAUTHORIZED));
     let request = Request::builder().body(()).unwrap();
     let (mut parts, ()) = request.into_parts();
-    assert!(MaybeCitizen::from_request_parts(&mut parts, &sessions).await.unwrap().0.is_none());
+    assert!(MaybeCitizen::from_request_parts(&mut parts, &fixture.shared()).await.unwrap().0.is_none());
 }
 
 #[tokio::test]
@@ -66,9 +72,9 @@ async fn an_idle_session_ends_after_two_days_and_use_keeps_it_alive() {
     let idle = sessions.start("acc1", "anne@example.fr").await.unwrap();
     for _ in 0..3 {
         fixture.clock.advance(SignedDuration::from_hours(40));
-        assert!(citizen(&sessions, &used).await.is_ok(), "used every 40 hours");
+        assert!(citizen(&fixture.shared(), &used).await.is_ok(), "used every 40 hours");
     }
-    assert_eq!(citizen(&sessions, &idle).await.err(), Some(StatusCode::UNAUTHORIZED));
+    assert_eq!(citizen(&fixture.shared(), &idle).await.err(), Some(StatusCode::UNAUTHORIZED));
 }
 
 #[tokio::test]
@@ -78,10 +84,10 @@ async fn a_session_ends_after_thirty_days_however_used() {
     let token = sessions.start("acc1", "anne@example.fr").await.unwrap();
     for _ in 0..29 {
         fixture.clock.advance(SignedDuration::from_hours(24));
-        assert!(citizen(&sessions, &token).await.is_ok());
+        assert!(citizen(&fixture.shared(), &token).await.is_ok());
     }
     fixture.clock.advance(SignedDuration::from_hours(24));
-    assert_eq!(citizen(&sessions, &token).await.err(), Some(StatusCode::UNAUTHORIZED));
+    assert_eq!(citizen(&fixture.shared(), &token).await.err(), Some(StatusCode::UNAUTHORIZED));
 }
 
 #[tokio::test]
@@ -93,11 +99,11 @@ async fn ending_all_sessions_can_keep_the_current_one() {
     let someone_else = sessions.start("acc2", "paul@example.fr").await.unwrap();
 
     sessions.end_all("acc1", Some(&current)).await.unwrap();
-    assert!(citizen(&sessions, &current).await.is_ok());
-    assert!(citizen(&sessions, &other).await.is_err());
+    assert!(citizen(&fixture.shared(), &current).await.is_ok());
+    assert!(citizen(&fixture.shared(), &other).await.is_err());
     sessions.end_all("acc1", None).await.unwrap();
-    assert!(citizen(&sessions, &current).await.is_err());
-    assert!(citizen(&sessions, &someone_else).await.is_ok(), "other accounts are untouched");
+    assert!(citizen(&fixture.shared(), &current).await.is_err());
+    assert!(citizen(&fixture.shared(), &someone_else).await.is_ok(), "other accounts are untouched");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

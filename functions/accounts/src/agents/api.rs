@@ -1,20 +1,21 @@
 //! HTTP handlers of agents' sign-in and of the admins' management of agents.
 
 use super::{
-    AgentAccount, AgentRepository, AgentSummary, AgentsError, Directory, NewAgent, check_services, create,
-    field_error, issuer, required_name, totp,
+    AgentAccount, AgentRepository, AgentSummary, AgentsError, NewAgent, check_services, create, field_error,
+    issuer, required_name, totp,
 };
 use crate::api::invalid;
 use crate::password;
 use axum::Router;
-use axum::extract::{FromRef, FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use gru_ports::{Clock, Store, StoreError};
+use gru_ports::{Clock, StoreError};
+use gru_records::agents::Directory;
 use gru_web::agent::{AgentSnapshot, clear_cookie, set_cookie};
-use gru_web::{Agent, AgentSessions, AuditTrail, ClientAddress, Json, Problem, RateLimiter, Role, tokens};
+use gru_web::{Agent, ClientAddress, Json, Problem, Role, Shared, WebState, tokens};
 use jiff::SignedDuration;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -38,35 +39,27 @@ const SIGN_IN_PER_ADDRESS: (&str, u32, SignedDuration) =
 /// The handlers' state.
 #[derive(Clone)]
 struct Agents {
+    shared: Arc<Shared>,
     repository: AgentRepository,
-    sessions: AgentSessions,
-    trail: AuditTrail,
-    limiter: RateLimiter,
     clock: Arc<dyn Clock>,
     /// The name authenticator apps show for the portal.
     issuer: Arc<str>,
 }
 
-impl FromRef<Agents> for AgentSessions {
-    fn from_ref(agents: &Agents) -> AgentSessions {
-        agents.sessions.clone()
+impl WebState for Agents {
+    fn shared(&self) -> &Shared {
+        &self.shared
     }
 }
 
 /// The agents' routes, relative to the accounts function's prefix.
-pub(crate) fn routes(
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    public_url: &str,
-    audit_keep: jiff::SignedDuration,
-) -> Router {
+pub(crate) fn routes(shared: Arc<Shared>) -> Router {
+    let platform = &shared.platform;
     let state = Agents {
-        repository: AgentRepository::new(store.clone()),
-        sessions: AgentSessions::new(store.clone(), clock.clone()),
-        trail: AuditTrail::new(store.clone(), clock.clone(), audit_keep),
-        limiter: RateLimiter::new(store, clock.clone()),
-        clock,
-        issuer: issuer(public_url).into(),
+        repository: AgentRepository::new(platform.store.clone()),
+        clock: platform.clock.clone(),
+        issuer: issuer(&platform.settings.public_url).into(),
+        shared: shared.clone(),
     };
     Router::new()
         .route("/agents/signin", post(sign_in))
@@ -75,25 +68,6 @@ pub(crate) fn routes(
         .route("/agents", get(list).post(create_agent))
         .route("/agents/{id}", put(update))
         .with_state(state)
-}
-
-impl From<AgentsError> for Problem {
-    fn from(error: AgentsError) -> Self {
-        match error {
-            AgentsError::Invalid(errors) => invalid(errors),
-            AgentsError::EmailTaken => {
-                invalid(vec![field_error("email", "Un agent a déjà cette adresse e-mail.")])
-            }
-            AgentsError::NotFound => Problem::not_found("Aucun agent ne correspond à cet identifiant."),
-            AgentsError::Conflict => Problem::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                "Modification concurrente",
-                "Ce compte d'agent a été modifié au même moment par une autre demande. Réessayez.",
-            ),
-            other => Problem::internal(&other),
-        }
-    }
 }
 
 /// The one answer to a failed sign-in, whatever was wrong: the email, the
@@ -113,7 +87,7 @@ struct Admin(Agent);
 
 impl<S> FromRequestParts<S> for Admin
 where
-    AgentSessions: FromRef<S>,
+    S: WebState,
     S: Send + Sync,
 {
     type Rejection = Problem;
@@ -131,7 +105,7 @@ impl Agents {
         (bucket, hits, window): (&str, u32, SignedDuration),
         subject: &str,
     ) -> Result<(), Problem> {
-        self.limiter.hit(bucket, subject, hits, window).await
+        self.shared.limiter.hit(bucket, subject, hits, window).await
     }
 
     /// Accepts `code` and opens a session in one transaction with the
@@ -153,9 +127,13 @@ impl Agents {
             };
             account.totp_last_step = Some(step);
             let snapshot = account.snapshot();
-            let (token, session) = self.sessions.open(&snapshot)?;
-            let entry =
-                self.trail.entry(&Agent::new(snapshot.clone(), token.clone()), "agent.signin", None, None);
+            let (token, session) = self.shared.agent_sessions.open(&snapshot)?;
+            let entry = self.shared.audit.entry(
+                &Agent::new(snapshot.clone(), token.clone()),
+                "agent.signin",
+                None,
+                None,
+            );
             match self.repository.save(&account, version, vec![session, entry]).await {
                 Ok(()) => return Ok(Some((token, snapshot))),
                 // Another sign-in used a code (this one, maybe) or an admin
@@ -219,8 +197,8 @@ async fn sign_in(
 }
 
 async fn sign_out(State(app): State<Agents>, agent: Agent) -> Result<Response, Problem> {
-    app.sessions.end(&agent.token).await.map_err(AgentsError::from)?;
-    app.trail.record(&agent, "agent.signout", None, None).await.map_err(AgentsError::from)?;
+    app.shared.agent_sessions.end(&agent.token).await.map_err(AgentsError::from)?;
+    app.shared.audit.record(&agent, "agent.signout", None, None).await.map_err(AgentsError::from)?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear_cookie())]).into_response())
 }
 
@@ -230,7 +208,7 @@ async fn me(agent: Agent) -> axum::Json<AgentSnapshot> {
 }
 
 async fn list(State(app): State<Agents>, _admin: Admin) -> Result<axum::Json<Vec<AgentSummary>>, Problem> {
-    let directory = Directory { repository: app.repository.clone() };
+    let directory = Directory::new(app.shared.platform.store.clone());
     Ok(axum::Json(directory.list().await?))
 }
 
@@ -252,7 +230,7 @@ async fn create_agent(
 ) -> Result<Response, Problem> {
     let new = NewAgent { email: body.email, name: body.name, role: body.role, services: body.services };
     let credentials = create(&app.repository, app.clock.as_ref(), &app.issuer, new, |detail| {
-        app.trail.entry(&admin, "agent.create", None, Some(detail))
+        app.shared.audit.entry(&admin, "agent.create", None, Some(detail))
     })
     .await?;
     Ok((StatusCode::CREATED, axum::Json(credentials)).into_response())
@@ -320,17 +298,17 @@ async fn update(
             // Asked again after a failure to end the sessions (the change
             // itself saved): end them now, or the old rights would live on.
             if body.role.is_some() || services.is_some() || body.active.is_some() {
-                app.sessions.end_all(&id).await.map_err(AgentsError::from)?;
+                app.shared.agent_sessions.end_all(&id).await.map_err(AgentsError::from)?;
             }
             return Ok(axum::Json(account.summary()));
         }
         account.updated_at = app.clock.now();
         let detail = format!("{id} {}", changed.join(","));
-        let entry = app.trail.entry(&admin, "agent.update", None, Some(&detail));
+        let entry = app.shared.audit.entry(&admin, "agent.update", None, Some(&detail));
         match app.repository.save(&account, version, vec![entry]).await {
             Ok(()) => {
                 if changed.iter().any(|field| *field != "name") {
-                    app.sessions.end_all(&id).await.map_err(AgentsError::from)?;
+                    app.shared.agent_sessions.end_all(&id).await.map_err(AgentsError::from)?;
                 }
                 return Ok(axum::Json(account.summary()));
             }

@@ -67,13 +67,9 @@ impl Site {
         let dir = tempfile::tempdir().unwrap();
         let outbox = dir.path().join("outbox");
         let clock = Arc::new(FixedClock::new("2027-03-01T09:00:00Z".parse().unwrap()));
-        let router = accounts::router(accounts::App {
-            store,
-            mailer: Arc::new(OutboxMailer::new(outbox.clone(), "Mairie <noreply@belleval.fr>".into())),
-            clock: clock.clone() as Arc<dyn Clock>,
-            public_url: PUBLIC_URL.into(),
-            audit_keep: gru_web::audit::DEFAULT_KEEP,
-        });
+        let platform = gru_web::Platform::with_defaults(store, clock.clone() as Arc<dyn Clock>, PUBLIC_URL);
+        let mailer = Arc::new(OutboxMailer::new(outbox.clone(), "Mairie <noreply@belleval.fr>".into()));
+        let router = accounts::router(&platform, mailer);
         Self { router, clock, outbox, _dir: dir }
     }
 

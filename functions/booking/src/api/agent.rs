@@ -8,16 +8,16 @@ use super::{
     Ctx, NewBooking, agenda_of, check_contact, check_day, idempotency_key, internal, not_changeable, refused,
     unavailable, unknown_agenda, unknown_appointment, unknown_type, with_retries,
 };
-use crate::agendas::{CityAgendas, Notice};
-use crate::emails;
-use crate::french;
-use crate::repository::{Appointment, Claim, Status, StoredClosure, Versioned};
 use crate::views::{AgentAppointmentView, Appointments, DayView};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use gru_domain::agenda::{Agenda, Closure};
+use gru_notices::appointments;
+use gru_notices::french;
 use gru_ports::TransactOp;
+use gru_records::agendas::{CityAgendas, Notice};
+use gru_records::booking::{Appointment, Claim, Status, StoredClosure, Versioned};
 use gru_web::{Agent, Json, Problem, Query, no_store};
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
@@ -146,7 +146,7 @@ pub(crate) async fn planning(
             .extend(ctx.0.booking.appointments_between(&agenda.id, (from, until)).await.map_err(internal)?);
     }
     appointments.sort_by_key(|a| (a.slot.start, a.slot.agenda.clone()));
-    ctx.0.audit.record(&agent, "planning.read", None, Some(&subject)).await.map_err(internal)?;
+    ctx.0.shared.audit.record(&agent, "planning.read", None, Some(&subject)).await.map_err(internal)?;
     let mut planning = Planning { from, days: Vec::new() };
     let mut day = from;
     while day <= until {
@@ -233,7 +233,7 @@ pub(crate) async fn book(
         link: None,
     };
     let detail = body.override_notice.then_some("override-notice");
-    let audit = |a: &Appointment| ctx.0.audit.entry(&agent, "appointment.book", Some(&a.id), detail);
+    let audit = |a: &Appointment| ctx.0.shared.audit.entry(&agent, "appointment.book", Some(&a.id), detail);
     let new = NewBooking {
         claim: Claim::Free(&slot),
         appointment,
@@ -281,7 +281,7 @@ pub(crate) async fn attendance(
         let mut ops = plan.ops;
         let action =
             if body.status == Status::Present { "appointment.present" } else { "appointment.no-show" };
-        ops.push(ctx.0.audit.entry(&agent, action, Some(&id), None));
+        ops.push(ctx.0.shared.audit.entry(&agent, action, Some(&id), None));
         ctx.0.booking.commit(ops).await.map_err(refused)?;
         Ok(plan.appointment)
     })
@@ -309,7 +309,7 @@ pub(crate) async fn cancel(
     }
     let agendas = ctx.agendas().await?;
     let audit = |a: &Appointment| -> TransactOp {
-        ctx.0.audit.entry(&agent, "appointment.cancel", Some(&a.id), None)
+        ctx.0.shared.audit.entry(&agent, "appointment.cancel", Some(&a.id), None)
     };
     let handled =
         |a: &Appointment| agendas.agenda(&a.slot.agenda).is_some_and(|agenda| handles(&agent, agenda));
@@ -364,12 +364,12 @@ pub(crate) async fn reschedule(
             .map_err(refused)?;
         let mut ops = plan.ops;
         if let Some(to) = &plan.appointment.contact.email {
-            let email = emails::moved(to, &plan.appointment, None, &ctx.email_context(&agendas));
+            let email = appointments::moved(to, &plan.appointment, None, &ctx.email_context(&agendas));
             let event = format!("appointment-moved:{}:{}", plan.appointment.id, plan.appointment.sequence);
             ops.push(ctx.queue(&email, &event)?);
         }
         ops.push(agendas.unchanged());
-        ops.push(ctx.0.audit.entry(&agent, "appointment.move", Some(&id), None));
+        ops.push(ctx.0.shared.audit.entry(&agent, "appointment.move", Some(&id), None));
         ctx.0.booking.commit(ops).await.map_err(refused)?;
         Ok(plan.appointment)
     })
@@ -437,7 +437,7 @@ pub(crate) async fn close(
     with_retries(|| async {
         let (added, version) = ctx.0.booking.closures().await.map_err(internal)?;
         let write = ctx.0.booking.closure_op(added, version, closure.clone()).map_err(internal)?;
-        let audit = ctx.0.audit.entry(&agent, "agenda.close", None, Some(&detail));
+        let audit = ctx.0.shared.audit.entry(&agent, "agenda.close", None, Some(&detail));
         ctx.0.booking.commit(vec![write, audit]).await.map_err(refused)
     })
     .await?;

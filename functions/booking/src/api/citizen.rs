@@ -5,20 +5,20 @@ use super::{
     AuditOf, Ctx, NewBooking, check_day, idempotency_key, internal, not_changeable, refused, still_offered,
     unavailable, unknown_agenda, unknown_appointment, unknown_type, with_retries,
 };
-use crate::agendas::Notice;
-use crate::emails;
-use crate::repository::{Appointment, BookingError, Claim, SlotRef, Status};
 use crate::views::{AppointmentView, slot_days};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use gru_domain::agenda::{Agenda, AppointmentType};
+use gru_notices::appointments;
+use gru_records::access;
+use gru_records::agendas::Notice;
+use gru_records::booking::{Appointment, BookingError, Claim, SlotRef, Status};
 use gru_web::session::{Citizen, MaybeCitizen};
 use gru_web::{ClientAddress, Json, Problem, Query, no_store, tokens};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
-use submissions::access;
 
 /// Longest period one availability answer covers.
 const MAX_DAYS: u32 = 62;
@@ -160,7 +160,11 @@ pub(crate) async fn hold(
     Json(body): Json<HoldBody>,
 ) -> Result<Response, Problem> {
     if let Some(subject) = address.rate_limit_subject() {
-        ctx.0.limiter.hit("booking-hold", &subject, HOLDS_PER_ADDRESS, SignedDuration::from_hours(1)).await?;
+        ctx.0
+            .shared
+            .limiter
+            .hit("booking-hold", &subject, HOLDS_PER_ADDRESS, SignedDuration::from_hours(1))
+            .await?;
     }
     let agendas = ctx.agendas().await?;
     let agenda = agendas.agenda(&body.agenda).ok_or_else(unknown_agenda)?;
@@ -204,7 +208,7 @@ pub(crate) async fn confirm(
         && let Some(subject) = address.rate_limit_subject()
     {
         let hour = SignedDuration::from_hours(1);
-        ctx.0.limiter.hit("booking-confirm", &subject, CONFIRMATIONS_PER_ADDRESS, hour).await?;
+        ctx.0.shared.limiter.hit("booking-confirm", &subject, CONFIRMATIONS_PER_ADDRESS, hour).await?;
     }
     let email = match &citizen {
         Some(citizen) => Some(citizen.email.as_str()),
@@ -354,7 +358,7 @@ pub(crate) async fn cancel_appointment(
         let plan = ctx.0.booking.plan_cancel(&current, now).await.map_err(refused)?;
         let mut ops = plan.ops;
         if let Some(to) = &plan.appointment.contact.email {
-            let email = emails::cancelled(to, &plan.appointment, reason, &ctx.email_context(&agendas));
+            let email = appointments::cancelled(to, &plan.appointment, reason, &ctx.email_context(&agendas));
             ops.push(ctx.queue(&email, &format!("appointment-cancelled:{id}"))?);
         }
         if let Some(audit) = audit {

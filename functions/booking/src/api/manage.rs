@@ -4,12 +4,12 @@
 
 use super::citizen::{cancel_appointment, same_type};
 use super::{Ctx, internal, not_changeable, refused, with_retries};
-use crate::emails;
-use crate::repository::{Appointment, BookingError, Claim, Versioned};
 use crate::views::AppointmentView;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use gru_notices::appointments;
+use gru_records::booking::{Appointment, BookingError, Claim, Versioned};
 use gru_web::{Json, Problem, no_store, tokens};
 use serde::{Deserialize, Serialize};
 
@@ -93,7 +93,7 @@ pub(crate) async fn reschedule(
             .map_err(refused)?;
         let mut ops = plan.ops;
         if let Some(to) = &plan.appointment.contact.email {
-            let email = emails::moved(to, &plan.appointment, Some(&link), &ctx.email_context(&agendas));
+            let email = appointments::moved(to, &plan.appointment, Some(&link), &ctx.email_context(&agendas));
             let event = format!("appointment-moved:{}:{}", plan.appointment.id, plan.appointment.sequence);
             ops.push(ctx.queue(&email, &event)?);
         }

@@ -7,25 +7,23 @@ mod agent;
 mod citizen;
 mod manage;
 
-use crate::agendas::{self, CityAgendas, Notice};
-use crate::emails;
-use crate::repository::{Appointment, BookingError, BookingRepository, Claim, SlotRef, Versioned};
-use crate::{App, PREFIX};
+use gru_records::agendas;
+
+use crate::PREFIX;
 use axum::Router;
-use axum::extract::FromRef;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use catalogue::CatalogueRepository;
 use gru_domain::agenda::Agenda;
+use gru_notices::appointments;
 use gru_ports::{Email, TransactOp};
-use gru_web::agent::AgentSessions;
-use gru_web::audit::AuditTrail;
-use gru_web::session::Sessions;
-use gru_web::{Problem, RateLimiter, tokens};
+use gru_records::agendas::{CityAgendas, Notice};
+use gru_records::booking::{Appointment, BookingError, BookingRepository, Claim, SlotRef, Versioned};
+use gru_records::catalogue::CatalogueRepository;
+use gru_records::requests::Repository as Requests;
+use gru_web::{Platform, Problem, Shared, WebState, tokens};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use std::sync::Arc;
-use submissions::repository::Repository as Requests;
 
 /// Tries of a booking that keeps meeting concurrent writes: each try reads
 /// again, so a slot with places left is found, and a full one is said so.
@@ -36,39 +34,26 @@ const ATTEMPTS: usize = 12;
 pub(crate) struct Ctx(pub(crate) Arc<Inner>);
 
 pub(crate) struct Inner {
-    pub(crate) app: App,
+    pub(crate) shared: Shared,
     pub(crate) booking: BookingRepository,
     pub(crate) catalogue: CatalogueRepository,
     pub(crate) requests: Requests,
-    pub(crate) audit: AuditTrail,
-    pub(crate) limiter: RateLimiter,
-    sessions: Sessions,
-    agent_sessions: AgentSessions,
 }
 
-impl FromRef<Ctx> for Sessions {
-    fn from_ref(ctx: &Ctx) -> Self {
-        ctx.0.sessions.clone()
-    }
-}
-
-impl FromRef<Ctx> for AgentSessions {
-    fn from_ref(ctx: &Ctx) -> Self {
-        ctx.0.agent_sessions.clone()
+impl WebState for Ctx {
+    fn shared(&self) -> &Shared {
+        &self.0.shared
     }
 }
 
 /// The booking function's routes, under [`PREFIX`].
-pub fn router(app: App) -> Router {
+pub fn router(platform: &Platform) -> Router {
+    let store = &platform.store;
     let ctx = Ctx(Arc::new(Inner {
-        booking: BookingRepository::new(app.store.clone()),
-        catalogue: CatalogueRepository::new(app.store.clone()),
-        requests: Requests::new(app.store.clone()),
-        audit: AuditTrail::new(app.store.clone(), app.clock.clone(), app.audit_keep),
-        limiter: RateLimiter::new(app.store.clone(), app.clock.clone()),
-        sessions: Sessions::new(app.store.clone(), app.clock.clone()),
-        agent_sessions: AgentSessions::new(app.store.clone(), app.clock.clone()),
-        app,
+        booking: BookingRepository::new(store.clone()),
+        catalogue: CatalogueRepository::new(store.clone()),
+        requests: Requests::new(store.clone()),
+        shared: Shared::new(platform),
     }));
     let routes = Router::new()
         .route("/types", get(citizen::types))
@@ -96,33 +81,7 @@ pub(crate) fn internal(error: impl std::fmt::Display) -> Problem {
 
 /// The answer to a booking that failed.
 pub(crate) fn refused(error: BookingError) -> Problem {
-    match error {
-        BookingError::SlotTaken => Problem::new(
-            StatusCode::CONFLICT,
-            "slot-taken",
-            "Créneau indisponible",
-            "Ce créneau vient d'être pris. Choisissez-en un autre.",
-        ),
-        BookingError::HoldExpired => Problem::new(
-            StatusCode::GONE,
-            "hold-expired",
-            "Réservation du créneau expirée",
-            "Le créneau n'est plus réservé pour vous : la réservation ne dure que quelques minutes. Choisissez un créneau.",
-        )
-        .with_field("hold", "Choisissez un autre créneau."),
-        BookingError::LimitReached => Problem::unprocessable(
-            "limit-reached",
-            "Vous avez déjà le nombre maximal de rendez-vous à venir de ce type. Annulez-en un pour en prendre un autre.",
-        )
-        .with_field("type", "Nombre maximal de rendez-vous à venir atteint."),
-        BookingError::Race => Problem::new(
-            StatusCode::CONFLICT,
-            "conflict",
-            "Réservation concurrente",
-            "Le créneau a changé pendant votre réservation. Réessayez.",
-        ),
-        other => internal(other),
-    }
+    error.into()
 }
 
 pub(crate) fn unknown_type() -> Problem {
@@ -242,7 +201,7 @@ pub(crate) struct NewBooking<'a> {
 
 impl Ctx {
     pub(crate) fn now(&self) -> Timestamp {
-        self.0.app.clock.now()
+        self.0.shared.platform.clock.now()
     }
 
     pub(crate) async fn agendas(&self) -> Result<CityAgendas, Problem> {
@@ -283,8 +242,12 @@ impl Ctx {
             let mut ops = plan.ops;
             let appointment = plan.appointment;
             if let Some(to) = &appointment.contact.email {
-                let email =
-                    emails::confirmation(to, &appointment, link.as_deref(), &self.email_context(agendas));
+                let email = appointments::confirmation(
+                    to,
+                    &appointment,
+                    link.as_deref(),
+                    &self.email_context(agendas),
+                );
                 ops.push(self.queue(&email, &format!("appointment-confirmed:{}", appointment.id))?);
             }
             if let Some((scope, key)) = &new.idempotency {
@@ -301,8 +264,12 @@ impl Ctx {
     }
 
     /// The context of the emails of an appointment.
-    pub(crate) fn email_context<'a>(&'a self, agendas: &'a CityAgendas) -> emails::Context<'a> {
-        emails::Context { agendas, public_url: &self.0.app.public_url, now: self.now() }
+    pub(crate) fn email_context<'a>(&'a self, agendas: &'a CityAgendas) -> appointments::Context<'a> {
+        appointments::Context {
+            agendas,
+            public_url: &self.0.shared.platform.settings.public_url,
+            now: self.now(),
+        }
     }
 
     /// The appointment an earlier booking with the same `Idempotency-Key`
@@ -339,7 +306,7 @@ pub(crate) fn check_contact(
     name: &str,
     email: Option<&str>,
     phone: Option<&str>,
-) -> Result<crate::repository::Contact, Problem> {
+) -> Result<gru_records::booking::Contact, Problem> {
     let mut problem = Problem::unprocessable("invalid-contact", "Vérifiez vos coordonnées.");
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
@@ -368,5 +335,5 @@ pub(crate) fn check_contact(
     if !problem.errors.is_empty() {
         return Err(problem);
     }
-    Ok(crate::repository::Contact { name: name.to_owned(), email, phone })
+    Ok(gru_records::booking::Contact { name: name.to_owned(), email, phone })
 }

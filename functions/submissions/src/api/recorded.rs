@@ -9,16 +9,15 @@ use super::{
     Ctx, catalogue_failure, created, idempotency_key, invalid_answers, keep_idempotency_until,
     queue_confirmation,
 };
-use crate::reference::new_reference;
-use crate::repository::{
-    HistoryEntry, HistoryKind, Receipt, Recording, RepositoryError, Request, RequiredDocument, StoredReceipt,
-};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use gru_domain::form::Answers;
+use gru_domain::request::{HistoryEntry, HistoryKind, Receipt, Request, RequiredDocument};
 use gru_domain::workflow;
 use gru_ports::StoreError;
+use gru_records::reference::new_reference;
+use gru_records::requests::{Recording, RepositoryError, StoredReceipt};
 use gru_web::agent::Agent;
 use gru_web::{Json, Problem, tokens};
 use serde::Deserialize;
@@ -77,7 +76,7 @@ pub(super) async fn record(
     let answers = form
         .validate_submission(&body.answers, today)
         .map_err(|errors| invalid_answers(errors, StatusCode::UNPROCESSABLE_ENTITY))?;
-    let account = accounts::citizen_by_email(ctx.0.app.store.clone(), &email)
+    let account = gru_records::accounts::citizen_by_email(ctx.0.shared.platform.store.clone(), &email)
         .await
         .map_err(|error| Problem::internal(&error))?;
     let citizen_name = name.or_else(|| account.as_ref().and_then(|a| a.name.clone()));
@@ -121,7 +120,7 @@ pub(super) async fn record(
         };
         let extra = vec![
             queue_confirmation(&email, &reference, &service_title, &tracking_url, now)?,
-            ctx.0.audit.entry(&agent, "request.record", Some(&reference), Some(channel)),
+            ctx.0.shared.audit.entry(&agent, "request.record", Some(&reference), Some(channel)),
         ];
         let receipt = StoredReceipt { receipt: Receipt { reference, tracking_url: None }, account: None };
         let written = ctx

@@ -4,12 +4,12 @@
 //! SEQUENCE, a cancellation `METHOD:CANCEL`, so calendar applications
 //! update the one event instead of adding another.
 
-use crate::agendas::CityAgendas;
 use crate::french;
-use crate::repository::Appointment;
 use gru_domain::ics::{IcsEvent, IcsMethod};
 use gru_ports::Email;
 use gru_ports::mailer::EmailAttachment;
+use gru_records::agendas::CityAgendas;
+use gru_records::booking::Appointment;
 use jiff::Timestamp;
 
 const SIGNATURE: &str = "Cordialement,\nLes services de la mairie\n\n\

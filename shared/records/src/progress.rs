@@ -7,11 +7,11 @@
 
 use gru_domain::holidays::HolidayCalendar;
 use gru_domain::request::Phase;
+use gru_domain::request::{Assignee, HistoryEntry, HistoryKind, Request};
 use gru_domain::workflow::{self, Status, Workflow};
 use gru_ports::Email;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use submissions::repository::{Assignee, HistoryEntry, HistoryKind, Request};
 
 /// When a change happens, on the city's calendar.
 #[derive(Debug, Clone, Copy)]

@@ -9,6 +9,7 @@ use axum::Router;
 use axum::body::Body;
 use gru_embedded::SqliteStore;
 use gru_ports::{Clock, Email, Mailer, MailerError, Store, SystemClock};
+use gru_web::Platform;
 use gru_web::agent::{AgentSessions, AgentSnapshot, Role};
 use gru_web::session::Sessions;
 use http::Request;
@@ -64,9 +65,12 @@ impl World {
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("portal.db")).unwrap());
         let store = wrap(store);
-        let city_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/city");
+        let city_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/messaging-city");
         let city = gru_domain::city_files::load(&city_dir).expect("the fixture city is valid");
-        catalogue::CatalogueRepository::new(store.clone()).import(&city, "fixture").await.unwrap();
+        gru_records::catalogue::CatalogueRepository::new(store.clone())
+            .import(&city, "fixture")
+            .await
+            .unwrap();
         let mailer = Arc::new(Kept::default());
         let files = Arc::new(gru_embedded::LocalFiles::new(
             dir.path().join("files"),
@@ -74,22 +78,12 @@ impl World {
             [7; 32],
             clock.clone(),
         ));
+        let platform = Platform::with_defaults(store.clone(), clock.clone(), URL);
         let app = Router::new()
-            .merge(messaging::router(messaging::App::new(store.clone(), clock.clone(), URL.into())))
-            .merge(submissions::router(submissions::App::new(
-                store.clone(),
-                mailer.clone(),
-                files.clone(),
-                clock.clone(),
-                URL.into(),
-            )))
-            .merge(tracking::router(tracking::App::new(store.clone(), clock.clone(), URL.into())))
-            .merge(attachments::router(attachments::App::new(
-                store.clone(),
-                files.clone(),
-                None,
-                clock.clone(),
-            )))
+            .merge(messaging::router(&platform))
+            .merge(submissions::router(&platform, mailer.clone(), files.clone()))
+            .merge(tracking::router(&platform))
+            .merge(attachments::router(&platform, files.clone(), None))
             .merge(gru_embedded::files::router(files));
         World { store, clock, app, mailer, _dir: dir }
     }
@@ -248,12 +242,8 @@ impl World {
         messaging::repository::ThreadRepository::new(self.store.clone()).state(reference).await.unwrap().state
     }
 
-    async fn stored_request(&self, reference: &str) -> submissions::repository::Request {
-        submissions::repository::Repository::new(self.store.clone())
-            .request(reference)
-            .await
-            .unwrap()
-            .unwrap()
+    async fn stored_request(&self, reference: &str) -> gru_domain::request::Request {
+        gru_records::requests::Repository::new(self.store.clone()).request(reference).await.unwrap().unwrap()
     }
 
     async fn unread(&self, cookie: &str) -> Value {

@@ -3,6 +3,7 @@
 //! who may see what, the inbox's filters, sorts and search, assignment and
 //! the audit trail.
 
+#[path = "tracking_world/mod.rs"]
 mod common;
 
 use common::{Seed, Signed, World, world};
@@ -89,7 +90,7 @@ async fn a_request_moves_through_its_workflow_with_one_entry_and_one_email_per_c
     // The citizen's dashboard entry and timeline follow.
     let mine = world.repository.requests_of(&gru_web::tokens::email_key("anne@example.fr")).await.unwrap();
     assert_eq!((mine[0].phase, mine[0].status_label.as_deref()), (Phase::Accepted, Some("Acte délivré")));
-    let progress = submissions::timeline::progress(&stored, &world.workflow("etat-civil").await);
+    let progress = gru_records::timeline::progress(&stored, &world.workflow("etat-civil").await);
     let labels: Vec<&str> = progress.timeline.iter().map(|s| s.label.as_str()).collect();
     assert_eq!(
         labels,
@@ -485,7 +486,8 @@ async fn reads_and_actions_are_in_the_audit_trail_for_admins() {
 
 #[tokio::test]
 async fn each_inbox_row_says_what_the_agents_have_not_read_in_its_thread() {
-    use tracking::thread_state::{self, StoredState, ThreadState};
+    use gru_records::thread_state;
+    use gru_records::thread_state::{StoredState, ThreadState};
 
     let world = world().await;
     let agent = world.agent(Role::Agent, &["etat-civil"]).await;

@@ -3,11 +3,11 @@
 //! all-in-one portal's delivery task; a reminder is taken off the index in
 //! the transaction that queues its email, so two runs never send it twice.
 
-use crate::App;
-use crate::agendas::{self, AgendasError};
-use crate::emails;
-use crate::repository::{BookingError, BookingRepository, Status};
-use catalogue::CatalogueRepository;
+use crate::appointments;
+use gru_records::agendas::{self, AgendasError};
+use gru_records::booking::{BookingError, BookingRepository, Status};
+use gru_records::catalogue::CatalogueRepository;
+use gru_web::Platform;
 
 /// What sending the reminders can fail on.
 #[derive(Debug, thiserror::Error)]
@@ -21,16 +21,16 @@ pub enum ReminderError {
 /// Queues the email of every reminder due; returns how many. A reminder
 /// that meets a concurrent change (a move, a cancellation) is left to the
 /// next run, which reads the appointment again.
-pub async fn send_due(app: &App) -> Result<usize, ReminderError> {
-    let booking = BookingRepository::new(app.store.clone());
-    let now = app.clock.now();
+pub async fn send_due(platform: &Platform) -> Result<usize, ReminderError> {
+    let booking = BookingRepository::new(platform.store.clone());
+    let now = platform.clock.now();
     let due = booking.due_reminders(now).await?;
     if due.is_empty() {
         return Ok(0);
     }
-    let catalogue = CatalogueRepository::new(app.store.clone());
+    let catalogue = CatalogueRepository::new(platform.store.clone());
     let agendas = agendas::load(&catalogue, &booking).await?;
-    let context = emails::Context { agendas: &agendas, public_url: &app.public_url, now };
+    let context = appointments::Context { agendas: &agendas, public_url: &platform.settings.public_url, now };
     let mut sent = 0;
     for id in due {
         let current = match booking.appointment(&id).await {
@@ -52,7 +52,7 @@ pub async fn send_due(app: &App) -> Result<usize, ReminderError> {
         // A run late past the start takes the reminder off without sending it.
         let started = appointment.slot.start <= now;
         if let Some(to) = appointment.contact.email.as_ref().filter(|_| !started) {
-            let email = emails::reminder(to, appointment, &context);
+            let email = appointments::reminder(to, appointment, &context);
             let event = format!("appointment-reminder:{id}:{}", appointment.sequence);
             ops.push(gru_outbox::enqueue(&email, &event, now).map_err(BookingError::from)?);
         }

@@ -3,6 +3,7 @@
 //! server): one wins, the other gets 409, and the history, the outbox and
 //! the audit trail hold exactly one change.
 
+#[path = "tracking_world/mod.rs"]
 mod common;
 
 use common::{Seed, World, call, world, world_on};

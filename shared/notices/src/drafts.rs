@@ -3,12 +3,28 @@
 //! (The purge of the draft itself is the store's time to live: DynamoDB's
 //! TTL on AWS, `SqliteStore::delete_expired` in the all-in-one binary.)
 
-use crate::App;
-use crate::attachments::{AttachmentRepository, object_key, sweep_day};
-use crate::emails;
-use crate::repository::{Repository, RepositoryError};
-use catalogue::CatalogueRepository;
-use gru_ports::StoreError;
+use gru_ports::{Email, Files, Mailer, StoreError};
+use gru_records::case_files::{AttachmentRepository, object_key, sweep_day};
+use gru_records::catalogue::CatalogueRepository;
+use gru_records::requests::{Repository, RepositoryError};
+use gru_web::Platform;
+use std::sync::Arc;
+
+/// What the drafts' housekeeping runs on: the platform, the mailer of the
+/// warnings and the files of the cases.
+#[derive(Clone)]
+pub struct Housekeeping {
+    pub platform: Platform,
+    pub mailer: Arc<dyn Mailer>,
+    pub files: Arc<dyn Files>,
+}
+
+/// The link that resumes a draft on the site. The draft's id is its
+/// capability when it has no account, so it travels in the fragment, which
+/// browsers never send to a server (no access log holds it).
+pub fn resume_url(public_url: &str, service: &str, draft: &str) -> String {
+    format!("{public_url}/demarche.html?service={service}#brouillon={draft}")
+}
 
 /// What one round of the drafts' housekeeping did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -21,7 +37,7 @@ pub struct Swept {
 /// One round of the drafts' housekeeping: the warnings due, then the files
 /// of drafts gone unsubmitted. The one job list of the all-in-one portal's
 /// hourly housekeeping and of the notifier's schedule on AWS.
-pub async fn run(app: &App) -> Result<Swept, RepositoryError> {
+pub async fn run(app: &Housekeeping) -> Result<Swept, RepositoryError> {
     let warnings_sent = warn_before_purge(app).await?;
     let files_deleted = delete_orphaned_files(app).await?;
     Ok(Swept { warnings_sent, files_deleted })
@@ -38,10 +54,10 @@ const FILES_CATCH_UP_DAYS: i64 = 30;
 /// (purged, expired), bytes and records; a case whose draft was saved since
 /// is rescheduled to the day after its new purge date. Returns how many
 /// files were deleted.
-pub async fn delete_orphaned_files(app: &App) -> Result<usize, RepositoryError> {
-    let drafts = Repository::new(app.store.clone());
-    let attachments = AttachmentRepository::new(app.store.clone());
-    let now = app.clock.now();
+pub async fn delete_orphaned_files(app: &Housekeeping) -> Result<usize, RepositoryError> {
+    let drafts = Repository::new(app.platform.store.clone());
+    let attachments = AttachmentRepository::new(app.platform.store.clone());
+    let now = app.platform.clock.now();
     let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
     let mut deleted = 0;
     for back in (0..=FILES_CATCH_UP_DAYS).rev() {
@@ -88,10 +104,10 @@ pub async fn delete_orphaned_files(app: &App) -> Result<usize, RepositoryError> 
 /// missed). Safe to run as often as wanted: a warning's pointer is deleted
 /// once it is sent, and one that could not be sent is tried again next
 /// round. Returns how many warnings went out.
-pub async fn warn_before_purge(app: &App) -> Result<usize, RepositoryError> {
-    let repository = Repository::new(app.store.clone());
-    let catalogue = CatalogueRepository::new(app.store.clone());
-    let now = app.clock.now();
+pub async fn warn_before_purge(app: &Housekeeping) -> Result<usize, RepositoryError> {
+    let repository = Repository::new(app.platform.store.clone());
+    let catalogue = CatalogueRepository::new(app.platform.store.clone());
+    let now = app.platform.clock.now();
     let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
     let mut sent = 0;
     for back in (0..=CATCH_UP_DAYS).rev() {
@@ -111,13 +127,13 @@ pub async fn warn_before_purge(app: &App) -> Result<usize, RepositoryError> {
 /// Warns about one draft if its warning of `day` is still due; `Ok(false)`
 /// when the draft moved on (saved again, submitted, gone).
 async fn warn_one(
-    app: &App,
+    app: &Housekeeping,
     repository: &Repository,
     catalogue: &CatalogueRepository,
     day: jiff::civil::Date,
     id: &str,
 ) -> Result<bool, RepositoryError> {
-    let draft = repository.draft(id, app.clock.now()).await?;
+    let draft = repository.draft(id, app.platform.clock.now()).await?;
     let due = draft.as_ref().and_then(|d| d.value.email.clone().filter(|_| d.value.warn_on == Some(day)));
     let (Some(draft), Some(email)) = (draft, due) else {
         repository.warned(day, id).await?;
@@ -128,15 +144,30 @@ async fn warn_one(
         Ok(Some(service)) => service.service.title,
         _ => draft.service.clone(),
     };
-    let resume_url = crate::resume_url(&app.public_url, &draft.service, id);
+    let resume_url = resume_url(&app.platform.settings.public_url, &draft.service, id);
     let purge_on =
         draft.purge_at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date().strftime("%d/%m/%Y").to_string();
-    if let Err(error) = app.mailer.send(&emails::purge_warning(&email, &title, &resume_url, &purge_on)).await
-    {
+    if let Err(error) = app.mailer.send(&purge_warning(&email, &title, &resume_url, &purge_on)).await {
         // The pointer stays: the next round tries again.
         tracing::error!(%error, "a purge warning could not be sent");
         return Ok(false);
     }
     repository.warned(day, id).await?;
     Ok(true)
+}
+
+/// The warning before an unfinished draft is deleted.
+pub fn purge_warning(to: &str, service_title: &str, resume_url: &str, purge_on: &str) -> Email {
+    Email {
+        to: to.to_owned(),
+        subject: format!("Votre demande « {service_title} » n'est pas terminée"),
+        text: format!(
+            "Bonjour,\n\n\
+             Vous avez commencé la demande « {service_title} » sans l'envoyer.\n\
+             Sans nouvelle action de votre part, ce brouillon sera supprimé le {purge_on}.\n\n\
+             Pour la reprendre :\n{resume_url}\n"
+        ),
+        html: None,
+        attachments: Vec::new(),
+    }
 }

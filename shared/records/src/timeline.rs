@@ -3,8 +3,8 @@
 //! citizen's words (the workflow's citizen labels). Agents' comments, their
 //! names and assignments stay out: they are the back office's.
 
-use crate::repository::{HistoryKind, Request};
 use gru_domain::request::Phase;
+use gru_domain::request::{HistoryKind, Request};
 use gru_domain::workflow::{Status, Workflow};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -76,7 +76,7 @@ pub fn progress(request: &Request, workflow: &Workflow) -> Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::repository::{Assignee, HistoryEntry};
+    use gru_domain::request::{Assignee, HistoryEntry};
 
     fn request(history: Vec<HistoryEntry>, status: &str, phase: Phase) -> Request {
         let at: Timestamp = "2027-03-01T09:00:00Z".parse().unwrap();

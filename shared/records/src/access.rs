@@ -4,7 +4,8 @@
 //! exist and when the caller may not see it: existence is never revealed.
 
 use crate::reference::is_reference;
-use crate::repository::{Draft, Repository, RepositoryError, Request, Versioned};
+use crate::requests::{Repository, RepositoryError, Versioned};
+use gru_domain::request::{Draft, Request};
 use gru_web::session::Citizen;
 use gru_web::tokens;
 use jiff::Timestamp;

@@ -12,7 +12,7 @@
 //! what it does, so a link works once even when clicked twice at once.
 //! Sessions are `gru_web::session`'s.
 
-use crate::profile::Profile;
+use gru_domain::account::Profile;
 use gru_ports::store::{Condition, Item, Key, Store, StoreError, TransactOp};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -245,4 +245,22 @@ impl AccountRepository {
         }
         Err(AccountsError::Conflict)
     }
+}
+
+/// A citizen's account as other functions may know it: its id and the name
+/// of its profile.
+#[derive(Clone)]
+pub struct CitizenAccount {
+    pub id: String,
+    pub name: Option<String>,
+}
+
+/// The account a normalised email belongs to, if any: what an agent
+/// recording a request that came by phone or at the counter links it to.
+pub async fn citizen_by_email(
+    store: Arc<dyn Store>,
+    email: &str,
+) -> Result<Option<CitizenAccount>, AccountsError> {
+    let account = AccountRepository::new(store).account_by_email(email).await?;
+    Ok(account.map(|a| CitizenAccount { id: a.id, name: a.profile.name }))
 }

@@ -8,9 +8,12 @@
 use axum::Router;
 use axum::body::Body;
 use gru_domain::request::Phase;
+use gru_domain::request::{Assignee, Draft, HistoryEntry, HistoryKind, Request};
 use gru_domain::workflow::{Deadline, Workflow};
 use gru_ports::store::query_all;
 use gru_ports::{FixedClock, Query, Store};
+use gru_records::requests::{Repository, Submission, Versioned};
+use gru_web::Platform;
 use gru_web::Role;
 use gru_web::agent::{AgentSessions, AgentSnapshot};
 use http::Request as HttpRequest;
@@ -21,9 +24,6 @@ use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use submissions::repository::{
-    Assignee, Draft, HistoryEntry, HistoryKind, Repository, Request, Submission, Versioned,
-};
 use tower::ServiceExt;
 
 /// Monday 15 March 2027, 10:00 in Paris: "now" in every test.
@@ -47,15 +47,12 @@ pub async fn world() -> World {
 
 /// The world on `store` (kept alive with `dir`, if any).
 pub async fn world_on(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>) -> World {
-    let city_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/city");
+    let city_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tracking-city");
     let city = gru_domain::city_files::load(&city_dir).expect("the fixture city is valid");
-    catalogue::CatalogueRepository::new(store.clone()).import(&city, "fixture").await.unwrap();
+    gru_records::catalogue::CatalogueRepository::new(store.clone()).import(&city, "fixture").await.unwrap();
     let clock = Arc::new(FixedClock::new(NOW.parse().unwrap()));
-    let app = tracking::router(tracking::App::new(
-        store.clone(),
-        clock.clone(),
-        "https://essai.example".to_owned(),
-    ));
+    let app =
+        tracking::router(&Platform::with_defaults(store.clone(), clock.clone(), "https://essai.example"));
     World {
         repository: Repository::new(store.clone()),
         store,
@@ -150,7 +147,10 @@ impl World {
     }
 
     pub async fn workflow(&self, service: &str) -> Workflow {
-        catalogue::CatalogueRepository::new(self.store.clone()).workflow_of(service).await.unwrap()
+        gru_records::catalogue::CatalogueRepository::new(self.store.clone())
+            .workflow_of(service)
+            .await
+            .unwrap()
     }
 
     /// Writes a request as a submission does (request, citizen's list

@@ -10,10 +10,10 @@
 //! The rest of the thread's partition (messages, read markers) is the
 //! messaging function's (`messaging::repository`).
 
+use crate::requests::RepositoryError;
 use gru_ports::store::{Condition, Item, Key, Store, TransactOp};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
-use submissions::repository::RepositoryError;
 
 /// The sort key of the counters in their thread's partition.
 const STATE: &str = "STATE";

@@ -8,6 +8,8 @@ use axum::Router;
 use axum::body::Body;
 use gru_embedded::{LocalFiles, SqliteStore};
 use gru_ports::{Clock, Condition, Item, Key, Page, Query, Store, StoreError, SystemClock, TransactOp};
+use gru_records::requests::Repository;
+use gru_web::Platform;
 use gru_web::agent::{AgentSessions, AgentSnapshot, Role};
 use gru_web::audit::{AuditTrail, DEFAULT_KEEP};
 use gru_web::session::Sessions;
@@ -17,7 +19,6 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use submissions::repository::Repository;
 use tower::ServiceExt;
 
 const URL: &str = "https://essai.example";
@@ -122,29 +123,22 @@ impl World {
         let sqlite: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("portal.db")).unwrap());
         let store = Arc::new(ClosingStore { inner: sqlite, armed: AtomicBool::new(false) });
         let shared: Arc<dyn Store> = store.clone();
-        let city_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/city");
+        let city_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/thread-files-city");
         let city = gru_domain::city_files::load(&city_dir).expect("the fixture city is valid");
-        catalogue::CatalogueRepository::new(shared.clone()).import(&city, "fixture").await.unwrap();
+        gru_records::catalogue::CatalogueRepository::new(shared.clone())
+            .import(&city, "fixture")
+            .await
+            .unwrap();
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let files = Arc::new(LocalFiles::new(dir.path().join("files"), URL.into(), [7; 32], clock.clone()));
         let mailer = Arc::new(gru_embedded::OutboxMailer::new(
             dir.path().join("outbox"),
             "mairie@essai.example".into(),
         ));
+        let platform = Platform::with_defaults(shared, clock.clone(), URL);
         let app = Router::new()
-            .merge(attachments::router(attachments::App::new(
-                shared.clone(),
-                files.clone(),
-                scanner,
-                clock.clone(),
-            )))
-            .merge(submissions::router(submissions::App::new(
-                shared,
-                mailer,
-                files.clone(),
-                clock.clone(),
-                URL.into(),
-            )))
+            .merge(attachments::router(&platform, files.clone(), scanner))
+            .merge(submissions::router(&platform, mailer, files.clone()))
             .merge(gru_embedded::files::router(files));
         World { store, clock, app, _dir: dir }
     }

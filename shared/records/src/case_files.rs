@@ -27,8 +27,10 @@
 //! both land, so quotas hold under concurrent uploads. A submission checks
 //! the same version, so it never misses a file confirmed meanwhile.
 
-use crate::repository::{RepositoryError, Request, Versioned};
+use crate::requests::{RepositoryError, Versioned};
+
 use gru_domain::attachment::{Format, ScanStatus};
+use gru_domain::request::Request;
 use gru_ports::store::{Condition, Item, Key, Query, Store, StoreError, TransactOp, query_all};
 use jiff::Timestamp;
 use jiff::civil::Date;
