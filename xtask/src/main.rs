@@ -24,6 +24,7 @@ mod tools;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 use tools::{run, venv};
 
 /// Every Lambda function crate (one per capability).
@@ -63,20 +64,67 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
 }
 
-fn step(name: &str) {
-    println!("\n==> {name}");
+/// The steps of a run and how long each took, printed as a table at the
+/// end, whether the run passed or not.
+struct Steps {
+    started: Instant,
+    done: Vec<(String, Duration)>,
+    current: Option<(String, Instant)>,
+}
+
+impl Steps {
+    fn new() -> Self {
+        Self { started: Instant::now(), done: Vec::new(), current: None }
+    }
+
+    /// Ends the step in progress, if any, and starts `name`.
+    fn start(&mut self, name: &str) {
+        self.finish();
+        println!("\n==> {name}");
+        self.current = Some((name.to_owned(), Instant::now()));
+    }
+
+    fn finish(&mut self) {
+        if let Some((name, at)) = self.current.take() {
+            self.done.push((name, at.elapsed()));
+        }
+    }
+
+    /// The table of every step's time and the total.
+    fn table(&mut self, outcome: &str) -> String {
+        self.finish();
+        let width = self.done.iter().map(|(name, _)| name.chars().count()).max().unwrap_or(0).max(5);
+        let mut table = format!("\n{:<width$}  {:>8}\n", "step", "seconds");
+        for (name, took) in &self.done {
+            table += &format!("{name:<width$}  {:>8.1}\n", took.as_secs_f64());
+        }
+        table +=
+            &format!("{:<width$}  {:>8.1}  ({outcome})\n", "total", self.started.elapsed().as_secs_f64());
+        table
+    }
 }
 
 fn test(root: &Path) -> Result<()> {
-    let started = std::time::Instant::now();
-    step("Tools: Python venv (moto, cfn-lint, checkov), Chromium, clamd, npm packages");
+    let mut steps = Steps::new();
+    let outcome = run_tests(root, &mut steps);
+    print!("{}", steps.table(if outcome.is_ok() { "passed" } else { "failed" }));
+    outcome
+}
+
+fn run_tests(root: &Path, steps: &mut Steps) -> Result<()> {
+    steps.start("Tools: Python venv (moto, cfn-lint, checkov), Chromium, clamd, npm packages");
     let venv = venv(root)?;
     tools::ensure_chromium()?;
     tools::ensure_clamd()?;
     tools::ensure_npm_packages(&root.join("tests/browser"))?;
 
-    step("Rust: formatting and lints (rustfmt, clippy)");
+    steps.start("Rust: formatting (rustfmt)");
     run(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
+
+    steps.start("Rust: build every test and binary (debug)");
+    run(Command::new("cargo").args(["test", "--workspace", "--all-targets", "--locked", "--no-run"]))?;
+
+    steps.start("Rust: lints (clippy)");
     run(Command::new("cargo").args([
         "clippy",
         "--workspace",
@@ -87,7 +135,7 @@ fn test(root: &Path) -> Result<()> {
         "warnings",
     ]))?;
 
-    step(
+    steps.start(
         "Rust: unit, contract (SQLite, files, outbox; DynamoDB, S3, SES on moto; clamd), Lambda fixtures, end-to-end HTTP",
     );
     let moto = tools::start_moto(root)?;
@@ -99,20 +147,13 @@ fn test(root: &Path) -> Result<()> {
         .envs(clamd.env()))?;
     drop(moto);
 
-    step("City files: the demo city passes `portal catalogue check`");
-    run(Command::new("cargo").args([
-        "run",
-        "--quiet",
-        "--locked",
-        "-p",
-        "portal",
-        "--",
-        "catalogue",
-        "check",
-        "infra/cities/demo",
-    ]))?;
+    steps.start("Rust: `cargo run` after the tests compiles nothing (one feature set)");
+    tools::check_nothing_to_build(root)?;
 
-    step("Infrastructure: cfn-lint (with serverless rules) and checkov");
+    steps.start("City files: the demo city passes `portal catalogue check`");
+    run(Command::new(tools::portal_binary(root)).args(["catalogue", "check", "infra/cities/demo"]))?;
+
+    steps.start("Infrastructure: cfn-lint (with serverless rules) and checkov");
     let template = "infra/template.yaml";
     run(Command::new(venv.join("bin/cfn-lint")).args([
         "--append-rules",
@@ -130,7 +171,7 @@ fn test(root: &Path) -> Result<()> {
         "--skip-download",
     ]))?;
 
-    step("Browser: axe-core and keyboard journeys in Chromium against the all-in-one portal");
+    steps.start("Browser: axe-core and keyboard journeys in Chromium against the all-in-one portal");
     let portal = tools::start_portal(root, &["--clamd", &clamd.url])?;
     run(Command::new("npm")
         .args(["test", "--silent"])
@@ -139,31 +180,24 @@ fn test(root: &Path) -> Result<()> {
     drop(portal);
     drop(clamd);
 
-    step("Lambda: every function packaged with cargo-lambda (arm64, release)");
-    package(root)?;
-
-    println!("\nEverything passed in {} s.", started.elapsed().as_secs());
-    Ok(())
+    steps.start("Lambda: every function packaged with cargo-lambda (arm64, release, one build)");
+    package(root)
 }
 
+/// Builds every function for Lambda in one cargo-lambda run (so their
+/// dependencies are compiled once, with one feature set), zips each, and
+/// prints each package's size.
 fn package(root: &Path) -> Result<()> {
     let venv = venv(root)?;
     let cargo_lambda = tools::ensure_cargo_lambda(&venv)?;
     run(Command::new("rustup").args(["target", "add", "aarch64-unknown-linux-gnu"]))?;
+    let mut build = Command::new(&cargo_lambda);
+    build.args(["lambda", "build", "--release", "--arm64", "--output-format", "zip", "--locked"]);
     for function in FUNCTIONS {
-        step(&format!("Lambda package: {function} (arm64, release, zip)"));
-        run(Command::new(&cargo_lambda)
-            .args([
-                "lambda",
-                "build",
-                "--release",
-                "--arm64",
-                "--output-format",
-                "zip",
-                "--package",
-                function,
-            ])
-            .env("PATH", tools::path_with(&venv.join("bin"))))?;
+        build.args(["--package", function]);
+    }
+    run(build.env("PATH", tools::path_with(&venv.join("bin"))))?;
+    for function in FUNCTIONS {
         let zip = root.join("target/lambda").join(function).join("bootstrap.zip");
         let size = std::fs::metadata(&zip).with_context(|| format!("no package at {}", zip.display()))?.len();
         println!("{function}: {} ({:.2} MiB zipped)", zip.display(), size as f64 / 1_048_576.0);

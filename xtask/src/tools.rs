@@ -197,14 +197,50 @@ pub fn start_moto(root: &Path) -> Result<Background> {
     Ok(Background::new(child, url, env))
 }
 
-/// The all-in-one portal (debug build) on a free port with a fresh data
-/// directory; `args` are added to `portal serve`'s (e.g. `--clamd <address>`).
+/// The all-in-one portal's debug binary, as the test build left it.
+pub fn portal_binary(root: &Path) -> PathBuf {
+    root.join("target/debug/portal")
+}
+
+/// Fails when `cargo build -p portal` (what `cargo run` does) would compile
+/// anything after the test build: the workspace keeps one feature set for
+/// every dependency (`shared/workspace-hack`), so a newcomer's first
+/// `cargo run` after the tests, and the portal the browser tests start,
+/// cost no second build of the AWS SDK. Names what it would rebuild.
+pub fn check_nothing_to_build(root: &Path) -> Result<()> {
+    let output = Command::new("cargo")
+        .args(["build", "--locked", "-p", "portal", "--message-format", "json"])
+        .current_dir(root)
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cannot run cargo build")?;
+    if !output.status.success() {
+        bail!("cargo build -p portal failed");
+    }
+    let rebuilt: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|line| line.contains(r#""reason":"compiler-artifact""#) && line.contains(r#""fresh":false"#))
+        .filter_map(|line| line.split(r#""package_id":""#).nth(1)?.split('"').next().map(str::to_owned))
+        .collect();
+    if !rebuilt.is_empty() {
+        bail!(
+            "`cargo run` compiled {} crates again after the tests (features differ between the two builds; \
+             add the dependency's features to shared/workspace-hack/Cargo.toml): {}",
+            rebuilt.len(),
+            rebuilt.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The all-in-one portal (debug build, from the test build) on a free port
+/// with a fresh data directory; `args` are added to `portal serve`'s (e.g.
+/// `--clamd <address>`).
 pub fn start_portal(root: &Path, args: &[&str]) -> Result<Background> {
     let data = root.join("target/browser-test-data");
     let _ = std::fs::remove_dir_all(&data);
     // The binary itself, not `cargo run`: killing cargo would leave it running.
-    run(Command::new("cargo").args(["build", "--quiet", "--locked", "-p", "portal"]))?;
-    start_portal_binary_with(&root.join("target/debug/portal"), &data, args)
+    start_portal_binary_with(&portal_binary(root), &data, args)
 }
 
 /// Starts a portal binary on a free port with its default adapters.

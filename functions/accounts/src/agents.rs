@@ -104,7 +104,7 @@ async fn create(
     let totp_secret = totp::new_secret();
     let now = clock.now();
     let account = AgentAccount {
-        id: new_id(),
+        id: tokens::hex_id::<16>(),
         totp_secret: totp_secret.clone(),
         password_hash: password::hash(password.clone()).await?,
         email,
@@ -136,11 +136,6 @@ fn issuer(public_url: &str) -> String {
         None => authority.split(':').next().unwrap_or(authority),
     };
     if host.is_empty() { "Portail".to_owned() } else { host.to_owned() }
-}
-
-/// A new agent id: 128 random bits in hex.
-fn new_id() -> String {
-    rand::random::<[u8; 16]>().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A new password: four groups of five unambiguous characters (about 116

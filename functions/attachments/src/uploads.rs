@@ -224,11 +224,6 @@ struct Granted {
     upload: gru_ports::UploadGrant,
 }
 
-fn new_file_id() -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
-}
-
 /// Checks one file against the place's rules and the case's quotas,
 /// reserves its place, and grants its upload. `replaces`: a stored file of
 /// the same document the new one takes the place of once confirmed.
@@ -243,7 +238,7 @@ pub(crate) async fn grant(
     let now = ctx.now();
     let grant_until = now.saturating_add(UPLOAD_GRANT).expect("in range");
     let file = Attachment {
-        id: new_file_id(),
+        id: gru_web::tokens::url_id::<16>(),
         document: place.document.to_owned(),
         name: format.file_name(&safe_file_name(&announced.name)),
         format,

@@ -304,11 +304,6 @@ async fn assignee_email(
     }))
 }
 
-/// A fresh message id: 96 random bits in hex.
-fn new_id() -> String {
-    rand::random::<[u8; 12]>().iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Writes `draft` on `request`'s thread as `poster`; see the module documentation.
 pub(crate) async fn post(
     ctx: &Ctx,
@@ -339,7 +334,7 @@ pub(crate) async fn post(
             .ok_or_else(unknown_request)?;
         let state = ctx.0.threads.state(&reference).await.map_err(internal)?;
         let message = Message {
-            id: new_id(),
+            id: gru_web::tokens::hex_id::<12>(),
             at: state.state.next_at(ctx.now()),
             author: author.clone(),
             internal: draft.internal,

@@ -6,7 +6,7 @@ use crate::PREFIX;
 use crate::emails;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use gru_domain::form::{Answers, Form, FormDocument};
@@ -23,6 +23,7 @@ use gru_records::catalogue::CatalogueRepository;
 use gru_records::reference::new_reference;
 use gru_records::requests::{EmailCode, Repository, RepositoryError, StoredReceipt, Submission, Versioned};
 use gru_records::timeline;
+use gru_web::IdempotencyKey;
 use gru_web::client::ClientAddress;
 use gru_web::session::{Citizen, MaybeCitizen};
 use gru_web::{Json, Platform, Problem, Shared, WebState, no_store, tokens};
@@ -241,11 +242,6 @@ impl Ctx {
     }
 }
 
-fn new_draft_id() -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EvaluateBody {
@@ -316,7 +312,7 @@ async fn create_draft(
     let form = ctx.form(&body.service, None).await?;
     let now = ctx.now();
     let mut draft = Draft {
-        id: new_draft_id(),
+        id: tokens::url_id::<16>(),
         service: body.service,
         form_version: form.version,
         answers: Answers::new(),
@@ -461,17 +457,6 @@ struct SubmitBody {
     code: Option<String>,
 }
 
-/// The `Idempotency-Key` header: 1 to 100 visible ASCII characters.
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
-    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
-    let key = value.to_str().unwrap_or_default();
-    if key.is_empty() || key.len() > 100 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Problem::bad_request("invalid-header", "L'en-tête Idempotency-Key est invalide.")
-            .with_field("Idempotency-Key", "De 1 à 100 caractères ASCII visibles."));
-    }
-    Ok(Some(key.to_owned()))
-}
-
 /// Submits a draft: everything is checked again against the draft's form
 /// version, then the request, its tracking link and the draft's deletion are
 /// written in one transaction. The same `Idempotency-Key` gets the same answer.
@@ -479,10 +464,9 @@ async fn submit(
     State(ctx): State<Ctx>,
     MaybeCitizen(citizen): MaybeCitizen,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    IdempotencyKey(key): IdempotencyKey,
     Json(body): Json<SubmitBody>,
 ) -> Result<Response, Problem> {
-    let key = idempotency_key(&headers)?;
     if !is_draft_id(&id) {
         return Err(unknown_draft());
     }

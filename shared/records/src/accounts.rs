@@ -122,7 +122,7 @@ impl AccountRepository {
     /// A new account id: 128 random bits in hex, unguessable and collision-free
     /// in practice (the account is still written with a not-exists condition).
     pub fn new_id() -> String {
-        rand::random::<[u8; 16]>().iter().map(|b| format!("{b:02x}")).collect()
+        gru_web::tokens::hex_id::<16>()
     }
 
     /// The account and the version it was read at.

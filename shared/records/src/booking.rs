@@ -348,11 +348,6 @@ fn reminder_index(at: Timestamp, id: &str) -> Key {
     Key::new("REMINDERS", format!("{}#{id}", instant(at)))
 }
 
-/// A new random id for an appointment: 128 bits, hex.
-fn new_id() -> String {
-    rand::random::<[u8; 16]>().iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The first day of each month from `from`'s to `until`'s.
 fn months(from: Date, until: Date) -> Vec<Date> {
     let mut months = Vec::new();
@@ -630,7 +625,7 @@ impl BookingRepository {
         remind_before: impl Fn(&SlotRef) -> Option<SignedDuration>,
         now: Timestamp,
     ) -> Result<Plan, BookingError> {
-        appointment.id = new_id();
+        appointment.id = tokens::hex_id::<16>();
         let (mut ledgers, mut ops) = (Vec::new(), Vec::new());
         let slot = self.take_place(&mut ledgers, &mut ops, claim, &appointment.id, now).await?;
         appointment.remind_at = remind_at(&slot, remind_before(&slot), now);

@@ -5,12 +5,12 @@
 
 use super::citizen::cancel_appointment;
 use super::{
-    Ctx, NewBooking, agenda_of, check_contact, check_day, idempotency_key, internal, not_changeable, refused,
-    unavailable, unknown_agenda, unknown_appointment, unknown_type, with_retries,
+    Ctx, NewBooking, agenda_of, check_contact, check_day, internal, not_changeable, unavailable,
+    unknown_agenda, unknown_appointment, unknown_type, with_retries,
 };
 use crate::views::{AgentAppointmentView, Appointments, DayView};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use gru_domain::agenda::{Agenda, Closure};
 use gru_notices::appointments;
@@ -18,6 +18,7 @@ use gru_notices::french;
 use gru_ports::TransactOp;
 use gru_records::agendas::{CityAgendas, Notice};
 use gru_records::booking::{Appointment, Claim, Status, StoredClosure, Versioned};
+use gru_web::IdempotencyKey;
 use gru_web::{Agent, Json, Problem, Query, no_store};
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
@@ -189,10 +190,9 @@ pub(crate) struct BookBody {
 pub(crate) async fn book(
     State(ctx): State<Ctx>,
     agent: Agent,
-    headers: HeaderMap,
+    IdempotencyKey(key): IdempotencyKey,
     Json(body): Json<BookBody>,
 ) -> Result<Response, Problem> {
-    let key = idempotency_key(&headers)?;
     if !CHANNELS.contains(&body.channel.as_str()) {
         return Err(Problem::unprocessable("invalid-channel", "Indiquez comment l'usager vous a contacté.")
             .with_field("channel", "phone, counter, email ou post."));
@@ -267,12 +267,13 @@ pub(crate) async fn attendance(
         let current = appointment(&ctx, &agendas, &agent, &id).await?;
         let now = ctx.now();
         if current.value.status == Status::Cancelled {
-            return Err(not_changeable());
+            return Err(not_changeable().into());
         }
         let absent_too_soon = body.status == Status::NoShow && now < current.value.slot.start;
         if agendas.today(now) < agendas.today(current.value.slot.start) || absent_too_soon {
             return Err(Problem::unprocessable("too-early", "Le rendez-vous n'a pas encore eu lieu.")
-                .with_field("status", "La présence se note à partir du jour du rendez-vous."));
+                .with_field("status", "La présence se note à partir du jour du rendez-vous.")
+                .into());
         }
         let mut marked = current.value.clone();
         marked.status = body.status;
@@ -282,7 +283,7 @@ pub(crate) async fn attendance(
         let action =
             if body.status == Status::Present { "appointment.present" } else { "appointment.no-show" };
         ops.push(ctx.0.shared.audit.entry(&agent, action, Some(&id), None));
-        ctx.0.booking.commit(ops).await.map_err(refused)?;
+        ctx.0.booking.commit(ops).await?;
         Ok(plan.appointment)
     })
     .await?;
@@ -338,30 +339,27 @@ pub(crate) async fn reschedule(
         let current = appointment(&ctx, &agendas, &agent, &id).await?;
         let now = ctx.now();
         if !current.value.is_active(now) {
-            return Err(not_changeable());
+            return Err(not_changeable().into());
         }
         let target = agenda(&agendas, &agent, body.agenda.as_deref().unwrap_or(&current.value.slot.agenda))?;
         if target.id == current.value.slot.agenda && body.start == current.value.slot.start {
             return Err(Problem::unprocessable("same-slot", "Le rendez-vous est déjà à cet horaire.")
-                .with_field("start", "Choisissez un autre créneau."));
+                .with_field("start", "Choisissez un autre créneau.")
+                .into());
         }
         if target.appointment_type(&current.value.slot.appointment_type).is_none() {
             return Err(Problem::unprocessable(
                 "invalid-agenda",
                 "Cet agenda ne propose pas ce type de rendez-vous.",
             )
-            .with_field("agenda", "Choisissez un agenda qui propose ce type de rendez-vous."));
+            .with_field("agenda", "Choisissez un agenda qui propose ce type de rendez-vous.")
+            .into());
         }
         let slot = agendas
             .slot(target, &current.value.slot.appointment_type, body.start, now, Notice::Overridden)
             .ok_or_else(unavailable)?;
         let remind = super::reminder_of(target);
-        let plan = ctx
-            .0
-            .booking
-            .plan_move(&current, Claim::Free(&slot), None, remind, now)
-            .await
-            .map_err(refused)?;
+        let plan = ctx.0.booking.plan_move(&current, Claim::Free(&slot), None, remind, now).await?;
         let mut ops = plan.ops;
         if let Some(to) = &plan.appointment.contact.email {
             let email = appointments::moved(to, &plan.appointment, None, &ctx.email_context(&agendas));
@@ -370,7 +368,7 @@ pub(crate) async fn reschedule(
         }
         ops.push(agendas.unchanged());
         ops.push(ctx.0.shared.audit.entry(&agent, "appointment.move", Some(&id), None));
-        ctx.0.booking.commit(ops).await.map_err(refused)?;
+        ctx.0.booking.commit(ops).await?;
         Ok(plan.appointment)
     })
     .await?;
@@ -419,7 +417,7 @@ pub(crate) async fn close(
     }
     let now = ctx.now();
     let closure = StoredClosure {
-        id: rand_id(),
+        id: gru_web::tokens::hex_id::<8>(),
         closure: Closure {
             from: body.from,
             until: Some(until),
@@ -438,7 +436,7 @@ pub(crate) async fn close(
         let (added, version) = ctx.0.booking.closures().await.map_err(internal)?;
         let write = ctx.0.booking.closure_op(added, version, closure.clone()).map_err(internal)?;
         let audit = ctx.0.shared.audit.entry(&agent, "agenda.close", None, Some(&detail));
-        ctx.0.booking.commit(vec![write, audit]).await.map_err(refused)
+        Ok(ctx.0.booking.commit(vec![write, audit]).await?)
     })
     .await?;
     let booked =
@@ -449,8 +447,4 @@ pub(crate) async fn close(
         .map(|a| AgentAppointmentView::new(a, &agendas, now))
         .collect();
     Ok((StatusCode::CREATED, no_store(axum::Json(Closed { closure, to_move }))).into_response())
-}
-
-fn rand_id() -> String {
-    rand::random::<[u8; 8]>().iter().map(|b| format!("{b:02x}")).collect()
 }

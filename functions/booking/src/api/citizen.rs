@@ -2,18 +2,19 @@
 //! free slots, hold one, confirm, list and cancel their appointments.
 
 use super::{
-    AuditOf, Ctx, NewBooking, check_day, idempotency_key, internal, not_changeable, refused, still_offered,
-    unavailable, unknown_agenda, unknown_appointment, unknown_type, with_retries,
+    AuditOf, Ctx, NewBooking, check_day, internal, not_changeable, refused, still_offered, unavailable,
+    unknown_agenda, unknown_appointment, unknown_type, with_retries,
 };
 use crate::views::{AppointmentView, slot_days};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use gru_domain::agenda::{Agenda, AppointmentType};
 use gru_notices::appointments;
 use gru_records::access;
 use gru_records::agendas::Notice;
 use gru_records::booking::{Appointment, BookingError, Claim, SlotRef, Status};
+use gru_web::IdempotencyKey;
 use gru_web::session::{Citizen, MaybeCitizen};
 use gru_web::{ClientAddress, Json, Problem, Query, no_store, tokens};
 use jiff::civil::Date;
@@ -174,8 +175,7 @@ pub(crate) async fn hold(
         .slot(agenda, &body.appointment_type, body.start, now, Notice::Respected)
         .ok_or_else(unavailable)?;
     let (hold, expires_at) =
-        with_retries(|| async { ctx.0.booking.hold(&slot, agendas.unchanged(), now).await.map_err(refused) })
-            .await?;
+        with_retries(|| async { Ok(ctx.0.booking.hold(&slot, agendas.unchanged(), now).await?) }).await?;
     let SlotRef { agenda, appointment_type, start, end, .. } = slot;
     let view = HoldView { hold, agenda, appointment_type, start, end, expires_at };
     Ok((StatusCode::CREATED, no_store(axum::Json(view))).into_response())
@@ -200,10 +200,9 @@ pub(crate) async fn confirm(
     State(ctx): State<Ctx>,
     MaybeCitizen(citizen): MaybeCitizen,
     address: ClientAddress,
-    headers: HeaderMap,
+    IdempotencyKey(key): IdempotencyKey,
     Json(body): Json<ConfirmBody>,
 ) -> Result<Response, Problem> {
-    let key = idempotency_key(&headers)?;
     if citizen.is_none()
         && let Some(subject) = address.rate_limit_subject()
     {
@@ -349,13 +348,13 @@ pub(crate) async fn cancel_appointment(
         // Checked on every read: a link revoked by a move meanwhile no longer cancels.
         let current = ctx.appointment(id).await?;
         if !may(&current.value) {
-            return Err(unknown_appointment());
+            return Err(unknown_appointment().into());
         }
         let now = ctx.now();
         if current.value.status != Status::Booked || (audit.is_none() && !current.value.is_active(now)) {
-            return Err(not_changeable());
+            return Err(not_changeable().into());
         }
-        let plan = ctx.0.booking.plan_cancel(&current, now).await.map_err(refused)?;
+        let plan = ctx.0.booking.plan_cancel(&current, now).await?;
         let mut ops = plan.ops;
         if let Some(to) = &plan.appointment.contact.email {
             let email = appointments::cancelled(to, &plan.appointment, reason, &ctx.email_context(&agendas));
@@ -364,7 +363,7 @@ pub(crate) async fn cancel_appointment(
         if let Some(audit) = audit {
             ops.push(audit(&plan.appointment));
         }
-        ctx.0.booking.commit(ops).await.map_err(refused)?;
+        ctx.0.booking.commit(ops).await?;
         Ok(plan.appointment)
     })
     .await

@@ -77,7 +77,7 @@ pub(crate) async fn reschedule(
         let current = linked(&ctx, &body.token).await?;
         let now = ctx.now();
         if !current.value.is_active(now) {
-            return Err(not_changeable());
+            return Err(not_changeable().into());
         }
         let held = ctx.0.booking.held_slot(&body.hold).await.map_err(internal)?;
         let held =
@@ -85,12 +85,8 @@ pub(crate) async fn reschedule(
         same_type(&held, &current.value.slot.appointment_type)?;
         let remind = agendas.agenda(&held.agenda).and_then(super::reminder_of);
         let link = tokens::random_token();
-        let plan = ctx
-            .0
-            .booking
-            .plan_move(&current, Claim::Hold(&body.hold), Some(&link), remind, now)
-            .await
-            .map_err(refused)?;
+        let plan =
+            ctx.0.booking.plan_move(&current, Claim::Hold(&body.hold), Some(&link), remind, now).await?;
         let mut ops = plan.ops;
         if let Some(to) = &plan.appointment.contact.email {
             let email = appointments::moved(to, &plan.appointment, Some(&link), &ctx.email_context(&agendas));
@@ -98,7 +94,7 @@ pub(crate) async fn reschedule(
             ops.push(ctx.queue(&email, &event)?);
         }
         ops.push(agendas.unchanged());
-        ctx.0.booking.commit(ops).await.map_err(refused)?;
+        ctx.0.booking.commit(ops).await?;
         Ok(plan.appointment)
     })
     .await?;

@@ -11,7 +11,7 @@ use gru_records::agendas;
 
 use crate::PREFIX;
 use axum::Router;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use gru_domain::agenda::Agenda;
 use gru_notices::appointments;
@@ -152,35 +152,49 @@ pub(crate) fn not_changeable() -> Problem {
     )
 }
 
-/// Runs `attempt` until it stops meeting concurrent writes.
+/// Why one try of a change failed: a concurrent write touched the same
+/// items (reading again and trying again may succeed), or an answer for the
+/// client.
+pub(crate) enum Failed {
+    Race,
+    Answer(Problem),
+}
+
+impl From<BookingError> for Failed {
+    fn from(error: BookingError) -> Self {
+        match error {
+            BookingError::Race => Failed::Race,
+            other => Failed::Answer(other.into()),
+        }
+    }
+}
+
+impl From<Problem> for Failed {
+    fn from(problem: Problem) -> Self {
+        Failed::Answer(problem)
+    }
+}
+
+/// Runs `attempt` again, reading afresh, while it loses races, up to
+/// [`ATTEMPTS`] tries; the last race lost answers 409 `conflict`.
 pub(crate) async fn with_retries<T, F, Fut>(mut attempt: F) -> Result<T, Problem>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, Problem>>,
+    Fut: Future<Output = Result<T, Failed>>,
 {
-    for _ in 1..ATTEMPTS {
+    for _ in 0..ATTEMPTS {
         match attempt().await {
-            Err(problem) if problem.kind == "urn:gru:problem:conflict" => continue,
-            other => return other,
+            Ok(value) => return Ok(value),
+            Err(Failed::Answer(problem)) => return Err(problem),
+            Err(Failed::Race) => continue,
         }
     }
-    attempt().await
+    Err(BookingError::Race.into())
 }
 
 /// Whether `agenda` belongs to one of the services of `handles`.
 pub(crate) fn agenda_of(agenda: &Agenda, handles: impl Fn(&str) -> bool) -> bool {
     agenda.services.iter().any(|s| handles(s))
-}
-
-/// The `Idempotency-Key` header: at most 100 visible ASCII characters.
-pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
-    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
-    let key = value.to_str().unwrap_or_default();
-    if key.is_empty() || key.len() > 100 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Problem::bad_request("invalid-header", "L'en-tête Idempotency-Key est invalide.")
-            .with_field("Idempotency-Key", "De 1 à 100 caractères ASCII visibles."));
-    }
-    Ok(Some(key.to_owned()))
 }
 
 /// The audit entry of an agent's action on an appointment, once its id is known.
@@ -237,8 +251,7 @@ impl Ctx {
                     remind_before,
                     now,
                 )
-                .await
-                .map_err(refused)?;
+                .await?;
             let mut ops = plan.ops;
             let appointment = plan.appointment;
             if let Some(to) = &appointment.contact.email {
@@ -257,7 +270,7 @@ impl Ctx {
                 ops.push(audit(&appointment));
             }
             ops.push(agendas.unchanged());
-            self.0.booking.commit(ops).await.map_err(refused)?;
+            self.0.booking.commit(ops).await?;
             Ok(appointment)
         })
         .await

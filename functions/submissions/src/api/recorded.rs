@@ -5,12 +5,9 @@
 //! account's dashboard when they have one (the dashboard lists requests by
 //! email).
 
-use super::{
-    Ctx, catalogue_failure, created, idempotency_key, invalid_answers, keep_idempotency_until,
-    queue_confirmation,
-};
+use super::{Ctx, catalogue_failure, created, invalid_answers, keep_idempotency_until, queue_confirmation};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use gru_domain::form::Answers;
 use gru_domain::request::{HistoryEntry, HistoryKind, Receipt, Request, RequiredDocument};
@@ -18,6 +15,7 @@ use gru_domain::workflow;
 use gru_ports::StoreError;
 use gru_records::reference::new_reference;
 use gru_records::requests::{Recording, RepositoryError, StoredReceipt};
+use gru_web::IdempotencyKey;
 use gru_web::agent::Agent;
 use gru_web::{Json, Problem, tokens};
 use serde::Deserialize;
@@ -52,10 +50,9 @@ struct CitizenContact {
 pub(super) async fn record(
     State(ctx): State<Ctx>,
     agent: Agent,
-    headers: HeaderMap,
+    IdempotencyKey(key): IdempotencyKey,
     Json(body): Json<RecordBody>,
 ) -> Result<Response, Problem> {
-    let key = idempotency_key(&headers)?;
     if let Some(key) = &key
         && let Some(stored) = ctx.0.repository.recorded_receipt(&agent.id, key).await?
     {
