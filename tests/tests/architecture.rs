@@ -57,8 +57,9 @@ fn shared_crates_depend_on_no_function_and_the_domain_on_nothing_of_ours() {
     }
 }
 
-/// The AWS SDK crates `package` links (its normal dependencies, as a Lambda
-/// is built).
+/// The AWS service clients `package` links (its normal dependencies, as a
+/// Lambda is built). STS is aws-config's own, for its credential chain, in
+/// every Lambda alike.
 fn aws_sdk_crates(package: &str) -> BTreeSet<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
@@ -71,7 +72,7 @@ fn aws_sdk_crates(package: &str) -> BTreeSet<String> {
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| line.split_whitespace().next())
-        .filter(|name| name.starts_with("aws-sdk-"))
+        .filter(|name| name.starts_with("aws-sdk-") && *name != "aws-sdk-sts")
         .map(str::to_owned)
         .collect()
 }

@@ -12,10 +12,7 @@ use axum::routing::{get, post};
 use gru_domain::form::{Answers, Form, FormDocument};
 use gru_domain::holidays::HolidayCalendar;
 use gru_domain::request::Phase;
-use gru_domain::request::{
-    Draft, HistoryEntry, HistoryKind, Receipt, Request, RequestSummary, RequiredDocument,
-};
-use gru_domain::workflow;
+use gru_domain::request::{Draft, EnteredBy, NewRequest, Receipt, Request, RequestSummary, RequiredDocument};
 use gru_ports::{Files, Mailer, StoreError, TransactOp};
 use gru_records::access::is_draft_id;
 use gru_records::case_files::{Attachment, AttachmentRepository, CaseFiles, Change, FileView, object_key};
@@ -563,7 +560,6 @@ async fn submit_once(
     // The request starts at its workflow's first status, with the deadline
     // that status starts (the standard workflow's does).
     let workflow = ctx.0.catalogue.workflow_of(&draft.value.service).await.map_err(catalogue_failure)?;
-    let first = workflow.initial();
     let documents: Vec<RequiredDocument> = required.iter().copied().map(RequiredDocument::from).collect();
     let email_key = tokens::email_key(&email);
     for attempt in 0..SUBMIT_ATTEMPTS {
@@ -586,7 +582,7 @@ async fn submit_once(
         let tracking_url = ctx.tracking_url(&token);
         // The confirmation is queued in the submission's own transaction.
         files.push(queue_confirmation(&email, &reference, &service_title, &tracking_url, now)?);
-        let request = Request {
+        let request = NewRequest {
             reference: reference.clone(),
             service: draft.value.service.clone(),
             service_title: service_title.clone(),
@@ -595,22 +591,12 @@ async fn submit_once(
             documents: documents.clone(),
             email: email.clone(),
             account: account.clone(),
-            channel: "online".to_owned(),
             citizen_name: None,
-            phase: first.phase,
-            status: first.id.clone(),
-            submitted_at: now,
-            updated_at: now,
-            history: vec![HistoryEntry {
-                status: Some(first.id.clone()),
-                channel: Some("online".to_owned()),
-                ..HistoryEntry::new(HistoryKind::Submitted, now, first.phase, "citizen")
-            }],
+            channel: "online".to_owned(),
             case: Some(id.to_owned()),
-            assignee: None,
-            deadline: workflow::apply(first.deadline, None, today, &workflow, calendar),
-            resume_status: None,
-        };
+            entered_by: EnteredBy::Citizen,
+        }
+        .enter(&workflow, now, today, calendar);
         let receipt = StoredReceipt {
             receipt: Receipt { reference, tracking_url: Some(tracking_url) },
             account: account.clone(),

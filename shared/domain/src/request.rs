@@ -4,8 +4,10 @@
 //! what a citizen's list shows of it and the receipt a submission answers.
 
 use crate::form::{Answers, FormDocument};
-use crate::workflow::Deadline;
+use crate::holidays::HolidayCalendar;
+use crate::workflow::{self, Deadline, Workflow};
 use jiff::Timestamp;
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 /// The fixed public phase of a request. Each service's workflow maps its own
@@ -225,6 +227,78 @@ pub struct Receipt {
     /// act as the citizen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_url: Option<String>,
+}
+
+/// Who brought a new request in: the citizen online, or an agent recording
+/// one that came by another channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnteredBy {
+    Citizen,
+    Agent { id: String, name: String },
+}
+
+/// What a new request is made of, before it enters its workflow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRequest {
+    pub reference: String,
+    pub service: String,
+    pub service_title: String,
+    pub form_version: u32,
+    pub answers: Answers,
+    pub documents: Vec<RequiredDocument>,
+    pub email: String,
+    pub account: Option<String>,
+    pub citizen_name: Option<String>,
+    /// `online`, or the channel an agent recorded.
+    pub channel: String,
+    /// The case its files belong to, when it came from a draft.
+    pub case: Option<String>,
+    pub entered_by: EnteredBy,
+}
+
+impl NewRequest {
+    /// The request at the first status of `workflow`, received `now`
+    /// (`today` in the city), with its first history entry and the
+    /// processing deadline that status sets.
+    pub fn enter(
+        self,
+        workflow: &Workflow,
+        now: Timestamp,
+        today: Date,
+        calendar: HolidayCalendar,
+    ) -> Request {
+        let first = workflow.initial();
+        let (kind, by, by_name) = match self.entered_by {
+            EnteredBy::Citizen => (HistoryKind::Submitted, "citizen".to_owned(), None),
+            EnteredBy::Agent { id, name } => (HistoryKind::Recorded, id, Some(name)),
+        };
+        Request {
+            reference: self.reference,
+            service: self.service,
+            service_title: self.service_title,
+            form_version: self.form_version,
+            answers: self.answers,
+            documents: self.documents,
+            email: self.email,
+            account: self.account,
+            citizen_name: self.citizen_name,
+            channel: self.channel.clone(),
+            phase: first.phase,
+            status: first.id.clone(),
+            submitted_at: now,
+            updated_at: now,
+            history: vec![HistoryEntry {
+                status: Some(first.id.clone()),
+                channel: Some(self.channel),
+                by_name,
+                ..HistoryEntry::new(kind, now, first.phase, by)
+            }],
+            case: self.case,
+            assignee: None,
+            deadline: workflow::apply(first.deadline, None, today, workflow, calendar),
+            resume_status: None,
+        }
+    }
 }
 
 #[cfg(test)]

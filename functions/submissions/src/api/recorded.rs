@@ -10,8 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use gru_domain::form::Answers;
-use gru_domain::request::{HistoryEntry, HistoryKind, Receipt, Request, RequiredDocument};
-use gru_domain::workflow;
+use gru_domain::request::{EnteredBy, NewRequest, Receipt, RequiredDocument};
 use gru_ports::StoreError;
 use gru_records::reference::new_reference;
 use gru_records::requests::{Recording, RepositoryError, StoredReceipt};
@@ -79,7 +78,6 @@ pub(super) async fn record(
     let citizen_name = name.or_else(|| account.as_ref().and_then(|a| a.name.clone()));
     let service_title = ctx.service_title(&body.service).await?;
     let workflow = ctx.0.catalogue.workflow_of(&body.service).await.map_err(catalogue_failure)?;
-    let first = workflow.initial();
     // The documents are the agent's to check with the citizen (seen at the
     // counter, sent by post): they are listed, not demanded as uploads.
     let documents: Vec<RequiredDocument> =
@@ -89,7 +87,7 @@ pub(super) async fn record(
         let token = tokens::random_token();
         let reference = new_reference();
         let tracking_url = ctx.tracking_url(&token);
-        let request = Request {
+        let request = NewRequest {
             reference: reference.clone(),
             service: body.service.clone(),
             service_title: service_title.clone(),
@@ -98,23 +96,12 @@ pub(super) async fn record(
             documents: documents.clone(),
             email: email.clone(),
             account: account.as_ref().map(|a| a.id.clone()),
-            channel: channel.to_owned(),
             citizen_name: citizen_name.clone(),
-            phase: first.phase,
-            status: first.id.clone(),
-            submitted_at: now,
-            updated_at: now,
-            history: vec![HistoryEntry {
-                status: Some(first.id.clone()),
-                channel: Some(channel.to_owned()),
-                by_name: Some(agent.name.clone()),
-                ..HistoryEntry::new(HistoryKind::Recorded, now, first.phase, agent.id.clone())
-            }],
+            channel: channel.to_owned(),
             case: None,
-            assignee: None,
-            deadline: workflow::apply(first.deadline, None, today, &workflow, calendar),
-            resume_status: None,
-        };
+            entered_by: EnteredBy::Agent { id: agent.id.clone(), name: agent.name.clone() },
+        }
+        .enter(&workflow, now, today, calendar);
         let extra = vec![
             queue_confirmation(&email, &reference, &service_title, &tracking_url, now)?,
             ctx.0.shared.audit.entry(&agent, "request.record", Some(&reference), Some(channel)),
