@@ -159,7 +159,7 @@ impl Ctx {
             Vec::new()
         };
         let scan = self.scan(case, &file.value.id, &body).await;
-        if scan != file.value.scan && self.0.attachments.set_scan(case, file, scan).await.map_err(internal)? {
+        if scan != file.value.scan && self.0.attachments.set_scan(case, file, scan).await? {
             file.value.scan = scan;
             file.version += 1;
         }

@@ -101,12 +101,12 @@ impl CaseHolder {
     async fn reread(&self, ctx: &Ctx) -> Result<CaseHolder, Problem> {
         match self {
             CaseHolder::Draft(draft) => {
-                let fresh = ctx.0.requests.draft(&draft.value.id, ctx.now()).await.map_err(internal)?;
+                let fresh = ctx.0.requests.draft(&draft.value.id, ctx.now()).await?;
                 fresh.map(CaseHolder::draft).ok_or_else(unknown_draft)
             }
             CaseHolder::Request(request) => {
                 let reference = &request.value.reference;
-                let fresh = ctx.0.requests.request_versioned(reference).await.map_err(internal)?;
+                let fresh = ctx.0.requests.request_versioned(reference).await?;
                 CaseHolder::request(fresh.ok_or_else(unknown_request)?)
             }
         }

@@ -124,10 +124,7 @@ impl Ctx {
 
     /// The signed-in citizen's request, or the unknown-request answer.
     async fn citizen_request(&self, reference: &str, citizen: &Citizen) -> Result<Request, Problem> {
-        access::citizen_request(&self.0.requests, reference, citizen)
-            .await
-            .map_err(internal)?
-            .ok_or_else(unknown_request)
+        access::citizen_request(&self.0.requests, reference, citizen).await?.ok_or_else(unknown_request)
     }
 
     async fn limit(&self, limit: &Limit, subject: &str) -> Result<(), Problem> {
@@ -150,12 +147,12 @@ impl Ctx {
     }
 
     async fn tracked_request(&self, token: &str) -> Result<Request, Problem> {
-        access::tracked_request(&self.0.requests, token).await.map_err(internal)?.ok_or_else(unknown_link)
+        access::tracked_request(&self.0.requests, token).await?.ok_or_else(unknown_link)
     }
 
     /// A request of a service the agent handles, or the unknown-request answer.
     async fn agent_request(&self, reference: &str, agent: &Agent) -> Result<Versioned<Request>, Problem> {
-        let request = self.0.requests.request_versioned(reference).await.map_err(internal)?;
+        let request = self.0.requests.request_versioned(reference).await?;
         request.filter(|r| agent.handles(&r.value.service)).ok_or_else(unknown_request)
     }
 
@@ -165,7 +162,7 @@ impl Ctx {
     /// unmarked: the next read marks it.
     async fn read(&self, reference: &str, side: Side) -> Result<Thread, Problem> {
         for _ in 0..READ_ATTEMPTS {
-            let thread = self.0.threads.thread(reference, side).await.map_err(internal)?;
+            let thread = self.0.threads.thread(reference, side).await?;
             match self.0.threads.mark_read(reference, &thread, side, self.now()).await {
                 Ok(()) => return Ok(thread),
                 Err(error) if lost_race(&error) => continue,
@@ -261,14 +258,9 @@ async fn agent_thread(
     Path(reference): Path<String>,
 ) -> Result<Response, Problem> {
     let Versioned { value: request, version } = ctx.agent_request(&reference, &agent).await?;
-    ctx.0
-        .shared
-        .audit
-        .record(&agent, "thread.read", Some(&request.reference), None)
-        .await
-        .map_err(internal)?;
+    ctx.0.shared.audit.record(&agent, "thread.read", Some(&request.reference), None).await?;
     let thread = ctx.read(&request.reference, Side::Agents).await?;
-    let workflow = ctx.0.catalogue.workflow_of(&request.service).await.map_err(internal)?;
+    let workflow = ctx.0.catalogue.workflow_of(&request.service).await?;
     let can_ask = workflow
         .waiting_status()
         .is_some_and(|waiting| workflow.allows(&request.status, &waiting.id, actor(&agent)));
@@ -319,10 +311,10 @@ fn created(body: impl serde::Serialize) -> Response {
 /// How many agents' messages the citizen has not read, per request: one
 /// get of each request's counters.
 async fn unread(State(ctx): State<Ctx>, citizen: Citizen) -> Result<Response, Problem> {
-    let requests = ctx.0.requests.requests_of(&tokens::email_key(&citizen.email)).await.map_err(internal)?;
+    let requests = ctx.0.requests.requests_of(&tokens::email_key(&citizen.email)).await?;
     let mut counts = BTreeMap::new();
     for request in requests {
-        let state = ctx.0.threads.state(&request.reference).await.map_err(internal)?;
+        let state = ctx.0.threads.state(&request.reference).await?;
         counts.insert(request.reference, state.state.citizen_unread);
     }
     Ok(no_store(axum::Json(counts)))

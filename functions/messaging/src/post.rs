@@ -135,7 +135,7 @@ async fn attached_files(ctx: &Ctx, request: &Request, ids: &[String]) -> Result<
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let case = ctx.0.files.case(request_case(request)).await.map_err(internal)?;
+    let case = ctx.0.files.case(request_case(request)).await?;
     ids.iter()
         .map(|id| {
             case.file(id)
@@ -160,8 +160,7 @@ async fn attached_files(ctx: &Ctx, request: &Request, ids: &[String]) -> Result<
 
 /// Now, on the city's calendar.
 async fn moment(ctx: &Ctx) -> Result<Moment, Problem> {
-    let city =
-        ctx.0.catalogue.city().await.map_err(internal)?.ok_or_else(|| internal("no city is imported"))?;
+    let city = ctx.0.catalogue.city().await?.ok_or_else(|| internal("no city is imported"))?;
     let zone = jiff::tz::TimeZone::get(&city.timezone).map_err(internal)?;
     let now = ctx.now();
     Ok(Moment { now, today: now.to_zoned_datetime(zone).date(), calendar: city.holidays })
@@ -288,7 +287,7 @@ async fn assignee_email(
     workflow: &Workflow,
 ) -> Result<Option<Email>, Problem> {
     let Some(assignee) = &request.assignee else { return Ok(None) };
-    let Some(agent) = ctx.0.directory.get(&assignee.id).await.map_err(internal)?.filter(|a| a.active) else {
+    let Some(agent) = ctx.0.directory.get(&assignee.id).await?.filter(|a| a.active) else {
         return Ok(None);
     };
     let link = emails::agent_link(&ctx.0.shared.platform.settings.public_url, &request.reference);
@@ -313,7 +312,7 @@ pub(crate) async fn post(
 ) -> Result<Posted, Problem> {
     check(&draft)?;
     let files = attached_files(ctx, &request, &draft.files).await?;
-    let workflow = ctx.0.catalogue.workflow_of(&request.service).await.map_err(internal)?;
+    let workflow = ctx.0.catalogue.workflow_of(&request.service).await?;
     let reference = request.reference;
     let author = match poster {
         Poster::Citizen => Author::Citizen,
@@ -325,14 +324,8 @@ pub(crate) async fn post(
             let micros = rand::random_range(0..500 * u64::from(attempt.min(10)));
             tokio::time::sleep(std::time::Duration::from_micros(micros)).await;
         }
-        let current = ctx
-            .0
-            .requests
-            .request_versioned(&reference)
-            .await
-            .map_err(internal)?
-            .ok_or_else(unknown_request)?;
-        let state = ctx.0.threads.state(&reference).await.map_err(internal)?;
+        let current = ctx.0.requests.request_versioned(&reference).await?.ok_or_else(unknown_request)?;
+        let state = ctx.0.threads.state(&reference).await?;
         let message = Message {
             id: gru_web::tokens::hex_id::<12>(),
             at: state.state.next_at(ctx.now()),
@@ -342,7 +335,7 @@ pub(crate) async fn post(
             files: files.clone(),
         };
         let effect = decide(ctx, poster, &draft, &workflow, &current, &state, &message).await?;
-        let mut ops: Vec<TransactOp> = ctx.0.threads.add(&reference, &state, &message).map_err(internal)?;
+        let mut ops: Vec<TransactOp> = ctx.0.threads.add(&reference, &state, &message)?;
         if matches!(poster, Poster::Citizen) && effect.moved.is_none() {
             // Decided on a request that was not waiting: if it started
             // waiting since, this try fails and the next moves it back.

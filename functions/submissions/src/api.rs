@@ -84,11 +84,6 @@ pub fn router(platform: &Platform, mailer: Arc<dyn Mailer>, files: Arc<dyn Files
     gru_web::mount(PREFIX, routes)
 }
 
-/// The catalogue is read-only here: any failure of it is ours.
-fn catalogue_failure(error: gru_records::catalogue::CatalogueError) -> Problem {
-    Problem::internal(&error)
-}
-
 fn unknown_draft() -> Problem {
     Problem::not_found("Ce brouillon n'existe pas, a déjà été envoyé ou a été supprimé.")
 }
@@ -153,7 +148,7 @@ impl Ctx {
     /// Today in the city's time zone (a date "in the past" is the city's
     /// past), with the city's public holidays (deadlines count working days).
     async fn city_day(&self) -> Result<(jiff::civil::Date, HolidayCalendar), Problem> {
-        let city = self.0.catalogue.city().await.map_err(catalogue_failure)?;
+        let city = self.0.catalogue.city().await?;
         let (zone, calendar) = city
             .map(|c| (c.timezone, c.holidays))
             .unwrap_or_else(|| ("Europe/Paris".to_owned(), HolidayCalendar::default()));
@@ -180,18 +175,11 @@ impl Ctx {
         if !gru_domain::catalogue::is_valid_slug(service) {
             return Err(unknown());
         }
-        self.0.catalogue.form(service, version).await.map_err(catalogue_failure)?.ok_or_else(unknown)
+        self.0.catalogue.form(service, version).await?.ok_or_else(unknown)
     }
 
     async fn service_title(&self, slug: &str) -> Result<String, Problem> {
-        Ok(self
-            .0
-            .catalogue
-            .service(slug)
-            .await
-            .map_err(catalogue_failure)?
-            .map(|s| s.service.title)
-            .unwrap_or_else(|| slug.to_owned()))
+        Ok(self.0.catalogue.service(slug).await?.map(|s| s.service.title).unwrap_or_else(|| slug.to_owned()))
     }
 
     /// A draft the caller may use (see [`access::draft`]).
@@ -559,7 +547,7 @@ async fn submit_once(
     let service_title = ctx.service_title(&draft.value.service).await?;
     // The request starts at its workflow's first status, with the deadline
     // that status starts (the standard workflow's does).
-    let workflow = ctx.0.catalogue.workflow_of(&draft.value.service).await.map_err(catalogue_failure)?;
+    let workflow = ctx.0.catalogue.workflow_of(&draft.value.service).await.map_err(Problem::from)?;
     let documents: Vec<RequiredDocument> = required.iter().copied().map(RequiredDocument::from).collect();
     let email_key = tokens::email_key(&email);
     for attempt in 0..SUBMIT_ATTEMPTS {
@@ -735,15 +723,14 @@ struct DocumentView {
 }
 
 async fn request_view(ctx: &Ctx, request: Request) -> Result<RequestView, Problem> {
-    let workflow = ctx.0.catalogue.workflow_of(&request.service).await.map_err(catalogue_failure)?;
+    let workflow = ctx.0.catalogue.workflow_of(&request.service).await?;
     let progress = timeline::progress(&request, &workflow);
     // Read with the form version the request was made with.
     let summary = ctx
         .0
         .catalogue
         .form(&request.service, Some(request.form_version))
-        .await
-        .map_err(catalogue_failure)?
+        .await?
         .map(|form| form.summary(&request.answers))
         .unwrap_or_default();
     let files = match &request.case {
@@ -762,13 +749,7 @@ async fn request_view(ctx: &Ctx, request: Request) -> Result<RequestView, Proble
             document,
         })
         .collect();
-    let steps = ctx
-        .0
-        .catalogue
-        .service(&request.service)
-        .await
-        .map_err(catalogue_failure)?
-        .map(|s| s.service.presentation.steps);
+    let steps = ctx.0.catalogue.service(&request.service).await?.map(|s| s.service.presentation.steps);
     // Until agents move requests through their workflow, a submitted request
     // is at the first step.
     let current = 0;

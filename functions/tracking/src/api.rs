@@ -15,7 +15,7 @@ use gru_domain::request::{Assignee, Request};
 use gru_domain::search::normalize;
 use gru_domain::workflow::{self, DeadlineState, Workflow};
 use gru_ports::{StoreError, TransactOp};
-use gru_records::agents::{AgentsError, Directory};
+use gru_records::agents::Directory;
 use gru_records::case_files::{AttachmentRepository, FileView};
 use gru_records::catalogue::CatalogueRepository;
 use gru_records::progress::{Author, Moment};
@@ -86,10 +86,6 @@ pub fn router(platform: &Platform) -> Router {
 }
 
 fn internal(error: impl std::fmt::Display) -> Problem {
-    Problem::internal(&error)
-}
-
-fn directory_failure(error: AgentsError) -> Problem {
     Problem::internal(&error)
 }
 
@@ -456,12 +452,7 @@ async fn read_request(
 ) -> Result<Response, Problem> {
     let request = ctx.request_for(&agent, &reference).await?;
     let moment = ctx.moment().await?;
-    ctx.inner()
-        .shared
-        .audit
-        .record(&agent, "request.read", Some(&request.value.reference), None)
-        .await
-        .map_err(internal)?;
+    ctx.inner().shared.audit.record(&agent, "request.read", Some(&request.value.reference), None).await?;
     Ok(no_store(axum::Json(ctx.detail(&agent, request, moment.today).await?)))
 }
 
@@ -578,7 +569,7 @@ async fn assign(
         Some(id) if id == agent.id => Some(Assignee { id, name: agent.name.clone() }),
         Some(id) => {
             agent.require_role(Role::Supervisor)?;
-            let colleague = ctx.inner().directory.get(&id).await.map_err(directory_failure)?;
+            let colleague = ctx.inner().directory.get(&id).await?;
             let colleague =
                 colleague.filter(|c| c.active && c.handles(&current.value.service)).ok_or_else(|| {
                     Problem::unprocessable(
@@ -633,8 +624,7 @@ async fn colleagues(
         .inner()
         .directory
         .list()
-        .await
-        .map_err(directory_failure)?
+        .await?
         .into_iter()
         .filter(|a| a.active && a.handles(&params.service))
         .map(|a| Colleague { id: a.id, name: a.name, role: a.role })
@@ -672,7 +662,6 @@ async fn audit(
             return Err(Problem::bad_request("invalid-query", "Indiquez soit un jour, soit une référence.")
                 .with_field("day", "Un jour (AAAA-MM-JJ) ou une référence, pas les deux."));
         }
-    }
-    .map_err(internal)?;
+    }?;
     Ok(no_store(axum::Json(serde_json::json!({ "entries": entries }))))
 }

@@ -125,6 +125,13 @@ pub async fn method_not_allowed() -> Problem {
     )
 }
 
+/// A store failure the handler did not expect: ours, never the client's.
+impl From<gru_ports::StoreError> for Problem {
+    fn from(error: gru_ports::StoreError) -> Self {
+        Problem::internal(&error)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,8 @@
 
 use super::citizen::cancel_appointment;
 use super::{
-    Ctx, NewBooking, agenda_of, check_contact, check_day, internal, not_changeable, unavailable,
-    unknown_agenda, unknown_appointment, unknown_type, with_retries,
+    Ctx, NewBooking, agenda_of, check_contact, check_day, not_changeable, unavailable, unknown_agenda,
+    unknown_appointment, unknown_type, with_retries,
 };
 use crate::views::{AgentAppointmentView, Appointments, DayView};
 use axum::extract::{Path, State};
@@ -143,11 +143,10 @@ pub(crate) async fn planning(
     let until = from.saturating_add((i64::from(days) - 1).days());
     let mut appointments = Vec::new();
     for agenda in &chosen {
-        appointments
-            .extend(ctx.0.booking.appointments_between(&agenda.id, (from, until)).await.map_err(internal)?);
+        appointments.extend(ctx.0.booking.appointments_between(&agenda.id, (from, until)).await?);
     }
     appointments.sort_by_key(|a| (a.slot.start, a.slot.agenda.clone()));
-    ctx.0.shared.audit.record(&agent, "planning.read", None, Some(&subject)).await.map_err(internal)?;
+    ctx.0.shared.audit.record(&agent, "planning.read", None, Some(&subject)).await?;
     let mut planning = Planning { from, days: Vec::new() };
     let mut day = from;
     while day <= until {
@@ -206,7 +205,7 @@ pub(crate) async fn book(
     let slot =
         agendas.slot(agenda, &body.appointment_type, body.start, now, notice).ok_or_else(unavailable)?;
     if let Some(reference) = &body.reference {
-        let request = ctx.0.requests.request(reference).await.map_err(internal)?;
+        let request = ctx.0.requests.request(reference).await?;
         if !request.is_some_and(|r| agent.handles(&r.service)) {
             return Err(Problem::unprocessable(
                 "unknown-reference",
@@ -278,7 +277,7 @@ pub(crate) async fn attendance(
         let mut marked = current.value.clone();
         marked.status = body.status;
         marked.remind_at = None;
-        let plan = ctx.0.booking.plan_update(&current, marked).map_err(internal)?;
+        let plan = ctx.0.booking.plan_update(&current, marked)?;
         let mut ops = plan.ops;
         let action =
             if body.status == Status::Present { "appointment.present" } else { "appointment.no-show" };
@@ -433,14 +432,13 @@ pub(crate) async fn close(
     // and written after it fails and reads the agendas again, so `to_move`
     // (read after) misses none.
     with_retries(|| async {
-        let (added, version) = ctx.0.booking.closures().await.map_err(internal)?;
-        let write = ctx.0.booking.closure_op(added, version, closure.clone()).map_err(internal)?;
+        let (added, version) = ctx.0.booking.closures().await?;
+        let write = ctx.0.booking.closure_op(added, version, closure.clone())?;
         let audit = ctx.0.shared.audit.entry(&agent, "agenda.close", None, Some(&detail));
         Ok(ctx.0.booking.commit(vec![write, audit]).await?)
     })
     .await?;
-    let booked =
-        ctx.0.booking.appointments_between(&agenda.id, (body.from, until)).await.map_err(internal)?;
+    let booked = ctx.0.booking.appointments_between(&agenda.id, (body.from, until)).await?;
     let to_move = booked
         .iter()
         .filter(|a| a.status == Status::Booked)

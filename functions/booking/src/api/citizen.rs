@@ -2,8 +2,8 @@
 //! free slots, hold one, confirm, list and cancel their appointments.
 
 use super::{
-    AuditOf, Ctx, NewBooking, check_day, internal, not_changeable, refused, still_offered, unavailable,
-    unknown_agenda, unknown_appointment, unknown_type, with_retries,
+    AuditOf, Ctx, NewBooking, check_day, not_changeable, refused, still_offered, unavailable, unknown_agenda,
+    unknown_appointment, unknown_type, with_retries,
 };
 use crate::views::{AppointmentView, slot_days};
 use axum::extract::{Path, State};
@@ -123,10 +123,7 @@ pub(crate) async fn availability(
     let from = query.from.unwrap_or_else(|| agendas.today(now));
     check_day(&agendas, from, now, "from")?;
     let until = from.saturating_add((i64::from(days) - 1).days());
-    let slots = agendas
-        .free_slots(&ctx.0.booking, &offering, &kind.id, (from, until), now)
-        .await
-        .map_err(internal)?;
+    let slots = agendas.free_slots(&ctx.0.booking, &offering, &kind.id, (from, until), now).await?;
     Ok(no_store(axum::Json(AvailabilityView {
         appointment_type: kind.id,
         type_title: kind.title,
@@ -232,7 +229,7 @@ pub(crate) async fn confirm(
     }
     let slot = match (&body.hold, &body.agenda, &body.appointment_type, body.start) {
         (Some(hold), None, None, None) => {
-            let held = ctx.0.booking.held_slot(hold).await.map_err(internal)?;
+            let held = ctx.0.booking.held_slot(hold).await?;
             still_offered(&agendas, held.ok_or_else(|| refused(BookingError::HoldExpired))?, now)?
         }
         (None, Some(agenda), Some(kind), Some(start)) => {
@@ -289,15 +286,12 @@ async fn owned_reference(
     citizen: Option<&Citizen>,
 ) -> Result<String, Problem> {
     let request = match citizen {
-        Some(citizen) => {
-            access::citizen_request(&ctx.0.requests, reference, citizen).await.map_err(internal)?
-        }
+        Some(citizen) => access::citizen_request(&ctx.0.requests, reference, citizen).await?,
         None => ctx
             .0
             .requests
             .request(reference)
-            .await
-            .map_err(internal)?
+            .await?
             .filter(|r| tokens::email_key(&r.email) == tokens::email_key(email)),
     };
     request.map(|r| r.reference).ok_or_else(|| {
@@ -311,7 +305,7 @@ async fn owned_reference(
 pub(crate) async fn mine(State(ctx): State<Ctx>, citizen: Citizen) -> Result<Response, Problem> {
     let agendas = ctx.agendas().await?;
     let now = ctx.now();
-    let mut appointments = ctx.0.booking.of_booker(&citizen.email).await.map_err(internal)?;
+    let mut appointments = ctx.0.booking.of_booker(&citizen.email).await?;
     appointments.retain(|a| a.slot.end + SHOWN_AFTER > now);
     appointments.sort_by_key(|a| (!a.is_active(now), a.slot.start));
     let views: Vec<AppointmentView> =

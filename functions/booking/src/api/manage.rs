@@ -3,7 +3,7 @@
 //! move replaces it (the new one is emailed) and a cancellation revokes it.
 
 use super::citizen::{cancel_appointment, same_type};
-use super::{Ctx, internal, not_changeable, refused, with_retries};
+use super::{Ctx, not_changeable, refused, with_retries};
 use crate::views::AppointmentView;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -42,7 +42,7 @@ fn unknown_link() -> Problem {
 }
 
 async fn linked(ctx: &Ctx, token: &str) -> Result<Versioned<Appointment>, Problem> {
-    ctx.0.booking.by_link(token).await.map_err(internal)?.ok_or_else(unknown_link)
+    ctx.0.booking.by_link(token).await?.ok_or_else(unknown_link)
 }
 
 async fn view(ctx: &Ctx, appointment: &Appointment) -> Result<Response, Problem> {
@@ -79,7 +79,7 @@ pub(crate) async fn reschedule(
         if !current.value.is_active(now) {
             return Err(not_changeable().into());
         }
-        let held = ctx.0.booking.held_slot(&body.hold).await.map_err(internal)?;
+        let held = ctx.0.booking.held_slot(&body.hold).await?;
         let held =
             super::still_offered(&agendas, held.ok_or_else(|| refused(BookingError::HoldExpired))?, now)?;
         same_type(&held, &current.value.slot.appointment_type)?;

@@ -264,7 +264,7 @@ impl Ctx {
                 ops.push(self.queue(&email, &format!("appointment-confirmed:{}", appointment.id))?);
             }
             if let Some((scope, key)) = &new.idempotency {
-                ops.push(self.0.booking.idempotency_op(scope, key, &appointment.id, now).map_err(internal)?);
+                ops.push(self.0.booking.idempotency_op(scope, key, &appointment.id, now)?);
             }
             if let Some(audit) = &new.audit {
                 ops.push(audit(&appointment));
@@ -288,7 +288,7 @@ impl Ctx {
     /// The appointment an earlier booking with the same `Idempotency-Key`
     /// (in the same scope) made, if there was one.
     pub(crate) async fn replayed(&self, scope: &str, key: &str) -> Result<Option<Appointment>, Problem> {
-        match self.0.booking.replay(scope, key).await.map_err(internal)? {
+        match self.0.booking.replay(scope, key).await? {
             Some(id) => Ok(Some(self.appointment(&id).await?.value)),
             None => Ok(None),
         }
@@ -305,7 +305,7 @@ impl Ctx {
         if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(unknown_appointment());
         }
-        self.0.booking.appointment(id).await.map_err(internal)?.ok_or_else(unknown_appointment)
+        self.0.booking.appointment(id).await?.ok_or_else(unknown_appointment)
     }
 }
 

@@ -5,7 +5,7 @@
 //! account's dashboard when they have one (the dashboard lists requests by
 //! email).
 
-use super::{Ctx, catalogue_failure, created, invalid_answers, keep_idempotency_until, queue_confirmation};
+use super::{Ctx, created, invalid_answers, keep_idempotency_until, queue_confirmation};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -77,7 +77,7 @@ pub(super) async fn record(
         .map_err(|error| Problem::internal(&error))?;
     let citizen_name = name.or_else(|| account.as_ref().and_then(|a| a.name.clone()));
     let service_title = ctx.service_title(&body.service).await?;
-    let workflow = ctx.0.catalogue.workflow_of(&body.service).await.map_err(catalogue_failure)?;
+    let workflow = ctx.0.catalogue.workflow_of(&body.service).await?;
     // The documents are the agent's to check with the citizen (seen at the
     // counter, sent by post): they are listed, not demanded as uploads.
     let documents: Vec<RequiredDocument> =
