@@ -1,9 +1,9 @@
 //! What the API answers about appointments and slots.
 
 use gru_domain::agenda::Slot;
+use gru_domain::appointment::{Appointment, Status};
 use gru_notices::french;
 use gru_records::agendas::CityAgendas;
-use gru_records::booking::{Appointment, Status};
 use jiff::Timestamp;
 use serde::Serialize;
 

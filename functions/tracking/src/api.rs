@@ -3,6 +3,7 @@
 use gru_records::progress;
 
 use crate::PREFIX;
+use crate::inbox::{self, Due, Filter, Sort};
 use crate::views::{self, Colleague, Detail, DocumentView, HistoryView, InboxRow, Row, TransitionView};
 use axum::Router;
 use axum::extract::{Path, State};
@@ -12,8 +13,7 @@ use axum::routing::{get, post};
 use gru_domain::holidays::HolidayCalendar;
 use gru_domain::request::Phase;
 use gru_domain::request::{Assignee, Request};
-use gru_domain::search::normalize;
-use gru_domain::workflow::{self, DeadlineState, Workflow};
+use gru_domain::workflow::{self, Workflow};
 use gru_ports::{StoreError, TransactOp};
 use gru_records::agents::Directory;
 use gru_records::case_files::{AttachmentRepository, FileView};
@@ -23,20 +23,14 @@ use gru_records::requests::{Repository, RepositoryError, Versioned};
 use gru_records::thread_state;
 use gru_records::timeline::status_of;
 use gru_web::agent::{Agent, forbidden};
-use gru_web::{Json, Platform, Problem, Query, Role, Shared, WebState, no_store, tokens};
+use gru_web::{Json, Platform, Problem, Query, Role, Shared, WebState, no_store};
 use jiff::civil::Date;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Phases the inbox shows unless told one: requests still to be decided.
-const OPEN_PHASES: [Phase; 3] = [Phase::Submitted, Phase::InProgress, Phase::WaitingForCitizen];
 /// Rows per inbox page unless told, and at most.
 const DEFAULT_LIMIT: u32 = 50;
-/// Decided requests (accepted, refused, closed) listed per service and
-/// phase: the most recently submitted; a search by reference or email
-/// reaches the others.
-const DECIDED_SHOWN: u32 = 500;
 const MAX_LIMIT: u32 = 200;
 /// The longest comment an agent may add to a change.
 const MAX_COMMENT_CHARS: usize = 2000;
@@ -241,25 +235,6 @@ fn author(agent: &Agent) -> Author<'_> {
     Author { id: &agent.id, name: Some(&agent.name) }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum Due {
-    /// Past the due day.
-    Late,
-    /// The alert day is reached, not yet late.
-    Soon,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum Sort {
-    /// Most urgent first: by due day, those without a deadline last.
-    #[default]
-    Deadline,
-    /// Most recent first.
-    Date,
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct InboxParams {
@@ -285,14 +260,6 @@ struct InboxPage {
     total: usize,
     /// To ask for the next page (`cursor`), if any.
     next: Option<String>,
-}
-
-/// What `q` searches by.
-enum Search {
-    /// A citizen's email: their requests, whatever the phase.
-    Email(String),
-    /// Words found in the citizen's name or email.
-    Words(Vec<String>),
 }
 
 /// The requests of the agent's services, filtered, sorted and paged.
@@ -335,96 +302,22 @@ async fn inbox(
             .with_field("q", format!("{MAX_QUERY_CHARS} caractères au plus.")));
     }
     let moment = ctx.moment().await?;
-    let repository = &ctx.inner().repository;
-    let in_scope = |r: &Versioned<Request>| {
-        agent.handles(&r.value.service) && params.service.as_ref().is_none_or(|s| *s == r.value.service)
-    };
-
-    // A reference is looked up first: an exact get, whatever the phase.
-    let by_reference = match q {
-        Some(q) => repository.request_versioned(&q.to_uppercase()).await?.filter(in_scope),
-        None => None,
-    };
-    let search = match (&by_reference, q) {
-        (None, Some(q)) => Some(match tokens::normalize_email(q) {
-            Some(email) => Search::Email(email),
-            None => Search::Words(normalize(q).split_whitespace().map(str::to_owned).collect()),
+    let filter = Filter {
+        services: &services,
+        service: params.service.as_deref(),
+        phase: params.phase,
+        status: params.status.as_deref(),
+        channel: params.channel.as_deref(),
+        assignee: params.assignee.as_deref().map(|a| match a {
+            "me" => Some(agent.id.as_str()),
+            "none" => None,
+            id => Some(id),
         }),
-        _ => None,
+        due: params.due,
+        q,
+        sort: params.sort,
     };
-    let candidates: Vec<Versioned<Request>> = match (by_reference, &search) {
-        (Some(found), _) => vec![found],
-        (None, Some(Search::Email(email))) => {
-            let mut found = Vec::new();
-            for summary in repository.requests_of(&tokens::email_key(email)).await? {
-                if !agent.handles(&summary.service) {
-                    continue;
-                }
-                if let Some(request) =
-                    repository.request_versioned(&summary.reference).await?.filter(in_scope)
-                {
-                    found.push(request);
-                }
-            }
-            found
-        }
-        (None, _) => {
-            let phases = params.phase.map_or_else(|| OPEN_PHASES.to_vec(), |p| vec![p]);
-            let mut found = Vec::new();
-            for service in &services {
-                for &phase in &phases {
-                    // Open requests are the work at hand, read whole to sort
-                    // by deadline; decided ones only accumulate: the most
-                    // recent of each service (older ones by reference or email).
-                    found.extend(if OPEN_PHASES.contains(&phase) {
-                        repository.requests_in(service, phase).await?
-                    } else {
-                        repository.recent_requests_in(service, phase, DECIDED_SHOWN).await?
-                    });
-                }
-            }
-            found
-        }
-    };
-
-    let assignee = params.assignee.as_deref().map(|a| match a {
-        "me" => Some(agent.id.as_str()),
-        "none" => None,
-        id => Some(id),
-    });
-    let mut rows: Vec<Request> = candidates
-        .into_iter()
-        .map(|r| r.value)
-        .filter(|r| params.phase.is_none_or(|p| r.phase == p))
-        .filter(|r| params.status.as_ref().is_none_or(|s| &r.status == s))
-        .filter(|r| params.channel.as_ref().is_none_or(|c| &r.channel == c))
-        .filter(|r| assignee.is_none_or(|wanted| r.assignee.as_ref().map(|a| a.id.as_str()) == wanted))
-        .filter(|r| {
-            params.due.is_none_or(|due| {
-                let state = r.deadline.map(|d| d.state(moment.today));
-                match due {
-                    Due::Late => state == Some(DeadlineState::Late),
-                    Due::Soon => state == Some(DeadlineState::Soon),
-                }
-            })
-        })
-        .filter(|r| match &search {
-            Some(Search::Words(words)) => {
-                let haystack =
-                    normalize(&format!("{} {}", r.citizen_name.as_deref().unwrap_or_default(), r.email));
-                words.iter().all(|w| haystack.contains(w.as_str()))
-            }
-            _ => true,
-        })
-        .collect();
-    match params.sort {
-        // Requests without a deadline last (`None` would sort first).
-        Sort::Deadline => rows.sort_by_key(|r| {
-            let due = r.deadline.map(|d| d.due);
-            (due.is_none(), due, r.submitted_at)
-        }),
-        Sort::Date => rows.sort_by_key(|r| std::cmp::Reverse(r.submitted_at)),
-    }
+    let rows = inbox::requests(&ctx.inner().repository, &agent, &filter, moment.today).await?;
     let total = rows.len();
     let end = offset.saturating_add(limit as usize).min(total);
     let mut workflows: HashMap<String, Workflow> = HashMap::new();

@@ -21,6 +21,7 @@
 //! service is 403 `forbidden`: a service's existence is public.
 
 mod api;
+mod inbox;
 mod views;
 
 pub use api::router;

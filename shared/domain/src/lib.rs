@@ -4,6 +4,7 @@
 //! - [`account`]: a citizen's profile, as stored and served.
 //! - [`agenda`]: agendas as data (places, appointment types, opening
 //!   hours, closures, holidays) and the free slots that follow.
+//! - [`appointment`]: an appointment, the slot it takes, its status, its reminder.
 //! - [`attachment`]: file formats as their bytes show them, scan statuses,
 //!   the limits on a request's files.
 //! - [`catalogue`]: the city profile, categories and services as citizens
@@ -26,6 +27,7 @@
 
 pub mod account;
 pub mod agenda;
+pub mod appointment;
 pub mod attachment;
 pub mod catalogue;
 pub mod city_files;

@@ -5,11 +5,11 @@
 //! update the one event instead of adding another.
 
 use crate::french;
+use gru_domain::appointment::Appointment;
 use gru_domain::ics::{IcsEvent, IcsMethod};
 use gru_ports::Email;
 use gru_ports::mailer::EmailAttachment;
 use gru_records::agendas::CityAgendas;
-use gru_records::booking::Appointment;
 use jiff::Timestamp;
 
 const SIGNATURE: &str = "Cordialement,\nLes services de la mairie\n\n\

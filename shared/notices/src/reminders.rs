@@ -4,8 +4,9 @@
 //! the transaction that queues its email, so two runs never send it twice.
 
 use crate::appointments;
+use gru_domain::appointment::Status;
 use gru_records::agendas::{self, AgendasError};
-use gru_records::booking::{BookingError, BookingRepository, Status};
+use gru_records::booking::{BookingError, BookingRepository};
 use gru_records::catalogue::CatalogueRepository;
 use gru_web::Platform;
 

@@ -2,9 +2,10 @@
 //! the city files) with the closures agents added, the city's time zone, and
 //! the free slots that follow from them and the places taken.
 
-use crate::booking::{BookingError, BookingRepository, SlotRef};
+use crate::booking::{BookingError, BookingRepository};
 use crate::catalogue::{CatalogueError, CatalogueRepository};
 use gru_domain::agenda::{Agenda, AppointmentType, Booked, Slot, Window, availability};
+use gru_domain::appointment::SlotRef;
 use gru_ports::TransactOp;
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;

@@ -3,7 +3,7 @@
 //! carries over to the request.
 //!
 //! A case is named by the id of the draft it started as; the request keeps
-//! that id ([`crate::repository::Request::case`]), so its files stay where
+//! that id (`gru_domain::request::Request::case`), so its files stay where
 //! they were uploaded; a request made without a draft has a case named by
 //! its reference ([`request_case`]). After submission, the case takes the
 //! files joined to the request's messages (document [`THREAD_DOCUMENT`]).
@@ -17,7 +17,7 @@
 //!
 //! The set item of a draft's case is in the index under the day after the
 //! draft's purge date: if the draft is gone by then without being
-//! submitted, the sweep deletes the case's files ([`crate::sweep`]). A
+//! submitted, the sweep deletes the case's files (`gru_notices::drafts`). A
 //! submission takes the set item out of the index: the files are the
 //! request's.
 //!

@@ -9,7 +9,7 @@
 //! - [`catalogue`]: the city, categories, services, forms, workflows and
 //!   agendas as imported from the city's files.
 //! - [`requests`]: drafts, requests, email codes, tracking links and
-//!   idempotency records; [`reference`]: requests' references.
+//!   idempotency records; [`mod@reference`]: requests' references.
 //! - [`access`]: who may reach a draft or a request (existence never revealed).
 //! - [`case_files`]: a case's files (records, set version, object keys).
 //! - [`timeline`]: a request's steps as its citizen sees them.

@@ -10,10 +10,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use gru_domain::agenda::{Agenda, AppointmentType};
+use gru_domain::appointment::{Appointment, SlotRef, Status};
 use gru_notices::appointments;
 use gru_records::access;
 use gru_records::agendas::Notice;
-use gru_records::booking::{Appointment, BookingError, Claim, SlotRef, Status};
+use gru_records::booking::{BookingError, Claim};
 use gru_web::IdempotencyKey;
 use gru_web::session::{Citizen, MaybeCitizen};
 use gru_web::{ClientAddress, Json, Problem, Query, no_store, tokens};
@@ -29,8 +30,6 @@ const DEFAULT_DAYS: u32 = 14;
 const HOLDS_PER_ADDRESS: u32 = 30;
 /// Confirmations without an account from one address per hour.
 const CONFIRMATIONS_PER_ADDRESS: u32 = 10;
-/// How long the dashboard still shows an appointment after it.
-const SHOWN_AFTER: SignedDuration = SignedDuration::from_hours(30 * 24);
 
 #[derive(Serialize)]
 pub(crate) struct TypeView {
@@ -306,7 +305,7 @@ pub(crate) async fn mine(State(ctx): State<Ctx>, citizen: Citizen) -> Result<Res
     let agendas = ctx.agendas().await?;
     let now = ctx.now();
     let mut appointments = ctx.0.booking.of_booker(&citizen.email).await?;
-    appointments.retain(|a| a.slot.end + SHOWN_AFTER > now);
+    appointments.retain(|a| a.slot.end + gru_domain::appointment::SHOWN_AFTER > now);
     appointments.sort_by_key(|a| (!a.is_active(now), a.slot.start));
     let views: Vec<AppointmentView> =
         appointments.iter().map(|a| AppointmentView::new(a, &agendas, now)).collect();

@@ -8,8 +8,9 @@ use crate::views::AppointmentView;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use gru_domain::appointment::Appointment;
 use gru_notices::appointments;
-use gru_records::booking::{Appointment, BookingError, Claim, Versioned};
+use gru_records::booking::{BookingError, Claim, Versioned};
 use gru_web::{Json, Problem, no_store, tokens};
 use serde::{Deserialize, Serialize};
 

@@ -14,10 +14,11 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use gru_domain::agenda::Agenda;
+use gru_domain::appointment::{Appointment, Contact, SlotRef};
 use gru_notices::appointments;
 use gru_ports::{Email, TransactOp};
 use gru_records::agendas::{CityAgendas, Notice};
-use gru_records::booking::{Appointment, BookingError, BookingRepository, Claim, SlotRef, Versioned};
+use gru_records::booking::{BookingError, BookingRepository, Claim, Versioned};
 use gru_records::catalogue::CatalogueRepository;
 use gru_records::requests::Repository as Requests;
 use gru_web::{Platform, Problem, Shared, WebState, tokens};
@@ -319,7 +320,7 @@ pub(crate) fn check_contact(
     name: &str,
     email: Option<&str>,
     phone: Option<&str>,
-) -> Result<gru_records::booking::Contact, Problem> {
+) -> Result<Contact, Problem> {
     let mut problem = Problem::unprocessable("invalid-contact", "Vérifiez vos coordonnées.");
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
@@ -348,5 +349,5 @@ pub(crate) fn check_contact(
     if !problem.errors.is_empty() {
         return Err(problem);
     }
-    Ok(gru_records::booking::Contact { name: name.to_owned(), email, phone })
+    Ok(Contact { name: name.to_owned(), email, phone })
 }

@@ -3,6 +3,7 @@
 //! tests/tests/booking.rs.
 
 use super::*;
+use gru_domain::appointment::Contact;
 use gru_embedded::SqliteStore;
 use std::sync::Arc;
 
@@ -233,14 +234,6 @@ async fn a_reminder_is_due_once_its_time_has_come() {
         .await
         .expect("written");
     assert!(repository.due_reminders(remind_at).await.expect("read").is_empty());
-}
-
-#[test]
-fn a_reminder_too_late_is_not_planned() {
-    let slot = slot(1);
-    let day = SignedDuration::from_hours(24);
-    assert_eq!(remind_at(&slot, Some(day), slot.start - SignedDuration::from_hours(2)), None);
-    assert_eq!(remind_at(&slot, None, now()), None);
 }
 
 #[tokio::test]

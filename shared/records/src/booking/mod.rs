@@ -27,29 +27,34 @@
 //!
 //! Every other change (cancel, attendance, reminder) writes the appointment
 //! at the version read, with the ledgers it frees or takes.
+//!
+//! The appointment itself (its slot, status, contact, reminder and how long
+//! it is kept) is [`gru_domain::appointment`]'s; here are the items it is
+//! stored as: the keys in `keys`, the day ledger in `ledger`.
 
-use gru_domain::agenda::{Booked, Busy, Closure, places_left};
+mod keys;
+mod ledger;
+
+use gru_domain::agenda::{Booked, Closure};
+use gru_domain::appointment::{
+    Appointment, HOLD_TTL, KEEP_AFTER_END, SHOWN_AFTER, SlotRef, Status, remind_at,
+};
 use gru_outbox::OutboxError;
 use gru_ports::store::query_all;
 use gru_ports::{Condition, Item, Key, Query, SortKeyCondition, Store, StoreError, TransactOp};
 use gru_web::tokens;
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
+use keys::{
+    REMINDERS, appointment_key, booker_key, closures_key, hold_key, idempotency_key, instant, ledger_key,
+    ledger_partition, link_key, months, reminder_index,
+};
+use ledger::{Holder, Ledger, LedgerItem, ledger_op};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::sync::Arc;
 
-/// How long a hold keeps a place while the citizen gives their details.
-pub const HOLD_TTL: SignedDuration = SignedDuration::from_mins(10);
 /// How long an answered confirmation is replayed for its `Idempotency-Key`.
 pub const IDEMPOTENCY_TTL: SignedDuration = SignedDuration::from_hours(24);
-/// How long the dashboard lists an appointment after its end.
-pub const SHOWN_AFTER: SignedDuration = SignedDuration::from_hours(30 * 24);
-/// How long an appointment is kept after its end (the citizen's dashboard,
-/// the agents' planning of past weeks), then deleted by the store.
-pub const KEEP_AFTER_END: SignedDuration = SignedDuration::from_hours(400 * 24);
-
-const APPOINTMENT: &str = "APPOINTMENT";
-const CLOSURES: &str = "CLOSURES";
 
 /// What can go wrong when booking.
 #[derive(Debug, thiserror::Error)]
@@ -67,11 +72,13 @@ pub enum BookingError {
     /// trying again may succeed.
     #[error("a concurrent booking touched the same items")]
     Race,
+    /// The store failed otherwise.
     #[error(transparent)]
     Store(StoreError),
     /// The decoder's message is dropped: it may quote names or addresses.
     #[error("a stored booking item cannot be read")]
     Corrupt,
+    /// The email of the change could not be queued.
     #[error(transparent)]
     Outbox(#[from] OutboxError),
 }
@@ -91,88 +98,6 @@ impl From<StoreError> for BookingError {
     }
 }
 
-/// A slot as the store knows it: where, what, when, and how much it may
-/// share the agenda with others.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SlotRef {
-    pub agenda: String,
-    pub appointment_type: String,
-    pub start: Timestamp,
-    pub end: Timestamp,
-    /// The end plus the type's buffer: how long it occupies the agenda.
-    pub until: Timestamp,
-    /// The city's day it is on (its ledger).
-    pub day: Date,
-    /// The type's places, and the agenda's desks over every type.
-    pub places: u32,
-    pub capacity: u32,
-}
-
-impl SlotRef {
-    fn busy(&self) -> Busy {
-        Busy { start: self.start, until: self.until, appointment_type: self.appointment_type.clone() }
-    }
-}
-
-/// What occupies an agenda on one day.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct Ledger {
-    entries: Vec<Entry>,
-}
-
-/// One appointment or hold in a ledger.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct Entry {
-    busy: Busy,
-    holder: Holder,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-enum Holder {
-    /// A hold (its secret's hash), worthless once `lapses` has passed.
-    Held {
-        hold: String,
-        lapses: Timestamp,
-    },
-    Booked {
-        appointment: String,
-    },
-}
-
-impl Ledger {
-    /// Drops the holds that lapsed: their places are free again.
-    fn prune(&mut self, now: Timestamp) {
-        self.entries.retain(|e| !matches!(e.holder, Holder::Held { lapses, .. } if lapses <= now));
-    }
-
-    /// What occupies the day, in start order.
-    fn busy(&self) -> Vec<Busy> {
-        let mut busy: Vec<Busy> = self.entries.iter().map(|e| e.busy.clone()).collect();
-        busy.sort_by_key(|b| b.start);
-        busy
-    }
-
-    /// Adds `holder` over `slot` if it fits.
-    fn take(&mut self, slot: &SlotRef, holder: Holder) -> Result<(), BookingError> {
-        let busy = self.busy();
-        if places_left(slot.places, slot.capacity, &slot.appointment_type, slot.start, slot.until, &busy) == 0
-        {
-            return Err(BookingError::SlotTaken);
-        }
-        self.entries.push(Entry { busy: slot.busy(), holder });
-        Ok(())
-    }
-}
-
-/// A ledger as read, to write back at its version.
-struct LedgerItem {
-    key: Key,
-    ledger: Ledger,
-    version: Option<u64>,
-    day: Date,
-}
-
 /// What a hold item holds: the slot it keeps, and until when.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Hold {
@@ -180,66 +105,11 @@ struct Hold {
     lapses: Timestamp,
 }
 
-/// Where an appointment stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Booked,
-    Cancelled,
-    Present,
-    NoShow,
-}
-
-/// Who the appointment is for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Contact {
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-}
-
-/// One appointment. Its id never changes, even when it moves.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Appointment {
-    pub id: String,
-    pub slot: SlotRef,
-    pub status: Status,
-    pub contact: Contact,
-    /// The citizen's account, when booked signed in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account: Option<String>,
-    /// The request it belongs to, when the service asks for both.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
-    /// `online`, or how an agent was reached: `phone`, `counter`, `email`, `post`.
-    pub channel: String,
-    /// The agent who booked it, for agents' eyes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub booked_by: Option<String>,
-    /// The `.ics` SEQUENCE: raised by each change the citizen is told about.
-    pub sequence: u32,
-    pub created_at: Timestamp,
-    /// When the reminder goes, while it has not gone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remind_at: Option<Timestamp>,
-    /// The SHA-256 of the live manage link, if there is one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
-}
-
-impl Appointment {
-    /// Whether it still takes a place and can be moved or cancelled.
-    pub fn is_active(&self, now: Timestamp) -> bool {
-        self.status == Status::Booked && self.slot.start > now
-    }
-}
-
 /// A stored value and the version it was read at.
 #[derive(Debug, Clone)]
 pub struct Versioned<T> {
     pub value: T,
+    /// The version to write it back at.
     pub version: u64,
 }
 
@@ -263,7 +133,9 @@ enum BookerChange<'a> {
 /// The writes of a change, planned on what was read: the caller adds its
 /// own (emails, audit), then [`BookingRepository::commit`]s them.
 pub struct Plan {
+    /// The appointment as it will stand once the writes are applied.
     pub appointment: Appointment,
+    /// The writes, for one transaction.
     pub ops: Vec<TransactOp>,
 }
 
@@ -288,17 +160,15 @@ struct AddedClosures {
     closures: Vec<StoredClosure>,
 }
 
-fn closures_key() -> Key {
-    Key::new(CLOSURES, CLOSURES)
-}
-
 /// A closure an agent added, with its id.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredClosure {
     pub id: String,
+    /// The agenda it closes.
     pub agenda: String,
     #[serde(flatten)]
     pub closure: Closure,
+    /// The agent who added it.
     pub added_by: String,
     pub added_at: Timestamp,
 }
@@ -307,57 +177,6 @@ pub struct StoredClosure {
 #[derive(Clone)]
 pub struct BookingRepository {
     store: Arc<dyn Store>,
-}
-
-/// A sort-key instant: fixed width, so keys sort as time does.
-fn instant(at: Timestamp) -> String {
-    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-fn ledger_partition(agenda: &str, day: Date) -> String {
-    format!("LEDGER#{agenda}#{}", day.strftime("%Y-%m"))
-}
-
-fn ledger_key(agenda: &str, day: Date) -> Key {
-    Key::new(ledger_partition(agenda, day), day.to_string())
-}
-
-fn hold_key(token: &str) -> Key {
-    Key::new(format!("HOLD#{}", tokens::hash(token)), "HOLD")
-}
-
-fn appointment_key(id: &str) -> Key {
-    Key::new(format!("{APPOINTMENT}#{id}"), APPOINTMENT)
-}
-
-fn link_key(hash: &str) -> Key {
-    Key::new(format!("APPOINTMENT-LINK#{hash}"), "LINK")
-}
-
-fn booker_key(email: &str, appointment_type: &str) -> Key {
-    Key::new(format!("BOOKER#{}", tokens::email_key(email)), format!("TYPE#{appointment_type}"))
-}
-
-fn idempotency_key(scope: &str, key: &str) -> Key {
-    Key::new(format!("IDEMPOTENCY#BOOKING#{scope}#{key}"), "IDEMPOTENCY")
-}
-
-/// The reminders wait in one partition of the index: few at a time, read
-/// with one query however late the last run was.
-fn reminder_index(at: Timestamp, id: &str) -> Key {
-    Key::new("REMINDERS", format!("{}#{id}", instant(at)))
-}
-
-/// The first day of each month from `from`'s to `until`'s.
-fn months(from: Date, until: Date) -> Vec<Date> {
-    let mut months = Vec::new();
-    let mut month = from.first_of_month();
-    while month <= until {
-        months.push(month);
-        let Ok(next) = month.last_of_month().tomorrow() else { break };
-        month = next;
-    }
-    months
 }
 
 /// When the store may forget an item about `day`.
@@ -378,6 +197,7 @@ fn put(key: Key, value: &impl Serialize, version: u64) -> Result<Item, BookingEr
 }
 
 impl BookingRepository {
+    /// The repository on `store`.
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self { store }
     }
@@ -726,6 +546,7 @@ impl BookingRepository {
         Ok(self.store.transact(ops).await?)
     }
 
+    /// The appointment `id`, at the version read.
     pub async fn appointment(&self, id: &str) -> Result<Option<Versioned<Appointment>>, BookingError> {
         let Some(item) = self.store.get(&appointment_key(id)).await? else { return Ok(None) };
         Ok(Some(Versioned { value: read(&item)?, version: item.version }))
@@ -819,7 +640,7 @@ impl BookingRepository {
     /// late: one query of the reminders' partition. An item that cannot be
     /// read is skipped (the others still go).
     pub async fn due_reminders(&self, now: Timestamp) -> Result<Vec<String>, BookingError> {
-        let query = Query::secondary("REMINDERS").sort(SortKeyCondition::UpTo(format!("{}#~", instant(now))));
+        let query = Query::secondary(REMINDERS).sort(SortKeyCondition::UpTo(format!("{}#~", instant(now))));
         let items = query_all(self.store.as_ref(), query).await?;
         Ok(items.iter().filter_map(|item| read::<Appointment>(item).ok()).map(|a| a.id).collect())
     }
@@ -836,22 +657,6 @@ fn link_op(hash: &str, appointment: &Appointment) -> Result<TransactOp, BookingE
     let mut item = put(link_key(hash), &Link { appointment: appointment.id.clone() }, 1)?;
     item.expires_at = expiry_after(appointment.slot.day);
     Ok(TransactOp::Put { item, condition: Condition::NotExists })
-}
-
-/// The write of a ledger at the version read (holds that lapsed dropped),
-/// forgotten a while after its day.
-fn ledger_op(ledger: LedgerItem) -> Result<TransactOp, BookingError> {
-    let condition = ledger.version.map_or(Condition::NotExists, Condition::Version);
-    let mut item = put(ledger.key, &ledger.ledger, ledger.version.map_or(1, |v| v + 1))?;
-    item.expires_at = expiry_after(ledger.day);
-    Ok(TransactOp::Put { item, condition })
-}
-
-/// When the reminder of `slot` goes: `before` its start, if that is still
-/// ahead of `now` (an appointment booked the day before gets none).
-pub fn remind_at(slot: &SlotRef, before: Option<SignedDuration>, now: Timestamp) -> Option<Timestamp> {
-    let at = slot.start - before?;
-    (at > now).then_some(at)
 }
 
 #[cfg(test)]
