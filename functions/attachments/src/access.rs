@@ -16,7 +16,7 @@ pub(crate) async fn draft(
     id: &str,
     citizen: &Option<Citizen>,
 ) -> Result<Versioned<Draft>, Problem> {
-    access::draft(&ctx.0.requests, id, citizen, ctx.now()).await?.ok_or_else(unknown_draft)
+    access::draft(&ctx.requests, id, citizen, ctx.now()).await?.ok_or_else(unknown_draft)
 }
 
 /// A request of the signed-in citizen (made with their email).
@@ -25,12 +25,12 @@ pub(crate) async fn citizen_request(
     reference: &str,
     citizen: &Citizen,
 ) -> Result<Option<Request>, Problem> {
-    access::citizen_request(&ctx.0.requests, reference, citizen).await.map_err(internal)
+    access::citizen_request(&ctx.requests, reference, citizen).await.map_err(internal)
 }
 
 /// The request a tracking link's token leads to.
 pub(crate) async fn tracked_request(ctx: &Ctx, token: &str) -> Result<Option<Request>, Problem> {
-    access::tracked_request(&ctx.0.requests, token).await.map_err(internal)
+    access::tracked_request(&ctx.requests, token).await.map_err(internal)
 }
 
 /// A request of a service the agent handles: a request of another service
@@ -40,7 +40,7 @@ pub(crate) async fn agent_request(
     reference: &str,
     agent: &Agent,
 ) -> Result<Option<Versioned<Request>>, Problem> {
-    let request = ctx.0.requests.request_versioned(reference).await?;
+    let request = ctx.requests.request_versioned(reference).await?;
     Ok(request.filter(|r| agent.handles(&r.value.service)))
 }
 
@@ -48,5 +48,5 @@ pub(crate) async fn agent_request(
 /// checks (the citizen and the link holder reach it through lookups that
 /// do not carry the version).
 pub(crate) async fn current(ctx: &Ctx, request: Request) -> Result<Versioned<Request>, Problem> {
-    ctx.0.requests.request_versioned(&request.reference).await?.ok_or_else(unknown_request)
+    ctx.requests.request_versioned(&request.reference).await?.ok_or_else(unknown_request)
 }

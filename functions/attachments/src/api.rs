@@ -36,7 +36,7 @@ pub fn router(platform: &Platform, files: Arc<dyn Files>, scanner: Option<Arc<dy
         .route("/agent/requests/{reference}/thread-files", post(agent_thread_grant))
         .route("/agent/requests/{reference}/thread-files/{file}/confirm", post(agent_thread_confirm))
         .route("/agent/requests/{reference}/files/{file}/download", post(download_by_agent))
-        .with_state(Ctx::new(platform, files, scanner));
+        .with_state(crate::context::state(platform, files, scanner));
     gru_web::mount(PREFIX, routes)
 }
 
@@ -240,8 +240,7 @@ async fn download_by_agent(
     let request = access::agent_request(&ctx, &reference, &agent).await?.ok_or_else(unknown_file)?;
     let (grant, file) = downloads::grant(&ctx, request_case(&request.value), &file_id).await?;
     let detail = format!("{}/{}", file.document, file.id);
-    ctx.0
-        .shared
+    ctx.shared()
         .audit
         .record(&agent, "file.download", Some(&request.value.reference), Some(&detail))
         .await

@@ -95,7 +95,7 @@ pub(crate) async fn checklist(ctx: &Ctx, draft: &Versioned<Draft>) -> Result<Che
         files: files_taking_place(&case, now, &required_ids).count(),
         bytes: files_taking_place(&case, now, &required_ids).map(|f| f.size).sum(),
     };
-    let scanner = ctx.0.scanner.as_ref().map(|s| s.name());
+    let scanner = ctx.scanner.as_ref().map(|s| s.name());
     Ok(Checklist { scanner, quota, documents })
 }
 

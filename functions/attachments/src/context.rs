@@ -8,16 +8,15 @@ use gru_ports::{Files, Scanner, Verdict};
 use gru_records::case_files::{Attachment, AttachmentRepository, CaseFiles, object_key};
 use gru_records::catalogue::CatalogueRepository;
 use gru_records::requests::{Repository, RepositoryError, Versioned};
-use gru_web::{Platform, Problem, Shared, WebState};
+use gru_web::{Platform, Problem};
 use jiff::Timestamp;
 use std::sync::Arc;
 
-/// The handlers' state.
-#[derive(Clone)]
-pub(crate) struct Ctx(pub(crate) Arc<Inner>);
+/// The state every handler shares.
+pub(crate) type Ctx = gru_web::Ctx<Inner>;
 
 pub(crate) struct Inner {
-    pub(crate) shared: Shared,
+    pub(crate) platform: Platform,
     /// Where the cases' bytes are.
     pub(crate) files: Arc<dyn Files>,
     /// The malware scanner; `None` when the portal has none (files are then
@@ -26,12 +25,6 @@ pub(crate) struct Inner {
     pub(crate) requests: Repository,
     pub(crate) attachments: AttachmentRepository,
     pub(crate) catalogue: CatalogueRepository,
-}
-
-impl WebState for Ctx {
-    fn shared(&self) -> &Shared {
-        &self.0.shared
-    }
 }
 
 pub(crate) fn internal(error: RepositoryError) -> Problem {
@@ -67,27 +60,30 @@ pub(crate) fn busy() -> Problem {
     )
 }
 
-impl Ctx {
-    pub(crate) fn new(platform: &Platform, files: Arc<dyn Files>, scanner: Option<Arc<dyn Scanner>>) -> Self {
-        let store = &platform.store;
-        Ctx(Arc::new(Inner {
+/// The handlers' state on `platform`, with the cases' files and the scanner.
+pub(crate) fn state(platform: &Platform, files: Arc<dyn Files>, scanner: Option<Arc<dyn Scanner>>) -> Ctx {
+    let store = &platform.store;
+    Ctx::new(
+        platform,
+        Inner {
             requests: Repository::new(store.clone()),
             attachments: AttachmentRepository::new(store.clone()),
             catalogue: CatalogueRepository::new(store.clone()),
-            shared: Shared::new(platform),
+            platform: platform.clone(),
             files,
             scanner,
-        }))
-    }
+        },
+    )
+}
 
+impl Inner {
     pub(crate) fn now(&self) -> Timestamp {
-        self.0.shared.platform.clock.now()
+        self.platform.clock.now()
     }
 
     /// The form of a service at the version a draft or a request was filled in with.
     pub(crate) async fn form(&self, service: &str, version: u32) -> Result<Form, Problem> {
-        self.0
-            .catalogue
+        self.catalogue
             .form(service, Some(version))
             .await
             .map_err(|e| Problem::internal(&e))?
@@ -95,20 +91,20 @@ impl Ctx {
     }
 
     pub(crate) async fn case(&self, case: &str) -> Result<CaseFiles, Problem> {
-        self.0.attachments.case(case).await.map_err(internal)
+        self.attachments.case(case).await.map_err(internal)
     }
 
     /// Deletes a file's bytes; a failure leaves an object no record points
     /// to, unreachable by any grant: logged, not shown.
     pub(crate) async fn delete_object(&self, case: &str, file: &str) {
-        if let Err(error) = self.0.files.delete(&object_key(case, file)).await {
+        if let Err(error) = self.files.delete(&object_key(case, file)).await {
             tracing::error!(%error, "a file's bytes could not be deleted");
         }
     }
 
     /// The scan status of a file whose bytes are `body` (deleted when infected).
     pub(crate) async fn scan(&self, case: &str, file: &str, body: &[u8]) -> ScanStatus {
-        let Some(scanner) = &self.0.scanner else { return ScanStatus::Unscanned };
+        let Some(scanner) = &self.scanner else { return ScanStatus::Unscanned };
         match scanner.scan(&object_key(case, file), body).await {
             Ok(Verdict::Clean) => ScanStatus::Clean,
             Ok(Verdict::Infected { signature }) => {
@@ -144,14 +140,14 @@ impl Ctx {
         case: &str,
         file: &mut Versioned<Attachment>,
     ) -> Result<(), Problem> {
-        let Some(scanner) = &self.0.scanner else { return Ok(()) };
+        let Some(scanner) = &self.scanner else { return Ok(()) };
         let waiting =
             matches!(file.value.scan, ScanStatus::Pending | ScanStatus::Failed | ScanStatus::Unscanned);
         if file.value.stored_at.is_none() || !waiting {
             return Ok(());
         }
         let body = if scanner.reads_body() {
-            let Ok(Some(body)) = self.0.files.get(&object_key(case, &file.value.id)).await else {
+            let Ok(Some(body)) = self.files.get(&object_key(case, &file.value.id)).await else {
                 return Ok(());
             };
             body
@@ -159,7 +155,7 @@ impl Ctx {
             Vec::new()
         };
         let scan = self.scan(case, &file.value.id, &body).await;
-        if scan != file.value.scan && self.0.attachments.set_scan(case, file, scan).await? {
+        if scan != file.value.scan && self.attachments.set_scan(case, file, scan).await? {
             file.value.scan = scan;
             file.version += 1;
         }

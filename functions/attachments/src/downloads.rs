@@ -31,7 +31,6 @@ pub(crate) async fn grant(
         ));
     }
     let grant = ctx
-        .0
         .files
         .download_grant(&object_key(case, &file.id), &file.name, DOWNLOAD_GRANT)
         .await

@@ -19,7 +19,6 @@ pub(crate) const MAX_THREAD_FILES: u32 = 10;
 /// has no form, recorded by an agent).
 async fn place_in_thread(ctx: &Ctx, request: &Request) -> Result<Place<'static>, Problem> {
     let form = ctx
-        .0
         .catalogue
         .form(&request.service, Some(request.form_version))
         .await

@@ -101,12 +101,12 @@ impl CaseHolder {
     async fn reread(&self, ctx: &Ctx) -> Result<CaseHolder, Problem> {
         match self {
             CaseHolder::Draft(draft) => {
-                let fresh = ctx.0.requests.draft(&draft.value.id, ctx.now()).await?;
+                let fresh = ctx.requests.draft(&draft.value.id, ctx.now()).await?;
                 fresh.map(CaseHolder::draft).ok_or_else(unknown_draft)
             }
             CaseHolder::Request(request) => {
                 let reference = &request.value.reference;
-                let fresh = ctx.0.requests.request_versioned(reference).await?;
+                let fresh = ctx.requests.request_versioned(reference).await?;
                 CaseHolder::request(fresh.ok_or_else(unknown_request)?)
             }
         }
@@ -144,8 +144,7 @@ async fn change_case<T>(
         let case = ctx.case(holder.case()).await?;
         let (changes, answer) = decide(&case)?;
         let changes: Vec<Change> = changes.iter().map(|c| c.as_change(&case)).collect();
-        let written =
-            ctx.0.attachments.change(&case, &changes, Some(holder.guard()), holder.sweep_on()).await;
+        let written = ctx.attachments.change(&case, &changes, Some(holder.guard()), holder.sweep_on()).await;
         match written {
             Ok(()) => return Ok(answer),
             Err(RepositoryError::Store(StoreError::ConditionFailed | StoreError::TransactionConflict)) => {
@@ -277,7 +276,6 @@ pub(crate) async fn grant(
         ctx.delete_object(case, &id).await;
     }
     let upload = ctx
-        .0
         .files
         .upload_grant(&object_key(case, &file.id), format.media_type(), file.size, UPLOAD_GRANT)
         .await
@@ -393,7 +391,7 @@ pub(crate) async fn confirm(
             "L'envoi de ce fichier n'a pas été terminé à temps : envoyez-le de nouveau.",
         ))
     } else {
-        match ctx.0.files.head(&key).await.map_err(|e| Problem::internal(&e))? {
+        match ctx.files.head(&key).await.map_err(|e| Problem::internal(&e))? {
             None => Some(Problem::new(
                 StatusCode::CONFLICT,
                 "not-uploaded",
@@ -412,7 +410,7 @@ pub(crate) async fn confirm(
     let (body, refusal) = match refusal {
         Some(problem) => (Vec::new(), Some(problem)),
         None => {
-            let body = ctx.0.files.get(&key).await.map_err(|e| Problem::internal(&e))?.unwrap_or_default();
+            let body = ctx.files.get(&key).await.map_err(|e| Problem::internal(&e))?.unwrap_or_default();
             let spoofed = Format::sniff(&body) != Some(file.format);
             let problem = spoofed.then(|| {
                 refused(

@@ -22,11 +22,10 @@ use gru_records::catalogue::CatalogueRepository;
 use gru_records::requests::{Repository, RepositoryError, Versioned};
 use gru_web::agent::{Agent, Role};
 use gru_web::session::Citizen;
-use gru_web::{ClientAddress, Json, Platform, Problem, Shared, WebState, no_store, tokens};
+use gru_web::{ClientAddress, Json, Platform, Problem, no_store, tokens};
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// Tries of a read that keep losing to new messages before the thread is
 /// shown without being marked read (it will be on the next read).
@@ -49,11 +48,10 @@ const MESSAGES_PER_ADDRESS: Limit =
     Limit { bucket: "message-address", hits: 60, window: SignedDuration::from_hours(1) };
 
 /// The state every handler shares.
-#[derive(Clone)]
-pub(crate) struct Ctx(pub(crate) Arc<Inner>);
+pub(crate) type Ctx = gru_web::Ctx<Inner>;
 
 pub(crate) struct Inner {
-    pub(crate) shared: Shared,
+    pub(crate) platform: Platform,
     pub(crate) requests: Repository,
     pub(crate) threads: ThreadRepository,
     pub(crate) files: AttachmentRepository,
@@ -61,23 +59,20 @@ pub(crate) struct Inner {
     pub(crate) directory: Directory,
 }
 
-impl WebState for Ctx {
-    fn shared(&self) -> &Shared {
-        &self.0.shared
-    }
-}
-
 /// The messaging function's routes, under [`PREFIX`].
 pub fn router(platform: &Platform) -> Router {
     let store = &platform.store;
-    let ctx = Ctx(Arc::new(Inner {
-        requests: Repository::new(store.clone()),
-        threads: ThreadRepository::new(store.clone()),
-        files: AttachmentRepository::new(store.clone()),
-        catalogue: CatalogueRepository::new(store.clone()),
-        directory: Directory::new(store.clone()),
-        shared: Shared::new(platform),
-    }));
+    let ctx = Ctx::new(
+        platform,
+        Inner {
+            requests: Repository::new(store.clone()),
+            threads: ThreadRepository::new(store.clone()),
+            files: AttachmentRepository::new(store.clone()),
+            catalogue: CatalogueRepository::new(store.clone()),
+            directory: Directory::new(store.clone()),
+            platform: platform.clone(),
+        },
+    );
     let routes = Router::new()
         .route("/requests/{reference}/thread", get(citizen_thread).post(citizen_post))
         .route("/tracking/thread", post_route(tracking_thread))
@@ -117,42 +112,23 @@ pub(crate) fn actor(agent: &Agent) -> Actor {
     }
 }
 
-impl Ctx {
+impl Inner {
     pub(crate) fn now(&self) -> Timestamp {
-        self.0.shared.platform.clock.now()
+        self.platform.clock.now()
     }
 
     /// The signed-in citizen's request, or the unknown-request answer.
     async fn citizen_request(&self, reference: &str, citizen: &Citizen) -> Result<Request, Problem> {
-        access::citizen_request(&self.0.requests, reference, citizen).await?.ok_or_else(unknown_request)
-    }
-
-    async fn limit(&self, limit: &Limit, subject: &str) -> Result<(), Problem> {
-        self.0.shared.limiter.hit(limit.bucket, subject, limit.hits, limit.window).await
-    }
-
-    /// Counts a citizen's message from `address` (when the deployment
-    /// tells it): 429 `rate-limited` past the limit. Counted before the
-    /// request is looked up, so guessing costs as much as writing.
-    async fn limit_address(&self, address: &ClientAddress) -> Result<(), Problem> {
-        match address.rate_limit_subject() {
-            Some(subject) => self.limit(&MESSAGES_PER_ADDRESS, &subject).await,
-            None => Ok(()),
-        }
-    }
-
-    /// Counts a citizen's message on `request`: 429 `rate-limited` past the limit.
-    async fn limit_request(&self, request: &Request) -> Result<(), Problem> {
-        self.limit(&MESSAGES_PER_REQUEST, &request.reference).await
+        access::citizen_request(&self.requests, reference, citizen).await?.ok_or_else(unknown_request)
     }
 
     async fn tracked_request(&self, token: &str) -> Result<Request, Problem> {
-        access::tracked_request(&self.0.requests, token).await?.ok_or_else(unknown_link)
+        access::tracked_request(&self.requests, token).await?.ok_or_else(unknown_link)
     }
 
     /// A request of a service the agent handles, or the unknown-request answer.
     async fn agent_request(&self, reference: &str, agent: &Agent) -> Result<Versioned<Request>, Problem> {
-        let request = self.0.requests.request_versioned(reference).await?;
+        let request = self.requests.request_versioned(reference).await?;
         request.filter(|r| agent.handles(&r.value.service)).ok_or_else(unknown_request)
     }
 
@@ -162,15 +138,37 @@ impl Ctx {
     /// unmarked: the next read marks it.
     async fn read(&self, reference: &str, side: Side) -> Result<Thread, Problem> {
         for _ in 0..READ_ATTEMPTS {
-            let thread = self.0.threads.thread(reference, side).await?;
-            match self.0.threads.mark_read(reference, &thread, side, self.now()).await {
+            let thread = self.threads.thread(reference, side).await?;
+            match self.threads.mark_read(reference, &thread, side, self.now()).await {
                 Ok(()) => return Ok(thread),
                 Err(error) if lost_race(&error) => continue,
                 Err(error) => return Err(internal(error)),
             }
         }
-        self.0.threads.thread(reference, side).await.map_err(internal)
+        self.threads.thread(reference, side).await.map_err(internal)
     }
+}
+
+/// Counts a citizen's message on `subject` against `limit`: 429
+/// `rate-limited` past it.
+async fn limit(ctx: &Ctx, limit: &Limit, subject: &str) -> Result<(), Problem> {
+    ctx.shared().limiter.hit(limit.bucket, subject, limit.hits, limit.window).await
+}
+
+/// Counts a citizen's message from `address` (when the deployment tells
+/// it) and on `request`: 429 `rate-limited` past either limit. The address
+/// is counted before the request is looked up, so guessing costs as much as
+/// writing.
+async fn limit_address(ctx: &Ctx, address: &ClientAddress) -> Result<(), Problem> {
+    match address.rate_limit_subject() {
+        Some(subject) => limit(ctx, &MESSAGES_PER_ADDRESS, &subject).await,
+        None => Ok(()),
+    }
+}
+
+/// Counts a citizen's message on `request`: 429 `rate-limited` past the limit.
+async fn limit_request(ctx: &Ctx, request: &Request) -> Result<(), Problem> {
+    limit(ctx, &MESSAGES_PER_REQUEST, &request.reference).await
 }
 
 /// The thread as its citizen sees it, marked read.
@@ -204,9 +202,9 @@ async fn citizen_post(
     Path(reference): Path<String>,
     Json(body): Json<CitizenMessage>,
 ) -> Result<Response, Problem> {
-    ctx.limit_address(&address).await?;
+    limit_address(&ctx, &address).await?;
     let request = ctx.citizen_request(&reference, &citizen).await?;
-    ctx.limit_request(&request).await?;
+    limit_request(&ctx, &request).await?;
     let draft = Draft { text: body.text, files: body.files, internal: false, ask: None };
     let posted = post::post(&ctx, request, Poster::Citizen, draft).await?;
     Ok(created(posted.for_citizen()))
@@ -242,9 +240,9 @@ async fn tracking_post(
     address: ClientAddress,
     Json(body): Json<TrackingMessage>,
 ) -> Result<Response, Problem> {
-    ctx.limit_address(&address).await?;
+    limit_address(&ctx, &address).await?;
     let request = ctx.tracked_request(&body.token).await?;
-    ctx.limit_request(&request).await?;
+    limit_request(&ctx, &request).await?;
     let draft = Draft { text: body.text, files: body.files, internal: false, ask: None };
     let posted = post::post(&ctx, request, Poster::Citizen, draft).await?;
     Ok(created(posted.for_citizen()))
@@ -258,9 +256,9 @@ async fn agent_thread(
     Path(reference): Path<String>,
 ) -> Result<Response, Problem> {
     let Versioned { value: request, version } = ctx.agent_request(&reference, &agent).await?;
-    ctx.0.shared.audit.record(&agent, "thread.read", Some(&request.reference), None).await?;
+    ctx.shared().audit.record(&agent, "thread.read", Some(&request.reference), None).await?;
     let thread = ctx.read(&request.reference, Side::Agents).await?;
-    let workflow = ctx.0.catalogue.workflow_of(&request.service).await?;
+    let workflow = ctx.catalogue.workflow_of(&request.service).await?;
     let can_ask = workflow
         .waiting_status()
         .is_some_and(|waiting| workflow.allows(&request.status, &waiting.id, actor(&agent)));
@@ -311,10 +309,10 @@ fn created(body: impl serde::Serialize) -> Response {
 /// How many agents' messages the citizen has not read, per request: one
 /// get of each request's counters.
 async fn unread(State(ctx): State<Ctx>, citizen: Citizen) -> Result<Response, Problem> {
-    let requests = ctx.0.requests.requests_of(&tokens::email_key(&citizen.email)).await?;
+    let requests = ctx.requests.requests_of(&tokens::email_key(&citizen.email)).await?;
     let mut counts = BTreeMap::new();
     for request in requests {
-        let state = ctx.0.threads.state(&request.reference).await?;
+        let state = ctx.threads.state(&request.reference).await?;
         counts.insert(request.reference, state.state.citizen_unread);
     }
     Ok(no_store(axum::Json(counts)))

@@ -135,7 +135,7 @@ async fn attached_files(ctx: &Ctx, request: &Request, ids: &[String]) -> Result<
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let case = ctx.0.files.case(request_case(request)).await?;
+    let case = ctx.files.case(request_case(request)).await?;
     ids.iter()
         .map(|id| {
             case.file(id)
@@ -160,7 +160,7 @@ async fn attached_files(ctx: &Ctx, request: &Request, ids: &[String]) -> Result<
 
 /// Now, on the city's calendar.
 async fn moment(ctx: &Ctx) -> Result<Moment, Problem> {
-    let city = ctx.0.catalogue.city().await?.ok_or_else(|| internal("no city is imported"))?;
+    let city = ctx.catalogue.city().await?.ok_or_else(|| internal("no city is imported"))?;
     let zone = jiff::tz::TimeZone::get(&city.timezone).map_err(internal)?;
     let now = ctx.now();
     Ok(Moment { now, today: now.to_zoned_datetime(zone).date(), calendar: city.holidays })
@@ -186,7 +186,7 @@ async fn decide(
     message: &Message,
 ) -> Result<Effect, Problem> {
     let request = &current.value;
-    let public_url = &ctx.0.shared.platform.settings.public_url;
+    let public_url = &ctx.platform.settings.public_url;
     let message_event = format!("{}#message#{}", request.reference, message.id);
     let citizen_email = |email: Email| (!request.email.trim().is_empty()).then_some(email);
     match poster {
@@ -287,10 +287,10 @@ async fn assignee_email(
     workflow: &Workflow,
 ) -> Result<Option<Email>, Problem> {
     let Some(assignee) = &request.assignee else { return Ok(None) };
-    let Some(agent) = ctx.0.directory.get(&assignee.id).await?.filter(|a| a.active) else {
+    let Some(agent) = ctx.directory.get(&assignee.id).await?.filter(|a| a.active) else {
         return Ok(None);
     };
-    let link = emails::agent_link(&ctx.0.shared.platform.settings.public_url, &request.reference);
+    let link = emails::agent_link(&ctx.platform.settings.public_url, &request.reference);
     let (reference, title) = (&request.reference, &request.service_title);
     Ok(Some(match moved {
         Some(moved) => {
@@ -312,7 +312,7 @@ pub(crate) async fn post(
 ) -> Result<Posted, Problem> {
     check(&draft)?;
     let files = attached_files(ctx, &request, &draft.files).await?;
-    let workflow = ctx.0.catalogue.workflow_of(&request.service).await?;
+    let workflow = ctx.catalogue.workflow_of(&request.service).await?;
     let reference = request.reference;
     let author = match poster {
         Poster::Citizen => Author::Citizen,
@@ -324,8 +324,8 @@ pub(crate) async fn post(
             let micros = rand::random_range(0..500 * u64::from(attempt.min(10)));
             tokio::time::sleep(std::time::Duration::from_micros(micros)).await;
         }
-        let current = ctx.0.requests.request_versioned(&reference).await?.ok_or_else(unknown_request)?;
-        let state = ctx.0.threads.state(&reference).await?;
+        let current = ctx.requests.request_versioned(&reference).await?.ok_or_else(unknown_request)?;
+        let state = ctx.threads.state(&reference).await?;
         let message = Message {
             id: gru_web::tokens::hex_id::<12>(),
             at: state.state.next_at(ctx.now()),
@@ -335,7 +335,7 @@ pub(crate) async fn post(
             files: files.clone(),
         };
         let effect = decide(ctx, poster, &draft, &workflow, &current, &state, &message).await?;
-        let mut ops: Vec<TransactOp> = ctx.0.threads.add(&reference, &state, &message)?;
+        let mut ops: Vec<TransactOp> = ctx.threads.add(&reference, &state, &message)?;
         if matches!(poster, Poster::Citizen) && effect.moved.is_none() {
             // Decided on a request that was not waiting: if it started
             // waiting since, this try fails and the next moves it back.
@@ -350,16 +350,14 @@ pub(crate) async fn post(
                 None if draft.internal => ("thread.note", message.id.as_str()),
                 None => ("thread.message", message.id.as_str()),
             };
-            ops.push(ctx.0.shared.audit.entry(agent, action, Some(&reference), Some(detail)));
+            ops.push(ctx.shared().audit.entry(agent, action, Some(&reference), Some(detail)));
         }
         let written = match &effect.moved {
             Some(moved) => {
                 let label = workflow.status(&moved.request.status).map_or("", |s| s.citizen_label.as_str());
-                ctx.0.requests.change_request(&current, &moved.request, label, ops).await
+                ctx.requests.change_request(&current, &moved.request, label, ops).await
             }
-            None => {
-                ctx.0.shared.platform.store.transact(ops).await.map(|()| current.version).map_err(Into::into)
-            }
+            None => ctx.platform.store.transact(ops).await.map(|()| current.version).map_err(Into::into),
         };
         match written {
             Ok(version) => {

@@ -23,11 +23,10 @@ use gru_records::requests::{Repository, RepositoryError, Versioned};
 use gru_records::thread_state;
 use gru_records::timeline::status_of;
 use gru_web::agent::{Agent, forbidden};
-use gru_web::{Json, Platform, Problem, Query, Role, Shared, WebState, no_store};
+use gru_web::{Json, Platform, Problem, Query, Role, no_store};
 use jiff::civil::Date;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// Rows per inbox page unless told, and at most.
 const DEFAULT_LIMIT: u32 = 50;
@@ -41,33 +40,29 @@ const MAX_QUERY_CHARS: usize = 200;
 const WRITE_ATTEMPTS: u32 = 3;
 
 /// The state every handler shares.
-#[derive(Clone)]
-struct Ctx(Arc<Inner>);
+type Ctx = gru_web::Ctx<Inner>;
 
 struct Inner {
-    shared: Shared,
+    platform: Platform,
     repository: Repository,
     attachments: AttachmentRepository,
     catalogue: CatalogueRepository,
     directory: Directory,
 }
 
-impl WebState for Ctx {
-    fn shared(&self) -> &Shared {
-        &self.0.shared
-    }
-}
-
 /// The tracking function's routes, under [`PREFIX`].
 pub fn router(platform: &Platform) -> Router {
     let store = &platform.store;
-    let ctx = Ctx(Arc::new(Inner {
-        repository: Repository::new(store.clone()),
-        attachments: AttachmentRepository::new(store.clone()),
-        catalogue: CatalogueRepository::new(store.clone()),
-        directory: Directory::new(store.clone()),
-        shared: Shared::new(platform),
-    }));
+    let ctx = Ctx::new(
+        platform,
+        Inner {
+            repository: Repository::new(store.clone()),
+            attachments: AttachmentRepository::new(store.clone()),
+            catalogue: CatalogueRepository::new(store.clone()),
+            directory: Directory::new(store.clone()),
+            platform: platform.clone(),
+        },
+    );
     let routes = Router::new()
         .route("/inbox", get(inbox))
         .route("/requests/{reference}", get(read_request))
@@ -101,30 +96,25 @@ fn conflict() -> Problem {
     )
 }
 
-impl Ctx {
-    fn inner(&self) -> &Inner {
-        &self.0
-    }
-
+impl Inner {
     /// Now, and today in the city's time zone with its public holidays.
     async fn moment(&self) -> Result<Moment, Problem> {
-        let city = self.inner().catalogue.city().await?;
+        let city = self.catalogue.city().await?;
         let (zone, calendar) = city
             .map(|c| (c.timezone, c.holidays))
             .unwrap_or_else(|| ("Europe/Paris".to_owned(), HolidayCalendar::default()));
         let zone = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
-        let now = self.inner().shared.platform.clock.now();
+        let now = self.platform.clock.now();
         Ok(Moment { now, today: now.to_zoned_datetime(zone).date(), calendar })
     }
 
     async fn workflow(&self, service: &str) -> Result<Workflow, Problem> {
-        Ok(self.inner().catalogue.workflow_of(service).await?)
+        Ok(self.catalogue.workflow_of(service).await?)
     }
 
     /// A request of a service the agent handles (404 otherwise).
     async fn request_for(&self, agent: &Agent, reference: &str) -> Result<Versioned<Request>, Problem> {
-        self.inner()
-            .repository
+        self.repository
             .request_versioned(reference)
             .await?
             .filter(|r| agent.handles(&r.value.service))
@@ -142,7 +132,7 @@ impl Ctx {
         citizen_label: &str,
         extra: Vec<TransactOp>,
     ) -> Result<u64, Problem> {
-        let repository = &self.inner().repository;
+        let repository = &self.repository;
         for attempt in 1..=WRITE_ATTEMPTS {
             match repository.change_request(current, next, citizen_label, extra.clone()).await {
                 Ok(version) => return Ok(version),
@@ -170,14 +160,13 @@ impl Ctx {
         let Versioned { value: request, version } = request;
         let workflow = self.workflow(&request.service).await?;
         let summary = self
-            .inner()
             .catalogue
             .form(&request.service, Some(request.form_version))
             .await?
             .map(|form| form.summary(&request.answers))
             .unwrap_or_default();
         let files = match &request.case {
-            Some(case) => self.inner().attachments.case(case).await?.files,
+            Some(case) => self.attachments.case(case).await?.files,
             None => Vec::new(),
         };
         let documents = request
@@ -280,7 +269,7 @@ async fn inbox(
             vec![service.clone()]
         }
         None if agent.role >= Role::Supervisor => {
-            ctx.inner().catalogue.all_summaries(None).await?.into_iter().map(|s| s.slug).collect()
+            ctx.catalogue.all_summaries(None).await?.into_iter().map(|s| s.slug).collect()
         }
         None => agent.services.clone(),
     };
@@ -317,7 +306,7 @@ async fn inbox(
         q,
         sort: params.sort,
     };
-    let rows = inbox::requests(&ctx.inner().repository, &agent, &filter, moment.today).await?;
+    let rows = inbox::requests(&ctx.repository, &agent, &filter, moment.today).await?;
     let total = rows.len();
     let end = offset.saturating_add(limit as usize).min(total);
     let mut workflows: HashMap<String, Workflow> = HashMap::new();
@@ -326,8 +315,7 @@ async fn inbox(
         if !workflows.contains_key(&request.service) {
             workflows.insert(request.service.clone(), ctx.workflow(&request.service).await?);
         }
-        let unread =
-            thread_state::read(ctx.inner().shared.platform.store.as_ref(), &request.reference).await?;
+        let unread = thread_state::read(ctx.platform.store.as_ref(), &request.reference).await?;
         page.push(InboxRow {
             row: Row::new(request, &workflows[&request.service], moment.today),
             unread: unread.state.agents_unread,
@@ -345,7 +333,7 @@ async fn read_request(
 ) -> Result<Response, Problem> {
     let request = ctx.request_for(&agent, &reference).await?;
     let moment = ctx.moment().await?;
-    ctx.inner().shared.audit.record(&agent, "request.read", Some(&request.value.reference), None).await?;
+    ctx.shared().audit.record(&agent, "request.read", Some(&request.value.reference), None).await?;
     Ok(no_store(axum::Json(ctx.detail(&agent, request, moment.today).await?)))
 }
 
@@ -398,14 +386,14 @@ async fn transition(
         author(&agent),
         comment,
         moment,
-        &ctx.inner().shared.platform.settings.public_url,
+        &ctx.platform.settings.public_url,
     );
     let mut extra = Vec::new();
     if let Some(email) = &moved.email {
         extra.push(gru_outbox::enqueue(email, &moved.event, moment.now).map_err(internal)?);
     }
     let detail = format!("{} -> {}", from.id, to.id);
-    extra.push(ctx.inner().shared.audit.entry(
+    extra.push(ctx.shared().audit.entry(
         &agent,
         "request.transition",
         Some(&current.value.reference),
@@ -462,7 +450,7 @@ async fn assign(
         Some(id) if id == agent.id => Some(Assignee { id, name: agent.name.clone() }),
         Some(id) => {
             agent.require_role(Role::Supervisor)?;
-            let colleague = ctx.inner().directory.get(&id).await?;
+            let colleague = ctx.directory.get(&id).await?;
             let colleague =
                 colleague.filter(|c| c.active && c.handles(&current.value.service)).ok_or_else(|| {
                     Problem::unprocessable(
@@ -492,8 +480,7 @@ async fn assign(
     let workflow = ctx.workflow(&next.service).await?;
     let citizen_label = status_of(&workflow, &next).citizen_label.clone();
     let detail = assignee.as_ref().map_or("none", |a| a.id.as_str()).to_owned();
-    let audit =
-        ctx.inner().shared.audit.entry(&agent, "request.assign", Some(&next.reference), Some(&detail));
+    let audit = ctx.shared().audit.entry(&agent, "request.assign", Some(&next.reference), Some(&detail));
     let version = ctx.write_change(&current, &next, &citizen_label, vec![audit]).await?;
     let request = Versioned { value: next, version };
     Ok(no_store(axum::Json(ctx.detail(&agent, request, moment.today).await?)))
@@ -514,7 +501,6 @@ async fn colleagues(
     checked_slug(&params.service, "service")?;
     agent.require_service(&params.service)?;
     let agents: Vec<Colleague> = ctx
-        .inner()
         .directory
         .list()
         .await?
@@ -540,7 +526,7 @@ async fn audit(
     Query(params): Query<AuditParams>,
 ) -> Result<Response, Problem> {
     agent.require_role(Role::Admin)?;
-    let trail = &ctx.inner().shared.audit;
+    let trail = &ctx.shared().audit;
     let entries = match (params.day, params.reference) {
         (Some(day), None) => trail.day(day).await,
         (None, Some(reference)) => {

@@ -27,7 +27,7 @@ pub use cache::{CachedJson, PUBLIC_CATALOGUE, no_store};
 pub use client::ClientAddress;
 pub use extract::{IdempotencyKey, Json, Query};
 pub use layers::{CSRF_HEADER, mount};
-pub use platform::{DraftPolicy, Platform, Settings, Shared, WebState};
+pub use platform::{Ctx, DraftPolicy, Platform, Settings, Shared, WebState};
 pub use problem::{FieldError, Problem};
 pub use rate_limit::RateLimiter;
 pub use session::{Citizen, MaybeCitizen, Sessions};

@@ -155,6 +155,44 @@ impl WebState for Shared {
     }
 }
 
+/// A function's router state: the [`Shared`] pieces and the function's own
+/// (`T`: its repositories, its other ports), reached through `Deref`. The
+/// extractors find the sessions in it ([`WebState`]).
+pub struct Ctx<T> {
+    shared: Arc<Shared>,
+    own: Arc<T>,
+}
+
+impl<T> Ctx<T> {
+    /// The state of a function on `platform` whose own part is `own`.
+    pub fn new(platform: &Platform, own: T) -> Self {
+        Self { shared: Arc::new(Shared::new(platform)), own: Arc::new(own) }
+    }
+
+    pub fn shared(&self) -> &Shared {
+        &self.shared
+    }
+}
+
+impl<T> Clone for Ctx<T> {
+    fn clone(&self) -> Self {
+        Self { shared: self.shared.clone(), own: self.own.clone() }
+    }
+}
+
+impl<T> std::ops::Deref for Ctx<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.own
+    }
+}
+
+impl<T: Send + Sync> WebState for Ctx<T> {
+    fn shared(&self) -> &Shared {
+        &self.shared
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

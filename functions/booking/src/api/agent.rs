@@ -144,10 +144,10 @@ pub(crate) async fn planning(
     let until = from.saturating_add((i64::from(days) - 1).days());
     let mut appointments = Vec::new();
     for agenda in &chosen {
-        appointments.extend(ctx.0.booking.appointments_between(&agenda.id, (from, until)).await?);
+        appointments.extend(ctx.booking.appointments_between(&agenda.id, (from, until)).await?);
     }
     appointments.sort_by_key(|a| (a.slot.start, a.slot.agenda.clone()));
-    ctx.0.shared.audit.record(&agent, "planning.read", None, Some(&subject)).await?;
+    ctx.shared().audit.record(&agent, "planning.read", None, Some(&subject)).await?;
     let mut planning = Planning { from, days: Vec::new() };
     let mut day = from;
     while day <= until {
@@ -206,7 +206,7 @@ pub(crate) async fn book(
     let slot =
         agendas.slot(agenda, &body.appointment_type, body.start, now, notice).ok_or_else(unavailable)?;
     if let Some(reference) = &body.reference {
-        let request = ctx.0.requests.request(reference).await?;
+        let request = ctx.requests.request(reference).await?;
         if !request.is_some_and(|r| agent.handles(&r.service)) {
             return Err(Problem::unprocessable(
                 "unknown-reference",
@@ -233,7 +233,7 @@ pub(crate) async fn book(
         link: None,
     };
     let detail = body.override_notice.then_some("override-notice");
-    let audit = |a: &Appointment| ctx.0.shared.audit.entry(&agent, "appointment.book", Some(&a.id), detail);
+    let audit = |a: &Appointment| ctx.shared().audit.entry(&agent, "appointment.book", Some(&a.id), detail);
     let new = NewBooking {
         claim: Claim::Free(&slot),
         appointment,
@@ -278,12 +278,12 @@ pub(crate) async fn attendance(
         let mut marked = current.value.clone();
         marked.status = body.status;
         marked.remind_at = None;
-        let plan = ctx.0.booking.plan_update(&current, marked)?;
+        let plan = ctx.booking.plan_update(&current, marked)?;
         let mut ops = plan.ops;
         let action =
             if body.status == Status::Present { "appointment.present" } else { "appointment.no-show" };
-        ops.push(ctx.0.shared.audit.entry(&agent, action, Some(&id), None));
-        ctx.0.booking.commit(ops).await?;
+        ops.push(ctx.shared().audit.entry(&agent, action, Some(&id), None));
+        ctx.booking.commit(ops).await?;
         Ok(plan.appointment)
     })
     .await?;
@@ -310,7 +310,7 @@ pub(crate) async fn cancel(
     }
     let agendas = ctx.agendas().await?;
     let audit = |a: &Appointment| -> TransactOp {
-        ctx.0.shared.audit.entry(&agent, "appointment.cancel", Some(&a.id), None)
+        ctx.shared().audit.entry(&agent, "appointment.cancel", Some(&a.id), None)
     };
     let handled =
         |a: &Appointment| agendas.agenda(&a.slot.agenda).is_some_and(|agenda| handles(&agent, agenda));
@@ -359,7 +359,7 @@ pub(crate) async fn reschedule(
             .slot(target, &current.value.slot.appointment_type, body.start, now, Notice::Overridden)
             .ok_or_else(unavailable)?;
         let remind = super::reminder_of(target);
-        let plan = ctx.0.booking.plan_move(&current, Claim::Free(&slot), None, remind, now).await?;
+        let plan = ctx.booking.plan_move(&current, Claim::Free(&slot), None, remind, now).await?;
         let mut ops = plan.ops;
         if let Some(to) = &plan.appointment.contact.email {
             let email = appointments::moved(to, &plan.appointment, None, &ctx.email_context(&agendas));
@@ -367,8 +367,8 @@ pub(crate) async fn reschedule(
             ops.push(ctx.queue(&email, &event)?);
         }
         ops.push(agendas.unchanged());
-        ops.push(ctx.0.shared.audit.entry(&agent, "appointment.move", Some(&id), None));
-        ctx.0.booking.commit(ops).await?;
+        ops.push(ctx.shared().audit.entry(&agent, "appointment.move", Some(&id), None));
+        ctx.booking.commit(ops).await?;
         Ok(plan.appointment)
     })
     .await?;
@@ -433,13 +433,13 @@ pub(crate) async fn close(
     // and written after it fails and reads the agendas again, so `to_move`
     // (read after) misses none.
     with_retries(|| async {
-        let (added, version) = ctx.0.booking.closures().await?;
-        let write = ctx.0.booking.closure_op(added, version, closure.clone())?;
-        let audit = ctx.0.shared.audit.entry(&agent, "agenda.close", None, Some(&detail));
-        Ok(ctx.0.booking.commit(vec![write, audit]).await?)
+        let (added, version) = ctx.booking.closures().await?;
+        let write = ctx.booking.closure_op(added, version, closure.clone())?;
+        let audit = ctx.shared().audit.entry(&agent, "agenda.close", None, Some(&detail));
+        Ok(ctx.booking.commit(vec![write, audit]).await?)
     })
     .await?;
-    let booked = ctx.0.booking.appointments_between(&agenda.id, (body.from, until)).await?;
+    let booked = ctx.booking.appointments_between(&agenda.id, (body.from, until)).await?;
     let to_move = booked
         .iter()
         .filter(|a| a.status == Status::Booked)

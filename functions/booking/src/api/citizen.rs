@@ -122,7 +122,7 @@ pub(crate) async fn availability(
     let from = query.from.unwrap_or_else(|| agendas.today(now));
     check_day(&agendas, from, now, "from")?;
     let until = from.saturating_add((i64::from(days) - 1).days());
-    let slots = agendas.free_slots(&ctx.0.booking, &offering, &kind.id, (from, until), now).await?;
+    let slots = agendas.free_slots(&ctx.booking, &offering, &kind.id, (from, until), now).await?;
     Ok(no_store(axum::Json(AvailabilityView {
         appointment_type: kind.id,
         type_title: kind.title,
@@ -157,8 +157,7 @@ pub(crate) async fn hold(
     Json(body): Json<HoldBody>,
 ) -> Result<Response, Problem> {
     if let Some(subject) = address.rate_limit_subject() {
-        ctx.0
-            .shared
+        ctx.shared()
             .limiter
             .hit("booking-hold", &subject, HOLDS_PER_ADDRESS, SignedDuration::from_hours(1))
             .await?;
@@ -171,7 +170,7 @@ pub(crate) async fn hold(
         .slot(agenda, &body.appointment_type, body.start, now, Notice::Respected)
         .ok_or_else(unavailable)?;
     let (hold, expires_at) =
-        with_retries(|| async { Ok(ctx.0.booking.hold(&slot, agendas.unchanged(), now).await?) }).await?;
+        with_retries(|| async { Ok(ctx.booking.hold(&slot, agendas.unchanged(), now).await?) }).await?;
     let SlotRef { agenda, appointment_type, start, end, .. } = slot;
     let view = HoldView { hold, agenda, appointment_type, start, end, expires_at };
     Ok((StatusCode::CREATED, no_store(axum::Json(view))).into_response())
@@ -203,7 +202,7 @@ pub(crate) async fn confirm(
         && let Some(subject) = address.rate_limit_subject()
     {
         let hour = SignedDuration::from_hours(1);
-        ctx.0.shared.limiter.hit("booking-confirm", &subject, CONFIRMATIONS_PER_ADDRESS, hour).await?;
+        ctx.shared().limiter.hit("booking-confirm", &subject, CONFIRMATIONS_PER_ADDRESS, hour).await?;
     }
     let email = match &citizen {
         Some(citizen) => Some(citizen.email.as_str()),
@@ -228,7 +227,7 @@ pub(crate) async fn confirm(
     }
     let slot = match (&body.hold, &body.agenda, &body.appointment_type, body.start) {
         (Some(hold), None, None, None) => {
-            let held = ctx.0.booking.held_slot(hold).await?;
+            let held = ctx.booking.held_slot(hold).await?;
             still_offered(&agendas, held.ok_or_else(|| refused(BookingError::HoldExpired))?, now)?
         }
         (None, Some(agenda), Some(kind), Some(start)) => {
@@ -285,9 +284,8 @@ async fn owned_reference(
     citizen: Option<&Citizen>,
 ) -> Result<String, Problem> {
     let request = match citizen {
-        Some(citizen) => access::citizen_request(&ctx.0.requests, reference, citizen).await?,
+        Some(citizen) => access::citizen_request(&ctx.requests, reference, citizen).await?,
         None => ctx
-            .0
             .requests
             .request(reference)
             .await?
@@ -304,7 +302,7 @@ async fn owned_reference(
 pub(crate) async fn mine(State(ctx): State<Ctx>, citizen: Citizen) -> Result<Response, Problem> {
     let agendas = ctx.agendas().await?;
     let now = ctx.now();
-    let mut appointments = ctx.0.booking.of_booker(&citizen.email).await?;
+    let mut appointments = ctx.booking.of_booker(&citizen.email).await?;
     appointments.retain(|a| a.slot.end + gru_domain::appointment::SHOWN_AFTER > now);
     appointments.sort_by_key(|a| (!a.is_active(now), a.slot.start));
     let views: Vec<AppointmentView> =
@@ -347,7 +345,7 @@ pub(crate) async fn cancel_appointment(
         if current.value.status != Status::Booked || (audit.is_none() && !current.value.is_active(now)) {
             return Err(not_changeable().into());
         }
-        let plan = ctx.0.booking.plan_cancel(&current, now).await?;
+        let plan = ctx.booking.plan_cancel(&current, now).await?;
         let mut ops = plan.ops;
         if let Some(to) = &plan.appointment.contact.email {
             let email = appointments::cancelled(to, &plan.appointment, reason, &ctx.email_context(&agendas));
@@ -356,7 +354,7 @@ pub(crate) async fn cancel_appointment(
         if let Some(audit) = audit {
             ops.push(audit(&plan.appointment));
         }
-        ctx.0.booking.commit(ops).await?;
+        ctx.booking.commit(ops).await?;
         Ok(plan.appointment)
     })
     .await

@@ -43,7 +43,7 @@ fn unknown_link() -> Problem {
 }
 
 async fn linked(ctx: &Ctx, token: &str) -> Result<Versioned<Appointment>, Problem> {
-    ctx.0.booking.by_link(token).await?.ok_or_else(unknown_link)
+    ctx.booking.by_link(token).await?.ok_or_else(unknown_link)
 }
 
 async fn view(ctx: &Ctx, appointment: &Appointment) -> Result<Response, Problem> {
@@ -80,14 +80,13 @@ pub(crate) async fn reschedule(
         if !current.value.is_active(now) {
             return Err(not_changeable().into());
         }
-        let held = ctx.0.booking.held_slot(&body.hold).await?;
+        let held = ctx.booking.held_slot(&body.hold).await?;
         let held =
             super::still_offered(&agendas, held.ok_or_else(|| refused(BookingError::HoldExpired))?, now)?;
         same_type(&held, &current.value.slot.appointment_type)?;
         let remind = agendas.agenda(&held.agenda).and_then(super::reminder_of);
         let link = tokens::random_token();
-        let plan =
-            ctx.0.booking.plan_move(&current, Claim::Hold(&body.hold), Some(&link), remind, now).await?;
+        let plan = ctx.booking.plan_move(&current, Claim::Hold(&body.hold), Some(&link), remind, now).await?;
         let mut ops = plan.ops;
         if let Some(to) = &plan.appointment.contact.email {
             let email = appointments::moved(to, &plan.appointment, Some(&link), &ctx.email_context(&agendas));
@@ -95,7 +94,7 @@ pub(crate) async fn reschedule(
             ops.push(ctx.queue(&email, &event)?);
         }
         ops.push(agendas.unchanged());
-        ctx.0.booking.commit(ops).await?;
+        ctx.booking.commit(ops).await?;
         Ok(plan.appointment)
     })
     .await?;

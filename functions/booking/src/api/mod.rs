@@ -21,41 +21,36 @@ use gru_records::agendas::{CityAgendas, Notice};
 use gru_records::booking::{BookingError, BookingRepository, Claim, Versioned};
 use gru_records::catalogue::CatalogueRepository;
 use gru_records::requests::Repository as Requests;
-use gru_web::{Platform, Problem, Shared, WebState, tokens};
+use gru_web::{Platform, Problem, tokens};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp, ToSpan};
-use std::sync::Arc;
 
 /// Tries of a booking that keeps meeting concurrent writes: each try reads
 /// again, so a slot with places left is found, and a full one is said so.
 const ATTEMPTS: usize = 12;
 
 /// The state every handler shares.
-#[derive(Clone)]
-pub(crate) struct Ctx(pub(crate) Arc<Inner>);
+pub(crate) type Ctx = gru_web::Ctx<Inner>;
 
 pub(crate) struct Inner {
-    pub(crate) shared: Shared,
+    pub(crate) platform: Platform,
     pub(crate) booking: BookingRepository,
     pub(crate) catalogue: CatalogueRepository,
     pub(crate) requests: Requests,
 }
 
-impl WebState for Ctx {
-    fn shared(&self) -> &Shared {
-        &self.0.shared
-    }
-}
-
 /// The booking function's routes, under [`PREFIX`].
 pub fn router(platform: &Platform) -> Router {
     let store = &platform.store;
-    let ctx = Ctx(Arc::new(Inner {
-        booking: BookingRepository::new(store.clone()),
-        catalogue: CatalogueRepository::new(store.clone()),
-        requests: Requests::new(store.clone()),
-        shared: Shared::new(platform),
-    }));
+    let ctx = Ctx::new(
+        platform,
+        Inner {
+            booking: BookingRepository::new(store.clone()),
+            catalogue: CatalogueRepository::new(store.clone()),
+            requests: Requests::new(store.clone()),
+            platform: platform.clone(),
+        },
+    );
     let routes = Router::new()
         .route("/types", get(citizen::types))
         .route("/availability", get(citizen::availability))
@@ -214,13 +209,13 @@ pub(crate) struct NewBooking<'a> {
     pub audit: Option<Box<AuditOf<'a>>>,
 }
 
-impl Ctx {
+impl Inner {
     pub(crate) fn now(&self) -> Timestamp {
-        self.0.shared.platform.clock.now()
+        self.platform.clock.now()
     }
 
     pub(crate) async fn agendas(&self) -> Result<CityAgendas, Problem> {
-        agendas::load(&self.0.catalogue, &self.0.booking).await.map_err(internal)
+        agendas::load(&self.catalogue, &self.booking).await.map_err(internal)
     }
 
     /// Books `new`, with its confirmation email (and manage link) when it
@@ -242,7 +237,6 @@ impl Ctx {
             let link = new.appointment.contact.email.is_some().then(tokens::random_token);
             let remind_before = |slot: &SlotRef| agendas.agenda(&slot.agenda).and_then(reminder_of);
             let plan = self
-                .0
                 .booking
                 .plan_booking(
                     new.claim,
@@ -265,13 +259,13 @@ impl Ctx {
                 ops.push(self.queue(&email, &format!("appointment-confirmed:{}", appointment.id))?);
             }
             if let Some((scope, key)) = &new.idempotency {
-                ops.push(self.0.booking.idempotency_op(scope, key, &appointment.id, now)?);
+                ops.push(self.booking.idempotency_op(scope, key, &appointment.id, now)?);
             }
             if let Some(audit) = &new.audit {
                 ops.push(audit(&appointment));
             }
             ops.push(agendas.unchanged());
-            self.0.booking.commit(ops).await?;
+            self.booking.commit(ops).await?;
             Ok(appointment)
         })
         .await
@@ -279,17 +273,13 @@ impl Ctx {
 
     /// The context of the emails of an appointment.
     pub(crate) fn email_context<'a>(&'a self, agendas: &'a CityAgendas) -> appointments::Context<'a> {
-        appointments::Context {
-            agendas,
-            public_url: &self.0.shared.platform.settings.public_url,
-            now: self.now(),
-        }
+        appointments::Context { agendas, public_url: &self.platform.settings.public_url, now: self.now() }
     }
 
     /// The appointment an earlier booking with the same `Idempotency-Key`
     /// (in the same scope) made, if there was one.
     pub(crate) async fn replayed(&self, scope: &str, key: &str) -> Result<Option<Appointment>, Problem> {
-        match self.0.booking.replay(scope, key).await? {
+        match self.booking.replay(scope, key).await? {
             Some(id) => Ok(Some(self.appointment(&id).await?.value)),
             None => Ok(None),
         }
@@ -306,7 +296,7 @@ impl Ctx {
         if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(unknown_appointment());
         }
-        self.0.booking.appointment(id).await?.ok_or_else(unknown_appointment)
+        self.booking.appointment(id).await?.ok_or_else(unknown_appointment)
     }
 }
 

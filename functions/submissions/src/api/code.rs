@@ -3,7 +3,7 @@
 //! when the draft is submitted.
 
 use super::submit::Failure;
-use super::{Ctx, stale_on_conflict};
+use super::{Ctx, Inner, stale_on_conflict};
 use crate::emails;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -47,25 +47,23 @@ pub(super) async fn send_code(
             .with_field("email", "Saisissez une adresse électronique valide, par exemple nom@exemple.fr.")
     })?;
     let hour = SignedDuration::from_hours(1);
-    ctx.0.shared.limiter.hit("code-draft", &id, 5, hour).await?;
+    ctx.shared().limiter.hit("code-draft", &id, 5, hour).await?;
     // An unknown address (no peer, no API Gateway context) is not limited
     // per address rather than sharing one bucket with every other.
     if let Some(client) = address.rate_limit_subject() {
-        ctx.0.shared.limiter.hit("code-client", &client, 20, hour).await?;
+        ctx.shared().limiter.hit("code-client", &client, 20, hour).await?;
     }
-    ctx.0.shared.limiter.hit("code-email", &tokens::email_key(&email), 5, hour).await?;
+    ctx.shared().limiter.hit("code-email", &tokens::email_key(&email), 5, hour).await?;
     let code = format!("{:06}", rand::random_range(0..1_000_000u32));
     let now = ctx.now();
     let expires_at = now.saturating_add(SignedDuration::from_mins(CODE_MINUTES)).expect("in range");
     let new_code =
         EmailCode { email: email.clone(), code_hash: tokens::hash(&code), attempts: 0, expires_at };
-    let previous_code = ctx.0.repository.code_version(&id).await?;
+    let previous_code = ctx.repository.code_version(&id).await?;
     let mut draft = current.value.clone();
     draft.email = Some(email.clone());
     ctx.schedule_purge(&mut draft);
-    stale_on_conflict(
-        ctx.0.repository.save_draft_with_code(&draft, &current, &new_code, previous_code).await,
-    )?;
+    stale_on_conflict(ctx.repository.save_draft_with_code(&draft, &current, &new_code, previous_code).await)?;
     let title = ctx.service_title(&draft.service).await?;
     ctx.send(emails::code(&email, &code, &title, &ctx.resume_url(&draft), CODE_MINUTES)).await;
     Ok((
@@ -91,7 +89,7 @@ pub(super) async fn verify_code(
     if typed.is_empty() {
         return Err(Failure::Final(invalid_code("Saisissez le code à 6 chiffres reçu par courriel.")));
     }
-    let code = ctx.0.repository.take_attempt(draft, CODE_ATTEMPTS, ctx.now()).await?.ok_or_else(|| {
+    let code = ctx.repository.take_attempt(draft, CODE_ATTEMPTS, ctx.now()).await?.ok_or_else(|| {
         Failure::MovedOn(invalid_code(
             "Aucun code valable : demandez un nouveau code, il arrive par courriel et vaut 15 minutes.",
         ))
@@ -104,11 +102,11 @@ pub(super) async fn verify_code(
     Ok(code)
 }
 
-impl Ctx {
+impl Inner {
     async fn send(&self, email: gru_ports::Email) {
         // Not sending must not undo what the citizen did: the failure is
         // logged (without the address) and the citizen still gets the answer.
-        if let Err(error) = self.0.mailer.send(&email).await {
+        if let Err(error) = self.mailer.send(&email).await {
             tracing::error!(%error, "an email could not be sent");
         }
     }

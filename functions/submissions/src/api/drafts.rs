@@ -63,7 +63,7 @@ pub(super) async fn create_draft(
     if citizen.is_none()
         && let Some(subject) = address.rate_limit_subject()
     {
-        ctx.0.shared.limiter.hit("draft", &subject, 60, SignedDuration::from_hours(1)).await?;
+        ctx.shared().limiter.hit("draft", &subject, 60, SignedDuration::from_hours(1)).await?;
     }
     let form = ctx.form(&body.service, None).await?;
     let now = ctx.now();
@@ -81,7 +81,7 @@ pub(super) async fn create_draft(
         warn_on: None,
     };
     ctx.schedule_purge(&mut draft);
-    let version = ctx.0.repository.save_draft(&draft, None).await?;
+    let version = ctx.repository.save_draft(&draft, None).await?;
     Ok((StatusCode::CREATED, axum::Json(DraftView::from(Versioned { value: draft, version })))
         .into_response())
 }
@@ -130,7 +130,7 @@ pub(super) async fn save_draft(
     draft.answers = body.answers;
     draft.page = body.page;
     ctx.schedule_purge(&mut draft);
-    let version = stale_on_conflict(ctx.0.repository.save_draft(&draft, Some(&current)).await)?;
+    let version = stale_on_conflict(ctx.repository.save_draft(&draft, Some(&current)).await)?;
     Ok(no_store(axum::Json(DraftView::from(Versioned { value: draft, version }))))
 }
 
@@ -140,12 +140,12 @@ pub(super) async fn abandon_draft(
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let draft = ctx.owned_draft(&id, &citizen).await?;
-    stale_on_conflict(ctx.0.repository.delete_draft(&draft).await)?;
+    stale_on_conflict(ctx.repository.delete_draft(&draft).await)?;
     // No upload can join the case now (they check the draft exists).
-    let case = ctx.0.attachments.case(&id).await?;
+    let case = ctx.attachments.case(&id).await?;
     let removals: Vec<Change> = case.files.iter().map(Change::Remove).collect();
     if !removals.is_empty() {
-        ctx.0.attachments.change(&case, &removals, None, None).await?;
+        ctx.attachments.change(&case, &removals, None, None).await?;
         ctx.delete_objects(&id, case.files.iter().map(|f| &f.value)).await;
     }
     Ok(StatusCode::NO_CONTENT.into_response())

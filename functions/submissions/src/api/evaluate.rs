@@ -1,14 +1,14 @@
 //! `POST /evaluate`: a service's form as the answers given so far make it
 //! (visible pages and fields, documents required, errors), nothing stored.
 
-use super::Ctx;
+use super::{Ctx, Inner};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use gru_domain::form::Answers;
 use gru_web::{Json, Problem};
 use serde::Deserialize;
 
-impl Ctx {
+impl Inner {
     /// Today in the city's time zone.
     async fn today(&self) -> Result<jiff::civil::Date, Problem> {
         Ok(self.city_day().await?.0)

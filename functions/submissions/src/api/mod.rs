@@ -22,7 +22,7 @@ use gru_records::case_files::{Attachment, AttachmentRepository, object_key};
 use gru_records::catalogue::CatalogueRepository;
 use gru_records::requests::{Repository, RepositoryError, Versioned};
 use gru_web::session::Citizen;
-use gru_web::{Platform, Problem, Shared, WebState};
+use gru_web::{Platform, Problem};
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 
@@ -37,11 +37,10 @@ mod submit;
 const IDEMPOTENCY_HOURS: i64 = 24;
 
 /// The state every handler shares.
-#[derive(Clone)]
-struct Ctx(Arc<Inner>);
+type Ctx = gru_web::Ctx<Inner>;
 
-struct Inner {
-    shared: Shared,
+pub(super) struct Inner {
+    platform: Platform,
     mailer: Arc<dyn Mailer>,
     /// Where the cases' files are: abandoning a draft deletes them, and a
     /// submission deletes those its case no longer needs.
@@ -51,23 +50,20 @@ struct Inner {
     catalogue: CatalogueRepository,
 }
 
-impl WebState for Ctx {
-    fn shared(&self) -> &Shared {
-        &self.0.shared
-    }
-}
-
 /// The submissions function's routes, under [`PREFIX`].
 pub fn router(platform: &Platform, mailer: Arc<dyn Mailer>, files: Arc<dyn Files>) -> Router {
     let store = &platform.store;
-    let ctx = Ctx(Arc::new(Inner {
-        repository: Repository::new(store.clone()),
-        attachments: AttachmentRepository::new(store.clone()),
-        catalogue: CatalogueRepository::new(store.clone()),
-        shared: Shared::new(platform),
-        mailer,
-        files,
-    }));
+    let ctx = Ctx::new(
+        platform,
+        Inner {
+            repository: Repository::new(store.clone()),
+            attachments: AttachmentRepository::new(store.clone()),
+            catalogue: CatalogueRepository::new(store.clone()),
+            platform: platform.clone(),
+            mailer,
+            files,
+        },
+    );
     let routes = Router::new()
         .route("/evaluate", post(evaluate::evaluate))
         .route("/drafts", post(drafts::create_draft))
@@ -138,15 +134,15 @@ fn keep_idempotency_until(now: Timestamp) -> Timestamp {
     now.saturating_add(SignedDuration::from_hours(IDEMPOTENCY_HOURS)).expect("in range")
 }
 
-impl Ctx {
+impl Inner {
     fn now(&self) -> Timestamp {
-        self.0.shared.platform.clock.now()
+        self.platform.clock.now()
     }
 
     /// Today in the city's time zone (a date "in the past" is the city's
     /// past), with the city's public holidays (deadlines count working days).
     async fn city_day(&self) -> Result<(jiff::civil::Date, HolidayCalendar), Problem> {
-        let city = self.0.catalogue.city().await?;
+        let city = self.catalogue.city().await?;
         let (zone, calendar) = city
             .map(|c| (c.timezone, c.holidays))
             .unwrap_or_else(|| ("Europe/Paris".to_owned(), HolidayCalendar::default()));
@@ -156,7 +152,7 @@ impl Ctx {
 
     /// The link a new request's tracking `token` opens on the site.
     fn tracking_url(&self, token: &str) -> String {
-        format!("{}/suivi.html#{token}", self.0.shared.platform.settings.public_url)
+        format!("{}/suivi.html#{token}", self.platform.settings.public_url)
     }
 
     /// The service's form: the given version, or the current one.
@@ -168,21 +164,21 @@ impl Ctx {
         if !gru_domain::catalogue::is_valid_slug(service) {
             return Err(unknown());
         }
-        self.0.catalogue.form(service, version).await?.ok_or_else(unknown)
+        self.catalogue.form(service, version).await?.ok_or_else(unknown)
     }
 
     async fn service_title(&self, slug: &str) -> Result<String, Problem> {
-        Ok(self.0.catalogue.service(slug).await?.map(|s| s.service.title).unwrap_or_else(|| slug.to_owned()))
+        Ok(self.catalogue.service(slug).await?.map(|s| s.service.title).unwrap_or_else(|| slug.to_owned()))
     }
 
     /// A draft the caller may use (see [`access::draft`]).
     async fn owned_draft(&self, id: &str, citizen: &Option<Citizen>) -> Result<Versioned<Draft>, Problem> {
-        access::draft(&self.0.repository, id, citizen, self.now()).await?.ok_or_else(unknown_draft)
+        access::draft(&self.repository, id, citizen, self.now()).await?.ok_or_else(unknown_draft)
     }
 
     /// Sets the purge date (and the day of the warning before it) from now.
     fn schedule_purge(&self, draft: &mut Draft) {
-        let policy = &self.0.shared.platform.settings.drafts;
+        let policy = &self.platform.settings.drafts;
         let now = self.now();
         draft.updated_at = now;
         draft.purge_at = now.saturating_add(policy.keep).expect("the purge date is in range");
@@ -193,11 +189,7 @@ impl Ctx {
     }
 
     fn resume_url(&self, draft: &Draft) -> String {
-        gru_notices::drafts::resume_url(
-            &self.0.shared.platform.settings.public_url,
-            &draft.service,
-            &draft.id,
-        )
+        gru_notices::drafts::resume_url(&self.platform.settings.public_url, &draft.service, &draft.id)
     }
 
     /// Deletes the bytes of files whose records are gone. A failure leaves
@@ -205,7 +197,7 @@ impl Ctx {
     /// logged, not shown to the citizen.
     async fn delete_objects<'a>(&self, case: &str, files: impl Iterator<Item = &'a Attachment>) {
         for file in files {
-            if let Err(error) = self.0.files.delete(&object_key(case, &file.id)).await {
+            if let Err(error) = self.files.delete(&object_key(case, &file.id)).await {
                 tracing::error!(%error, "a file's bytes could not be deleted");
             }
         }

@@ -53,7 +53,7 @@ pub(super) async fn record(
     Json(body): Json<RecordBody>,
 ) -> Result<Response, Problem> {
     if let Some(key) = &key
-        && let Some(stored) = ctx.0.repository.recorded_receipt(&agent.id, key).await?
+        && let Some(stored) = ctx.repository.recorded_receipt(&agent.id, key).await?
     {
         return Ok(created(stored.receipt));
     }
@@ -72,12 +72,12 @@ pub(super) async fn record(
     let answers = form
         .validate_submission(&body.answers, today)
         .map_err(|errors| invalid_answers(errors, StatusCode::UNPROCESSABLE_ENTITY))?;
-    let account = gru_records::accounts::citizen_by_email(ctx.0.shared.platform.store.clone(), &email)
+    let account = gru_records::accounts::citizen_by_email(ctx.platform.store.clone(), &email)
         .await
         .map_err(|error| Problem::internal(&error))?;
     let citizen_name = name.or_else(|| account.as_ref().and_then(|a| a.name.clone()));
     let service_title = ctx.service_title(&body.service).await?;
-    let workflow = ctx.0.catalogue.workflow_of(&body.service).await?;
+    let workflow = ctx.catalogue.workflow_of(&body.service).await?;
     // The documents are the agent's to check with the citizen (seen at the
     // counter, sent by post): they are listed, not demanded as uploads.
     let documents: Vec<RequiredDocument> =
@@ -104,11 +104,10 @@ pub(super) async fn record(
         .enter(&workflow, now, today, calendar);
         let extra = vec![
             queue_confirmation(&email, &reference, &service_title, &tracking_url, now)?,
-            ctx.0.shared.audit.entry(&agent, "request.record", Some(&reference), Some(channel)),
+            ctx.shared().audit.entry(&agent, "request.record", Some(&reference), Some(channel)),
         ];
         let receipt = StoredReceipt { receipt: Receipt { reference, tracking_url: None }, account: None };
         let written = ctx
-            .0
             .repository
             .record(
                 Recording {
@@ -131,7 +130,7 @@ pub(super) async fn record(
             // race finds the winner's receipt.
             Err(RepositoryError::Store(StoreError::ConditionFailed | StoreError::TransactionConflict)) => {
                 if let Some(key) = &key
-                    && let Some(stored) = ctx.0.repository.recorded_receipt(&agent.id, key).await?
+                    && let Some(stored) = ctx.repository.recorded_receipt(&agent.id, key).await?
                 {
                     return Ok(created(stored.receipt));
                 }

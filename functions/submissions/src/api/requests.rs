@@ -53,18 +53,17 @@ struct DocumentView {
 }
 
 async fn request_view(ctx: &Ctx, request: Request) -> Result<RequestView, Problem> {
-    let workflow = ctx.0.catalogue.workflow_of(&request.service).await?;
+    let workflow = ctx.catalogue.workflow_of(&request.service).await?;
     let progress = timeline::progress(&request, &workflow);
     // Read with the form version the request was made with.
     let summary = ctx
-        .0
         .catalogue
         .form(&request.service, Some(request.form_version))
         .await?
         .map(|form| form.summary(&request.answers))
         .unwrap_or_default();
     let files = match &request.case {
-        Some(case) => ctx.0.attachments.case(case).await?.files,
+        Some(case) => ctx.attachments.case(case).await?.files,
         None => Vec::new(),
     };
     let documents = request
@@ -79,7 +78,7 @@ async fn request_view(ctx: &Ctx, request: Request) -> Result<RequestView, Proble
             document,
         })
         .collect();
-    let steps = ctx.0.catalogue.service(&request.service).await?.map(|s| s.service.presentation.steps);
+    let steps = ctx.catalogue.service(&request.service).await?.map(|s| s.service.presentation.steps);
     // Until agents move requests through their workflow, a submitted request
     // is at the first step.
     let current = 0;
@@ -127,7 +126,7 @@ pub(super) async fn track(
     Json(body): Json<TrackingBody>,
 ) -> Result<Response, Problem> {
     let unknown = || Problem::not_found("Ce lien de suivi n'est pas valable. Vérifiez qu'il est complet.");
-    let request = access::tracked_request(&ctx.0.repository, &body.token).await?.ok_or_else(unknown)?;
+    let request = access::tracked_request(&ctx.repository, &body.token).await?.ok_or_else(unknown)?;
     Ok(no_store(axum::Json(request_view(&ctx, request).await?)))
 }
 
@@ -158,9 +157,9 @@ struct RequestSummaryView {
 /// The signed-in citizen's requests (those made without an account with the
 /// same email included) and drafts.
 pub(super) async fn mine(State(ctx): State<Ctx>, citizen: Citizen) -> Result<Response, Problem> {
-    let requests = ctx.0.repository.requests_of(&tokens::email_key(&citizen.email)).await?;
+    let requests = ctx.repository.requests_of(&tokens::email_key(&citizen.email)).await?;
     let mut drafts = Vec::new();
-    for draft in ctx.0.repository.drafts_of(&citizen.account_id, ctx.now()).await? {
+    for draft in ctx.repository.drafts_of(&citizen.account_id, ctx.now()).await? {
         drafts.push(DraftSummary {
             service_title: ctx.service_title(&draft.service).await?,
             resume_url: ctx.resume_url(&draft),
@@ -188,6 +187,6 @@ pub(super) async fn read_request(
 ) -> Result<Response, Problem> {
     let unknown = || Problem::not_found("Aucune de vos demandes ne porte cette référence.");
     let request =
-        access::citizen_request(&ctx.0.repository, &reference, &citizen).await?.ok_or_else(unknown)?;
+        access::citizen_request(&ctx.repository, &reference, &citizen).await?.ok_or_else(unknown)?;
     Ok(no_store(axum::Json(request_view(&ctx, request).await?)))
 }

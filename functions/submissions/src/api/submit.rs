@@ -100,7 +100,7 @@ async fn replay(
     account: &Option<String>,
 ) -> Result<Option<Response>, Problem> {
     let Some(key) = key else { return Ok(None) };
-    let stored = ctx.0.repository.receipt(draft, key).await?;
+    let stored = ctx.repository.receipt(draft, key).await?;
     Ok(stored.filter(|s| s.account.is_none() || s.account == *account).map(|s| created(s.receipt)))
 }
 
@@ -119,7 +119,7 @@ async fn submit_once(
         .map_err(|errors| invalid_answers(errors, StatusCode::UNPROCESSABLE_ENTITY))?;
     // Before the code: a citizen told to add a document keeps every try.
     let required = form.required_documents(&answers);
-    let mut case = ctx.0.attachments.case(id).await?;
+    let mut case = ctx.attachments.case(id).await?;
     missing_documents(&required, &case)?;
     let (email, account, code_version) = match &citizen {
         Some(c) => (c.email.clone(), Some(c.account_id.clone()), None),
@@ -131,12 +131,12 @@ async fn submit_once(
     let service_title = ctx.service_title(&draft.value.service).await?;
     // The request starts at its workflow's first status, with the deadline
     // that status starts (the standard workflow's does).
-    let workflow = ctx.0.catalogue.workflow_of(&draft.value.service).await.map_err(Problem::from)?;
+    let workflow = ctx.catalogue.workflow_of(&draft.value.service).await.map_err(Problem::from)?;
     let documents: Vec<RequiredDocument> = required.iter().copied().map(RequiredDocument::from).collect();
     let email_key = tokens::email_key(&email);
     for attempt in 0..SUBMIT_ATTEMPTS {
         if attempt > 0 {
-            case = ctx.0.attachments.case(id).await?;
+            case = ctx.attachments.case(id).await?;
             missing_documents(&required, &case)?;
         }
         // The request keeps the files that count for a document it needs;
@@ -174,7 +174,6 @@ async fn submit_once(
             account: account.clone(),
         };
         let written = ctx
-            .0
             .repository
             .submit(Submission {
                 request: &request,
@@ -198,13 +197,13 @@ async fn submit_once(
                 // Either the draft moved on (saved, submitted, abandoned),
                 // or the code was spent, or the reference was taken: only
                 // the last is worth another try.
-                let still = ctx.0.repository.draft(id, ctx.now()).await?;
+                let still = ctx.repository.draft(id, ctx.now()).await?;
                 if still.is_none_or(|d| d.version != draft.version) {
                     return Err(Failure::MovedOn(stale_draft()));
                 }
                 // A file confirmed or removed meanwhile: read them again.
                 if code_version.is_some() {
-                    let code = ctx.0.repository.code(id, ctx.now()).await?;
+                    let code = ctx.repository.code(id, ctx.now()).await?;
                     if code.is_none_or(|c| Some(c.version) != code_version) {
                         return Err(Failure::MovedOn(invalid_code(
                             "Ce code a déjà servi. Demandez-en un nouveau.",
