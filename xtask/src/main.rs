@@ -171,6 +171,13 @@ fn run_tests(root: &Path, steps: &mut Steps) -> Result<()> {
         "--skip-download",
     ]))?;
 
+    // The Lambda packages are built beside the browser tests, at the lowest
+    // priority: the tests keep the CPU they need and the build takes what
+    // they leave (the two together take little more than the build alone).
+    steps.start("Lambda: tools (cargo-lambda, the arm64 target)");
+    let log = root.join("target/lambda-build.log");
+    let packages = tools::Niced::spawn(package_command(root)?, &log)?;
+
     steps.start("Browser: axe-core and keyboard journeys in Chromium against the all-in-one portal");
     let portal = tools::start_portal(root, &["--clamd", &clamd.url])?;
     run(Command::new("npm")
@@ -180,14 +187,22 @@ fn run_tests(root: &Path, steps: &mut Steps) -> Result<()> {
     drop(portal);
     drop(clamd);
 
-    steps.start("Lambda: every function packaged with cargo-lambda (arm64, release, one build)");
-    package(root)
+    steps.start("Lambda: every function packaged with cargo-lambda (arm64, release, one build, begun beside the browser tests)");
+    packages.wait()?;
+    print_package_sizes(root)
 }
 
 /// Builds every function for Lambda in one cargo-lambda run (so their
 /// dependencies are compiled once, with one feature set), zips each, and
 /// prints each package's size.
 fn package(root: &Path) -> Result<()> {
+    run(&mut package_command(root)?)?;
+    print_package_sizes(root)
+}
+
+/// The cargo-lambda command that builds every function (arm64, release,
+/// zips), with its tools installed.
+fn package_command(root: &Path) -> Result<Command> {
     let venv = venv(root)?;
     let cargo_lambda = tools::ensure_cargo_lambda(&venv)?;
     run(Command::new("rustup").args(["target", "add", "aarch64-unknown-linux-gnu"]))?;
@@ -196,7 +211,11 @@ fn package(root: &Path) -> Result<()> {
     for function in FUNCTIONS {
         build.args(["--package", function]);
     }
-    run(build.env("PATH", tools::path_with(&venv.join("bin"))))?;
+    build.env("PATH", tools::path_with(&venv.join("bin")));
+    Ok(build)
+}
+
+fn print_package_sizes(root: &Path) -> Result<()> {
     for function in FUNCTIONS {
         let zip = root.join("target/lambda").join(function).join("bootstrap.zip");
         let size = std::fs::metadata(&zip).with_context(|| format!("no package at {}", zip.display()))?.len();

@@ -268,3 +268,56 @@ pub fn start_portal_binary_with(binary: &Path, data: &Path, args: &[&str]) -> Re
     };
     Ok(Background::new(child, url.trim_end_matches('/').to_owned(), Vec::new()))
 }
+
+/// A command run in the background at the lowest CPU priority (`nice`), in
+/// its own process group, its output in a log file; killed with its
+/// children when dropped before [`Niced::wait`].
+pub struct Niced {
+    child: Option<Child>,
+    log: PathBuf,
+    line: String,
+}
+
+impl Niced {
+    pub fn spawn(command: Command, log: &Path) -> Result<Self> {
+        use std::os::unix::process::CommandExt;
+        let line = format!("{command:?}");
+        let out = std::fs::File::create(log).with_context(|| format!("cannot write {}", log.display()))?;
+        let mut niced = Command::new("nice");
+        niced
+            .args(["-n", "19"])
+            .arg(command.get_program())
+            .args(command.get_args())
+            .envs(command.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .process_group(0);
+        let child = niced.spawn().with_context(|| format!("cannot start {line}"))?;
+        println!("started in the background (log: {}): {line}", log.display());
+        Ok(Self { child: Some(child), log: log.to_owned(), line })
+    }
+
+    /// Waits for the command; on failure, prints the end of its log.
+    pub fn wait(mut self) -> Result<()> {
+        let status = self.child.take().expect("waited once").wait()?;
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(if status.success() { 3 } else { 60 }).collect();
+        for line in tail.into_iter().rev() {
+            println!("{line}");
+        }
+        if !status.success() {
+            bail!("{} failed ({status}); full log: {}", self.line, self.log.display());
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Niced {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            // The whole group: cargo-lambda, cargo and the compilers it started.
+            let _ = Command::new("kill").args(["-TERM", "--", &format!("-{}", child.id())]).status();
+            let _ = child.wait();
+        }
+    }
+}
