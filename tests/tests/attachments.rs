@@ -48,6 +48,7 @@ on_both!(
     files_of_a_document_no_longer_asked_for_take_no_place,
     thread_files_from_both_sides_reach_the_agent_and_no_stranger,
     a_closed_request_takes_no_new_thread_file,
+    an_upload_grant_is_good_for_one_upload,
 );
 
 async fn checklist(portal: &TestPortal, draft: &str, session: Option<&str>) -> Value {
@@ -672,4 +673,56 @@ async fn the_files_of_an_abandoned_draft_are_deleted_with_it() {
     let download = format!("/api/attachments/tracking/files/{file}/download");
     let granted = portal.call("POST", &download, Some(&json!({ "token": token })), None).await;
     assert_eq!(granted.status, 200, "the request keeps its file: {}", granted.body);
+}
+
+/// A grant stores one upload: once its file is confirmed, and after the
+/// request is submitted, sending other bytes to the same address is
+/// refused, and the agent downloads the bytes that were checked.
+async fn an_upload_grant_is_good_for_one_upload(portal: &TestPortal, _: &FixedClock) {
+    use accounts::agents::Role;
+    let a = signed_in(portal, "alice@exemple.fr").await;
+    let (clerk, _) = portal.agent("etat-civil@belleval.example", Role::Agent, &["acte-etat-civil"]).await;
+    let draft = portal.birth_certificate_draft(Some(&a)).await;
+    let body =
+        json!({ "document": "identity", "name": "carte.pdf", "type": "application/pdf", "size": PDF.len() });
+    let granted =
+        portal.call("POST", &format!("/api/attachments/drafts/{draft}/files"), Some(&body), Some(&a)).await;
+    assert_eq!(granted.status, 201, "{}", granted.body);
+    let upload = &granted.body["upload"];
+    let file = granted.body["file"]["id"].as_str().unwrap();
+    let stored = |status: u16| (200..300).contains(&status);
+    assert!(stored(portal.put_upload(upload, PDF.to_vec()).await));
+    let mut executable = b"MZ\x90\x00".to_vec();
+    executable.resize(PDF.len(), 0);
+    assert!(
+        !stored(portal.put_upload(upload, executable.clone()).await),
+        "a second upload before confirmation"
+    );
+    let confirmed = portal
+        .call(
+            "POST",
+            &format!("/api/attachments/drafts/{draft}/files/{file}/confirm"),
+            Some(&json!({})),
+            Some(&a),
+        )
+        .await;
+    assert_eq!(
+        (confirmed.status, confirmed.body["format"].as_str()),
+        (200, Some("pdf")),
+        "{}",
+        confirmed.body
+    );
+    assert!(!stored(portal.put_upload(upload, executable.clone()).await), "an upload after confirmation");
+
+    let submitted = portal
+        .call("POST", &format!("/api/submissions/drafts/{draft}/submit"), Some(&json!({})), Some(&a))
+        .await;
+    assert_eq!(submitted.status, 201, "{}", submitted.body);
+    assert!(!stored(portal.put_upload(upload, executable).await), "an upload after submission");
+    let reference = submitted.body["reference"].as_str().unwrap();
+    let path = format!("/api/attachments/agent/requests/{reference}/files/{file}/download");
+    let grant = portal.call_with("POST", &path, Some(&json!({})), Some(&clerk)).await;
+    assert_eq!(grant.status, 200, "{}", grant.body);
+    let response = portal.client.get(grant.body["url"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(response.bytes().await.unwrap(), PDF, "the checked bytes are served");
 }

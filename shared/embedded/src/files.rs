@@ -19,7 +19,9 @@
 //! handler streams the body into a temporary file and stops reading one byte
 //! past the signed length, so a client cannot fill the disk whatever it claims.
 //! The `Content-Type` header must equal the signed type exactly, as S3 checks
-//! a presigned `Content-Type`. Downloads are read into memory before being
+//! a presigned `Content-Type`. An upload is stored only where no object is
+//! yet: a grant serves one upload, never a second one over bytes already
+//! checked (S3 does the same with a signed `If-None-Match: *`). Downloads are read into memory before being
 //! sent: objects are bounded by the upload grants, and this adapter serves a
 //! single small server.
 
@@ -133,9 +135,12 @@ impl LocalFiles {
         Ok(())
     }
 
-    /// Writes `<root>/tmp/<random>` with `write`, then renames it onto `key`'s
-    /// object file. The temporary file is removed if anything fails.
-    async fn write_atomically<F, Fut>(&self, key: &str, write: F) -> Result<(), Refusal>
+    /// Writes `<root>/tmp/<random>` with `write`, then publishes it as `key`'s
+    /// object file: [`Publish::Replace`] renames it over any object there;
+    /// [`Publish::CreateOnly`] links it only where no object is (the check
+    /// and the write are one system call, so two uploads racing store one).
+    /// The temporary file is removed in every case.
+    async fn write_atomically<F, Fut>(&self, key: &str, publish: Publish, write: F) -> Result<(), Refusal>
     where
         F: FnOnce(tokio::fs::File) -> Fut,
         Fut: std::future::Future<Output = Result<tokio::fs::File, Refusal>>,
@@ -153,10 +158,17 @@ impl LocalFiles {
             if let Some(parent) = target.parent() {
                 tokio::fs::create_dir_all(parent).await.map_err(Refusal::io)?;
             }
-            tokio::fs::rename(&tmp, &target).await.map_err(Refusal::io)
+            match publish {
+                Publish::Replace => tokio::fs::rename(&tmp, &target).await.map_err(Refusal::io),
+                Publish::CreateOnly => match tokio::fs::hard_link(&tmp, &target).await {
+                    Ok(()) => Ok(()),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Refusal::AlreadyStored),
+                    Err(e) => Err(Refusal::io(e)),
+                },
+            }
         }
         .await;
-        if result.is_err() {
+        if result.is_err() || publish == Publish::CreateOnly {
             // Best effort: a leftover in tmp/ is harmless and never read.
             let _ = tokio::fs::remove_file(&tmp).await;
         }
@@ -201,7 +213,7 @@ impl Files for LocalFiles {
     async fn put(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), FilesError> {
         check_key(key)?;
         let meta = meta_line(content_type, body.len() as u64)?;
-        self.write_atomically(key, |mut file| async move {
+        self.write_atomically(key, Publish::Replace, |mut file| async move {
             file.write_all(&meta).await.map_err(Refusal::io)?;
             file.write_all(&body).await.map_err(Refusal::io)?;
             Ok(file)
@@ -346,9 +358,13 @@ async fn receive_upload(
         return Err(if announced > length { Refusal::TooLarge } else { Refusal::WrongLength });
     }
 
+    // Refused early, before a byte is read; the link at the end decides.
+    if files.read_meta(&key).await.map_err(|e| Refusal::Storage(e.to_string()))?.is_some() {
+        return Err(Refusal::AlreadyStored);
+    }
     let meta = meta_line(&content_type, length).map_err(|e| Refusal::Storage(e.to_string()))?;
     files
-        .write_atomically(&key, |mut file| async move {
+        .write_atomically(&key, Publish::CreateOnly, |mut file| async move {
             file.write_all(&meta).await.map_err(Refusal::io)?;
             // The header was checked, but only the bytes received count.
             let mut body = body;
@@ -454,6 +470,17 @@ fn files_io(error: std::io::Error) -> FilesError {
     FilesError::Backend(error.to_string())
 }
 
+/// How a written object takes its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Publish {
+    /// Over whatever is there ([`Files::put`], the server's own writes).
+    Replace,
+    /// Only where nothing is: an upload grant stores one upload, so the
+    /// bytes a confirmation checked are never replaced through it (as S3's
+    /// `If-None-Match: *` on the presigned `PutObject`).
+    CreateOnly,
+}
+
 /// Why a grant's request is refused; each answers with its own problem.
 #[derive(Debug)]
 enum Refusal {
@@ -464,6 +491,7 @@ enum Refusal {
     WrongLength,
     TooLarge,
     NotFound,
+    AlreadyStored,
     Storage(String),
 }
 
@@ -487,51 +515,57 @@ impl IntoResponse for Refusal {
             Refusal::BadSignature => (
                 StatusCode::FORBIDDEN,
                 "invalid-grant",
-                "Invalid grant",
+                "Lien non valide",
                 "Ce lien n'est pas valide : il a été modifié ou est incomplet.",
             ),
             Refusal::Expired => (
                 StatusCode::FORBIDDEN,
                 "grant-expired",
-                "Grant expired",
+                "Lien expiré",
                 "Ce lien a expiré. Demandez-en un nouveau.",
             ),
             Refusal::WrongType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "wrong-content-type",
-                "Wrong content type",
+                "Type de fichier différent",
                 "Le type du fichier envoyé n'est pas celui annoncé.",
             ),
             Refusal::LengthRequired => (
                 StatusCode::LENGTH_REQUIRED,
                 "length-required",
-                "Length required",
+                "Taille non annoncée",
                 "La taille du fichier doit être annoncée (en-tête Content-Length).",
             ),
             Refusal::WrongLength => (
                 StatusCode::BAD_REQUEST,
                 "wrong-length",
-                "Wrong length",
+                "Taille différente",
                 "La taille du fichier reçu n'est pas celle annoncée.",
             ),
             Refusal::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too-large",
-                "Too large",
+                "Fichier trop gros",
                 "Le fichier envoyé est plus grand que la taille annoncée.",
             ),
             Refusal::NotFound => (
                 StatusCode::NOT_FOUND,
                 "file-not-found",
-                "File not found",
+                "Fichier introuvable",
                 "Ce fichier n'existe pas ou a été supprimé.",
+            ),
+            Refusal::AlreadyStored => (
+                StatusCode::CONFLICT,
+                "upload-used",
+                "Lien d'envoi déjà utilisé",
+                "Un fichier a déjà été envoyé avec ce lien : demandez-en un nouveau pour envoyer un autre fichier.",
             ),
             Refusal::Storage(message) => {
                 tracing::error!(error = %message, "local file storage failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "storage-error",
-                    "Storage error",
+                    "Erreur d'enregistrement",
                     "Le fichier n'a pas pu être enregistré ou lu. Réessayez plus tard.",
                 )
             }

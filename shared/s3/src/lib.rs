@@ -4,7 +4,8 @@
 //! An upload grant is a presigned `PutObject` whose SigV4 signature covers
 //! `content-type` and `content-length`: S3 refuses a body of any other type
 //! or length, so the size checked when the grant was issued is the size
-//! stored. A download grant is a presigned `GetObject` that makes S3 answer
+//! stored, and `if-none-match: *`, so S3 stores one upload per grant and
+//! never replaces the bytes a confirmation checked. A download grant is a presigned `GetObject` that makes S3 answer
 //! with an `attachment` disposition, so a document is saved, never rendered
 //! on the portal's origin.
 //!
@@ -26,8 +27,9 @@ use jiff::{SignedDuration, Timestamp};
 use std::time::{Duration, SystemTime};
 
 /// The headers an upload grant's signature must cover for S3 to enforce the
-/// announced type and length.
-const UPLOAD_SIGNED_HEADERS: [&str; 2] = ["content-length", "content-type"];
+/// announced type and length, and to store one upload only (`if-none-match: *`
+/// makes S3 refuse a `PutObject` where an object already is).
+const UPLOAD_SIGNED_HEADERS: [&str; 3] = ["content-length", "content-type", "if-none-match"];
 
 /// What S3 reports for an object stored without a type.
 const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
@@ -188,6 +190,7 @@ impl Files for S3Files {
             .key(key)
             .content_type(content_type)
             .content_length(length)
+            .if_none_match("*")
             .presigned(presigning)
             .await
             .map_err(|e| backend("PutObject presign", &e))?;
@@ -196,7 +199,8 @@ impl Files for S3Files {
         let signed = signed_headers(request.uri());
         if !UPLOAD_SIGNED_HEADERS.iter().all(|h| signed.iter().any(|s| s == h)) {
             return Err(FilesError::Backend(
-                "upload grant: the signature does not cover content-type and content-length".into(),
+                "upload grant: the signature does not cover content-type, content-length and if-none-match"
+                    .into(),
             ));
         }
         Ok(UploadGrant {

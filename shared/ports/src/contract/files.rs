@@ -14,6 +14,8 @@ macro_rules! files_contract {
             put_head_get_delete_round_trip,
             invalid_keys_are_refused,
             an_upload_grant_accepts_the_announced_body,
+            an_upload_grant_stores_one_upload,
+            racing_uploads_on_one_grant_store_one_body,
             a_download_grant_serves_the_bytes_as_an_attachment,
         );
     };
@@ -80,6 +82,46 @@ pub async fn an_upload_grant_accepts_the_announced_body(files: Arc<dyn Files>) {
     let meta = files.head(&key).await.unwrap().expect("uploaded object is there");
     assert_eq!(meta.size, PDF.len() as u64);
     assert_eq!(meta.content_type, "application/pdf");
+}
+
+/// A grant is good for one upload: a second body sent with it, of the
+/// same type and length, is refused and the first stays.
+pub async fn an_upload_grant_stores_one_upload(files: Arc<dyn Files>) {
+    let key = key();
+    let grant = files
+        .upload_grant(&key, "application/pdf", PDF.len() as u64, SignedDuration::from_mins(5))
+        .await
+        .unwrap();
+    assert!(upload(&grant, PDF.to_vec()).await.status().is_success());
+    let other = vec![b'M'; PDF.len()];
+    let again = upload(&grant, other).await;
+    assert!(again.status().is_client_error(), "second upload: {}", again.status());
+    assert_eq!(files.get(&key).await.unwrap().as_deref(), Some(PDF));
+}
+
+/// Uploads racing on one grant: one is stored, whole, and the others refused.
+pub async fn racing_uploads_on_one_grant_store_one_body(files: Arc<dyn Files>) {
+    let key = key();
+    let grant = files
+        .upload_grant(&key, "application/pdf", PDF.len() as u64, SignedDuration::from_mins(5))
+        .await
+        .unwrap();
+    let bodies: Vec<Vec<u8>> = (0..8u8).map(|i| vec![b'a' + i; PDF.len()]).collect();
+    let sends: Vec<_> = bodies
+        .iter()
+        .map(|body| {
+            let (grant, body) = (grant.clone(), body.clone());
+            tokio::spawn(async move { upload(&grant, body).await.status() })
+        })
+        .collect();
+    let mut stored = Vec::new();
+    for (send, body) in sends.into_iter().zip(&bodies) {
+        if send.await.expect("the upload task ends").is_success() {
+            stored.push(body);
+        }
+    }
+    assert_eq!(stored.len(), 1, "one upload stored");
+    assert_eq!(files.get(&key).await.unwrap().as_deref(), Some(stored[0].as_slice()));
 }
 
 pub async fn a_download_grant_serves_the_bytes_as_an_attachment(files: Arc<dyn Files>) {
