@@ -4,6 +4,8 @@
 // shared/domain/tests/vectors/, so any change here goes there too.
 // Pure functions, no DOM: tests/browser/conditions.test.mjs runs them in Node.
 
+import { hasVisible, trimInvisible } from './visible.js';
+
 /**
  * A condition as the API serves it: `{field, equals}`, `{field, not_equals}`,
  * `{field, in: [...]}`, `{field, contains}`, `{field, filled}`,
@@ -22,11 +24,6 @@
  *            documents?: {id: string, title: string, description: string, when?: Condition}[]}} Form
  */
 
-// Rust's White_Space, which its str::trim uses. JavaScript's \s differs: it
-// has U+FEFF and lacks U+0085, so the set is spelled out.
-const WS = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const BLANK = new RegExp(`^[${WS}]*$`);
-const EDGES = new RegExp(`^[${WS}]+|[${WS}]+$`, 'g');
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** The answer of `field`, own keys only (a field may be called `constructor`). */
@@ -34,10 +31,10 @@ function answerOf(answers, field) {
   return Object.hasOwn(answers, field) ? answers[field] : undefined;
 }
 
-/** Absent, null, a blank string or an empty array. */
+/** Absent, null, a string with nothing visible (visible.js) or an empty array. */
 function isMissing(answer) {
   return answer === undefined || answer === null
-    || (typeof answer === 'string' && BLANK.test(answer))
+    || (typeof answer === 'string' && !hasVisible(answer))
     || (Array.isArray(answer) && answer.length === 0);
 }
 
@@ -103,9 +100,9 @@ export function holds(condition, answers) {
   throw new TypeError(`not a condition: ${JSON.stringify(condition)}`);
 }
 
-/** Every string, however deep, trimmed as Rust trims it. */
+/** Every string, however deep, trimmed of what shows nothing, as the server trims it. */
 function trimmed(value) {
-  if (typeof value === 'string') return value.replace(EDGES, '');
+  if (typeof value === 'string') return trimInvisible(value);
   if (Array.isArray(value)) return value.map(trimmed);
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, trimmed(v)]));

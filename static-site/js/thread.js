@@ -8,6 +8,7 @@ import { uploadFile } from './api.js';
 import { formatDate, whileBusy, failureMessage, focusOn } from './ui.js';
 import { formatSize, formatOf, acceptFor, formatList, downloadButton } from './files.js';
 import { showErrors, clearErrors } from './form/errors.js';
+import { hasVisible } from './visible.js';
 
 /** The messages of a thread answer (a list, or { messages: [...] }), oldest first. */
 export function messagesOf(answer) {
@@ -148,7 +149,7 @@ export function attachmentsField(id, { grant, confirm }) {
 /** A message's own mistakes, before asking the server. */
 export function checkText(text, attachments = null) {
   const mistakes = [];
-  if (!text.trim()) mistakes.push({ field: 'text', message: t('thread.textMissing') });
+  if (!hasVisible(text)) mistakes.push({ field: 'text', message: t('thread.textMissing') });
   else if ([...text].length > 5000) mistakes.push({ field: 'text', message: t('thread.textTooLong') });
   if (attachments?.busy()) mistakes.push({ field: 'files', message: t('thread.stillAttaching') });
   return mistakes;

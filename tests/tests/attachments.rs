@@ -49,6 +49,7 @@ on_both!(
     thread_files_from_both_sides_reach_the_agent_and_no_stranger,
     a_closed_request_takes_no_new_thread_file,
     an_upload_grant_is_good_for_one_upload,
+    a_file_name_loses_its_right_to_left_override,
 );
 
 async fn checklist(portal: &TestPortal, draft: &str, session: Option<&str>) -> Value {
@@ -725,4 +726,36 @@ async fn an_upload_grant_is_good_for_one_upload(portal: &TestPortal, _: &FixedCl
     assert_eq!(grant.status, 200, "{}", grant.body);
     let response = portal.client.get(grant.body["url"].as_str().unwrap()).send().await.unwrap();
     assert_eq!(response.bytes().await.unwrap(), PDF, "the checked bytes are served");
+}
+
+/// Issue 14: a right-to-left override shows `\u{202e}gnp.exe.pdf` as
+/// « fdp.exe.png »: the file is listed, and downloaded, under its name
+/// without it.
+async fn a_file_name_loses_its_right_to_left_override(portal: &TestPortal, _: &FixedClock) {
+    let draft = portal.birth_certificate_draft(None).await;
+    let sent = portal.upload(&draft, "identity", "\u{202e}gnp.exe.pdf", "application/pdf", PDF, None).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert_eq!(sent.body["name"], "gnp.exe.pdf");
+    let listed = identity_files(portal, &draft).await;
+    let names: Vec<&str> = listed.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["gnp.exe.pdf"], "no U+202E in the listed name");
+    let path =
+        format!("/api/attachments/drafts/{draft}/files/{}/download", sent.body["id"].as_str().unwrap());
+    let grant = portal.call("POST", &path, Some(&json!({})), None).await;
+    assert_eq!(grant.status, 200, "{}", grant.body);
+    let response = portal.client.get(grant.body["url"].as_str().unwrap()).send().await.unwrap();
+    let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
+    assert!(disposition.ends_with("filename*=UTF-8''gnp.exe.pdf"), "{disposition}");
+}
+
+/// Every character the domain calls invisible, whitespace aside, leaves a
+/// file name: `gru_ports` spells out its own copy of the classes (it may
+/// not depend on the domain), and this keeps the two in step.
+#[test]
+fn file_names_lose_every_character_the_domain_calls_invisible() {
+    use gru_domain::text::is_invisible;
+    use gru_ports::files::safe_file_name;
+    for c in (0..=0x10ffff).filter_map(char::from_u32).filter(|c| is_invisible(*c) && !c.is_whitespace()) {
+        assert_eq!(safe_file_name(&format!("a{c}b.pdf")), "ab.pdf", "U+{:04X}", c as u32);
+    }
 }

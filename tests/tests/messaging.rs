@@ -1033,3 +1033,29 @@ async fn a_thread_of_long_messages_stays_far_below_what_a_lambda_may_answer() {
     let envelope = serde_json::to_string(&String::from_utf8(body).unwrap()).unwrap();
     assert!(envelope.len() < 6_000_000, "{} bytes", envelope.len());
 }
+
+/// Issue 14: a message of zero-width spaces shows nothing, so it is refused
+/// as a blank one is, from either side, and nothing is written.
+#[tokio::test]
+async fn a_message_of_invisible_characters_is_refused_as_a_blank_one() {
+    let world = World::new().await;
+    let anne = world.citizen("anne@essai.example").await;
+    let claire = world.agent("claire@mairie.example", "Claire Martin", &[SERVICE]).await;
+    let request = world.request(&anne).await;
+    let reference = request.reference.as_str();
+    for (path, cookie) in [(citizen_thread(reference), &anne), (agent_thread(reference), &claire.cookie)] {
+        let blank = world.call("POST", &path, Some(cookie), Some(json!({ "text": "   " }))).await;
+        assert_eq!(blank.0, 422, "{}", blank.1);
+        for invisible in
+            ["\u{200b}\u{200b}\u{200b}", "\u{202e}\u{200b}\u{feff}", "\u{2066}\n\u{200d}\u{2069}"]
+        {
+            let refused = world.call("POST", &path, Some(cookie), Some(json!({ "text": invisible }))).await;
+            assert_eq!(refused, blank, "{path}: {invisible:?}");
+        }
+    }
+    assert_eq!(world.state(reference).await.messages, 0, "nothing written");
+    let (status, _) = world
+        .call("POST", &citizen_thread(reference), Some(&anne), Some(json!({ "text": "\u{200b}Merci" })))
+        .await;
+    assert_eq!(status, 201, "a message with something to read is fine");
+}

@@ -5,6 +5,7 @@
 //! only.
 
 use gru_domain::account::{Address, Profile};
+use gru_domain::text::{clean_line, has_visible, trim_invisible};
 use gru_web::FieldError;
 use serde::Deserialize;
 
@@ -96,18 +97,24 @@ impl AddressInput {
     }
 }
 
-/// A citizen's name (the profile's, or the one given at sign-up).
+/// A citizen's name (the profile's, or the one given at sign-up), or an
+/// agent's: absent when it shows nothing, kept cleaned for one line
+/// ([`clean_line`]: no bidirectional controls nor zero-width characters,
+/// one space between words).
 pub fn validate_name(path: &str, name: Option<String>, errors: &mut Vec<FieldError>) -> Option<String> {
-    text(path, non_blank(name?)?, MAX_NAME_CHARS, errors)
+    let name = text(path, non_blank(name?)?, MAX_NAME_CHARS, errors)?;
+    Some(clean_line(&name)).filter(|name| has_visible(name))
 }
 
 fn field(path: &str, message: &str) -> FieldError {
     FieldError { field: path.to_owned(), message: message.to_owned() }
 }
 
+/// The value trimmed, or `None` when it shows nothing (blanks, zero-width
+/// spaces, bidirectional controls…).
 fn non_blank(value: String) -> Option<String> {
-    let trimmed = value.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+    let trimmed = trim_invisible(&value);
+    has_visible(trimmed).then(|| trimmed.to_owned())
 }
 
 /// Free text on one line: bounded, without control characters (a line
@@ -167,6 +174,21 @@ mod tests {
         .unwrap();
         assert_eq!(profile, Profile::default());
         assert_eq!(input(serde_json::json!({})).unwrap(), Profile::default());
+    }
+
+    #[test]
+    fn values_of_invisible_characters_are_absent_and_names_lose_controls() {
+        let profile = input(serde_json::json!({
+            "name": "\u{200b}\u{200b}", "phone": "\u{feff}",
+            "address": {"street": "\u{202e}\u{200b}", "postcode": "\u{2060}", "city": "\u{ad}"}
+        }))
+        .unwrap();
+        assert_eq!(profile, Profile::default());
+        let profile = input(serde_json::json!({"name": "\u{202e}Anne\u{200b}  Dupont\u{2069}"})).unwrap();
+        assert_eq!(profile.name.as_deref(), Some("Anne Dupont"));
+        let errors =
+            input(serde_json::json!({"address": {"street": "1 rue de la Loire", "city": "\u{200b}"}}));
+        assert_eq!(errors.unwrap_err(), ["address.postcode", "address.city"], "required parts stay required");
     }
 
     #[test]

@@ -76,8 +76,10 @@ impl Message {
 }
 
 /// What is wrong with a message's text, in French for the person typing it.
+/// A text with nothing visible (blanks, zero-width spaces, bidirectional
+/// controls…) is as empty as no text.
 pub fn text_problem(text: &str) -> Option<String> {
-    if text.trim().is_empty() {
+    if !gru_domain::text::has_visible(text) {
         return Some("Écrivez votre message.".to_owned());
     }
     let chars = text.chars().count();
@@ -131,6 +133,13 @@ mod tests {
     fn texts_are_one_to_five_thousand_characters() {
         assert!(text_problem("").is_some());
         assert!(text_problem(" \n\t ").is_some());
+        assert_eq!(
+            text_problem("\u{200b}\u{200b}\u{200b}"),
+            text_problem(" "),
+            "zero-width spaces are as blank as a space"
+        );
+        assert_eq!(text_problem("\u{202e}\u{feff}\n\u{2066}"), text_problem(""));
+        assert_eq!(text_problem("\u{200b}Merci\u{200b}"), None);
         assert_eq!(text_problem("<script>alert(1)</script>"), None, "markup is just text");
         assert_eq!(text_problem(&"é".repeat(MAX_TEXT_CHARS)), None, "characters, not bytes");
         let long = text_problem(&"a".repeat(MAX_TEXT_CHARS + 1)).unwrap();

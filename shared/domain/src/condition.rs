@@ -9,6 +9,7 @@
 //! This is the authority; `static-site/js/conditions.js` follows it, and both
 //! run `tests/vectors/conditions.json`.
 
+use crate::text;
 use jiff::civil::Date;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -118,14 +119,15 @@ impl Condition {
     }
 }
 
-/// An answer is missing when it is absent, `null`, a blank string or an
-/// empty array (`docs/forms.md`). "Blank" is Rust's `White_Space`; the
-/// browser spells the same set out, since JavaScript's `\s` differs on two
-/// characters.
+/// An answer is missing when it is absent, `null`, a string with nothing
+/// visible in it or an empty array (`docs/forms.md`). "Nothing visible" is
+/// [`text::has_visible`] false: whitespace, zero-width and bidirectional
+/// controls and the like; the browser spells the same sets out
+/// (`static-site/js/visible.js`).
 pub fn is_missing(answer: Option<&Value>) -> bool {
     match answer {
         None | Some(Value::Null) => true,
-        Some(Value::String(s)) => s.trim().is_empty(),
+        Some(Value::String(s)) => !text::has_visible(s),
         Some(Value::Array(items)) => items.is_empty(),
         Some(_) => false,
     }
@@ -211,7 +213,7 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, 
     Value::deserialize(deserializer).map(Some)
 }
 
-const OPERATORS: &str = "equals, not_equals, in, contains, filled, gt, gte, lt, lte, all, any or not";
+const OPERATORS: &str = "equals, not_equals, in, contains, filled, gt, gte, lt, lte, all, any ou not";
 
 /// One operator of a [`RawCondition`] with its operand, before the checks.
 enum Operator {
@@ -266,13 +268,13 @@ impl TryFrom<RawCondition> for Condition {
         let operator = match <[Operator; 1]>::try_from(operators) {
             Ok([operator]) => operator,
             Err(none) if none.is_empty() => {
-                return Err(format!("a condition needs one operator: {OPERATORS}"));
+                return Err(format!("une condition a besoin d'un opérateur : {OPERATORS}"));
             }
             Err(several) => {
                 let names: Vec<&str> = several.iter().map(Operator::name).collect();
                 return Err(format!(
-                    "a condition has one operator, this one has {}: combine conditions with all = [...]",
-                    names.join(" and ")
+                    "une condition a un seul opérateur, celle-ci en a plusieurs ({}) : combinez des conditions avec all = [...]",
+                    names.join(" et ")
                 ));
             }
         };
@@ -281,9 +283,11 @@ impl TryFrom<RawCondition> for Condition {
             (Operator::Any(conditions), None) => Ok(Condition::Any(conditions)),
             (Operator::Not(condition), None) => Ok(Condition::Not(condition)),
             (operator @ (Operator::All(_) | Operator::Any(_) | Operator::Not(_)), Some(_)) => {
-                Err(format!("\"{}\" combines conditions and takes no \"field\"", operator.name()))
+                Err(format!("« {} » combine des conditions et ne prend pas de « field »", operator.name()))
             }
-            (operator, None) => Err(format!("\"{}\" needs a \"field\"", operator.name())),
+            (operator, None) => {
+                Err(format!("« {} » a besoin d'un « field » : le champ à lire", operator.name()))
+            }
             (Operator::Equals(value), Some(field)) => {
                 Ok(Condition::Equals { value: scalar("equals", value)?, field })
             }
@@ -295,7 +299,7 @@ impl TryFrom<RawCondition> for Condition {
             }
             (Operator::In(values), Some(field)) => {
                 if values.is_empty() {
-                    return Err("\"in\" needs at least one value".into());
+                    return Err("« in » a besoin d'au moins une valeur".into());
                 }
                 let values = values.into_iter().map(|v| scalar("in", v)).collect::<Result<_, _>>()?;
                 Ok(Condition::In { field, values })
@@ -305,7 +309,7 @@ impl TryFrom<RawCondition> for Condition {
                 if value.is_number() || value.as_str().is_some_and(|s| parse_date(s).is_some()) {
                     Ok(Condition::Compare { field, op, value })
                 } else {
-                    Err(format!("\"{}\" compares with a number or a date written \"YYYY-MM-DD\"", op.name()))
+                    Err(format!("« {} » compare à un nombre ou à une date écrite \"AAAA-MM-JJ\"", op.name()))
                 }
             }
         }
@@ -319,7 +323,7 @@ fn scalar(operator: &str, value: Value) -> Result<Value, String> {
     match value {
         Value::String(_) | Value::Number(_) | Value::Bool(_) => Ok(value),
         _ => Err(format!(
-            "\"{operator}\" takes a string, a number or true/false (dates in quotes: \"2024-01-31\")"
+            "« {operator} » prend un texte, un nombre ou true/false (les dates entre guillemets : \"2024-01-31\")"
         )),
     }
 }
@@ -391,19 +395,19 @@ mod tests {
     #[test]
     fn refuses_malformed_conditions_with_a_reason() {
         let cases = [
-            (json!({"field": "a"}), "needs one operator"),
-            (json!({"field": "a", "equals": 1, "in": [1]}), "has equals and in"),
+            (json!({"field": "a"}), "a besoin d'un opérateur"),
+            (json!({"field": "a", "equals": 1, "in": [1]}), "plusieurs (equals et in)"),
             (json!({"field": "a", "equal": 1}), "unknown field"),
-            (json!({"equals": 1}), "\"equals\" needs a \"field\""),
-            (json!({"field": "a", "all": []}), "takes no \"field\""),
-            (json!({"field": "a", "equals": null}), "takes a string"),
-            (json!({"field": "a", "equals": [1]}), "takes a string"),
-            (json!({"field": "a", "in": []}), "at least one value"),
-            (json!({"field": "a", "in": [{"x": 1}]}), "takes a string"),
-            (json!({"field": "a", "gt": "soon"}), "number or a date"),
-            (json!({"field": "a", "gt": "2024-02-30"}), "number or a date"),
-            (json!({"field": "a", "gt": true}), "number or a date"),
-            (json!({"all": [{"field": "a"}]}), "needs one operator"),
+            (json!({"equals": 1}), "« equals » a besoin d'un « field »"),
+            (json!({"field": "a", "all": []}), "ne prend pas de « field »"),
+            (json!({"field": "a", "equals": null}), "prend un texte"),
+            (json!({"field": "a", "equals": [1]}), "prend un texte"),
+            (json!({"field": "a", "in": []}), "au moins une valeur"),
+            (json!({"field": "a", "in": [{"x": 1}]}), "prend un texte"),
+            (json!({"field": "a", "gt": "soon"}), "un nombre ou à une date"),
+            (json!({"field": "a", "gt": "2024-02-30"}), "un nombre ou à une date"),
+            (json!({"field": "a", "gt": true}), "un nombre ou à une date"),
+            (json!({"all": [{"field": "a"}]}), "a besoin d'un opérateur"),
             (json!({"field": "a", "filled": "yes"}), "invalid type"),
         ];
         for (json, words) in cases {
@@ -420,7 +424,7 @@ mod tests {
             when: Condition,
         }
         let error = toml::from_str::<Holder>("when = { field = \"born\", equals = 2000-01-01 }").unwrap_err();
-        assert!(error.message().contains("dates in quotes"), "{error}");
+        assert!(error.message().contains("les dates entre guillemets"), "{error}");
     }
 
     #[test]
@@ -434,9 +438,10 @@ mod tests {
     }
 
     #[test]
-    fn blank_follows_rusts_white_space() {
+    fn blank_is_what_shows_nothing() {
         assert!(is_missing(Some(&json!("\u{85}\u{a0}\u{3000}"))));
-        assert!(!is_missing(Some(&json!("\u{feff}"))), "BOM is not White_Space");
+        assert!(is_missing(Some(&json!("\u{feff}\u{200b}"))), "a BOM and a zero-width space show nothing");
+        assert!(!is_missing(Some(&json!("\u{200b}x"))));
         assert!(!is_missing(Some(&json!({}))), "an empty object is an answer");
         assert!(!is_missing(Some(&json!(false))));
     }

@@ -19,6 +19,7 @@ mod validate;
 use crate::attachment::{DocumentRules, FileRules, Format, megabytes};
 pub use crate::condition::Answers;
 use crate::condition::{Condition, is_missing, parse_date};
+use crate::text;
 pub use check::FormProblem;
 use jiff::civil::Date;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -436,11 +437,13 @@ impl Form {
     }
 }
 
-/// The answers with every string, however deep, trimmed.
+/// The answers with every string, however deep, trimmed of what shows
+/// nothing at its ends ([`text::trim_invisible`]: whitespace, zero-width and
+/// bidirectional controls…).
 fn trimmed(answers: &Answers) -> Answers {
     fn trim(value: &Value) -> Value {
         match value {
-            Value::String(s) => Value::String(s.trim().to_owned()),
+            Value::String(s) => Value::String(text::trim_invisible(s).to_owned()),
             Value::Array(items) => Value::Array(items.iter().map(trim).collect()),
             Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), trim(v))).collect()),
             other => other.clone(),

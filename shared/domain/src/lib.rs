@@ -22,6 +22,8 @@
 //! - [`request`]: drafts and requests (history, assignee, deadline), and the
 //!   public phases every request goes through.
 //! - [`search`]: accent-, case- and word-order-tolerant service search.
+//! - [`text`]: whether a text shows anything (a text of zero-width spaces
+//!   and bidirectional controls does not), and names cleaned for one line.
 //! - [`workflow`]: workflows as data (statuses, transitions, emails) and
 //!   processing deadlines in working days.
 
@@ -37,4 +39,5 @@ pub mod holidays;
 pub mod ics;
 pub mod request;
 pub mod search;
+pub mod text;
 pub mod workflow;

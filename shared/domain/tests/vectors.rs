@@ -1,7 +1,7 @@
-//! The shared vectors of the condition language and of form visibility,
-//! which `static-site/js/conditions.js` also runs
-//! (`tests/browser/conditions.test.mjs`): both implementations must agree on
-//! every one.
+//! The shared vectors of the condition language, of form visibility and of
+//! what text shows nothing, which `static-site/js/conditions.js` and
+//! `static-site/js/visible.js` also run (`tests/browser/conditions.test.mjs`):
+//! both implementations must agree on every one.
 
 use gru_domain::condition::{Answers, Condition};
 use gru_domain::form::Form;
@@ -95,4 +95,31 @@ fn form_vectors() {
         })
         .collect();
     report("form", failures);
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TextVector {
+    name: String,
+    text: String,
+    visible: bool,
+    trimmed: String,
+}
+
+/// What shows nothing (`gru_domain::text`, `static-site/js/visible.js`):
+/// each range's ends, alone and around a letter, and their neighbours.
+#[test]
+fn text_vectors() {
+    use gru_domain::text::{has_visible, trim_invisible};
+    let vectors: Vec<TextVector> = vectors("visible.json");
+    assert!(vectors.len() >= 150, "only {} text vectors", vectors.len());
+    let failures = vectors
+        .iter()
+        .filter_map(|v| {
+            let (visible, trimmed) = (has_visible(&v.text), trim_invisible(&v.text));
+            (visible != v.visible || trimmed != v.trimmed)
+                .then(|| format!("{:?}: visible {visible}, trimmed {trimmed:?}", v.name))
+        })
+        .collect();
+    report("text", failures);
 }

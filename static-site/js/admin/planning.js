@@ -12,6 +12,7 @@ import { showErrors, clearErrors } from '../form/errors.js';
 import { planning } from './api.js';
 import { adminError, initAdmin, adminTitle, status, channelLabel, PLANNING } from './shell.js';
 import { today, timeOf } from '../booking/slots.js';
+import { hasVisible } from '../visible.js';
 
 const CHANNELS = ['phone', 'counter', 'email', 'post'];
 const STATES = {
@@ -132,7 +133,7 @@ function actionsCell(item, who, day, reload) {
       event.preventDefault();
       whileBusy(confirm, async () => {
         clearErrors(form);
-        if (!reason.value.trim()) {
+        if (!hasVisible(reason.value)) {
           showErrors(form, [{ field: 'reason', message: t('admin.planning.reasonMissing') }]);
           return;
         }
@@ -232,7 +233,7 @@ function bookForm(values, reload) {
       const missing = [];
       if (!date.value) missing.push({ field: 'date', message: t('admin.planning.dateMissing') });
       if (!time.value) missing.push({ field: 'start', message: t('admin.planning.timeMissing') });
-      if (!name.value.trim()) missing.push({ field: 'name', message: t('admin.planning.nameMissing') });
+      if (!hasVisible(name.value)) missing.push({ field: 'name', message: t('admin.planning.nameMissing') });
       if (missing.length > 0) {
         showErrors(form, missing);
         return;
@@ -289,7 +290,7 @@ function closeForm(values, reload) {
       result.replaceChildren();
       const missing = [];
       if (!from.value) missing.push({ field: 'from', message: t('admin.planning.dateMissing') });
-      if (!reason.value.trim()) missing.push({ field: 'reason', message: t('admin.planning.closeReasonMissing') });
+      if (!hasVisible(reason.value)) missing.push({ field: 'reason', message: t('admin.planning.closeReasonMissing') });
       if (missing.length > 0) {
         showErrors(form, missing);
         return;

@@ -11,6 +11,7 @@ import { $, initPage, setTitle, setState, breadcrumb, showError, focusOn, whileB
 import { showErrors, clearErrors } from '../form/errors.js';
 import { slotChooser, slotProblem, timeOf } from './slots.js';
 import { appointmentFacts } from './view.js';
+import { hasVisible } from '../visible.js';
 
 const cityReady = initPage();
 const query = new URLSearchParams(location.search);
@@ -88,7 +89,7 @@ function details(hold, slot) {
     whileBusy(submit, async () => {
       clearErrors(form);
       const missing = [];
-      if (!name.value.trim()) missing.push({ field: 'name', message: t('booking.nameMissing') });
+      if (!hasVisible(name.value)) missing.push({ field: 'name', message: t('booking.nameMissing') });
       if (email && !email.value.trim()) missing.push({ field: 'email', message: t('booking.emailMissing') });
       if (missing.length > 0) {
         showErrors(form, missing);

@@ -3,11 +3,12 @@
 import { t } from '../i18n/index.js';
 import { el } from '../text.js';
 import { formatDate } from '../ui.js';
+import { hasVisible } from '../visible.js';
 
-/** Missing as the form language says: absent, null, a blank string or an empty list. */
+/** Missing as the form language says: absent, null, a string with nothing visible or an empty list. */
 export function isMissing(value) {
   if (value === undefined || value === null) return true;
-  if (typeof value === 'string') return value.trim() === '';
+  if (typeof value === 'string') return !hasVisible(value);
   if (Array.isArray(value)) return value.length === 0;
   return false;
 }

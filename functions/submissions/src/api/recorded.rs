@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use gru_domain::form::Answers;
 use gru_domain::request::{EnteredBy, NewRequest, Receipt, RequiredDocument};
+use gru_domain::text;
 use gru_ports::StoreError;
 use gru_records::reference::new_reference;
 use gru_records::requests::{Recording, RepositoryError, StoredReceipt};
@@ -148,13 +149,15 @@ fn checked_channel(channel: &str) -> Result<&'static str, Problem> {
     })
 }
 
-/// The citizen's name as the agent typed it: trimmed, 1 to 200 characters.
+/// The citizen's name as the agent typed it, cleaned for one line
+/// ([`text::clean_line`]: no bidirectional controls nor zero-width
+/// characters), 1 to 200 characters; none when it shows nothing.
 fn checked_name(name: Option<&str>) -> Result<Option<String>, Problem> {
-    match name.map(str::trim).filter(|n| !n.is_empty()) {
+    match name.map(text::trim_invisible).filter(|n| text::has_visible(n)) {
         Some(n) if n.chars().count() > 200 || n.chars().any(char::is_control) => {
             Err(Problem::unprocessable("validation", "Le nom du citoyen n'est pas valide.")
                 .with_field("citizen.name", "Saisissez un nom de 200 caractères au plus, sur une ligne."))
         }
-        other => Ok(other.map(str::to_owned)),
+        other => Ok(other.map(text::clean_line)),
     }
 }

@@ -222,3 +222,22 @@ fn drafts_may_hold_answers_of_hidden_fields() {
         form().check_draft(&answers(json!({"for_self": true, "relationship": "fille", "spouse": "X"})));
     assert_eq!(errors, []);
 }
+
+#[test]
+fn a_required_answer_of_invisible_characters_is_missing() {
+    let form = form();
+    for invisible in ["\u{200b}\u{200b}", "\u{202e}\u{200b}", "\u{feff}", "\u{ad}", " \u{301}"] {
+        let given = json!({"record_kind": "birth", "for_self": false, "relationship": invisible, "born": "1990-05-01"});
+        let errors = form.validate_submission(&answers(given), today()).unwrap_err();
+        assert_eq!(
+            errors,
+            [FieldError { field: "relationship".into(), message: REQUIRED.into() }],
+            "{invisible:?} is as missing as an empty answer"
+        );
+    }
+    let given = json!({
+        "record_kind": "birth", "for_self": false, "relationship": "\u{200b}fille\u{202c}", "born": "1990-05-01",
+    });
+    let valid = form.validate_submission(&answers(given), today()).unwrap();
+    assert_eq!(valid["relationship"], "fille", "invisible ends are trimmed");
+}
