@@ -9,7 +9,11 @@ use std::path::{Path, PathBuf};
 pub fn load(dir: &Path) -> anyhow::Result<gru_domain::catalogue::CityCatalogue> {
     gru_domain::city_files::load(dir).or_else(|problems| {
         let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        bail!("the city in {} has {} problem(s):\n{}", dir.display(), problems.len(), list.join("\n"))
+        let count = match problems.len() {
+            1 => "1 problème".to_owned(),
+            n => format!("{n} problèmes"),
+        };
+        bail!("la ville du dossier {} a {count} :\n{}", dir.display(), list.join("\n"))
     })
 }
 

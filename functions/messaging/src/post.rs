@@ -160,10 +160,7 @@ async fn attached_files(ctx: &Ctx, request: &Request, ids: &[String]) -> Result<
 
 /// Now, on the city's calendar.
 async fn moment(ctx: &Ctx) -> Result<Moment, Problem> {
-    let city = ctx.catalogue.city().await?.ok_or_else(|| internal("no city is imported"))?;
-    let zone = jiff::tz::TimeZone::get(&city.timezone).map_err(internal)?;
-    let now = ctx.now();
-    Ok(Moment { now, today: now.to_zoned_datetime(zone).date(), calendar: city.holidays })
+    Ok(ctx.catalogue.moment(ctx.now()).await?)
 }
 
 /// What a message does to its request, beside being written.

@@ -8,9 +8,8 @@ use crate::views::{self, Colleague, Detail, DocumentView, HistoryView, InboxRow,
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use gru_domain::holidays::HolidayCalendar;
 use gru_domain::request::Phase;
 use gru_domain::request::{Assignee, Request};
 use gru_domain::workflow::{self, Workflow};
@@ -23,7 +22,7 @@ use gru_records::requests::{Repository, RepositoryError, Versioned};
 use gru_records::thread_state;
 use gru_records::timeline::status_of;
 use gru_web::agent::{Agent, forbidden};
-use gru_web::{Json, Platform, Problem, Query, Role, no_store};
+use gru_web::{Json, Platform, Problem, Query, Role};
 use jiff::civil::Date;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -99,13 +98,7 @@ fn conflict() -> Problem {
 impl Inner {
     /// Now, and today in the city's time zone with its public holidays.
     async fn moment(&self) -> Result<Moment, Problem> {
-        let city = self.catalogue.city().await?;
-        let (zone, calendar) = city
-            .map(|c| (c.timezone, c.holidays))
-            .unwrap_or_else(|| ("Europe/Paris".to_owned(), HolidayCalendar::default()));
-        let zone = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
-        let now = self.platform.clock.now();
-        Ok(Moment { now, today: now.to_zoned_datetime(zone).date(), calendar })
+        Ok(self.catalogue.moment(self.platform.clock.now()).await?)
     }
 
     async fn workflow(&self, service: &str) -> Result<Workflow, Problem> {
@@ -322,7 +315,7 @@ async fn inbox(
         });
     }
     let next = (end < total).then(|| end.to_string());
-    Ok(no_store(axum::Json(InboxPage { requests: page, total, next })))
+    Ok(axum::Json(InboxPage { requests: page, total, next }).into_response())
 }
 
 /// A request in full. Every read is in the audit trail.
@@ -334,7 +327,7 @@ async fn read_request(
     let request = ctx.request_for(&agent, &reference).await?;
     let moment = ctx.moment().await?;
     ctx.shared().audit.record(&agent, "request.read", Some(&request.value.reference), None).await?;
-    Ok(no_store(axum::Json(ctx.detail(&agent, request, moment.today).await?)))
+    Ok(axum::Json(ctx.detail(&agent, request, moment.today).await?).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -402,7 +395,7 @@ async fn transition(
     let version = ctx.write_change(&current, &moved.request, &to.citizen_label, extra).await?;
     tracing::info!(service = %moved.request.service, from = %from.id, to = %to.id, "request moved");
     let request = Versioned { value: moved.request, version };
-    Ok(no_store(axum::Json(ctx.detail(&agent, request, moment.today).await?)))
+    Ok(axum::Json(ctx.detail(&agent, request, moment.today).await?).into_response())
 }
 
 /// 400 unless `slug` has the shape of a service's slug (so it can be a key).
@@ -474,7 +467,7 @@ async fn assign(
     let moment = ctx.moment().await?;
     if current.value.assignee.as_ref().map(|a| &a.id) == assignee.as_ref().map(|a| &a.id) {
         // Already so: nothing to write, nothing to record.
-        return Ok(no_store(axum::Json(ctx.detail(&agent, current, moment.today).await?)));
+        return Ok(axum::Json(ctx.detail(&agent, current, moment.today).await?).into_response());
     }
     let next = progress::assign(&current.value, assignee.clone(), author(&agent), moment.now);
     let workflow = ctx.workflow(&next.service).await?;
@@ -483,7 +476,7 @@ async fn assign(
     let audit = ctx.shared().audit.entry(&agent, "request.assign", Some(&next.reference), Some(&detail));
     let version = ctx.write_change(&current, &next, &citizen_label, vec![audit]).await?;
     let request = Versioned { value: next, version };
-    Ok(no_store(axum::Json(ctx.detail(&agent, request, moment.today).await?)))
+    Ok(axum::Json(ctx.detail(&agent, request, moment.today).await?).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -508,7 +501,7 @@ async fn colleagues(
         .filter(|a| a.active && a.handles(&params.service))
         .map(|a| Colleague { id: a.id, name: a.name, role: a.role })
         .collect();
-    Ok(no_store(axum::Json(serde_json::json!({ "agents": agents }))))
+    Ok(axum::Json(serde_json::json!({ "agents": agents })).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -542,5 +535,5 @@ async fn audit(
                 .with_field("day", "Un jour (AAAA-MM-JJ) ou une référence, pas les deux."));
         }
     }?;
-    Ok(no_store(axum::Json(serde_json::json!({ "entries": entries }))))
+    Ok(axum::Json(serde_json::json!({ "entries": entries })).into_response())
 }

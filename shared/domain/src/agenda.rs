@@ -503,16 +503,23 @@ mod civil {
         text.parse().map_err(|_| E::custom(format!("« {text} » n'est pas une date AAAA-MM-JJ")))
     }
 
+    /// A value neither a string nor a TOML date or time (a number, a list...).
+    const NOT_A_DATE: &str = "écrivez une date AAAA-MM-JJ, par exemple 2027-08-09";
+    const NOT_A_TIME: &str = "écrivez une heure HH:MM, par exemple 09:00";
+
     pub fn date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
-        parse_date(Written::deserialize(deserializer)?.text())
+        let written = Written::deserialize(deserializer).map_err(|_| D::Error::custom(NOT_A_DATE))?;
+        parse_date(written.text())
     }
 
     pub fn optional_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Date>, D::Error> {
-        Option::<Written>::deserialize(deserializer)?.map(|w| parse_date(w.text())).transpose()
+        let written =
+            Option::<Written>::deserialize(deserializer).map_err(|_| D::Error::custom(NOT_A_DATE))?;
+        written.map(|w| parse_date(w.text())).transpose()
     }
 
     pub fn time<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Time, D::Error> {
-        let text = Written::deserialize(deserializer)?.text();
+        let text = Written::deserialize(deserializer).map_err(|_| D::Error::custom(NOT_A_TIME))?.text();
         text.parse().map_err(|_| D::Error::custom(format!("« {text} » n'est pas une heure HH:MM")))
     }
 }

@@ -4,6 +4,7 @@
 //! These types are both the city-file format (strict: unknown keys are
 //! errors) and the stored and served form.
 
+use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
 /// The city: its name, look and contact, from `city.toml`.
@@ -15,8 +16,8 @@ pub struct City {
     #[serde(default)]
     pub tagline: String,
     /// IANA time zone in which the city's dates are shown and computed.
-    #[serde(default = "default_timezone")]
-    pub timezone: String,
+    #[serde(default)]
+    pub timezone: CityTimeZone,
     /// The public holidays the city's services close on: processing
     /// deadlines count working days without them.
     #[serde(default)]
@@ -31,8 +32,77 @@ pub struct City {
     pub links: Vec<Link>,
 }
 
-fn default_timezone() -> String {
-    "Europe/Paris".to_owned()
+/// The city's time zone: an IANA name the time-zone database knows (jiff's
+/// bundled copy), so a misspelt name is refused where the city's files are
+/// read (with its file and line) and when a stored profile is read, and no
+/// code falls back to another zone. `Europe/Paris` when the file says none.
+#[derive(Debug, Clone)]
+pub struct CityTimeZone {
+    name: String,
+    zone: TimeZone,
+}
+
+impl CityTimeZone {
+    /// The zone to compute the city's wall-clock dates and times in.
+    pub fn zone(&self) -> &TimeZone {
+        &self.zone
+    }
+
+    /// Its IANA name, e.g. `Europe/Paris`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Default for CityTimeZone {
+    fn default() -> Self {
+        Self::try_from(DEFAULT_TIME_ZONE.to_owned()).expect("the bundled database knows Europe/Paris")
+    }
+}
+
+/// The time zone of a city whose `city.toml` names none.
+const DEFAULT_TIME_ZONE: &str = "Europe/Paris";
+
+impl TryFrom<String> for CityTimeZone {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Self, String> {
+        // `get` also accepts other spellings of a name (case, POSIX strings);
+        // only the canonical IANA names are taken, as browsers expect them.
+        match TimeZone::get(&name) {
+            Ok(zone) if zone.iana_name() == Some(name.as_str()) => Ok(Self { name, zone }),
+            _ => Err(format!(
+                "« {name} » n'est pas un fuseau horaire connu : écrivez son nom IANA, par exemple « {DEFAULT_TIME_ZONE} »"
+            )),
+        }
+    }
+}
+
+impl From<CityTimeZone> for String {
+    fn from(zone: CityTimeZone) -> Self {
+        zone.name
+    }
+}
+
+impl PartialEq for CityTimeZone {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for CityTimeZone {}
+
+impl Serialize for CityTimeZone {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.name)
+    }
+}
+
+impl<'de> Deserialize<'de> for CityTimeZone {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Self::try_from(name).map_err(serde::de::Error::custom)
+    }
 }
 
 /// The city's colours, applied by the site as CSS custom properties.

@@ -17,6 +17,7 @@ use crate::agenda::Agenda;
 use crate::catalogue::{Category, City, CityCatalogue, Link, Service, is_valid_slug};
 use crate::form::Form;
 use crate::workflow::Workflow;
+use parser_messages::parser_message_in_french;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -84,7 +85,7 @@ pub fn load(dir: &Path) -> Result<CityCatalogue, Vec<Problem>> {
                 file: service.path.clone(),
                 line: line_of(&service.text, None, "slug"),
                 message: format!(
-                    "duplicate slug \"{}\": {} already uses it",
+                    "slug « {} » en double : {} l'utilise déjà",
                     service.value.slug,
                     first.display()
                 ),
@@ -101,7 +102,10 @@ pub fn load(dir: &Path) -> Result<CityCatalogue, Vec<Problem>> {
                 problems.push(Problem {
                     file: categories.path.clone(),
                     line: line_of_entry(&categories.text, "category", &category.slug),
-                    message: format!("category \"{}\" has no service", category.slug),
+                    message: format!(
+                        "la catégorie « {} » n'a aucun service : donnez-la à un service (category = \"{}\") ou retirez-la",
+                        category.slug, category.slug
+                    ),
                 });
             }
         }
@@ -116,7 +120,7 @@ pub fn load(dir: &Path) -> Result<CityCatalogue, Vec<Problem>> {
         problems.push(Problem {
             file: dir.join("services"),
             line: None,
-            message: "no service: add at least one services/<slug>.toml".into(),
+            message: "aucun service : ajoutez au moins un fichier services/<slug>.toml".into(),
         });
     }
 
@@ -145,7 +149,7 @@ fn parse<T: for<'de> Deserialize<'de>>(path: &Path, problems: &mut Vec<Problem>)
             problems.push(Problem {
                 file: path.to_owned(),
                 line: None,
-                message: format!("cannot read the file: {error}"),
+                message: format!("impossible de lire le fichier : {}", io_error_in_french(&error)),
             });
             return None;
         }
@@ -153,10 +157,13 @@ fn parse<T: for<'de> Deserialize<'de>>(path: &Path, problems: &mut Vec<Problem>)
     match toml::from_str::<T>(&text) {
         Ok(value) => Some(Source { path: path.to_owned(), text, value }),
         Err(error) => {
+            // Not TOML at all, or data that do not fit the format.
+            let syntax = toml::de::DeTable::parse(&text).is_err();
+            let value = error.span().and_then(|span| text.get(span));
             problems.push(Problem {
                 file: path.to_owned(),
                 line: error.span().map(|span| line_at(&text, span.start)),
-                message: error.message().trim().replace('`', "\""),
+                message: parser_message_in_french(error.message(), syntax, value),
             });
             None
         }
@@ -185,7 +192,7 @@ fn read_services(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Source<Service>
             problems.push(Problem {
                 file: dir.to_owned(),
                 line: None,
-                message: format!("cannot read the services folder: {error}"),
+                message: format!("impossible de lire le dossier services : {}", io_error_in_french(&error)),
             });
             return Vec::new();
         }
@@ -201,7 +208,8 @@ fn read_services(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Source<Service>
             problems.push(Problem {
                 file: path,
                 line: None,
-                message: "not a .toml file: services/ holds one <slug>.toml per service".into(),
+                message: "ce n'est pas un fichier .toml : le dossier services/ contient un fichier <slug>.toml par service"
+                    .into(),
             });
             continue;
         }
@@ -232,7 +240,10 @@ fn read_agendas(dir: &Path, problems: &mut Vec<Problem>) -> (Vec<Source<Agenda>>
             problems.push(Problem {
                 file: path.clone(),
                 line: line_of(&agenda.text, None, "id"),
-                message: format!("id \"{}\" must be the file's name (\"{stem}\")", agenda.value.id),
+                message: format!(
+                    "id « {} » : l'id est le nom du fichier, écrivez id = \"{stem}\" ou renommez le fichier",
+                    agenda.value.id
+                ),
             });
         }
         for problem in agenda.value.problems() {
@@ -247,7 +258,7 @@ fn read_agendas(dir: &Path, problems: &mut Vec<Problem>) -> (Vec<Source<Agenda>>
 
 /// Every service an agenda names must exist: its agents manage the agenda.
 /// A service file that does not parse still counts by its name, so it gets
-/// its own problems, not an « unknown service » on top.
+/// its own problems, not a « service inconnu » on top.
 fn check_agenda_services(
     agendas: &[Source<Agenda>],
     services: &[Source<Service>],
@@ -270,7 +281,7 @@ fn check_agenda_services(
                     file: agenda.path.clone(),
                     line: line_of(&agenda.text, None, "services"),
                     message: format!(
-                        "unknown service \"{service}\" in \"services\" (no services/{service}.toml)"
+                        "service inconnu « {service} » dans « services » (il n'y a pas de services/{service}.toml)"
                     ),
                 });
             }
@@ -290,19 +301,19 @@ fn check_appointment_of(service: &Source<Service>, agendas: &[Source<Agenda>], p
     offered.sort_unstable();
     offered.dedup();
     let offered =
-        if offered.is_empty() { "none: add agendas/<id>.toml".to_owned() } else { offered.join(", ") };
+        if offered.is_empty() { "aucun, ajoutez agendas/<id>.toml".to_owned() } else { offered.join(", ") };
     problems.push(Problem {
         file: service.path.clone(),
         line: line_of(&service.text, Some("appointment"), "type")
             .or_else(|| line_of_header(&service.text, "appointment")),
-        message: format!("no agenda offers the appointment type \"{kind}\" (offered: {offered})"),
+        message: format!("aucun agenda ne propose le type de rendez-vous « {kind} » (proposés : {offered})"),
     });
 }
 
 /// The workflows of `dir`, if the city has the folder, each checked like an
 /// agenda; and the ids the folder's files name, broken ones included (a
-/// service naming a broken workflow gets that file's problems, not an
-/// « unknown workflow » on top).
+/// service naming a broken workflow gets that file's problems, not a
+/// « workflow inconnu » on top).
 fn read_workflows(dir: &Path, problems: &mut Vec<Problem>) -> (Vec<Source<Workflow>>, Vec<String>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return (Vec::new(), Vec::new()) };
     let mut paths: Vec<PathBuf> = entries
@@ -320,7 +331,10 @@ fn read_workflows(dir: &Path, problems: &mut Vec<Problem>) -> (Vec<Source<Workfl
             problems.push(Problem {
                 file: path.clone(),
                 line: line_of(&workflow.text, None, "id"),
-                message: format!("id \"{}\" must be the file's name (\"{stem}\")", workflow.value.id),
+                message: format!(
+                    "id « {} » : l'id est le nom du fichier, écrivez id = \"{stem}\" ou renommez le fichier",
+                    workflow.value.id
+                ),
             });
         }
         for problem in workflow.value.located_problems() {
@@ -337,11 +351,13 @@ fn check_workflow_of(service: &Source<Service>, known: &[String], problems: &mut
     let Some(workflow) = &service.value.workflow else { return };
     if !known.contains(workflow) {
         let known =
-            if known.is_empty() { "none: add workflows/<id>.toml".to_owned() } else { known.join(", ") };
+            if known.is_empty() { "aucun, ajoutez workflows/<id>.toml".to_owned() } else { known.join(", ") };
         problems.push(Problem {
             file: service.path.clone(),
             line: line_of(&service.text, None, "workflow"),
-            message: format!("unknown workflow \"{workflow}\" (known: {known})"),
+            message: format!(
+                "workflow inconnu « {workflow} » : pas de fichier workflows/{workflow}.toml (connus : {known})"
+            ),
         });
     }
 }
@@ -370,27 +386,54 @@ fn check_city(city: &Source<City>, problems: &mut Vec<Problem>) {
             problems.push(Problem {
                 file: city.path.clone(),
                 line: line_of(&city.text, Some("colours"), key),
-                message: format!("colour \"{value}\" is not of the form #rrggbb"),
+                message: format!(
+                    "couleur « {value} » ({key}) : écrivez-la sous la forme #rrggbb, par exemple #1d4f91"
+                ),
             });
         }
     }
-    if !looks_like_time_zone(&c.timezone) {
-        problems.push(Problem {
-            file: city.path.clone(),
-            line: line_of(&city.text, None, "timezone"),
-            message: format!("\"{}\" is not a time zone name like Europe/Paris", c.timezone),
-        });
+    let mut malformed = |table: Option<&str>, key: &str, message: String| {
+        problems.push(Problem { file: city.path.clone(), line: line_of(&city.text, table, key), message });
+    };
+    if !c.contact.email.trim().is_empty() && !is_email_address(&c.contact.email) {
+        malformed(
+            Some("contact"),
+            "email",
+            format!("« {} » n'est pas une adresse électronique (nom@domaine.fr)", c.contact.email),
+        );
     }
+    if !c.logo.trim().is_empty() && !is_site_path_or_web_address(&c.logo) {
+        malformed(
+            None,
+            "logo",
+            format!(
+                "logo « {} » : donnez un chemin du site (/city/logo.svg) ou une adresse https://",
+                c.logo
+            ),
+        );
+    }
+    // The time zone is checked as it is read (`CityTimeZone`).
     check_links(city, &c.links, problems);
 }
 
-/// Only the shape is checked here (the domain crate carries no time-zone
-/// database); the functions that compute with it load the zone itself.
-fn looks_like_time_zone(zone: &str) -> bool {
-    zone.split('/').count() >= 2
-        && zone.split('/').all(|part| {
-            !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
-        })
+/// An address of the form `name@domain.tld`, one line, no display name.
+fn is_email_address(value: &str) -> bool {
+    let Some((local, domain)) = value.split_once('@') else { return false };
+    let allowed = |c: char| !c.is_whitespace() && !c.is_control() && !"<>()[],;:\\\"@".contains(c);
+    !local.is_empty()
+        && local.chars().all(allowed)
+        && domain.split('.').count() >= 2
+        && domain
+            .split('.')
+            .all(|label| !label.is_empty() && label.chars().all(|c| c.is_alphanumeric() || c == '-'))
+}
+
+/// A path on the portal's own site (`/city/…`) or an `https://` address,
+/// without spaces: what a page may load an image from.
+fn is_site_path_or_web_address(value: &str) -> bool {
+    let web = value.strip_prefix("https://").is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+    let path = value.starts_with('/') && !value.starts_with("//");
+    (web || path) && !value.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 fn check_categories(categories: &Source<CategoriesFile>, problems: &mut Vec<Problem>) {
@@ -398,7 +441,7 @@ fn check_categories(categories: &Source<CategoriesFile>, problems: &mut Vec<Prob
         problems.push(Problem {
             file: categories.path.clone(),
             line: None,
-            message: "no category: add at least one [[category]]".into(),
+            message: "aucune catégorie : ajoutez au moins un [[category]]".into(),
         });
     }
     let mut seen = HashMap::new();
@@ -407,16 +450,22 @@ fn check_categories(categories: &Source<CategoriesFile>, problems: &mut Vec<Prob
         let mut problem =
             |message: String| problems.push(Problem { file: categories.path.clone(), line, message });
         if !is_valid_slug(&category.slug) {
-            problem(format!("slug \"{}\" must be lowercase letters, digits and hyphens", category.slug));
+            problem(format!("slug « {} » : {SLUG_RULE}", category.slug));
         }
         if seen.insert(category.slug.as_str(), ()).is_some() {
-            problem(format!("duplicate category slug \"{}\"", category.slug));
+            problem(format!("slug de catégorie « {} » en double", category.slug));
         }
         if category.title.trim().is_empty() {
-            problem(format!("category \"{}\" has an empty title", category.slug));
+            problem(format!(
+                "texte manquant : le titre (title) de la catégorie « {} » est vide",
+                category.slug
+            ));
         }
         if category.description.trim().is_empty() {
-            problem(format!("category \"{}\" has an empty description", category.slug));
+            problem(format!(
+                "texte manquant : la description (description) de la catégorie « {} » est vide",
+                category.slug
+            ));
         }
     }
 }
@@ -428,13 +477,16 @@ fn check_service(service: &Source<Service>, categories: Option<&[&str]>, problem
         problems.push(Problem {
             file: service.path.clone(),
             line: line_of(&service.text, None, "slug"),
-            message: format!("slug \"{}\" must be lowercase letters, digits and hyphens", s.slug),
+            message: format!("slug « {} » : {SLUG_RULE}", s.slug),
         });
     } else if stem != s.slug {
         problems.push(Problem {
             file: service.path.clone(),
             line: line_of(&service.text, None, "slug"),
-            message: format!("slug \"{}\" differs from the file name: name the file {}.toml", s.slug, s.slug),
+            message: format!(
+                "le slug « {} » diffère du nom du fichier : nommez le fichier {}.toml",
+                s.slug, s.slug
+            ),
         });
     }
     if let Some(categories) = categories
@@ -443,7 +495,7 @@ fn check_service(service: &Source<Service>, categories: Option<&[&str]>, problem
         problems.push(Problem {
             file: service.path.clone(),
             line: line_of(&service.text, None, "category"),
-            message: format!("unknown category \"{}\" (known: {})", s.category, categories.join(", ")),
+            message: format!("catégorie inconnue « {} » (connues : {})", s.category, categories.join(", ")),
         });
     }
     let p = &s.presentation;
@@ -467,15 +519,15 @@ fn check_service(service: &Source<Service>, categories: Option<&[&str]>, problem
             problems.push(Problem {
                 file: service.path.clone(),
                 line: line_of_header(&service.text, "presentation"),
-                message: format!("the presentation needs at least one [[presentation.{header}]] ({what})"),
+                message: format!("la présentation a besoin d'au moins un [[presentation.{header}]] ({what})"),
             });
         }
     };
-    headed("steps", p.steps.is_empty(), "the steps of the instruction", problems);
+    headed("steps", p.steps.is_empty(), "les étapes du traitement de la demande", problems);
     headed(
         "channels",
         p.channels.is_empty(),
-        "another way to do it: counter, phone, post or email",
+        "une autre façon de faire la démarche : kind = counter, phone, post ou email",
         problems,
     );
     let entries = p
@@ -495,7 +547,7 @@ fn check_service(service: &Source<Service>, categories: Option<&[&str]>, problem
                     file: service.path.clone(),
                     line: line_of_array_entry(&service.text, &format!("presentation.{array}"), *n),
                     message: format!(
-                        "missing text: \"{key}\" of [[presentation.{array}]] number {} is empty",
+                        "texte manquant : « {key} » du [[presentation.{array}]] n° {} est vide",
                         *n + 1
                     ),
                 });
@@ -507,7 +559,7 @@ fn check_service(service: &Source<Service>, categories: Option<&[&str]>, problem
         problems.push(Problem {
             file: service.path.clone(),
             line: line_of_array_entry(&service.text, "presentation.documents", n),
-            message: "\"when\" is empty: remove it when the document is always needed".into(),
+            message: "« when » est vide : retirez-le si le document est toujours demandé".into(),
         });
     }
     check_links(service, &p.links, problems);
@@ -573,7 +625,10 @@ fn check_links<T>(source: &Source<T>, links: &[Link], problems: &mut Vec<Problem
             problems.push(Problem {
                 file: source.path.clone(),
                 line: source.text.lines().position(|l| l.contains(&link.url)).map(|i| i + 1),
-                message: format!("link \"{}\" needs a label and an http(s) address without spaces", link.url),
+                message: format!(
+                    "lien « {} » : il faut un libellé (label) et une adresse http(s) sans espace",
+                    link.url
+                ),
             });
         }
     }
@@ -585,7 +640,23 @@ fn missing_text<T>(source: &Source<T>, table: Option<&str>, key: &str) -> Proble
         file: source.path.clone(),
         line: line_of(&source.text, table, key)
             .or_else(|| table.and_then(|t| line_of_header(&source.text, t))),
-        message: format!("missing text: \"{qualified}\" is empty"),
+        message: format!("texte manquant : « {qualified} » est vide"),
+    }
+}
+
+/// What a slug may hold, for the problems that name one.
+const SLUG_RULE: &str = "minuscules sans accent, chiffres et tirets seulement (par exemple etat-civil)";
+
+/// An error reading a file or folder, in French (the system says it in English).
+fn io_error_in_french(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::NotFound => "il n'existe pas".to_owned(),
+        ErrorKind::PermissionDenied => "lecture non autorisée".to_owned(),
+        ErrorKind::InvalidData => "il n'est pas en UTF-8".to_owned(),
+        ErrorKind::IsADirectory => "c'est un dossier".to_owned(),
+        ErrorKind::NotADirectory => "ce n'est pas un dossier".to_owned(),
+        _ => format!("erreur du système ({error})"),
     }
 }
 
@@ -644,6 +715,8 @@ fn line_of_entry(text: &str, array: &str, slug: &str) -> Option<usize> {
         })
         .map(|(n, ..)| n)
 }
+
+mod parser_messages;
 
 #[cfg(test)]
 mod tests;

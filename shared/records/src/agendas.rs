@@ -36,15 +36,11 @@ pub async fn load(
     catalogue: &CatalogueRepository,
     booking: &BookingRepository,
 ) -> Result<CityAgendas, AgendasError> {
-    let city = catalogue.city().await?;
-    let zone = city
-        .as_ref()
-        .and_then(|city| TimeZone::get(&city.timezone).ok())
-        .unwrap_or_else(|| TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC));
+    let city = catalogue.imported_city().await?;
+    let zone = city.timezone.zone().clone();
     // A calendar invitation needs an organiser: the city's address, or a
     // no-reply one when the city gives none.
-    let organizer = city
-        .map(|c| c.contact.email)
+    let organizer = Some(city.contact.email)
         .filter(|e| !e.trim().is_empty())
         .unwrap_or_else(|| "ne-pas-repondre@portail.invalid".to_owned());
     let mut agendas = catalogue.agendas().await?;

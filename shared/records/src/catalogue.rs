@@ -21,6 +21,7 @@ use gru_domain::form::Form;
 use gru_domain::search::SearchDocument;
 use gru_domain::workflow::Workflow;
 use gru_ports::store::{Condition, Cursor, Item, Key, Page, Query, Store, StoreError, TransactOp, query_all};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -43,6 +44,10 @@ pub enum CatalogueError {
     Store(#[from] StoreError),
     #[error("a stored catalogue item cannot be read: {0}")]
     Corrupt(#[from] serde_json::Error),
+    /// Nothing the city's dates depend on (its time zone, its holidays) can
+    /// be computed before its catalogue is imported.
+    #[error("no catalogue is imported: run `portal catalogue import`")]
+    NotImported,
     #[error("another import changed the catalogue at the same time; run the import again")]
     ConcurrentImport,
     /// Requests keep the form version they were made with, so a published
@@ -118,6 +123,18 @@ impl CatalogueRepository {
     /// The city profile, once a catalogue has been imported.
     pub async fn city(&self) -> Result<Option<City>, CatalogueError> {
         self.get(Key::new(CATALOGUE, CITY)).await
+    }
+
+    /// The city profile, which every computation on the city's calendar
+    /// needs: [`CatalogueError::NotImported`] before the first import.
+    pub async fn imported_city(&self) -> Result<City, CatalogueError> {
+        self.city().await?.ok_or(CatalogueError::NotImported)
+    }
+
+    /// Now, on the city's calendar: its time zone's today and its holidays.
+    pub async fn moment(&self, now: Timestamp) -> Result<crate::progress::Moment, CatalogueError> {
+        let city = self.imported_city().await?;
+        Ok(crate::progress::Moment::of(&city, now))
     }
 
     /// Categories in the city's order.

@@ -25,6 +25,12 @@ impl From<CatalogueError> for Problem {
                 Problem::bad_request("invalid-query", "Le curseur de pagination est invalide.")
                     .with_field("cursor", "Reprenez la liste depuis le début.")
             }
+            CatalogueError::NotImported => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not-imported",
+                "Portail en préparation",
+                "Le catalogue de la ville n'est pas encore publié : réessayez plus tard.",
+            ),
             other => Problem::internal(&other),
         }
     }
@@ -32,7 +38,10 @@ impl From<CatalogueError> for Problem {
 
 impl From<AgendasError> for Problem {
     fn from(error: AgendasError) -> Self {
-        Problem::internal(&error)
+        match error {
+            AgendasError::Catalogue(error) => error.into(),
+            other => Problem::internal(&other),
+        }
     }
 }
 

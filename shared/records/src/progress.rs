@@ -5,6 +5,7 @@
 //! the version it read. Public so that the messaging function moves a
 //! request the same way when the citizen answers.
 
+use gru_domain::catalogue::City;
 use gru_domain::holidays::HolidayCalendar;
 use gru_domain::request::Phase;
 use gru_domain::request::{Assignee, HistoryEntry, HistoryKind, Request};
@@ -20,6 +21,17 @@ pub struct Moment {
     /// Today in the city's time zone.
     pub today: Date,
     pub calendar: HolidayCalendar,
+}
+
+impl Moment {
+    /// `now` on `city`'s calendar.
+    pub fn of(city: &City, now: Timestamp) -> Self {
+        Moment {
+            now,
+            today: now.to_zoned_datetime(city.timezone.zone().clone()).date(),
+            calendar: city.holidays,
+        }
+    }
 }
 
 /// Who makes a change: an agent's id and name, or `citizen` without a name.

@@ -142,12 +142,8 @@ impl Inner {
     /// Today in the city's time zone (a date "in the past" is the city's
     /// past), with the city's public holidays (deadlines count working days).
     async fn city_day(&self) -> Result<(jiff::civil::Date, HolidayCalendar), Problem> {
-        let city = self.catalogue.city().await?;
-        let (zone, calendar) = city
-            .map(|c| (c.timezone, c.holidays))
-            .unwrap_or_else(|| ("Europe/Paris".to_owned(), HolidayCalendar::default()));
-        let zone = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
-        Ok((self.now().to_zoned_datetime(zone).date(), calendar))
+        let moment = self.catalogue.moment(self.now()).await?;
+        Ok((moment.today, moment.calendar))
     }
 
     /// The link a new request's tracking `token` opens on the site.

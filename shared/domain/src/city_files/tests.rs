@@ -91,60 +91,60 @@ fn replace(root: &Path, file: &str, from: &str, to: &str) {
 fn a_valid_city_loads() {
     let (_dir, result) = city_with(|_| {});
     let catalogue = result.expect("valid city");
-    assert_eq!(catalogue.city.timezone, "Europe/Paris", "default time zone");
+    assert_eq!(catalogue.city.timezone.name(), "Europe/Paris", "default time zone");
     assert_eq!(catalogue.categories.len(), 2);
     let slugs: Vec<_> = catalogue.services.iter().map(|s| s.slug.as_str()).collect();
     assert_eq!(slugs, ["acte", "nid-de-poule"]);
     assert_eq!(catalogue.service_count("voirie"), 1);
 }
 
+type Edit = Box<dyn Fn(&Path)>;
+
 /// Each case: an edit of the valid city, then the file, line and words of
 /// the one problem it must cause.
-#[test]
-fn every_problem_is_reported_with_file_line_and_message() {
-    type Edit = Box<dyn Fn(&Path)>;
-    let cases: Vec<(&str, Edit, &str, Option<usize>, &str)> = vec![
+fn cases() -> Vec<(&'static str, Edit, &'static str, Option<usize>, &'static str)> {
+    vec![
         (
             "bad TOML",
             Box::new(|r| replace(r, "services/acte.toml", "cost = \"Gratuit\"", "cost = Gratuit")),
             "services/acte.toml",
             Some(13),
-            "string",
+            "erreur de syntaxe TOML : valeur manquante, ou texte sans guillemets : écrivez cle = \"texte\"",
         ),
         (
             "unknown key",
             Box::new(|r| replace(r, "services/acte.toml", "keywords", "mots")),
             "services/acte.toml",
             Some(5),
-            "unknown field",
+            "clé inconnue « mots » (clés possibles : slug, title, category, summary, keywords,",
         ),
         (
             "missing key",
             Box::new(|r| replace(r, "services/acte.toml", "delay = \"5 jours\"\n", "")),
             "services/acte.toml",
             Some(7),
-            "missing field \"delay\"",
+            "clé obligatoire « delay » manquante : ajoutez la ligne delay = …",
         ),
         (
             "unknown category",
             Box::new(|r| replace(r, "services/acte.toml", "\"etat-civil\"", "\"etat-civi\"")),
             "services/acte.toml",
             Some(3),
-            "unknown category \"etat-civi\"",
+            "catégorie inconnue « etat-civi » (connues : etat-civil, voirie)",
         ),
         (
             "slug differs from file",
             Box::new(|r| replace(r, "services/acte.toml", "slug = \"acte\"", "slug = \"acte-2\"")),
             "services/acte.toml",
             Some(1),
-            "differs from the file name",
+            "le slug « acte-2 » diffère du nom du fichier : nommez le fichier acte-2.toml",
         ),
         (
             "duplicate slug",
             Box::new(|r| fs::write(r.join("services/nid-de-poule.toml"), service("acte", "voirie")).unwrap()),
             "services/nid-de-poule.toml",
             Some(1),
-            "duplicate slug",
+            "slug « acte » en double :",
         ),
         (
             "empty text",
@@ -153,7 +153,7 @@ fn every_problem_is_reported_with_file_line_and_message() {
             }),
             "services/acte.toml",
             Some(9),
-            "missing text: \"presentation.audience\"",
+            "texte manquant : « presentation.audience » est vide",
         ),
         (
             "empty step text",
@@ -167,7 +167,7 @@ fn every_problem_is_reported_with_file_line_and_message() {
             }),
             "services/acte.toml",
             Some(15),
-            "steps]] number 1",
+            "texte manquant : « description » du [[presentation.steps]] n° 1 est vide",
         ),
         (
             "no channel",
@@ -181,59 +181,320 @@ fn every_problem_is_reported_with_file_line_and_message() {
             }),
             "services/acte.toml",
             Some(7),
-            "presentation.channels",
+            "la présentation a besoin d'au moins un [[presentation.channels]]",
         ),
         (
             "bad colour",
             Box::new(|r| replace(r, "city.toml", "#b34700", "orange")),
             "city.toml",
             Some(9),
-            "#rrggbb",
+            "couleur « orange » (accent) : écrivez-la sous la forme #rrggbb",
+        ),
+        (
+            "misspelt time zone",
+            Box::new(|r| {
+                replace(
+                    r,
+                    "city.toml",
+                    "short_name = \"Test\"\n",
+                    "short_name = \"Test\"\ntimezone = \"Europe/Pariss\"\n",
+                )
+            }),
+            "city.toml",
+            Some(3),
+            "« Europe/Pariss » n'est pas un fuseau horaire connu",
+        ),
+        (
+            "time zone in other letters",
+            Box::new(|r| {
+                replace(
+                    r,
+                    "city.toml",
+                    "short_name = \"Test\"\n",
+                    "short_name = \"Test\"\ntimezone = \"europe/paris\"\n",
+                )
+            }),
+            "city.toml",
+            Some(3),
+            "fuseau horaire",
+        ),
+        (
+            "primary colour",
+            Box::new(|r| replace(r, "city.toml", "#1d4f91", "#1d4f9")),
+            "city.toml",
+            Some(7),
+            "couleur « #1d4f9 » (primary) : écrivez-la sous la forme #rrggbb",
+        ),
+        (
+            "colour on primary",
+            Box::new(|r| replace(r, "city.toml", "#ffffff", "white")),
+            "city.toml",
+            Some(8),
+            "couleur « white » (on_primary)",
+        ),
+        (
+            "bad email",
+            Box::new(|r| replace(r, "city.toml", "contact@test.example", "contact at test.example")),
+            "city.toml",
+            Some(14),
+            "adresse électronique",
+        ),
+        (
+            "email with a display name",
+            Box::new(|r| {
+                replace(r, "city.toml", "\"contact@test.example\"", "\"Mairie <contact@test.example>\"")
+            }),
+            "city.toml",
+            Some(14),
+            "adresse électronique",
+        ),
+        (
+            "logo from a script address",
+            Box::new(|r| replace(r, "city.toml", "/city/logo.svg", "javascript:alert(1)")),
+            "city.toml",
+            Some(3),
+            "logo",
+        ),
+        (
+            "logo from another protocol",
+            Box::new(|r| replace(r, "city.toml", "/city/logo.svg", "//evil.example/logo.svg")),
+            "city.toml",
+            Some(3),
+            "logo",
+        ),
+        (
+            "link with a space",
+            Box::new(|r| replace(r, "city.toml", "https://www.test.example", "https://www.test .example")),
+            "city.toml",
+            Some(19),
+            "lien « https://www.test .example » : il faut un libellé (label) et une adresse http(s) sans espace",
         ),
         (
             "bad link",
             Box::new(|r| replace(r, "city.toml", "https://www.test.example", "javascript:alert(1)")),
             "city.toml",
             Some(19),
-            "http(s)",
+            "lien « javascript:alert(1) »",
         ),
         (
             "bad slug",
             Box::new(|r| replace(r, "categories.toml", "slug = \"voirie\"", "slug = \"Voirie\"")),
             "categories.toml",
             Some(7),
-            "lowercase",
+            "slug « Voirie » : minuscules sans accent, chiffres et tirets seulement",
         ),
         (
             "empty category",
             Box::new(|r| fs::remove_file(r.join("services/nid-de-poule.toml")).unwrap()),
             "categories.toml",
             Some(7),
-            "has no service",
+            "la catégorie « voirie » n'a aucun service",
         ),
         (
             "not TOML",
             Box::new(|r| fs::write(r.join("services/notes.txt"), "x").unwrap()),
             "services/notes.txt",
             None,
-            "not a .toml file",
+            "ce n'est pas un fichier .toml",
         ),
         (
             "missing city file",
             Box::new(|r| fs::remove_file(r.join("city.toml")).unwrap()),
             "city.toml",
             None,
-            "cannot read",
+            "impossible de lire le fichier : il n'existe pas",
         ),
         (
             "bad channel kind",
             Box::new(|r| replace(r, "services/acte.toml", "kind = \"counter\"", "kind = \"fax\"")),
             "services/acte.toml",
             Some(25),
-            "unknown variant",
+            "valeur inconnue « fax » (valeurs possibles : counter, phone, post, email)",
         ),
-    ];
-    for (name, edit, file, line, words) in cases {
+        // The parser's messages, one row per shape.
+        (
+            "text where a list goes",
+            Box::new(|r| replace(r, "services/acte.toml", "[\"naissance\"]", "\"naissance\"")),
+            "services/acte.toml",
+            Some(5),
+            "type incorrect (le texte « naissance ») : écrivez une liste entre crochets",
+        ),
+        (
+            "number where a text goes",
+            Box::new(|r| replace(r, "services/acte.toml", "summary = \"Obtenir un acte.\"", "summary = 3")),
+            "services/acte.toml",
+            Some(4),
+            "type incorrect (le nombre entier 3) : écrivez un texte entre guillemets",
+        ),
+        (
+            "date where a text goes",
+            Box::new(|r| replace(r, "services/acte.toml", "\"Acte d'état civil\"", "2024-01-01")),
+            "services/acte.toml",
+            Some(2),
+            "type incorrect (la date ou l'heure 2024-01-01, sans guillemets) : écrivez un texte entre guillemets",
+        ),
+        (
+            "yes in words",
+            Box::new(|r| {
+                let path = r.join("services/acte.toml");
+                let text = fs::read_to_string(&path).unwrap();
+                fs::write(path, text + "\n[appointment]\ntype = \"pacs\"\nrequired = \"oui\"\n").unwrap();
+            }),
+            "services/acte.toml",
+            Some(31),
+            "type incorrect (le texte « oui ») : écrivez un booléen : true ou false",
+        ),
+        (
+            "text where a number goes",
+            Box::new(|r| {
+                with_agenda(r, &AGENDA.replace("duration_minutes = 20", "duration_minutes = \"20\""))
+            }),
+            "agendas/mairie-titres.toml",
+            Some(10),
+            "type incorrect (le texte « 20 ») : écrivez un nombre entier positif",
+        ),
+        (
+            "negative number",
+            Box::new(|r| with_agenda(r, &AGENDA.replace("duration_minutes = 20", "duration_minutes = -1"))),
+            "agendas/mairie-titres.toml",
+            Some(10),
+            "valeur incorrecte (le nombre entier -1) : écrivez un nombre entier positif",
+        ),
+        (
+            "number too big",
+            Box::new(|r| {
+                with_agenda(r, &AGENDA.replace("duration_minutes = 20", "duration_minutes = 5000000000"))
+            }),
+            "agendas/mairie-titres.toml",
+            Some(10),
+            "nombre trop grand (5000000000) : écrivez un nombre entier de 4294967295 au plus",
+        ),
+        (
+            "number where a time goes",
+            Box::new(|r| with_agenda(r, &AGENDA.replace("from = 09:00:00", "from = 9"))),
+            "agendas/mairie-titres.toml",
+            Some(14),
+            "écrivez une heure HH:MM, par exemple 09:00",
+        ),
+        (
+            "unknown variant in a list",
+            Box::new(|r| with_agenda(r, &AGENDA.replace("\"monday\", \"friday\"", "\"lundi\""))),
+            "agendas/mairie-titres.toml",
+            Some(13),
+            "valeur inconnue « lundi » (valeurs possibles : monday, tuesday, wednesday, thursday, friday, saturday, sunday)",
+        ),
+        (
+            "unknown variant of two",
+            Box::new(|r| {
+                replace(
+                    r,
+                    "city.toml",
+                    "short_name = \"Test\"\n",
+                    "short_name = \"Test\"\nholidays = \"alsace\"\n",
+                )
+            }),
+            "city.toml",
+            Some(3),
+            "valeur inconnue « alsace » (valeurs possibles : france, alsace-moselle)",
+        ),
+        (
+            "unknown variant in a workflow",
+            Box::new(|r| {
+                with_workflow(
+                    r,
+                    "etat-civil.toml",
+                    &WORKFLOW.replace("phase = \"accepted\"", "phase = \"ok\""),
+                )
+            }),
+            "workflows/etat-civil.toml",
+            Some(24),
+            "valeur inconnue « ok » (valeurs possibles : submitted, in_progress, waiting_for_citizen, accepted, refused, closed)",
+        ),
+        (
+            "unknown key in a table",
+            Box::new(|r| replace(r, "city.toml", "[colours]\n", "[colours]\nsecondary = \"#000000\"\n")),
+            "city.toml",
+            Some(7),
+            "clé inconnue « secondary » (clés possibles : primary, on_primary, accent)",
+        ),
+        (
+            "missing key in an entry",
+            Box::new(|r| replace(r, "categories.toml", "slug = \"voirie\"\n", "")),
+            "categories.toml",
+            Some(6),
+            "clé obligatoire « slug » manquante : ajoutez la ligne slug = …",
+        ),
+        (
+            "duplicate key",
+            Box::new(|r| replace(r, "services/acte.toml", "summary = ", "title = \"Autre\"\nsummary = ")),
+            "services/acte.toml",
+            Some(4),
+            "erreur de syntaxe TOML : clé ou table définie deux fois : gardez-en une seule",
+        ),
+        (
+            "duplicate table",
+            Box::new(|r| {
+                replace(
+                    r,
+                    "services/acte.toml",
+                    "[[presentation.steps]]",
+                    "[presentation]\n[[presentation.steps]]",
+                )
+            }),
+            "services/acte.toml",
+            Some(15),
+            "erreur de syntaxe TOML : clé ou table définie deux fois",
+        ),
+        (
+            "unclosed string",
+            Box::new(|r| replace(r, "services/acte.toml", "\"Acte d'état civil\"", "\"Acte d'état civil")),
+            "services/acte.toml",
+            Some(2),
+            "erreur de syntaxe TOML : texte entre guillemets mal formé (guillemet fermant manquant ?) (attendu : « \" »)",
+        ),
+        (
+            "unclosed table header",
+            Box::new(|r| replace(r, "services/acte.toml", "[presentation]", "[presentation")),
+            "services/acte.toml",
+            Some(7),
+            "erreur de syntaxe TOML : en-tête de table non fermé : terminez-le par ]",
+        ),
+        (
+            "missing comma",
+            Box::new(|r| replace(r, "services/acte.toml", "[\"naissance\"]", "[\"naissance\" \"acte\"]")),
+            "services/acte.toml",
+            Some(5),
+            "erreur de syntaxe TOML : virgule manquante entre deux éléments de la liste",
+        ),
+        (
+            "two values on a line",
+            Box::new(|r| {
+                replace(r, "services/acte.toml", "\"Acte d'état civil\"", "\"Acte\" \"d'état civil\"")
+            }),
+            "services/acte.toml",
+            Some(2),
+            "erreur de syntaxe TOML : contenu inattendu après la valeur : une seule « clé = valeur » par ligne",
+        ),
+        (
+            "impossible date",
+            Box::new(|r| replace(r, "services/acte.toml", "[\"naissance\"]", "1979-13-45")),
+            "services/acte.toml",
+            Some(5),
+            "erreur de syntaxe TOML : date mal formée (attendu : un mois de 01 à 12)",
+        ),
+        (
+            "key missing before the equals sign",
+            Box::new(|r| replace(r, "services/acte.toml", "summary = ", "= ")),
+            "services/acte.toml",
+            Some(4),
+            "erreur de syntaxe TOML : clé manquante avant le signe =",
+        ),
+    ]
+}
+
+#[test]
+fn every_problem_is_reported_with_file_line_and_message() {
+    for (name, edit, file, line, words) in cases() {
         let (dir, result) = city_with(edit);
         let problems = result.expect_err(name);
         let problem = problems
@@ -250,6 +511,29 @@ fn every_problem_is_reported_with_file_line_and_message() {
     }
 }
 
+/// What serde and toml write in English: none of it reaches the city.
+const ENGLISH: [&str; 7] = [
+    "invalid type",
+    "invalid value",
+    "expected",
+    "missing field",
+    "unknown field",
+    "unknown variant",
+    "duplicate key",
+];
+
+#[test]
+fn no_problem_is_in_english() {
+    for (name, edit, ..) in cases() {
+        let (_dir, result) = city_with(edit);
+        for problem in result.expect_err(name) {
+            for english in ENGLISH {
+                assert!(!problem.message.contains(english), "{name}: {:?} says {english:?}", problem.message);
+            }
+        }
+    }
+}
+
 #[test]
 fn several_problems_are_all_reported() {
     let (_dir, result) = city_with(|r| {
@@ -258,15 +542,17 @@ fn several_problems_are_all_reported() {
     });
     let problems = result.unwrap_err();
     assert_eq!(problems.len(), 2, "{problems:#?}");
-    assert!(problems.iter().any(|p| p.message.contains("unknown category")));
-    assert!(problems.iter().any(|p| p.message.contains("#rrggbb")));
+    assert!(problems.iter().any(|p| p.message.contains("catégorie inconnue « nope »")));
+    assert!(problems.iter().any(|p| p.message.contains("couleur « blue » (primary)")));
 }
 
 #[test]
 fn problems_print_as_file_line_message() {
     let problem =
-        Problem { file: "services/a.toml".into(), line: Some(3), message: "unknown category".into() };
-    assert_eq!(problem.to_string(), "services/a.toml:3: unknown category");
+        Problem {
+            file: "services/a.toml".into(), line: Some(3), message: "catégorie inconnue « x »".into()
+        };
+    assert_eq!(problem.to_string(), "services/a.toml:3: catégorie inconnue « x »");
 }
 
 const FORM: &str = r#"
@@ -372,7 +658,12 @@ fn every_form_problem_is_reported_at_its_line() {
             "[[form.pages.fields]]\nid = \"born\"",
             "form.pages[1].fields[0].help",
         ),
-        ("choice without options", edit("options = [", "choices = ["), "choices = [", "unknown field"),
+        (
+            "choice without options",
+            edit("options = [", "choices = ["),
+            "choices = [",
+            "clé inconnue « choices » (clés possibles : id, type,",
+        ),
         (
             "duplicate option",
             edit(
@@ -529,14 +820,14 @@ fn services_book_the_appointment_types_agendas_offer() {
     assert!(
         problems[0]
             .message
-            .contains("no agenda offers the appointment type \"pacs\" (offered: titre-identite)"),
+            .contains("aucun agenda ne propose le type de rendez-vous « pacs » (proposés : titre-identite)"),
         "{}",
         problems[0].message
     );
 
     let (_dir, result) = city_with(|root| books(root, "pacs"));
     let problems = result.unwrap_err();
-    assert!(problems[0].message.contains("(offered: none: add agendas/<id>.toml)"), "{problems:#?}");
+    assert!(problems[0].message.contains("(proposés : aucun, ajoutez agendas/<id>.toml)"), "{problems:#?}");
 
     // A broken agenda file has its own problem, not one more on the service.
     let (_dir, result) = city_with(|root| {
@@ -554,7 +845,7 @@ fn services_book_the_appointment_types_agendas_offer() {
         fs::write(&path, fs::read_to_string(&path).unwrap() + "places = 2\n").unwrap();
     });
     let problems = result.unwrap_err();
-    assert!(problems[0].message.contains("unknown field \"places\""), "{problems:#?}");
+    assert!(problems[0].message.contains("clé inconnue « places »"), "{problems:#?}");
 }
 
 #[test]
@@ -567,7 +858,7 @@ fn agendas_name_existing_services() {
     assert!(problems[0].file.ends_with("agendas/mairie-titres.toml"));
     assert_eq!(problems[0].line, Some(5));
     assert!(
-        problems[0].message.contains("unknown service \"passeport\" in \"services\""),
+        problems[0].message.contains("service inconnu « passeport » dans « services »"),
         "{}",
         problems[0].message
     );
@@ -678,7 +969,13 @@ fn workflow_problems_are_reported_at_their_entry() {
     );
     assert!(problems[1].message.contains("alert_days vaut 12"), "{}", problems[1].message);
     assert!(problems[3].message.contains("« delivre »"), "{}", problems[3].message);
-    assert!(problems[4].message.contains("unknown workflow \"etat-civil\" (known: autre-nom)"));
+    assert!(
+        problems[4].message.contains(
+            "workflow inconnu « etat-civil » : pas de fichier workflows/etat-civil.toml (connus : autre-nom)"
+        ),
+        "{}",
+        problems[4].message
+    );
 
     let (_dir, result) =
         city_with(|root| with_workflow(root, "etat-civil.toml", "id = \"etat-civil\"\ncolour = 1\n"));
@@ -692,7 +989,7 @@ fn workflow_problems_are_reported_at_their_entry() {
     let problems = result.unwrap_err();
     assert_eq!(problems.len(), 1);
     assert!(
-        problems[0].message.contains("(known: none: add workflows/<id>.toml)"),
+        problems[0].message.contains("(connus : aucun, ajoutez workflows/<id>.toml)"),
         "{}",
         problems[0].message
     );
