@@ -160,6 +160,38 @@ async fn unknown_things_and_bad_queries_are_problem_documents() {
     assert_eq!(post.headers["content-type"], "application/problem+json");
 }
 
+/// Issue 14: an unknown API path is a problem document in French, whatever
+/// the method and whether or not a function owns its prefix (never the
+/// site's HTML page), and so is an error axum itself produces.
+#[tokio::test]
+async fn unknown_api_paths_are_french_problems_not_the_site_page() {
+    let portal = TestPortal::spawn().await;
+    for (method, path) in [
+        ("GET", "/api/nope"),
+        ("POST", "/api/nope"),
+        ("DELETE", "/api/nope/deeper"),
+        ("GET", "/api/"),
+        ("GET", "/api/catalogue/nope"),
+    ] {
+        let answer = portal.call(method, path, None, None).await;
+        assert_eq!(answer.status, 404, "{method} {path}: {}", answer.body);
+        assert_eq!(answer.headers["content-type"], "application/problem+json", "{method} {path}");
+        assert_eq!(answer.body["type"], "urn:gru:problem:not-found", "{method} {path}");
+        assert_eq!(answer.body["title"], "Introuvable", "{method} {path}");
+        assert_eq!(answer.headers["cache-control"], "no-store, private", "{method} {path}");
+    }
+    // A path segment that is not UTF-8: axum's own 400, in French too.
+    let answer = portal.call("GET", "/api/catalogue/services/%FF", None, None).await;
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert_eq!(answer.headers["content-type"], "application/problem+json");
+    assert_eq!(answer.body["type"], "urn:gru:problem:http-error");
+    assert_eq!(answer.body["title"], "Requête invalide", "{}", answer.body);
+    // The site's own missing pages stay HTML.
+    let page = portal.get("/nope").await;
+    assert_eq!(page.status(), 404);
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+}
+
 #[tokio::test]
 async fn the_site_and_the_city_logo_are_served() {
     let portal = TestPortal::spawn().await;

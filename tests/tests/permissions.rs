@@ -391,12 +391,17 @@ async fn every_route_against_every_caller() {
         ("POST", "/api/accounts/signout/everywhere".into(), None, [401, 401, 401, 401, 401, 401, 401]),
         ("POST", "/api/accounts/agents/signout".into(), None, [401, 401, 204, 204, 204, 204, 401]),
     ];
+    let mut cacheable = Vec::new();
     for (method, path, body, expected) in &table {
         for ((caller, cookie), status) in CALLERS.iter().zip(&cookies).zip(expected) {
             let answer = portal.call_with(method, path, body.as_ref(), cookie.as_deref()).await;
             assert_eq!(answer.status, *status, "{method} {path} as {caller}: {}", answer.body);
+            if let Some(cache) = cache_fault(method, path, &answer) {
+                cacheable.push(format!("{method} {path} as {caller} ({}): {cache}", answer.status));
+            }
         }
     }
+    assert!(cacheable.is_empty(), "answers a cache may keep: {cacheable:#?}");
 
     let tried: Vec<(&str, &str)> = table.iter().map(|(method, path, ..)| (*method, path.as_str())).collect();
     let untried: Vec<String> = documented_routes()
@@ -405,6 +410,35 @@ async fn every_route_against_every_caller() {
         .map(|(method, pattern)| format!("{method} {pattern}"))
         .collect();
     assert!(untried.is_empty(), "routes the table does not try: {untried:?}");
+}
+
+/// The only answers a cache may keep: the public catalogue's reads, which
+/// answer `PUBLIC_CATALOGUE` when they succeed. Every other answer (personal
+/// data, secrets, problems; booking's slots too, which change with every
+/// booking) must say `no-store` and `private`.
+const PUBLICLY_CACHEABLE: [&str; 5] = [
+    "/api/catalogue/city",
+    "/api/catalogue/categories",
+    "/api/catalogue/services",
+    "/api/catalogue/services/{slug}",
+    "/api/catalogue/services/{slug}/form",
+];
+
+fn publicly_cacheable(method: &str, path: &str, status: u16) -> bool {
+    method == "GET" && status == 200 && PUBLICLY_CACHEABLE.iter().any(|pattern| matches(pattern, path))
+}
+
+/// What is wrong with an answer's `Cache-Control`, if anything.
+fn cache_fault(method: &str, path: &str, answer: &gru_tests::Answer) -> Option<String> {
+    let cache = answer.headers.get("cache-control").map(|v| v.to_str().unwrap_or("?").to_owned());
+    let Some(cache) = cache else { return Some("no Cache-Control".into()) };
+    let directives: Vec<&str> = cache.split(',').map(str::trim).collect();
+    let ok = if publicly_cacheable(method, path, answer.status) {
+        cache == gru_web::PUBLIC_CATALOGUE
+    } else {
+        directives.contains(&"no-store") && directives.contains(&"private")
+    };
+    (!ok).then_some(cache)
 }
 
 /// Every route the functions' `lib.rs` route tables document, as (method,

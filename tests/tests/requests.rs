@@ -581,3 +581,100 @@ async fn the_portal_keeps_drafts_as_long_as_it_is_told() {
         "{kept:?}"
     );
 }
+
+/// Issue 14: the draft's id (its key when there is no account), the email
+/// code's acknowledgement and the tracking link of a submission are never
+/// kept by the CDN nor by a shared cache.
+#[tokio::test]
+async fn a_draft_its_email_code_and_its_submission_are_never_cached() {
+    let portal = TestPortal::spawn().await;
+    let no_store = |answer: &Answer, what: &str| {
+        let cache = answer.headers.get("cache-control").map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(
+            cache.as_deref(),
+            Some("no-store, private"),
+            "{what} ({}): {}",
+            answer.status,
+            answer.body
+        );
+    };
+    let created =
+        portal.call("POST", "/api/submissions/drafts", Some(&json!({ "service": SERVICE })), None).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    no_store(&created, "POST /api/submissions/drafts");
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let draft = format!("/api/submissions/drafts/{id}");
+    let save = json!({ "answers": death_answers(), "page": "delivery", "version": created.body["version"] });
+    assert_eq!(portal.call("PUT", &draft, Some(&save), None).await.status, 200);
+
+    let email = "sans.cache@exemple.fr";
+    let asked = portal.call("POST", &format!("{draft}/email"), Some(&json!({ "email": email })), None).await;
+    assert_eq!(asked.status, 202, "{}", asked.body);
+    no_store(&asked, "POST …/email");
+    let mail = portal.emails_to(email).into_iter().find(|m| m.subject.contains("code")).expect("the code");
+    let code = mail.subject.rsplit(' ').next().unwrap().to_owned();
+
+    let sent = submit_as_is(&portal, &id, json!({ "code": code }), "no-store", None).await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    assert!(sent.body["tracking_url"].is_string(), "the answer holds the tracking link");
+    no_store(&sent, "POST …/submit");
+    let replayed = submit_as_is(&portal, &id, json!({ "code": code }), "no-store", None).await;
+    assert_eq!(replayed.status, 201, "{}", replayed.body);
+    no_store(&replayed, "POST …/submit, replayed");
+}
+
+/// Issue 14: the CSRF header must say `1`, as docs/api.md has it; any
+/// other value is refused like a missing header.
+#[tokio::test]
+async fn the_csrf_header_must_say_1() {
+    let portal = TestPortal::spawn().await;
+    let create = |csrf: &'static str| {
+        portal
+            .client
+            .post(format!("{}/api/submissions/drafts", portal.url))
+            .header("x-gru-csrf", csrf)
+            .json(&json!({ "service": SERVICE }))
+            .send()
+    };
+    for value in ["0", "yes", "", "true", "11"] {
+        let refused = create(value).await.unwrap();
+        assert_eq!(refused.status(), 403, "X-GRU-CSRF: {value:?}");
+        assert_eq!(refused.headers()["content-type"], "application/problem+json");
+        let problem: Value = refused.json().await.unwrap();
+        assert_eq!(problem["type"], "urn:gru:problem:csrf", "X-GRU-CSRF: {value:?}");
+        assert!(problem["detail"].as_str().unwrap().contains("X-GRU-CSRF: 1"), "{problem}");
+    }
+    let accepted = create("1").await.unwrap();
+    assert_eq!(accepted.status(), 201, "X-GRU-CSRF: 1");
+}
+
+/// Issue 14: a required answer made only of invisible characters (zero-width
+/// spaces, a right-to-left override…) shows nothing, so it is missing: the
+/// same error as an empty answer, on its field, when the page is checked
+/// and when the request is sent.
+#[tokio::test]
+async fn a_name_of_invisible_characters_is_missing() {
+    let portal = TestPortal::spawn().await;
+    let mut empty = birth_answers();
+    empty["person_last_name"] = json!("");
+    let expected = evaluate(&portal, &empty, None).await["errors"].clone();
+    assert_eq!(ids(&expected, "field"), ["person_last_name"]);
+    for invisible in ["\u{200b}\u{200b}", "\u{202e}\u{200b}", "\u{feff}\u{2060} \u{ad}\u{2069}"] {
+        let mut answers = birth_answers();
+        answers["person_last_name"] = json!(invisible);
+        assert_eq!(evaluate(&portal, &answers, None).await["errors"], expected, "{invisible:?}");
+    }
+
+    let mut answers = birth_answers();
+    answers["person_last_name"] = json!("\u{200b}\u{200b}");
+    let draft = new_draft(&portal, None).await;
+    save(&portal, &draft, &answers, "delivery", None).await;
+    let id = draft["id"].as_str().unwrap();
+    let code = emailed_code(&portal, id, "invisible@exemple.fr").await;
+    let refused = submit(&portal, id, json!({ "code": code }), "invisible", None).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(refused.headers["content-type"], "application/problem+json");
+    assert_eq!(refused.body["type"], "urn:gru:problem:invalid-answers");
+    assert_eq!(refused.error_fields(), ["person_last_name"]);
+    assert_eq!(refused.body["errors"][0]["message"], "Ce champ est obligatoire.");
+}

@@ -4,7 +4,7 @@ use crate::profile::{ProfileInput, validate_name};
 use crate::{PREFIX, agents, emails, password};
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use gru_domain::account::Profile;
@@ -86,15 +86,10 @@ pub fn router(platform: &Platform, mailer: Arc<dyn Mailer>) -> Router {
         .route("/me", get(me))
         .route("/me/profile", put(update_profile))
         .with_state(state)
-        .merge(agent_routes)
-        .layer(axum::middleware::map_response(no_store));
+        .merge(agent_routes);
+    // Every answer concerns one person: `mount` marks them all
+    // `Cache-Control: no-store, private`.
     gru_web::mount(PREFIX, routes)
-}
-
-/// Every answer concerns one citizen: neither the CDN nor the browser may keep it.
-async fn no_store(mut response: Response) -> Response {
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 impl Accounts {

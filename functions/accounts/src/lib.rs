@@ -31,7 +31,7 @@
 //! Invalid fields: 422 `validation` naming each field. No session: 401
 //! `unauthenticated`; an agent whose role does not allow the route: 403
 //! `forbidden`. Over a rate limit: 429 `rate-limited` with
-//! `Retry-After`. Every answer is `Cache-Control: no-store`.
+//! `Retry-After`. Every answer is `Cache-Control: no-store, private`.
 
 pub mod agents;
 mod api;

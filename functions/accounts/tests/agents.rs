@@ -103,7 +103,7 @@ async fn an_agent_signs_in_with_password_and_code_then_out() {
 
     let me = office.get("/agents/me", Some(&session)).await;
     assert_eq!((me.status, &me.body), (200, &expected));
-    assert_eq!(me.headers[header::CACHE_CONTROL], "no-store");
+    assert_eq!(me.headers[header::CACHE_CONTROL], "no-store, private");
 
     let out = office.send("POST", "/agents/signout", Some(&session), Some(json!({}))).await;
     assert_eq!(out.status, 204);

@@ -39,7 +39,7 @@ async fn sign_up_then_verify_signs_the_citizen_in() {
 
     let me = site.get("/me", verified.session().as_deref()).await;
     assert_eq!(me.status, 200);
-    assert_eq!(me.headers[header::CACHE_CONTROL], "no-store");
+    assert_eq!(me.headers[header::CACHE_CONTROL], "no-store, private");
     assert_eq!(
         me.body,
         json!({"email": "anne@example.fr", "profile": {"name": "Anne", "phone": null, "address": null}})

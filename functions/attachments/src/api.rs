@@ -7,7 +7,7 @@ use crate::uploads::{Announced, CaseHolder};
 use crate::{PREFIX, access, checklist, downloads, thread, uploads};
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use gru_domain::request::Request;
 use gru_ports::{Files, Scanner};
@@ -15,7 +15,7 @@ use gru_records::case_files::request_case;
 use gru_web::Platform;
 use gru_web::agent::Agent;
 use gru_web::session::{Citizen, MaybeCitizen};
-use gru_web::{Json, Problem, no_store};
+use gru_web::{Json, Problem};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -47,7 +47,7 @@ async fn draft_checklist(
     Path(draft_id): Path<String>,
 ) -> Result<Response, Problem> {
     let draft = access::draft(&ctx, &draft_id, &citizen).await?;
-    Ok(no_store(axum::Json(checklist::checklist(&ctx, &draft).await?)))
+    Ok(axum::Json(checklist::checklist(&ctx, &draft).await?).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,7 +100,7 @@ async fn remove_from_draft(
 /// A download grant as the answer.
 async fn download(ctx: &Ctx, case: &str, file_id: &str) -> Result<Response, Problem> {
     let (grant, _) = downloads::grant(ctx, case, file_id).await?;
-    Ok(no_store(axum::Json(grant)))
+    Ok(axum::Json(grant).into_response())
 }
 
 /// The case of a request the caller may see, or the unknown-file answer:
@@ -245,5 +245,5 @@ async fn download_by_agent(
         .record(&agent, "file.download", Some(&request.value.reference), Some(&detail))
         .await
         .map_err(|e| Problem::internal(&e))?;
-    Ok(no_store(axum::Json(grant)))
+    Ok(axum::Json(grant).into_response())
 }

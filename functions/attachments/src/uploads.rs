@@ -16,7 +16,7 @@ use gru_ports::files::safe_file_name;
 use gru_ports::{StoreError, TransactOp};
 use gru_records::case_files::{Attachment, CaseFiles, Change, FileView, object_key, request_case, sweep_day};
 use gru_records::requests::{RepositoryError, Versioned, draft_exists, request_unchanged};
-use gru_web::{Problem, no_store};
+use gru_web::Problem;
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -280,7 +280,7 @@ pub(crate) async fn grant(
         .upload_grant(&object_key(case, &file.id), format.media_type(), file.size, UPLOAD_GRANT)
         .await
         .map_err(|e| Problem::internal(&e))?;
-    Ok((StatusCode::CREATED, no_store(axum::Json(Granted { file: FileView::from(&file), upload })))
+    Ok((StatusCode::CREATED, axum::Json(Granted { file: FileView::from(&file), upload }).into_response())
         .into_response())
 }
 
@@ -378,7 +378,7 @@ pub(crate) async fn confirm(
         // the file as it is now, asked again of the scanner if it has none.
         let mut file = found.clone();
         ctx.refresh_scan(&case_id, &mut file).await?;
-        return Ok(no_store(axum::Json(FileView::from(&file.value))));
+        return Ok(axum::Json(FileView::from(&file.value)).into_response());
     }
     let file = found.value.clone();
     let key = object_key(&case_id, &file.id);
@@ -454,7 +454,7 @@ pub(crate) async fn confirm(
     if let Some(replaced) = replaced {
         ctx.delete_object(&case_id, &replaced).await;
     }
-    Ok(no_store(axum::Json(FileView::from(&stored))))
+    Ok(axum::Json(FileView::from(&stored)).into_response())
 }
 
 /// Removes a file (a reservation, a confirmed or an infected file).

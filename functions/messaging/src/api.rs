@@ -10,7 +10,7 @@ use crate::views::{AgentThreadView, CitizenThreadView};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post as post_route};
 use gru_domain::request::Request;
 use gru_domain::workflow::Actor;
@@ -22,7 +22,7 @@ use gru_records::catalogue::CatalogueRepository;
 use gru_records::requests::{Repository, RepositoryError, Versioned};
 use gru_web::agent::{Agent, Role};
 use gru_web::session::Citizen;
-use gru_web::{ClientAddress, Json, Platform, Problem, no_store, tokens};
+use gru_web::{ClientAddress, Json, Platform, Problem, tokens};
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -174,7 +174,7 @@ async fn limit_request(ctx: &Ctx, request: &Request) -> Result<(), Problem> {
 /// The thread as its citizen sees it, marked read.
 async fn citizen_view(ctx: &Ctx, request: &Request) -> Result<Response, Problem> {
     let thread = ctx.read(&request.reference, Side::Citizen).await?;
-    Ok(no_store(axum::Json(CitizenThreadView::new(request, &thread))))
+    Ok(axum::Json(CitizenThreadView::new(request, &thread)).into_response())
 }
 
 async fn citizen_thread(
@@ -262,7 +262,7 @@ async fn agent_thread(
     let can_ask = workflow
         .waiting_status()
         .is_some_and(|waiting| workflow.allows(&request.status, &waiting.id, actor(&agent)));
-    Ok(no_store(axum::Json(AgentThreadView::new(&request, version, can_ask, &thread))))
+    Ok(axum::Json(AgentThreadView::new(&request, version, can_ask, &thread)).into_response())
 }
 
 /// Asking the citizen, on the version of the request the agent saw.
@@ -303,7 +303,7 @@ async fn agent_post(
 }
 
 fn created(body: impl serde::Serialize) -> Response {
-    no_store((StatusCode::CREATED, axum::Json(body)))
+    (StatusCode::CREATED, axum::Json(body)).into_response()
 }
 
 /// How many agents' messages the citizen has not read, per request: one
@@ -315,5 +315,5 @@ async fn unread(State(ctx): State<Ctx>, citizen: Citizen) -> Result<Response, Pr
         let state = ctx.threads.state(&request.reference).await?;
         counts.insert(request.reference, state.state.citizen_unread);
     }
-    Ok(no_store(axum::Json(counts)))
+    Ok(axum::Json(counts).into_response())
 }

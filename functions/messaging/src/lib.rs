@@ -20,7 +20,7 @@
 //! A request the caller may not reach (another citizen's, another
 //! service's for an agent) is the same 404 as a reference that does not
 //! exist. No session: 401 `unauthenticated`. Every answer is
-//! `Cache-Control: no-store`. Citizens' messages are rate-limited per
+//! `Cache-Control: no-store, private`. Citizens' messages are rate-limited per
 //! request and per client address (429 `rate-limited`); a thread answers
 //! with its last messages only ([`repository::SHOWN_MESSAGES`]).
 

@@ -59,12 +59,10 @@ impl IntoResponse for CachedJson {
     }
 }
 
-/// A personal answer: never kept by the CDN, nor by a shared browser cache.
-pub fn no_store(body: impl IntoResponse) -> Response {
-    let mut response = body.into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store, private"));
-    response
-}
+/// For everything else: personal answers, secrets and problems are never
+/// kept by the CDN, nor by a shared browser cache. [`crate::mount`] sets it
+/// on every answer that has no `Cache-Control` of its own.
+pub const NO_STORE: &str = "no-store, private";
 
 #[cfg(test)]
 mod tests {

@@ -1,12 +1,14 @@
 //! The layers every function router gets, in both deployments.
 
+use crate::cache::NO_STORE;
 use crate::problem::{Problem, method_not_allowed, no_route};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use std::time::Duration;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 /// Request bodies above this are refused with 413 (a function may lower it).
@@ -14,10 +16,13 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Mounts a function's routes under its URL prefix with the shared
 /// behaviour: problem documents for unknown paths and methods and for
-/// oversized bodies, a body limit, and a request log that holds the route
-/// template, status and latency only (no query string, no IP address, no
-/// personal data). The fallbacks live inside the prefix, so the all-in-one
-/// portal can merge every function's router with its own.
+/// oversized bodies, a body limit, the CSRF header on state-changing
+/// methods, `Cache-Control: no-store, private` on every answer that does not
+/// set its own (only the public catalogue's [`crate::CachedJson`] does), and
+/// a request log that holds the route template, status and latency only (no
+/// query string, no IP address, no personal data). The fallbacks live inside
+/// the prefix, so the all-in-one portal can merge every function's router
+/// with its own.
 pub fn mount(prefix: &str, routes: Router) -> Router {
     let routes = routes
         .fallback(no_route)
@@ -25,6 +30,11 @@ pub fn mount(prefix: &str, routes: Router) -> Router {
         .layer(middleware::from_fn(problem_for_bare_errors))
         .layer(middleware::from_fn(require_csrf_header))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Personal unless said otherwise: a route cannot forget it.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(NO_STORE),
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request| {
@@ -62,13 +72,27 @@ async fn problem_for_bare_errors(request: Request, next: Next) -> Response {
             "Envoyez du JSON avec l'en-tête Content-Type: application/json.",
         )
         .into_response(),
-        status => Problem::new(
-            status,
-            "http-error",
-            status.canonical_reason().unwrap_or("Erreur"),
-            "La requête n'a pas pu aboutir.",
-        )
-        .into_response(),
+        status => Problem::new(status, "http-error", french_title(status), "La requête n'a pas pu aboutir.")
+            .into_response(),
+    }
+}
+
+/// The title of a problem for a bare HTTP status, in French as every
+/// problem's (`canonical_reason` is English).
+fn french_title(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "Requête invalide",
+        404 => "Introuvable",
+        405 => "Méthode non autorisée",
+        408 => "Délai dépassé",
+        413 => "Contenu trop volumineux",
+        414 => "Adresse trop longue",
+        415 => "Type de contenu non pris en charge",
+        429 => "Trop de demandes",
+        431 => "En-têtes trop volumineux",
+        500 => "Erreur interne",
+        503 => "Service indisponible",
+        _ => "Erreur",
     }
 }
 
@@ -82,22 +106,26 @@ pub fn body_too_large() -> Problem {
     )
 }
 
-/// The header every state-changing request must carry. A cross-site HTML form
-/// cannot set it, and a cross-site `fetch` that sets it needs a CORS preflight
-/// the API never grants: this is the CSRF protection of cookie sessions.
+/// The header every state-changing request must carry, with the value
+/// [`CSRF_VALUE`]. A cross-site HTML form cannot set it, and a cross-site
+/// `fetch` that sets it needs a CORS preflight the API never grants: this is
+/// the CSRF protection of cookie sessions.
 pub const CSRF_HEADER: &str = "x-gru-csrf";
+
+/// The one value of [`CSRF_HEADER`] accepted (docs/api.md).
+pub const CSRF_VALUE: &str = "1";
 
 async fn require_csrf_header(request: Request, next: Next) -> Response {
     use axum::http::Method;
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if safe || request.headers().contains_key(CSRF_HEADER) {
+    if safe || request.headers().get(CSRF_HEADER).is_some_and(|v| v.as_bytes() == CSRF_VALUE.as_bytes()) {
         return next.run(request).await;
     }
     Problem::new(
         StatusCode::FORBIDDEN,
         "csrf",
         "Requête refusée",
-        "Cette requête doit porter l'en-tête X-GRU-CSRF (protection contre la falsification de requête).",
+        "Cette requête doit porter l'en-tête X-GRU-CSRF: 1 (protection contre la falsification de requête).",
     )
     .into_response()
 }

@@ -23,10 +23,10 @@ pub mod tokens;
 
 pub use agent::{Agent, AgentSessions, Role};
 pub use audit::{AuditEntry, AuditTrail};
-pub use cache::{CachedJson, PUBLIC_CATALOGUE, no_store};
+pub use cache::{CachedJson, NO_STORE, PUBLIC_CATALOGUE};
 pub use client::ClientAddress;
 pub use extract::{IdempotencyKey, Json, Query};
-pub use layers::{CSRF_HEADER, mount};
+pub use layers::{CSRF_HEADER, CSRF_VALUE, mount};
 pub use platform::{Ctx, DraftPolicy, Platform, Settings, Shared, WebState};
 pub use problem::{FieldError, Problem};
 pub use rate_limit::RateLimiter;

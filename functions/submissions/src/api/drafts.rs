@@ -12,7 +12,7 @@ use gru_records::case_files::Change;
 use gru_records::requests::Versioned;
 use gru_web::client::ClientAddress;
 use gru_web::session::MaybeCitizen;
-use gru_web::{Json, Problem, no_store, tokens};
+use gru_web::{Json, Problem, tokens};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -92,7 +92,7 @@ pub(super) async fn read_draft(
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let draft = ctx.owned_draft(&id, &citizen).await?;
-    Ok(no_store(axum::Json(DraftView::from(draft))))
+    Ok(axum::Json(DraftView::from(draft)).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,7 +131,7 @@ pub(super) async fn save_draft(
     draft.page = body.page;
     ctx.schedule_purge(&mut draft);
     let version = stale_on_conflict(ctx.repository.save_draft(&draft, Some(&current)).await)?;
-    Ok(no_store(axum::Json(DraftView::from(Versioned { value: draft, version }))))
+    Ok(axum::Json(DraftView::from(Versioned { value: draft, version })).into_response())
 }
 
 pub(super) async fn abandon_draft(

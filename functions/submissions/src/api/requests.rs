@@ -3,14 +3,14 @@
 
 use super::Ctx;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use gru_domain::form::Answers;
 use gru_domain::request::{Phase, Request, RequestSummary, RequiredDocument};
 use gru_records::access;
 use gru_records::case_files::FileView;
 use gru_records::timeline;
 use gru_web::session::Citizen;
-use gru_web::{Json, Problem, no_store, tokens};
+use gru_web::{Json, Problem, tokens};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -127,7 +127,7 @@ pub(super) async fn track(
 ) -> Result<Response, Problem> {
     let unknown = || Problem::not_found("Ce lien de suivi n'est pas valable. Vérifiez qu'il est complet.");
     let request = access::tracked_request(&ctx.repository, &body.token).await?.ok_or_else(unknown)?;
-    Ok(no_store(axum::Json(request_view(&ctx, request).await?)))
+    Ok(axum::Json(request_view(&ctx, request).await?).into_response())
 }
 
 #[derive(Serialize)]
@@ -176,7 +176,7 @@ pub(super) async fn mine(State(ctx): State<Ctx>, citizen: Citizen) -> Result<Res
             summary,
         })
         .collect();
-    Ok(no_store(axum::Json(Dashboard { requests, drafts })))
+    Ok(axum::Json(Dashboard { requests, drafts }).into_response())
 }
 
 /// One of the signed-in citizen's requests.
@@ -188,5 +188,5 @@ pub(super) async fn read_request(
     let unknown = || Problem::not_found("Aucune de vos demandes ne porte cette référence.");
     let request =
         access::citizen_request(&ctx.repository, &reference, &citizen).await?.ok_or_else(unknown)?;
-    Ok(no_store(axum::Json(request_view(&ctx, request).await?)))
+    Ok(axum::Json(request_view(&ctx, request).await?).into_response())
 }
