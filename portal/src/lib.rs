@@ -12,6 +12,7 @@
 //! ```
 
 pub mod city;
+pub mod data_dir;
 mod functions;
 
 pub use functions::Ports;
@@ -232,21 +233,15 @@ impl Portal {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         let data = &options.data_dir;
-        for dir in [data.clone(), data.join("files"), data.join("outbox")] {
-            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        let sqlite =
-            Arc::new(SqliteStore::open(&data.join("portal.db")).context("cannot open the SQLite store")?);
+        let key = data_dir::prepare(data)?;
+        let sqlite = Arc::new(SqliteStore::open(&data.join("portal.db")).with_context(|| {
+            format!("la base SQLite {} ne s'ouvre pas", data.join("portal.db").display())
+        })?);
         let store: Arc<dyn Store> = sqlite.clone();
         let repository = CatalogueRepository::new(store.clone());
         let import = city::sync_catalogue(&repository, &options.city_dir).await?;
         let base_url = base_url.trim_end_matches('/').to_owned();
-        let local_files = Arc::new(LocalFiles::new(
-            data.join("files"),
-            base_url.clone(),
-            secret_key(&data.join("secret.key"))?,
-            clock.clone(),
-        ));
+        let local_files = Arc::new(LocalFiles::new(data.join("files"), base_url.clone(), key, clock.clone()));
         let scanner =
             options.clamd.clone().map(|address| Arc::new(ClamdScanner::new(address)) as Arc<dyn Scanner>);
         let settings =
@@ -270,7 +265,12 @@ impl Portal {
         if options.serve_outbox {
             router = router.merge(gru_embedded::mail_folder::router(data.join("outbox")));
         }
+        // An API path no function owns is a problem document, never the
+        // site's HTML page: clients of the API see one error format.
         let router = router
+            .route("/api", axum::routing::any(gru_web::problem::no_route))
+            .route("/api/", axum::routing::any(gru_web::problem::no_route))
+            .route("/api/{*rest}", axum::routing::any(gru_web::problem::no_route))
             .nest_service("/city", ServeDir::new(options.city_dir.join("assets")))
             .fallback_service(site)
             .layer(SetResponseHeaderLayer::if_not_present(
@@ -302,31 +302,4 @@ pub async fn serve(
     // The peer address feeds the per-client rate limits (`gru_web::client`).
     let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown).await
-}
-
-/// The key that signs file URLs: random, made once, readable by the owner
-/// only, kept across restarts so grants stay valid.
-fn secret_key(path: &Path) -> anyhow::Result<[u8; 32]> {
-    use base64::Engine;
-    let engine = base64::engine::general_purpose::STANDARD;
-    if let Ok(text) = std::fs::read_to_string(path) {
-        let bytes = engine.decode(text.trim()).context("secret.key is not valid base64")?;
-        return bytes.try_into().map_err(|_| anyhow::anyhow!("secret.key must hold 32 bytes"));
-    }
-    let key: [u8; 32] = rand::random();
-    write_private(path, engine.encode(key).as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(key)
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?.write_all(bytes)
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
 }

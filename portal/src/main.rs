@@ -150,7 +150,7 @@ async fn main() -> std::process::ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("erreur : {error:#}");
             std::process::ExitCode::FAILURE
         }
     }
@@ -161,7 +161,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
     let root = repository_dir();
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
         .await
-        .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+        .with_context(|| format!("impossible d'écouter sur {}:{}", args.host, args.port))?;
     let address = listener.local_addr()?;
     let base_url =
         args.public_url.unwrap_or_else(|| format!("http://{address}")).trim_end_matches('/').to_owned();
@@ -234,7 +234,7 @@ async fn purge(
     let portal = Portal::open(&options, public_url).await?;
     let report = portal.housekeeping.run_once().await?;
     println!(
-        "{} warning(s) sent before purge, {} file(s) of unsubmitted drafts deleted, {} expired item(s) deleted",
+        "{} avertissement(s) envoyé(s) avant la purge, {} fichier(s) de brouillons jamais déposés supprimé(s), {} élément(s) expiré(s) supprimé(s)",
         report.warnings_sent, report.files_deleted, report.items_purged
     );
     Ok(std::process::ExitCode::SUCCESS)
@@ -277,7 +277,7 @@ fn check(dir: &std::path::Path) -> anyhow::Result<std::process::ExitCode> {
     match gru_domain::city_files::load(dir) {
         Ok(city) => {
             println!(
-                "{}: no problem ({} categories, {} services, {} agendas)",
+                "{} : aucun problème ({} catégorie(s), {} service(s), {} agenda(s))",
                 dir.display(),
                 city.categories.len(),
                 city.services.len(),
@@ -289,7 +289,7 @@ fn check(dir: &std::path::Path) -> anyhow::Result<std::process::ExitCode> {
             for problem in &problems {
                 println!("{problem}");
             }
-            eprintln!("{} problem(s) found", problems.len());
+            eprintln!("{} problème(s) trouvé(s)", problems.len());
             Ok(std::process::ExitCode::FAILURE)
         }
     }
@@ -300,18 +300,18 @@ async fn import(args: ImportArgs) -> anyhow::Result<std::process::ExitCode> {
     let digest = portal::city::digest(&args.dir)?;
     let store: Arc<dyn gru_ports::Store> = match args.store {
         StoreKind::Embedded => {
-            std::fs::create_dir_all(&args.data_dir)?;
+            portal::data_dir::prepare(&args.data_dir)?;
             Arc::new(gru_embedded::SqliteStore::open(&args.data_dir.join("portal.db"))?)
         }
         StoreKind::Dynamodb => {
-            let table = args.table.context("--table (or TABLE_NAME) is required with --store dynamodb")?;
+            let table = args.table.context("--table (ou TABLE_NAME) est requis avec --store dynamodb")?;
             let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
             Arc::new(gru_dynamodb::DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table))
         }
     };
     let report = CatalogueRepository::new(store).import(&city, &digest).await?;
     println!(
-        "imported {}: items {} added, {} updated, {} removed, {} unchanged",
+        "{} importé : {} élément(s) ajouté(s), {} modifié(s), {} retiré(s), {} inchangé(s)",
         args.dir.display(),
         report.added,
         report.updated,
@@ -369,7 +369,7 @@ impl From<RoleArg> for accounts::agents::Role {
 async fn create_agent(args: AgentCreateArgs) -> anyhow::Result<std::process::ExitCode> {
     use accounts::agents::{NewAgent, Role};
     use gru_records::agents::AgentsError;
-    std::fs::create_dir_all(&args.data_dir)?;
+    portal::data_dir::prepare(&args.data_dir)?;
     let store = Arc::new(gru_embedded::SqliteStore::open(&args.data_dir.join("portal.db"))?);
     let new = NewAgent {
         email: args.email.clone(),

@@ -29,7 +29,7 @@ fn copy_of_demo() -> tempfile::TempDir {
 fn check_passes_on_the_demo_city() {
     let output = portal().args(["catalogue", "check"]).arg(demo()).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("no problem"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("aucun problème"));
 }
 
 #[test]
@@ -46,10 +46,42 @@ fn check_lists_every_problem_with_file_and_line_and_fails() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
     assert!(
-        stdout.contains(&format!("pacs.toml:{}: unknown category \"etat-civl\"", line_of("category = "))),
+        stdout.contains(&format!("pacs.toml:{}: catégorie inconnue « etat-civl »", line_of("category = "))),
         "{stdout}"
     );
     assert!(stdout.contains("broken.toml:2: "), "bad TOML with its line: {stdout}");
+}
+
+#[test]
+fn a_misspelt_time_zone_is_named_with_its_file_and_line() {
+    let city = copy_of_demo();
+    let profile = city.path().join("city.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    std::fs::write(&profile, text.replacen("\"Europe/Paris\"", "\"Europe/Pariss\"", 1)).unwrap();
+    let line = text.lines().position(|l| l.starts_with("timezone")).unwrap() + 1;
+
+    let output = portal().args(["catalogue", "check"]).arg(city.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!("city.toml:{line}: « Europe/Pariss » n'est pas un fuseau horaire connu")),
+        "{stdout}"
+    );
+
+    let data = tempfile::tempdir().unwrap();
+    let served = portal()
+        .args(["serve", "--port", "0", "--city"])
+        .arg(city.path())
+        .arg("--data-dir")
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(!served.status.success(), "the portal does not start with it");
+    assert!(
+        String::from_utf8_lossy(&served.stderr).contains("city.toml"),
+        "{}",
+        String::from_utf8_lossy(&served.stderr)
+    );
 }
 
 #[test]
@@ -66,8 +98,11 @@ fn import_into_the_embedded_store_is_idempotent() {
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
-    assert!(!import().contains("items 0 added"), "the first import adds the city");
-    assert!(import().contains("items 0 added, 0 updated, 0 removed"), "the second changes nothing");
+    assert!(!import().contains(": 0 élément(s) ajouté(s)"), "the first import adds the city");
+    assert!(
+        import().contains(": 0 élément(s) ajouté(s), 0 modifié(s), 0 retiré(s)"),
+        "the second changes nothing"
+    );
 }
 
 #[test]
@@ -116,7 +151,7 @@ fn purge_runs_one_round_of_housekeeping() {
     let output = portal().arg("purge").arg("--data-dir").arg(data.path()).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let report = String::from_utf8_lossy(&output.stdout);
-    assert!(report.contains("0 warning(s) sent before purge"), "{report}");
+    assert!(report.contains("0 avertissement(s) envoyé(s) avant la purge"), "{report}");
 }
 
 #[test]
@@ -129,7 +164,7 @@ fn a_draft_policy_that_makes_no_sense_is_refused() {
         .unwrap();
     assert!(!output.status.success());
     assert!(
-        String::from_utf8_lossy(&output.stderr).contains("the warning"),
+        String::from_utf8_lossy(&output.stderr).contains("l'avertissement"),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
@@ -165,4 +200,75 @@ fn an_agent_created_from_the_command_line_gets_credentials_once_per_email() {
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(stderr.contains("un agent a déjà l'adresse claire.martin@belleval.fr"), "{stderr}");
     assert!(!String::from_utf8_lossy(&again.stdout).contains("Mot de passe"));
+}
+
+/// Runs the portal as an ordinary user: root ignores permission bits, so
+/// under root (as in CI) it runs as `nobody`, through util-linux's `setpriv`.
+#[cfg(unix)]
+fn portal_as_ordinary_user(root: bool) -> Command {
+    if !root {
+        return portal();
+    }
+    let mut command = Command::new("setpriv");
+    command.args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_portal")]);
+    command
+}
+
+/// The portal's answer to `args`, or a failure of the test when it is still
+/// running after 30 seconds (a portal that started although it should not).
+#[cfg(unix)]
+fn refusal_of(mut command: Command) -> std::process::Output {
+    let mut child =
+        command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            child.kill().unwrap();
+            let output = child.wait_with_output().unwrap();
+            panic!("the portal started: {}", String::from_utf8_lossy(&output.stdout));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Sets the permission bits of `path` and everything under it.
+#[cfg(unix)]
+fn set_modes(path: &std::path::Path, folder: u32, file: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = if path.is_dir() { folder } else { file };
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).unwrap() {
+            set_modes(&entry.unwrap().path(), folder, file);
+        }
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_data_directory_that_cannot_be_written_is_refused_at_start() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let parent = tempfile::tempdir().unwrap();
+    let root = std::fs::metadata(parent.path()).unwrap().uid() == 0;
+    // The portal's user makes its data directory on a first run…
+    std::fs::set_permissions(parent.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let data = parent.path().join("donnees");
+    let mut first = portal_as_ordinary_user(root);
+    first.arg("purge").arg("--data-dir").arg(&data);
+    let first = first.output().unwrap();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    // …which is then made read-only.
+    set_modes(&data, 0o555, 0o444);
+
+    let mut serve = portal_as_ordinary_user(root);
+    serve.args(["serve", "--port", "0", "--data-dir"]).arg(&data);
+    let refused = refusal_of(serve);
+    set_modes(&data, 0o755, 0o644);
+    assert!(!refused.status.success());
+    assert!(!String::from_utf8_lossy(&refused.stdout).contains("Portail prêt"));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains(&data.display().to_string()), "the folder is named: {stderr}");
+    assert!(stderr.contains("n'accepte pas l'écriture") || stderr.contains("ne peut pas écrire"), "{stderr}");
+    assert!(stderr.contains("permission refusée"), "the reason, in French: {stderr}");
 }

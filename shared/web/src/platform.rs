@@ -86,11 +86,12 @@ impl DraftPolicy {
     /// warning before the purge.
     pub fn days(keep_days: u32, warn_days: u32) -> Result<Self, String> {
         if !(1..=365).contains(&keep_days) {
-            return Err(format!("drafts must be kept 1 to 365 days, not {keep_days}"));
+            return Err(format!("les brouillons se gardent de 1 à 365 jours, pas {keep_days}"));
         }
         if warn_days >= keep_days {
             return Err(format!(
-                "the warning ({warn_days} days before) must come after the last save ({keep_days} days)"
+                "l'avertissement ({warn_days} jours avant la purge) doit venir après le dernier enregistrement \
+                 (gardé {keep_days} jours)"
             ));
         }
         let day = |n: u32| SignedDuration::from_hours(24 * i64::from(n));
