@@ -1095,3 +1095,103 @@ async fn a_marriage_file_and_a_pacs_never_overlap_at_the_one_civil_status_desk()
     let day = planning(&portal, &agent, "agenda=etat-civil&from=2027-03-24").await;
     assert_eq!(planned(&day.body).len(), 3);
 }
+
+/// Issue 14: a name made of a right-to-left override and a zero-width space
+/// shows nothing: refused on its field as an empty name is, whether the
+/// citizen or an agent books; a name with such controls inside is kept
+/// without them.
+#[tokio::test]
+async fn an_appointment_name_of_invisible_characters_is_refused() {
+    let portal = TestPortal::spawn_with_clock(clock_at(MONDAY)).await;
+    let (agent, _) = portal.agent("titres@belleval.example", Role::Agent, &[TITRES_SERVICE]).await;
+    let start = "2027-03-24T08:00:00Z";
+    let online = |name: &str| json!({ "agenda": CENTRALE, "type": TITRE, "start": start, "name": name, "email": "invisible@exemple.fr" });
+    let at_counter = |name: &str| json!({ "agenda": CENTRALE, "type": TITRE, "start": start, "name": name, "channel": "counter" });
+    let empty = confirm(&portal, online(""), None).await;
+    assert_eq!((empty.status, empty.error_fields()), (422, vec!["name".to_owned()]), "{}", empty.body);
+    assert_eq!(empty.headers["content-type"], "application/problem+json");
+    for name in ["\u{202e}\u{200b}", "\u{200b}\u{200b}", "\u{2066}\u{feff}\u{2069}"] {
+        let refused = confirm(&portal, online(name), None).await;
+        assert_eq!((refused.status, &refused.body), (422, &empty.body), "{name:?}");
+        let refused = agent_book(&portal, &agent, at_counter(name)).await;
+        assert_eq!(
+            (refused.status, refused.error_fields()),
+            (422, vec!["name".to_owned()]),
+            "{name:?}: {}",
+            refused.body
+        );
+    }
+    let booked = agent_book(&portal, &agent, at_counter("\u{202e}Dupont\u{200b}  Jean\u{202c}")).await;
+    assert_eq!(booked.status, 201, "{}", booked.body);
+    assert_eq!(booked.body["name"], "Dupont Jean");
+}
+
+/// `twins` copies of one POST, with one `Idempotency-Key`, sent at once.
+async fn twins(
+    portal: &Arc<TestPortal>,
+    path: &str,
+    body: Value,
+    key: &str,
+    cookie: Option<&str>,
+) -> Vec<Answer> {
+    let mut race = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (portal, path, body, key) = (portal.clone(), path.to_owned(), body.to_string(), key.to_owned());
+        let cookie = cookie.map(str::to_owned);
+        race.spawn(async move {
+            let mut headers = vec![("idempotency-key", key.as_str())];
+            if let Some(cookie) = &cookie {
+                headers.push(("cookie", cookie.as_str()));
+            }
+            raw(&portal, &path, "application/json", &body, &headers).await
+        });
+    }
+    race.join_all().await
+}
+
+/// Every twin got the first answer: 201 and the same appointment.
+fn all_answered_the_same(answers: &[Answer]) {
+    let first = &answers[0].body["id"];
+    for answer in answers {
+        assert_eq!((answer.status, &answer.body["id"]), (201, first), "{}", answer.body);
+    }
+}
+
+/// A signed-in citizen's confirmation sent twenty times at once with one
+/// key (a slot named, then a hold), and an agent's booking likewise: one
+/// appointment each, and every copy answered with it.
+async fn twins_with_one_key_book_once(portal: TestPortal) {
+    let portal = Arc::new(portal);
+    let (agent, _) = portal.agent("titres@belleval.example", Role::Agent, &[TITRES_SERVICE]).await;
+    let path = format!("{BOOKING}/appointments");
+    let camille = format!("gru_session={}", portal.signed_up("jumeaux@exemple.fr").await);
+    let start = "2027-03-24T09:00:00Z";
+    let body = json!({ "agenda": CENTRALE, "type": TITRE, "start": start, "name": "Camille Martin" });
+    all_answered_the_same(&twins(&portal, &path, body, "5d1e-twins-slot", Some(&camille)).await);
+    assert_eq!(appointments_at(&portal, &agent, CENTRALE, start).await.len(), 1);
+
+    let dominique = format!("gru_session={}", portal.signed_up("jumeaux-2@exemple.fr").await);
+    let start = "2027-03-24T10:00:00Z";
+    let hold = held(&portal, CENTRALE, start).await;
+    let body = json!({ "hold": hold, "name": "Dominique Petit" });
+    all_answered_the_same(&twins(&portal, &path, body, "5d1e-twins-hold", Some(&dominique)).await);
+    assert_eq!(appointments_at(&portal, &agent, CENTRALE, start).await.len(), 1);
+
+    let start = "2027-03-26T08:00:00Z";
+    let body = json!({
+        "agenda": ANNEXE, "type": TITRE, "start": start, "name": "Usager au guichet", "channel": "counter",
+    });
+    let agent_path = format!("{BOOKING}/agent/appointments");
+    all_answered_the_same(&twins(&portal, &agent_path, body, "5d1e-twins-agent", Some(&agent)).await);
+    assert_eq!(appointments_at(&portal, &agent, ANNEXE, start).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_copies_of_a_booking_with_one_idempotency_key_all_get_the_first_answer() {
+    twins_with_one_key_book_once(TestPortal::spawn_with_clock(clock_at(MONDAY)).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_copies_of_a_booking_with_one_idempotency_key_all_get_the_first_answer_on_dynamodb() {
+    twins_with_one_key_book_once(TestPortal::spawn_on_moto(clock_at(MONDAY)).await).await;
+}

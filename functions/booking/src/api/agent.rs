@@ -20,7 +20,7 @@ use gru_ports::TransactOp;
 use gru_records::agendas::{CityAgendas, Notice};
 use gru_records::booking::{Claim, StoredClosure, Versioned};
 use gru_web::IdempotencyKey;
-use gru_web::{Agent, Json, Problem, Query, no_store};
+use gru_web::{Agent, Json, Problem, Query};
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
@@ -55,7 +55,7 @@ async fn appointment(
 }
 
 fn view(appointment: &Appointment, agendas: &CityAgendas, now: Timestamp) -> Response {
-    no_store(axum::Json(AgentAppointmentView::new(appointment, agendas, now)))
+    axum::Json(AgentAppointmentView::new(appointment, agendas, now)).into_response()
 }
 
 #[derive(Serialize)]
@@ -92,7 +92,7 @@ pub(crate) async fn agendas(State(ctx): State<Ctx>, agent: Agent) -> Result<Resp
                 .collect(),
         })
         .collect();
-    Ok(no_store(axum::Json(views)))
+    Ok(axum::Json(views).into_response())
 }
 
 #[derive(Deserialize)]
@@ -165,7 +165,7 @@ pub(crate) async fn planning(
         });
         day = day.saturating_add(1.day());
     }
-    Ok(no_store(axum::Json(planning)))
+    Ok(axum::Json(planning).into_response())
 }
 
 #[derive(Deserialize)]
@@ -234,14 +234,15 @@ pub(crate) async fn book(
     };
     let detail = body.override_notice.then_some("override-notice");
     let audit = |a: &Appointment| ctx.shared().audit.entry(&agent, "appointment.book", Some(&a.id), detail);
+    let idempotency = key.map(|key| (format!("agent:{}", agent.id), key));
     let new = NewBooking {
         claim: Claim::Free(&slot),
         appointment,
         limit,
-        idempotency: key.map(|key| (format!("agent:{}", agent.id), key)),
+        idempotency: idempotency.clone(),
         audit: Some(Box::new(audit)),
     };
-    let booked = ctx.book(&agendas, new).await?;
+    let booked = ctx.once_per_key(idempotency.as_ref(), ctx.book(&agendas, new)).await?;
     Ok((StatusCode::CREATED, view(&booked, &agendas, ctx.now())).into_response())
 }
 
@@ -303,8 +304,8 @@ pub(crate) async fn cancel(
     Path(id): Path<String>,
     Json(body): Json<CancelBody>,
 ) -> Result<Response, Problem> {
-    let reason = body.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
+    let reason = gru_domain::text::trim_invisible(&body.reason);
+    if !gru_domain::text::has_visible(reason) || reason.chars().count() > 500 {
         return Err(Problem::unprocessable("invalid-reason", "Indiquez le motif de l'annulation.")
             .with_field("reason", "De 1 à 500 caractères : il est envoyé à l'usager."));
     }
@@ -402,14 +403,14 @@ pub(crate) async fn close(
     let agenda = agenda(&agendas, &agent, &id)?;
     let until = body.until.unwrap_or(body.from);
     check_day(&agendas, body.from, ctx.now(), "from")?;
-    let reason = body.reason.trim();
+    let reason = gru_domain::text::trim_invisible(&body.reason);
     let mut problem = Problem::unprocessable("invalid-closure", "Vérifiez la fermeture.");
     if until < body.from
         || body.from.until(until).map(|s| s.get_days()).unwrap_or(i32::MAX) >= MAX_CLOSURE_DAYS
     {
         problem = problem.with_field("until", "Le dernier jour suit le premier, au plus un an après.");
     }
-    if reason.is_empty() || reason.chars().count() > 200 {
+    if !gru_domain::text::has_visible(reason) || reason.chars().count() > 200 {
         problem = problem.with_field("reason", "De 1 à 200 caractères : il est montré aux agents.");
     }
     if !problem.errors.is_empty() {
@@ -445,5 +446,5 @@ pub(crate) async fn close(
         .filter(|a| a.status == Status::Booked)
         .map(|a| AgentAppointmentView::new(a, &agendas, now))
         .collect();
-    Ok((StatusCode::CREATED, no_store(axum::Json(Closed { closure, to_move }))).into_response())
+    Ok((StatusCode::CREATED, axum::Json(Closed { closure, to_move }).into_response()).into_response())
 }

@@ -17,7 +17,7 @@ use gru_records::agendas::Notice;
 use gru_records::booking::{BookingError, Claim};
 use gru_web::IdempotencyKey;
 use gru_web::session::{Citizen, MaybeCitizen};
-use gru_web::{ClientAddress, Json, Problem, Query, no_store, tokens};
+use gru_web::{ClientAddress, Json, Problem, Query, tokens};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
@@ -78,7 +78,7 @@ pub(crate) async fn types(State(ctx): State<Ctx>) -> Result<Response, Problem> {
             }
         }
     }
-    Ok(no_store(axum::Json(types)))
+    Ok(axum::Json(types).into_response())
 }
 
 #[derive(Deserialize)]
@@ -123,11 +123,12 @@ pub(crate) async fn availability(
     check_day(&agendas, from, now, "from")?;
     let until = from.saturating_add((i64::from(days) - 1).days());
     let slots = agendas.free_slots(&ctx.booking, &offering, &kind.id, (from, until), now).await?;
-    Ok(no_store(axum::Json(AvailabilityView {
+    Ok(axum::Json(AvailabilityView {
         appointment_type: kind.id,
         type_title: kind.title,
         days: slot_days(&slots, &agendas),
-    })))
+    })
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -173,7 +174,7 @@ pub(crate) async fn hold(
         with_retries(|| async { Ok(ctx.booking.hold(&slot, agendas.unchanged(), now).await?) }).await?;
     let SlotRef { agenda, appointment_type, start, end, .. } = slot;
     let view = HoldView { hold, agenda, appointment_type, start, end, expires_at };
-    Ok((StatusCode::CREATED, no_store(axum::Json(view))).into_response())
+    Ok((StatusCode::CREATED, axum::Json(view).into_response()).into_response())
 }
 
 #[derive(Deserialize)]
@@ -198,12 +199,6 @@ pub(crate) async fn confirm(
     IdempotencyKey(key): IdempotencyKey,
     Json(body): Json<ConfirmBody>,
 ) -> Result<Response, Problem> {
-    if citizen.is_none()
-        && let Some(subject) = address.rate_limit_subject()
-    {
-        let hour = SignedDuration::from_hours(1);
-        ctx.shared().limiter.hit("booking-confirm", &subject, CONFIRMATIONS_PER_ADDRESS, hour).await?;
-    }
     let email = match &citizen {
         Some(citizen) => Some(citizen.email.as_str()),
         None => body.email.as_deref(),
@@ -218,61 +213,65 @@ pub(crate) async fn confirm(
     let agendas = ctx.agendas().await?;
     let now = ctx.now();
     let idempotency = key.map(|key| (tokens::email_key(&email), key));
-    // A confirmation sent again answers the first, even though its hold is spent.
-    if let Some((scope, key)) = &idempotency
-        && let Some(first) = ctx.replayed(scope, key).await?
-    {
-        let view = AppointmentView::new(&first, &agendas, now);
-        return Ok((StatusCode::CREATED, no_store(axum::Json(view))).into_response());
-    }
-    let slot = match (&body.hold, &body.agenda, &body.appointment_type, body.start) {
-        (Some(hold), None, None, None) => {
-            let held = ctx.booking.held_slot(hold).await?;
-            still_offered(&agendas, held.ok_or_else(|| refused(BookingError::HoldExpired))?, now)?
+    // A confirmation sent again answers the first, even though its hold is
+    // spent, and counts for no limit: it books nothing.
+    let booking = async {
+        if citizen.is_none()
+            && let Some(subject) = address.rate_limit_subject()
+        {
+            let hour = SignedDuration::from_hours(1);
+            ctx.shared().limiter.hit("booking-confirm", &subject, CONFIRMATIONS_PER_ADDRESS, hour).await?;
         }
-        (None, Some(agenda), Some(kind), Some(start)) => {
-            let agenda = agendas.agenda(agenda).ok_or_else(unknown_agenda)?;
-            agenda.appointment_type(kind).ok_or_else(unknown_type)?;
-            agendas.slot(agenda, kind, start, now, Notice::Respected).ok_or_else(unavailable)?
-        }
-        _ => {
-            return Err(Problem::unprocessable(
-                "invalid-slot",
-                "Indiquez le créneau réservé (hold), ou l'agenda, le type et l'heure du créneau.",
-            )
-            .with_field("hold", "Un créneau réservé, ou agenda, type et start."));
-        }
+        let slot = match (&body.hold, &body.agenda, &body.appointment_type, body.start) {
+            (Some(hold), None, None, None) => {
+                let held = ctx.booking.held_slot(hold).await?;
+                still_offered(&agendas, held.ok_or_else(|| refused(BookingError::HoldExpired))?, now)?
+            }
+            (None, Some(agenda), Some(kind), Some(start)) => {
+                let agenda = agendas.agenda(agenda).ok_or_else(unknown_agenda)?;
+                agenda.appointment_type(kind).ok_or_else(unknown_type)?;
+                agendas.slot(agenda, kind, start, now, Notice::Respected).ok_or_else(unavailable)?
+            }
+            _ => {
+                return Err(Problem::unprocessable(
+                    "invalid-slot",
+                    "Indiquez le créneau réservé (hold), ou l'agenda, le type et l'heure du créneau.",
+                )
+                .with_field("hold", "Un créneau réservé, ou agenda, type et start."));
+            }
+        };
+        let reference = match &body.reference {
+            Some(reference) => Some(owned_reference(&ctx, reference, &email, citizen.as_ref()).await?),
+            None => None,
+        };
+        let limit = agendas
+            .agenda(&slot.agenda)
+            .and_then(|a| a.appointment_type(&slot.appointment_type))
+            .map(|t| t.max_active_per_citizen);
+        let claim = match &body.hold {
+            Some(hold) => Claim::Hold(hold),
+            None => Claim::Free(&slot),
+        };
+        let appointment = Appointment {
+            id: String::new(),
+            slot: slot.clone(),
+            status: Status::Booked,
+            contact,
+            account: citizen.as_ref().map(|c| c.account_id.clone()),
+            reference,
+            channel: "online".to_owned(),
+            booked_by: None,
+            sequence: 0,
+            created_at: now,
+            remind_at: None,
+            link: None,
+        };
+        let new = NewBooking { claim, appointment, limit, idempotency: idempotency.clone(), audit: None };
+        ctx.book(&agendas, new).await
     };
-    let reference = match &body.reference {
-        Some(reference) => Some(owned_reference(&ctx, reference, &email, citizen.as_ref()).await?),
-        None => None,
-    };
-    let limit = agendas
-        .agenda(&slot.agenda)
-        .and_then(|a| a.appointment_type(&slot.appointment_type))
-        .map(|t| t.max_active_per_citizen);
-    let claim = match &body.hold {
-        Some(hold) => Claim::Hold(hold),
-        None => Claim::Free(&slot),
-    };
-    let appointment = Appointment {
-        id: String::new(),
-        slot: slot.clone(),
-        status: Status::Booked,
-        contact,
-        account: citizen.as_ref().map(|c| c.account_id.clone()),
-        reference,
-        channel: "online".to_owned(),
-        booked_by: None,
-        sequence: 0,
-        created_at: now,
-        remind_at: None,
-        link: None,
-    };
-    let booked =
-        ctx.book(&agendas, NewBooking { claim, appointment, limit, idempotency, audit: None }).await?;
+    let booked = ctx.once_per_key(idempotency.as_ref(), booking).await?;
     let view = AppointmentView::new(&booked, &agendas, ctx.now());
-    Ok((StatusCode::CREATED, no_store(axum::Json(view))).into_response())
+    Ok((StatusCode::CREATED, axum::Json(view).into_response()).into_response())
 }
 
 /// The reference of a request of the booker: theirs by session, or sent
@@ -307,7 +306,7 @@ pub(crate) async fn mine(State(ctx): State<Ctx>, citizen: Citizen) -> Result<Res
     appointments.sort_by_key(|a| (!a.is_active(now), a.slot.start));
     let views: Vec<AppointmentView> =
         appointments.iter().map(|a| AppointmentView::new(a, &agendas, now)).collect();
-    Ok(no_store(axum::Json(views)))
+    Ok(axum::Json(views).into_response())
 }
 
 /// The signed-in citizen cancels one of their appointments.
@@ -321,7 +320,7 @@ pub(crate) async fn cancel(
     };
     let cancelled = cancel_appointment(&ctx, &id, &owned, None, None).await?;
     let agendas = ctx.agendas().await?;
-    Ok(no_store(axum::Json(AppointmentView::new(&cancelled, &agendas, ctx.now()))))
+    Ok(axum::Json(AppointmentView::new(&cancelled, &agendas, ctx.now())).into_response())
 }
 
 /// Cancels the appointment `id`, if the caller still `may`, and emails its

@@ -7,11 +7,12 @@ use super::{Ctx, not_changeable, refused, with_retries};
 use crate::views::AppointmentView;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::response::Response;
 use gru_domain::appointment::Appointment;
 use gru_notices::appointments;
 use gru_records::booking::{BookingError, Claim, Versioned};
-use gru_web::{Json, Problem, no_store, tokens};
+use gru_web::{Json, Problem, tokens};
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize)]
@@ -48,7 +49,7 @@ async fn linked(ctx: &Ctx, token: &str) -> Result<Versioned<Appointment>, Proble
 
 async fn view(ctx: &Ctx, appointment: &Appointment) -> Result<Response, Problem> {
     let agendas = ctx.agendas().await?;
-    Ok(no_store(axum::Json(AppointmentView::new(appointment, &agendas, ctx.now()))))
+    Ok(axum::Json(AppointmentView::new(appointment, &agendas, ctx.now())).into_response())
 }
 
 /// The appointment the link is for.
@@ -99,5 +100,5 @@ pub(crate) async fn reschedule(
     })
     .await?;
     let appointment = AppointmentView::new(&moved, &agendas, ctx.now());
-    Ok(no_store(axum::Json(Moved { appointment })))
+    Ok(axum::Json(Moved { appointment }).into_response())
 }

@@ -15,6 +15,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use gru_domain::agenda::Agenda;
 use gru_domain::appointment::{Appointment, Contact, SlotRef};
+use gru_domain::text;
 use gru_notices::appointments;
 use gru_ports::{Email, TransactOp};
 use gru_records::agendas::{CityAgendas, Notice};
@@ -218,21 +219,41 @@ impl Inner {
         agendas::load(&self.catalogue, &self.booking).await.map_err(internal)
     }
 
+    /// Books at most once per `Idempotency-Key` (`scope`, key): the
+    /// appointment the key's first booking made, if there was one; else
+    /// what `booking` answers; and when `booking` is refused, the first
+    /// booking's appointment if a twin request with the same key made it
+    /// meanwhile (what refused this one is the twin's booking: the slot,
+    /// the hold or the citizen's limit taken). Submissions answer a twin
+    /// the same way.
+    pub(crate) async fn once_per_key(
+        &self,
+        idempotency: Option<&(String, String)>,
+        booking: impl Future<Output = Result<Appointment, Problem>>,
+    ) -> Result<Appointment, Problem> {
+        let Some((scope, key)) = idempotency else { return booking.await };
+        if let Some(first) = self.replayed(scope, key).await? {
+            return Ok(first);
+        }
+        match booking.await {
+            Ok(appointment) => Ok(appointment),
+            Err(refusal) => match self.replayed(scope, key).await? {
+                Some(first) => Ok(first),
+                None => Err(refusal),
+            },
+        }
+    }
+
     /// Books `new`, with its confirmation email (and manage link) when it
     /// has an email address, in one transaction; tried again while it meets
-    /// concurrent writes. A repeated `Idempotency-Key` answers the first
-    /// booking.
+    /// concurrent writes. Its `Idempotency-Key` is written with it, so a
+    /// twin with the same key loses ([`Inner::once_per_key`] answers it).
     pub(crate) async fn book(
         &self,
         agendas: &CityAgendas,
         new: NewBooking<'_>,
     ) -> Result<Appointment, Problem> {
         with_retries(|| async {
-            if let Some((scope, key)) = &new.idempotency
-                && let Some(first) = self.replayed(scope, key).await?
-            {
-                return Ok(first);
-            }
             let now = self.now();
             let link = new.appointment.contact.email.is_some().then(tokens::random_token);
             let remind_before = |slot: &SlotRef| agendas.agenda(&slot.agenda).and_then(reminder_of);
@@ -306,17 +327,21 @@ pub(crate) fn reminder_of(agenda: &Agenda) -> Option<SignedDuration> {
 }
 
 /// Checks a citizen's or an agent's contact fields: 422 naming each bad one.
+/// The name is kept cleaned for one line ([`text::clean_line`]: no
+/// bidirectional controls nor zero-width characters), and one that shows
+/// nothing once cleaned is no name.
 pub(crate) fn check_contact(
     name: &str,
     email: Option<&str>,
     phone: Option<&str>,
 ) -> Result<Contact, Problem> {
     let mut problem = Problem::unprocessable("invalid-contact", "Vérifiez vos coordonnées.");
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+    let line_break = text::trim_invisible(name).chars().any(char::is_control);
+    let name = text::clean_line(name);
+    if !text::has_visible(&name) || name.chars().count() > 200 || line_break {
         problem = problem.with_field("name", "Indiquez un nom et un prénom (200 caractères au plus).");
     }
-    let email = match email.map(str::trim).filter(|e| !e.is_empty()) {
+    let email = match email.map(text::trim_invisible).filter(|e| !e.is_empty()) {
         Some(raw) => match tokens::normalize_email(raw) {
             Some(email) => Some(email),
             None => {
@@ -327,7 +352,7 @@ pub(crate) fn check_contact(
         },
         None => None,
     };
-    let phone = phone.map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
+    let phone = phone.map(text::trim_invisible).filter(|p| !p.is_empty()).map(str::to_owned);
     if phone.as_deref().is_some_and(|p| {
         p.len() > 30
             || !p.chars().all(|c| c.is_ascii_digit() || " +.-()".contains(c))
@@ -339,5 +364,5 @@ pub(crate) fn check_contact(
     if !problem.errors.is_empty() {
         return Err(problem);
     }
-    Ok(Contact { name: name.to_owned(), email, phone })
+    Ok(Contact { name, email, phone })
 }
