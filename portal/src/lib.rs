@@ -12,6 +12,7 @@
 //! ```
 
 pub mod city;
+mod connection;
 pub mod data_dir;
 mod functions;
 
@@ -299,7 +300,11 @@ pub async fn serve(
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // The peer address feeds the per-client rate limits (`gru_web::client`).
+    use axum::serve::ListenerExt;
+    // The peer address feeds the per-client rate limits (`gru_web::client`);
+    // axum gives it to a listener of ours through `tap_io` (the closure does
+    // nothing).
+    let listener = connection::Listener(listener).tap_io(|_| {});
     let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown).await
 }

@@ -217,3 +217,34 @@ async fn data_and_catalogue_survive_a_restart_and_the_import_runs_once() {
     let restarted = TestPortal::spawn_in(data_dir, city).await;
     assert_eq!(restarted.get_json("/api/catalogue/services", 200).await, before);
 }
+
+/// Requests the HTTP server refuses before any route (a 100 KB address,
+/// 500 KB of headers) still get a French problem document, not an empty
+/// answer. Sent over a bare socket: HTTP clients refuse to send them.
+#[tokio::test]
+async fn requests_too_large_to_read_get_a_problem() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let portal = TestPortal::spawn().await;
+    let address = portal.url.trim_start_matches("http://").to_owned();
+    let long_address =
+        format!("GET /api/catalogue/services?q={} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(100_000));
+    let big_headers =
+        format!("GET /api/catalogue/services HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "a".repeat(500_000));
+    for (what, request, status, title) in [
+        ("a 100 KB address", long_address, "414", "Adresse trop longue"),
+        ("500 KB of headers", big_headers, "431", "En-têtes trop volumineux"),
+    ] {
+        let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
+        // The server may answer and close before reading it all.
+        let _ = socket.write_all(request.as_bytes()).await;
+        let mut answer = Vec::new();
+        let _ = socket.read_to_end(&mut answer).await;
+        let answer = String::from_utf8(answer).unwrap();
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or_else(|| panic!("{what}: {answer}"));
+        assert!(head.starts_with(&format!("HTTP/1.1 {status} ")), "{what}: {head}");
+        assert!(head.contains("content-type: application/problem+json"), "{what}: {head}");
+        let problem: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(problem["title"], title, "{what}");
+    }
+    assert_eq!(portal.get("/api/catalogue/services").await.status(), 200, "the next request is served");
+}
