@@ -67,7 +67,7 @@ impl DynamoStore {
     /// builds the client, which is then shared by every request.
     pub async fn from_env() -> Result<Self, StoreError> {
         let table =
-            std::env::var("TABLE_NAME").map_err(|_| StoreError::Backend("TABLE_NAME is not set".into()))?;
+            std::env::var("TABLE_NAME").map_err(|_| StoreError::Backend("la variable TABLE_NAME n'est pas définie".into()))?;
         let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
         Ok(Self::new(Client::new(&config), table))
     }

@@ -29,7 +29,7 @@ impl SesMailer {
     /// configuration. Call it once per process, outside the handler.
     pub async fn from_env() -> Result<Self, MailerError> {
         let from =
-            std::env::var("MAIL_FROM").map_err(|_| MailerError::Backend("MAIL_FROM is not set".into()))?;
+            std::env::var("MAIL_FROM").map_err(|_| MailerError::Backend("la variable MAIL_FROM n'est pas définie".into()))?;
         let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
         Ok(Self::new(Client::new(&config), from))
     }

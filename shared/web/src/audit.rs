@@ -38,7 +38,7 @@ pub fn keep_from_env() -> Result<SignedDuration, &'static str> {
             .ok()
             .filter(|&d| d > 0)
             .map(|d| SignedDuration::from_hours(24 * i64::from(d)))
-            .ok_or("AUDIT_KEEP_DAYS must be a whole number of days, at least 1"),
+            .ok_or("AUDIT_KEEP_DAYS doit être un nombre entier de jours, 1 au moins"),
     }
 }
 
