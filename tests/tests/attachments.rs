@@ -747,15 +747,3 @@ async fn a_file_name_loses_its_right_to_left_override(portal: &TestPortal, _: &F
     let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
     assert!(disposition.ends_with("filename*=UTF-8''gnp.exe.pdf"), "{disposition}");
 }
-
-/// Every character the domain calls invisible, whitespace aside, leaves a
-/// file name: `gru_ports` spells out its own copy of the classes (it may
-/// not depend on the domain), and this keeps the two in step.
-#[test]
-fn file_names_lose_every_character_the_domain_calls_invisible() {
-    use gru_domain::text::is_invisible;
-    use gru_ports::files::safe_file_name;
-    for c in (0..=0x10ffff).filter_map(char::from_u32).filter(|c| is_invisible(*c) && !c.is_whitespace()) {
-        assert_eq!(safe_file_name(&format!("a{c}b.pdf")), "ab.pdf", "U+{:04X}", c as u32);
-    }
-}

@@ -9,10 +9,9 @@ use crate::context::{Ctx, busy, internal, unknown_draft, unknown_file, unknown_r
 use crate::words::{formats_in_words, size_in_words};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use gru_domain::attachment::{DocumentRules, FileRules, Format, ScanStatus};
+use gru_domain::attachment::{DocumentRules, FileRules, Format, ScanStatus, clean_file_name};
 use gru_domain::request::Phase;
 use gru_domain::request::{Draft, Request};
-use gru_ports::files::safe_file_name;
 use gru_ports::{StoreError, TransactOp};
 use gru_records::case_files::{Attachment, CaseFiles, Change, FileView, object_key, request_case, sweep_day};
 use gru_records::requests::{RepositoryError, Versioned, draft_exists, request_unchanged};
@@ -239,7 +238,7 @@ pub(crate) async fn grant(
     let file = Attachment {
         id: gru_web::tokens::url_id::<16>(),
         document: place.document.to_owned(),
-        name: format.file_name(&safe_file_name(&announced.name)),
+        name: format.file_name(&clean_file_name(&announced.name)),
         format,
         size: announced.size,
         reserved_until: grant_until.saturating_add(CONFIRM_WINDOW).expect("in range"),

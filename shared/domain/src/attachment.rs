@@ -82,6 +82,20 @@ impl Format {
     }
 }
 
+/// The name a file is listed and downloaded under, from the name the browser
+/// announced: no path, one line without controls, bidirectional controls or
+/// other invisible characters ([`crate::text::clean_line`]: `\u{202e}gnp.exe.pdf`
+/// would read « fdp.exe.png »), no quotes, at most 100 characters, never empty.
+pub fn clean_file_name(announced: &str) -> String {
+    let base = announced.rsplit(['/', '\\']).next().unwrap_or_default();
+    // Control characters (line breaks included) are no spaces in a name: they go.
+    let base: String = base.chars().filter(|c| !c.is_control()).collect();
+    let cleaned: String =
+        crate::text::clean_line(&base).chars().filter(|c| !matches!(c, '"' | ';' | '\\')).take(100).collect();
+    let trimmed = cleaned.trim().trim_start_matches('.');
+    if trimmed.is_empty() { "document".to_owned() } else { trimmed.to_owned() }
+}
+
 /// Where a stored file stands with the malware scanner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -177,6 +191,44 @@ pub const MAX_MEGABYTES: u32 = 100;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_lose_paths_controls_and_quotes() {
+        assert_eq!(clean_file_name("../../x"), "x");
+        assert_eq!(clean_file_name("a\r\nb\".pdf"), "ab.pdf");
+        assert_eq!(clean_file_name(&"é".repeat(300)).chars().count(), 100);
+        assert_eq!(clean_file_name("..."), "document");
+        assert_eq!(clean_file_name("C:\\Users\\x.png"), "x.png");
+    }
+
+    #[test]
+    fn file_names_lose_bidirectional_controls_and_invisible_characters() {
+        for (name, shown) in [
+            ("\u{202e}gnp.exe.pdf", "gnp.exe.pdf"),
+            ("facture\u{202e}fdp.exe", "facturefdp.exe"),
+            ("\u{2067}scan\u{2069}\u{200f}.pdf", "scan.pdf"),
+            ("\u{200b}\u{feff}carte\u{ad}.pdf\u{200b}", "carte.pdf"),
+            ("\u{200e}\u{202a}\u{202b}\u{202c}\u{202d}\u{2066}\u{2068}\u{61c}x.png", "x.png"),
+            ("\u{202e}\u{200b}", "document"),
+            ("\u{2060}\u{3164} ", "document"),
+            ("Relevé d'identité – été.pdf", "Relevé d'identité – été.pdf"),
+        ] {
+            assert_eq!(clean_file_name(name), shown, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn file_names_lose_every_character_the_domain_calls_invisible() {
+        use crate::text::is_invisible;
+        // Joiners stay between two characters (an emoji sequence, a word).
+        let joiner = |c: char| matches!(c, '\u{200C}' | '\u{200D}');
+        for c in (0..=0x10ffff)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_invisible(c) && !c.is_whitespace() && !joiner(c))
+        {
+            assert_eq!(clean_file_name(&format!("a{c}b.pdf")), "ab.pdf", "U+{:04X}", c as u32);
+        }
+    }
 
     #[test]
     fn sniffing_reads_magic_numbers_not_names() {

@@ -66,8 +66,8 @@ impl DynamoStore {
     /// emulator). Call it once per process, outside the request handler: it
     /// builds the client, which is then shared by every request.
     pub async fn from_env() -> Result<Self, StoreError> {
-        let table =
-            std::env::var("TABLE_NAME").map_err(|_| StoreError::Backend("la variable TABLE_NAME n'est pas définie".into()))?;
+        let table = std::env::var("TABLE_NAME")
+            .map_err(|_| StoreError::Backend("la variable TABLE_NAME n'est pas définie".into()))?;
         let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
         Ok(Self::new(Client::new(&config), table))
     }

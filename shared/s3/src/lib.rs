@@ -102,8 +102,8 @@ const EMULATOR_REGION: &str = "eu-west-3";
 /// the SDK's default configuration, path-style addressing when
 /// `AWS_ENDPOINT_URL` points at a local emulator.
 async fn client_from_env() -> Result<(Client, String), String> {
-    let bucket =
-        std::env::var("ATTACHMENTS_BUCKET").map_err(|_| "la variable ATTACHMENTS_BUCKET n'est pas définie".to_owned())?;
+    let bucket = std::env::var("ATTACHMENTS_BUCKET")
+        .map_err(|_| "la variable ATTACHMENTS_BUCKET n'est pas définie".to_owned())?;
     let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
     let config = aws_sdk_s3::config::Builder::from(&sdk_config)
         .force_path_style(sdk_config.endpoint_url().is_some())

@@ -28,8 +28,8 @@ impl SesMailer {
     /// A mailer sending from `MAIL_FROM`, with the SDK's default
     /// configuration. Call it once per process, outside the handler.
     pub async fn from_env() -> Result<Self, MailerError> {
-        let from =
-            std::env::var("MAIL_FROM").map_err(|_| MailerError::Backend("la variable MAIL_FROM n'est pas définie".into()))?;
+        let from = std::env::var("MAIL_FROM")
+            .map_err(|_| MailerError::Backend("la variable MAIL_FROM n'est pas définie".into()))?;
         let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
         Ok(Self::new(Client::new(&config), from))
     }

@@ -62,7 +62,8 @@ impl Settings {
     /// The Lambdas' settings: `PUBLIC_URL` (required), `AUDIT_KEEP_DAYS`,
     /// `DRAFT_KEEP_DAYS` and `DRAFT_WARN_DAYS` (each with its default).
     pub fn from_env() -> Result<Self, String> {
-        let public_url = std::env::var("PUBLIC_URL").map_err(|_| "la variable PUBLIC_URL n'est pas définie".to_owned())?;
+        let public_url =
+            std::env::var("PUBLIC_URL").map_err(|_| "la variable PUBLIC_URL n'est pas définie".to_owned())?;
         Ok(Self {
             audit_keep: audit::keep_from_env()?,
             drafts: DraftPolicy::from_env()?,
@@ -102,7 +103,9 @@ impl DraftPolicy {
     /// each defaulting to the default policy's.
     pub fn from_env() -> Result<Self, String> {
         let read = |name: &str, default: u32| match std::env::var(name) {
-            Ok(text) => text.parse::<u32>().map_err(|_| format!("{name} doit être un nombre entier de jours")),
+            Ok(text) => {
+                text.parse::<u32>().map_err(|_| format!("{name} doit être un nombre entier de jours"))
+            }
             Err(_) => Ok(default),
         };
         Self::days(read("DRAFT_KEEP_DAYS", DEFAULT_KEEP_DAYS)?, read("DRAFT_WARN_DAYS", DEFAULT_WARN_DAYS)?)
