@@ -13,16 +13,21 @@ fn demo() -> std::path::PathBuf {
 /// A copy of the demo city to break.
 fn copy_of_demo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
+    copy_demo_into(dir.path());
+    dir
+}
+
+/// Copies the demo city's files into `dir`.
+fn copy_demo_into(dir: &std::path::Path) {
     for sub in ["", "services", "agendas", "workflows", "assets"] {
-        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
         for entry in std::fs::read_dir(demo().join(sub)).unwrap() {
             let path = entry.unwrap().path();
             if path.is_file() {
-                std::fs::copy(&path, dir.path().join(sub).join(path.file_name().unwrap())).unwrap();
+                std::fs::copy(&path, dir.join(sub).join(path.file_name().unwrap())).unwrap();
             }
         }
     }
-    dir
 }
 
 #[test]
@@ -202,15 +207,15 @@ fn an_agent_created_from_the_command_line_gets_credentials_once_per_email() {
     assert!(!String::from_utf8_lossy(&again.stdout).contains("Mot de passe"));
 }
 
-/// Runs the portal as an ordinary user: root ignores permission bits, so
+/// Runs `binary` as an ordinary user: root ignores permission bits, so
 /// under root (as in CI) it runs as `nobody`, through util-linux's `setpriv`.
 #[cfg(unix)]
-fn portal_as_ordinary_user(root: bool) -> Command {
+fn as_ordinary_user(root: bool, binary: &std::path::Path) -> Command {
     if !root {
-        return portal();
+        return Command::new(binary);
     }
     let mut command = Command::new("setpriv");
-    command.args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_portal")]);
+    command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(binary);
     command
 }
 
@@ -251,18 +256,24 @@ fn a_data_directory_that_cannot_be_written_is_refused_at_start() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let parent = tempfile::tempdir().unwrap();
     let root = std::fs::metadata(parent.path()).unwrap().uid() == 0;
-    // The portal's user makes its data directory on a first run…
     std::fs::set_permissions(parent.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    // The portal's user gets its own copy of the binary and of the city:
+    // the repository may sit in a folder only its owner enters.
+    let binary = parent.path().join("portal");
+    std::fs::copy(env!("CARGO_BIN_EXE_portal"), &binary).unwrap();
+    let city = parent.path().join("ville");
+    copy_demo_into(&city);
+    // The portal's user makes its data directory on a first run…
     let data = parent.path().join("donnees");
-    let mut first = portal_as_ordinary_user(root);
-    first.arg("purge").arg("--data-dir").arg(&data);
+    let mut first = as_ordinary_user(root, &binary);
+    first.arg("purge").arg("--city").arg(&city).arg("--data-dir").arg(&data);
     let first = first.output().unwrap();
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
     // …which is then made read-only.
     set_modes(&data, 0o555, 0o444);
 
-    let mut serve = portal_as_ordinary_user(root);
-    serve.args(["serve", "--port", "0", "--data-dir"]).arg(&data);
+    let mut serve = as_ordinary_user(root, &binary);
+    serve.args(["serve", "--port", "0", "--city"]).arg(&city).arg("--data-dir").arg(&data);
     let refused = refusal_of(serve);
     set_modes(&data, 0o755, 0o644);
     assert!(!refused.status.success());
