@@ -2,7 +2,7 @@
 //! never easier to reach than its case. Every refusal is the answer an
 //! unknown draft, request or file gets: existence is never revealed.
 
-use crate::context::{Ctx, internal, unknown_draft, unknown_request};
+use crate::context::{Ctx, unknown_draft, unknown_request};
 use gru_domain::request::{Draft, Request};
 use gru_records::access;
 use gru_records::requests::Versioned;
@@ -25,12 +25,12 @@ pub(crate) async fn citizen_request(
     reference: &str,
     citizen: &Citizen,
 ) -> Result<Option<Request>, Problem> {
-    access::citizen_request(&ctx.requests, reference, citizen).await.map_err(internal)
+    Ok(access::citizen_request(&ctx.requests, reference, citizen).await?)
 }
 
 /// The request a tracking link's token leads to.
 pub(crate) async fn tracked_request(ctx: &Ctx, token: &str) -> Result<Option<Request>, Problem> {
-    access::tracked_request(&ctx.requests, token).await.map_err(internal)
+    Ok(access::tracked_request(&ctx.requests, token).await?)
 }
 
 /// A request of a service the agent handles: a request of another service

@@ -244,6 +244,6 @@ async fn download_by_agent(
         .audit
         .record(&agent, "file.download", Some(&request.value.reference), Some(&detail))
         .await
-        .map_err(|e| Problem::internal(&e))?;
+        .map_err(Problem::internal)?;
     Ok(axum::Json(grant).into_response())
 }

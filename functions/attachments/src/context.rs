@@ -7,7 +7,7 @@ use gru_domain::form::Form;
 use gru_ports::{Files, Scanner, Verdict};
 use gru_records::case_files::{Attachment, AttachmentRepository, CaseFiles, object_key};
 use gru_records::catalogue::CatalogueRepository;
-use gru_records::requests::{Repository, RepositoryError, Versioned};
+use gru_records::requests::{Repository, Versioned};
 use gru_web::{Platform, Problem};
 use jiff::Timestamp;
 use std::sync::Arc;
@@ -25,10 +25,6 @@ pub(crate) struct Inner {
     pub(crate) requests: Repository,
     pub(crate) attachments: AttachmentRepository,
     pub(crate) catalogue: CatalogueRepository,
-}
-
-pub(crate) fn internal(error: RepositoryError) -> Problem {
-    Problem::internal(&error)
 }
 
 pub(crate) fn unknown_draft() -> Problem {
@@ -86,12 +82,12 @@ impl Inner {
         self.catalogue
             .form(service, Some(version))
             .await
-            .map_err(|e| Problem::internal(&e))?
-            .ok_or_else(|| Problem::internal(&"a case's form version is missing"))
+            .map_err(Problem::internal)?
+            .ok_or_else(|| Problem::internal("a case's form version is missing"))
     }
 
     pub(crate) async fn case(&self, case: &str) -> Result<CaseFiles, Problem> {
-        self.attachments.case(case).await.map_err(internal)
+        Ok(self.attachments.case(case).await?)
     }
 
     /// Deletes a file's bytes; a failure leaves an object no record points

@@ -34,6 +34,6 @@ pub(crate) async fn grant(
         .files
         .download_grant(&object_key(case, &file.id), &file.name, DOWNLOAD_GRANT)
         .await
-        .map_err(|e| Problem::internal(&e))?;
+        .map_err(Problem::internal)?;
     Ok((grant, file))
 }

@@ -18,11 +18,8 @@ pub(crate) const MAX_THREAD_FILES: u32 = 10;
 /// form the request was made with (the defaults for a request whose service
 /// has no form, recorded by an agent).
 async fn place_in_thread(ctx: &Ctx, request: &Request) -> Result<Place<'static>, Problem> {
-    let form = ctx
-        .catalogue
-        .form(&request.service, Some(request.form_version))
-        .await
-        .map_err(|e| Problem::internal(&e))?;
+    let form =
+        ctx.catalogue.form(&request.service, Some(request.form_version)).await.map_err(Problem::internal)?;
     let rules = form.map(|f| f.file_rules()).unwrap_or_else(FileRules::default);
     let rules = DocumentRules {
         formats: rules.formats,

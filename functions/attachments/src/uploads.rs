@@ -5,7 +5,7 @@
 //! of the announced file, quotas on a fresh reading of the case, the
 //! reservation, the confirmation's checks, the scan) is one path.
 
-use crate::context::{Ctx, busy, internal, unknown_draft, unknown_file, unknown_request};
+use crate::context::{Ctx, busy, unknown_draft, unknown_file, unknown_request};
 use crate::words::{formats_in_words, size_in_words};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -149,7 +149,7 @@ async fn change_case<T>(
             Err(RepositoryError::Store(StoreError::ConditionFailed | StoreError::TransactionConflict)) => {
                 *holder = holder.reread(ctx).await?;
             }
-            Err(other) => return Err(internal(other)),
+            Err(other) => return Err(other.into()),
         }
     }
     Err(busy())
@@ -278,7 +278,7 @@ pub(crate) async fn grant(
         .files
         .upload_grant(&object_key(case, &file.id), format.media_type(), file.size, UPLOAD_GRANT)
         .await
-        .map_err(|e| Problem::internal(&e))?;
+        .map_err(Problem::internal)?;
     Ok((StatusCode::CREATED, axum::Json(Granted { file: FileView::from(&file), upload }).into_response())
         .into_response())
 }
@@ -390,7 +390,7 @@ pub(crate) async fn confirm(
             "L'envoi de ce fichier n'a pas été terminé à temps : envoyez-le de nouveau.",
         ))
     } else {
-        match ctx.files.head(&key).await.map_err(|e| Problem::internal(&e))? {
+        match ctx.files.head(&key).await.map_err(Problem::internal)? {
             None => Some(Problem::new(
                 StatusCode::CONFLICT,
                 "not-uploaded",
@@ -409,7 +409,7 @@ pub(crate) async fn confirm(
     let (body, refusal) = match refusal {
         Some(problem) => (Vec::new(), Some(problem)),
         None => {
-            let body = ctx.files.get(&key).await.map_err(|e| Problem::internal(&e))?.unwrap_or_default();
+            let body = ctx.files.get(&key).await.map_err(Problem::internal)?.unwrap_or_default();
             let spoofed = Format::sniff(&body) != Some(file.format);
             let problem = spoofed.then(|| {
                 refused(

@@ -83,10 +83,6 @@ pub fn router(platform: &Platform) -> Router {
     gru_web::mount(PREFIX, routes)
 }
 
-pub(crate) fn internal(error: impl std::fmt::Display) -> Problem {
-    Problem::internal(&error)
-}
-
 /// The one answer for a request that does not exist and for one the caller
 /// may not reach: references are short, and nobody learns which exist.
 pub(crate) fn unknown_request() -> Problem {
@@ -142,10 +138,10 @@ impl Inner {
             match self.threads.mark_read(reference, &thread, side, self.now()).await {
                 Ok(()) => return Ok(thread),
                 Err(error) if lost_race(&error) => continue,
-                Err(error) => return Err(internal(error)),
+                Err(error) => return Err(error.into()),
             }
         }
-        self.threads.thread(reference, side).await.map_err(internal)
+        Ok(self.threads.thread(reference, side).await?)
     }
 }
 

@@ -8,7 +8,7 @@
 //! an agent's `ask` on a version that is no longer the request's is refused
 //! (409), since the agent decided on what they saw.
 
-use crate::api::{Ctx, actor, internal, lost_race, unknown_request};
+use crate::api::{Ctx, actor, lost_race, unknown_request};
 use crate::emails;
 use crate::thread::{Author, MAX_FILES, Message, MessageFile, text_problem};
 use crate::views::{MessageView, PostedView};
@@ -339,7 +339,7 @@ pub(crate) async fn post(
             ops.push(request_unchanged(&reference, current.version));
         }
         if let Some((email, event)) = &effect.email {
-            ops.push(gru_outbox::enqueue(email, event, ctx.now()).map_err(internal)?);
+            ops.push(gru_outbox::enqueue(email, event, ctx.now()).map_err(Problem::internal)?);
         }
         if let Poster::Agent(agent) = poster {
             let (action, detail) = match &effect.moved {
@@ -362,7 +362,7 @@ pub(crate) async fn post(
                 return Ok(Posted { message, request: Versioned { value, version } });
             }
             Err(error) if lost_race(&error) => continue,
-            Err(error) => return Err(internal(error)),
+            Err(error) => return Err(error.into()),
         }
     }
     Err(busy())

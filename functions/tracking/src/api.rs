@@ -73,10 +73,6 @@ pub fn router(platform: &Platform) -> Router {
     gru_web::mount(PREFIX, routes)
 }
 
-fn internal(error: impl std::fmt::Display) -> Problem {
-    Problem::internal(&error)
-}
-
 /// 404 for a request that does not exist and for one of a service the agent
 /// does not handle alike: the back office does not tell which references
 /// exist outside the agent's services.
@@ -383,7 +379,7 @@ async fn transition(
     );
     let mut extra = Vec::new();
     if let Some(email) = &moved.email {
-        extra.push(gru_outbox::enqueue(email, &moved.event, moment.now).map_err(internal)?);
+        extra.push(gru_outbox::enqueue(email, &moved.event, moment.now).map_err(Problem::internal)?);
     }
     let detail = format!("{} -> {}", from.id, to.id);
     extra.push(ctx.shared().audit.entry(

@@ -14,7 +14,7 @@ use http::StatusCode;
 
 impl From<RepositoryError> for Problem {
     fn from(error: RepositoryError) -> Self {
-        Problem::internal(&error)
+        Problem::internal(error)
     }
 }
 
@@ -31,7 +31,7 @@ impl From<CatalogueError> for Problem {
                 "Portail en préparation",
                 "Le catalogue de la ville n'est pas encore publié : réessayez plus tard.",
             ),
-            other => Problem::internal(&other),
+            other => Problem::internal(other),
         }
     }
 }
@@ -40,7 +40,7 @@ impl From<AgendasError> for Problem {
     fn from(error: AgendasError) -> Self {
         match error {
             AgendasError::Catalogue(error) => error.into(),
-            other => Problem::internal(&other),
+            other => Problem::internal(other),
         }
     }
 }
@@ -58,7 +58,7 @@ impl From<AccountsError> for Problem {
                 "Modification concurrente",
                 "Votre compte a été modifié au même moment par une autre demande. Réessayez.",
             ),
-            other => Problem::internal(&other),
+            other => Problem::internal(other),
         }
     }
 }
@@ -78,7 +78,7 @@ impl From<AgentsError> for Problem {
                 "Modification concurrente",
                 "Ce compte d'agent a été modifié au même moment par une autre demande. Réessayez.",
             ),
-            other => Problem::internal(&other),
+            other => Problem::internal(other),
         }
     }
 }
@@ -110,7 +110,7 @@ impl From<BookingError> for Problem {
                 "Réservation concurrente",
                 "Le créneau a changé pendant votre réservation. Réessayez.",
             ),
-            other => Problem::internal(&other),
+            other => Problem::internal(other),
         }
     }
 }

@@ -254,8 +254,7 @@ where
         let Some(token) = cookie_token(parts, COOKIE) else {
             return Err(unauthenticated());
         };
-        let agent =
-            state.shared().agent_sessions.find(token).await.map_err(|error| Problem::internal(&error))?;
+        let agent = state.shared().agent_sessions.find(token).await.map_err(Problem::internal)?;
         agent.ok_or_else(unauthenticated)
     }
 }

@@ -80,7 +80,7 @@ impl Problem {
     }
 
     /// A failure of ours: the detail stays generic, the cause goes to the log.
-    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -128,7 +128,7 @@ pub async fn method_not_allowed() -> Problem {
 /// A store failure the handler did not expect: ours, never the client's.
 impl From<gru_ports::StoreError> for Problem {
     fn from(error: gru_ports::StoreError) -> Self {
-        Problem::internal(&error)
+        Problem::internal(error)
     }
 }
 

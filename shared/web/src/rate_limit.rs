@@ -67,11 +67,11 @@ impl RateLimiter {
         let key = Key::new(format!("RATE#{bucket}#{}#{start}", tokens::hash(subject)), "RATE");
         let refused = || rate_limited(end - now);
         for _ in 0..MAX_ATTEMPTS {
-            let current = self.store.get(&key).await.map_err(|e| Problem::internal(&e))?;
+            let current = self.store.get(&key).await.map_err(Problem::internal)?;
             let (count, version, condition) = match current {
                 Some(item) => {
                     let counter: Counter = serde_json::from_value(item.data)
-                        .map_err(|_| Problem::internal(&"a stored rate counter cannot be read"))?;
+                        .map_err(|_| Problem::internal("a stored rate counter cannot be read"))?;
                     (counter.count, item.version, Condition::Version(item.version))
                 }
                 None => (0, 0, Condition::NotExists),
@@ -84,7 +84,7 @@ impl RateLimiter {
             match self.store.put(item, condition).await {
                 Ok(()) => return Ok(()),
                 Err(StoreError::ConditionFailed) => continue,
-                Err(error) => return Err(Problem::internal(&error)),
+                Err(error) => return Err(Problem::internal(error)),
             }
         }
         Err(refused())

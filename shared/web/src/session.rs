@@ -159,7 +159,7 @@ where
         let Some(token) = cookie_token(parts, COOKIE) else {
             return Ok(Self(None));
         };
-        let citizen = state.shared().sessions.find(token).await.map_err(|error| Problem::internal(&error))?;
+        let citizen = state.shared().sessions.find(token).await.map_err(Problem::internal)?;
         Ok(Self(citizen))
     }
 }

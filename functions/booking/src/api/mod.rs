@@ -72,10 +72,6 @@ pub fn router(platform: &Platform) -> Router {
     gru_web::mount(PREFIX, routes)
 }
 
-pub(crate) fn internal(error: impl std::fmt::Display) -> Problem {
-    Problem::internal(&error)
-}
-
 /// The answer to a booking that failed.
 pub(crate) fn refused(error: BookingError) -> Problem {
     error.into()
@@ -216,7 +212,7 @@ impl Inner {
     }
 
     pub(crate) async fn agendas(&self) -> Result<CityAgendas, Problem> {
-        agendas::load(&self.catalogue, &self.booking).await.map_err(internal)
+        Ok(agendas::load(&self.catalogue, &self.booking).await?)
     }
 
     /// Books at most once per `Idempotency-Key` (`scope`, key): the
@@ -308,7 +304,7 @@ impl Inner {
 
     /// The outbox write of `email`, for the change's own transaction.
     pub(crate) fn queue(&self, email: &Email, event: &str) -> Result<TransactOp, Problem> {
-        gru_outbox::enqueue(email, event, self.now()).map_err(internal)
+        gru_outbox::enqueue(email, event, self.now()).map_err(Problem::internal)
     }
 
     /// The appointment `id`, or the unknown-appointment answer (also for

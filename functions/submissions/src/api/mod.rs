@@ -124,8 +124,7 @@ fn queue_confirmation(
     now: Timestamp,
 ) -> Result<TransactOp, Problem> {
     let confirmation = emails::confirmation(email, reference, service_title, tracking_url);
-    gru_outbox::enqueue(&confirmation, &format!("{reference}#submitted"), now)
-        .map_err(|e| Problem::internal(&e))
+    gru_outbox::enqueue(&confirmation, &format!("{reference}#submitted"), now).map_err(Problem::internal)
 }
 
 /// Until when a request written `now` answers a retry with the same

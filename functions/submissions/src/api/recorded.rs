@@ -75,7 +75,7 @@ pub(super) async fn record(
         .map_err(|errors| invalid_answers(errors, StatusCode::UNPROCESSABLE_ENTITY))?;
     let account = gru_records::accounts::citizen_by_email(ctx.platform.store.clone(), &email)
         .await
-        .map_err(|error| Problem::internal(&error))?;
+        .map_err(Problem::internal)?;
     let citizen_name = name.or_else(|| account.as_ref().and_then(|a| a.name.clone()));
     let service_title = ctx.service_title(&body.service).await?;
     let workflow = ctx.catalogue.workflow_of(&body.service).await?;
@@ -139,7 +139,7 @@ pub(super) async fn record(
             Err(other) => return Err(other.into()),
         }
     }
-    Err(Problem::internal(&"no free reference after several attempts"))
+    Err(Problem::internal("no free reference after several attempts"))
 }
 
 fn checked_channel(channel: &str) -> Result<&'static str, Problem> {

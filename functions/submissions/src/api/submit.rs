@@ -214,7 +214,7 @@ async fn submit_once(
             Err(other) => return Err(other.into()),
         }
     }
-    Err(Failure::Final(Problem::internal(&"no free reference after several draws")))
+    Err(Failure::Final(Problem::internal("no free reference after several draws")))
 }
 
 /// Refuses a submission while a document the case requires has no file
