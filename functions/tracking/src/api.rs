@@ -4,7 +4,7 @@ use gru_records::progress;
 
 use crate::PREFIX;
 use crate::inbox::{self, Due, Filter, Sort};
-use crate::views::{self, Colleague, Detail, DocumentView, HistoryView, InboxRow, Row, TransitionView};
+use crate::views::{self, Colleague, Detail, HistoryView, InboxRow, Row, TransitionView};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -15,7 +15,7 @@ use gru_domain::request::{Assignee, Request};
 use gru_domain::workflow::{self, Workflow};
 use gru_ports::{StoreError, TransactOp};
 use gru_records::agents::Directory;
-use gru_records::case_files::{AttachmentRepository, FileView};
+use gru_records::case_files::AttachmentRepository;
 use gru_records::catalogue::CatalogueRepository;
 use gru_records::progress::{Author, Moment};
 use gru_records::requests::{Repository, RepositoryError, Versioned};
@@ -148,28 +148,8 @@ impl Inner {
     ) -> Result<Detail, Problem> {
         let Versioned { value: request, version } = request;
         let workflow = self.workflow(&request.service).await?;
-        let summary = self
-            .catalogue
-            .form(&request.service, Some(request.form_version))
-            .await?
-            .map(|form| form.summary(&request.answers))
-            .unwrap_or_default();
-        let files = match &request.case {
-            Some(case) => self.attachments.case(case).await?.files,
-            None => Vec::new(),
-        };
-        let documents = request
-            .documents
-            .iter()
-            .map(|document| DocumentView {
-                document: document.clone(),
-                files: files
-                    .iter()
-                    .filter(|f| f.value.document == document.id && f.value.stored_at.is_some())
-                    .map(|f| FileView::from(&f.value))
-                    .collect(),
-            })
-            .collect();
+        let summary = self.catalogue.summary_of(&request).await?;
+        let documents = self.attachments.documents_of(&request).await?;
         let status = status_of(&workflow, &request);
         let transitions = workflow
             .transitions_from(&status.id, actor(agent.role))

@@ -2,9 +2,9 @@
 
 use gru_domain::form::{Answers, PageSummary};
 use gru_domain::request::Phase;
-use gru_domain::request::{Assignee, HistoryEntry, HistoryKind, Request, RequiredDocument};
+use gru_domain::request::{Assignee, HistoryEntry, HistoryKind, Request};
 use gru_domain::workflow::{Deadline, DeadlineState, Status, Workflow};
-use gru_records::case_files::FileView;
+use gru_records::case_files::DocumentFiles;
 use gru_records::timeline::status_of;
 use gru_web::Role;
 use jiff::Timestamp;
@@ -134,14 +134,6 @@ pub struct AssignmentRights {
     pub assign: bool,
 }
 
-/// A document of the request and the files supplied for it.
-#[derive(Serialize)]
-pub struct DocumentView {
-    #[serde(flatten)]
-    pub document: RequiredDocument,
-    pub files: Vec<FileView>,
-}
-
 /// One entry of the history, as agents read it (comments included).
 #[derive(Serialize)]
 pub struct HistoryView {
@@ -185,7 +177,7 @@ pub struct Detail {
     pub answers: Answers,
     /// The answers with their questions, page by page.
     pub summary: Vec<PageSummary>,
-    pub documents: Vec<DocumentView>,
+    pub documents: Vec<DocumentFiles>,
     /// Every entry, oldest first.
     pub history: Vec<HistoryView>,
     /// What the citizen reads as the next step.

@@ -30,7 +30,7 @@
 use crate::requests::{RepositoryError, Versioned};
 
 use gru_domain::attachment::{Format, ScanStatus};
-use gru_domain::request::Request;
+use gru_domain::request::{Request, RequiredDocument};
 use gru_ports::store::{Condition, Item, Key, Query, Store, StoreError, TransactOp, query_all};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -273,6 +273,35 @@ impl AttachmentRepository {
             Err(other) => Err(other.into()),
         }
     }
+
+    /// Each document `request` requires, with the files stored for it: what
+    /// its citizen and its agents read of the request's case (one query).
+    pub async fn documents_of(&self, request: &Request) -> Result<Vec<DocumentFiles>, RepositoryError> {
+        let files = match &request.case {
+            Some(case) => self.case(case).await?.files,
+            None => Vec::new(),
+        };
+        Ok(request
+            .documents
+            .iter()
+            .map(|document| DocumentFiles {
+                document: document.clone(),
+                files: files
+                    .iter()
+                    .filter(|f| f.value.document == document.id && f.value.stored_at.is_some())
+                    .map(|f| FileView::from(&f.value))
+                    .collect(),
+            })
+            .collect())
+    }
+}
+
+/// A document a request requires, and the files stored for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentFiles {
+    #[serde(flatten)]
+    pub document: RequiredDocument,
+    pub files: Vec<FileView>,
 }
 
 fn encode(file: &Attachment) -> Result<serde_json::Value, RepositoryError> {

@@ -17,7 +17,8 @@
 
 use gru_domain::agenda::Agenda;
 use gru_domain::catalogue::{Category, City, CityCatalogue, Service};
-use gru_domain::form::Form;
+use gru_domain::form::{Form, PageSummary};
+use gru_domain::request::Request;
 use gru_domain::search::SearchDocument;
 use gru_domain::workflow::Workflow;
 use gru_ports::store::{Condition, Cursor, Item, Key, Page, Query, Store, StoreError, TransactOp, query_all};
@@ -181,6 +182,13 @@ impl CatalogueRepository {
             None => Ok(self.service(slug).await?.and_then(|s| s.service.form)),
             Some(version) => self.get(form_key(slug, version)).await,
         }
+    }
+
+    /// A request's answers as people read them, page by page, with the form
+    /// version the request was made with (empty if that form is gone).
+    pub async fn summary_of(&self, request: &Request) -> Result<Vec<PageSummary>, CatalogueError> {
+        let form = self.form(&request.service, Some(request.form_version)).await?;
+        Ok(form.map(|form| form.summary(&request.answers)).unwrap_or_default())
     }
 
     /// Every appointment agenda, in id order: one query.

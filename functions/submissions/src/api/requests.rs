@@ -5,9 +5,9 @@ use super::Ctx;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use gru_domain::form::Answers;
-use gru_domain::request::{Phase, Request, RequestSummary, RequiredDocument};
+use gru_domain::request::{Phase, Request, RequestSummary};
 use gru_records::access;
-use gru_records::case_files::FileView;
+use gru_records::case_files::DocumentFiles;
 use gru_records::timeline;
 use gru_web::session::Citizen;
 use gru_web::{Json, Problem, tokens};
@@ -38,46 +38,17 @@ struct RequestView {
     answers: Answers,
     /// The answers as people read them, page by page.
     summary: Vec<gru_domain::form::PageSummary>,
-    documents: Vec<DocumentView>,
+    documents: Vec<DocumentFiles>,
     steps: Vec<StepView>,
     /// The submission and each change of status, dated, in the citizen's words.
     history: Vec<timeline::Step>,
 }
 
-/// A document of the request and the files supplied for it.
-#[derive(Serialize)]
-struct DocumentView {
-    #[serde(flatten)]
-    document: RequiredDocument,
-    files: Vec<FileView>,
-}
-
 async fn request_view(ctx: &Ctx, request: Request) -> Result<RequestView, Problem> {
     let workflow = ctx.catalogue.workflow_of(&request.service).await?;
     let progress = timeline::progress(&request, &workflow);
-    // Read with the form version the request was made with.
-    let summary = ctx
-        .catalogue
-        .form(&request.service, Some(request.form_version))
-        .await?
-        .map(|form| form.summary(&request.answers))
-        .unwrap_or_default();
-    let files = match &request.case {
-        Some(case) => ctx.attachments.case(case).await?.files,
-        None => Vec::new(),
-    };
-    let documents = request
-        .documents
-        .into_iter()
-        .map(|document| DocumentView {
-            files: files
-                .iter()
-                .filter(|f| f.value.document == document.id && f.value.stored_at.is_some())
-                .map(|f| FileView::from(&f.value))
-                .collect(),
-            document,
-        })
-        .collect();
+    let summary = ctx.catalogue.summary_of(&request).await?;
+    let documents = ctx.attachments.documents_of(&request).await?;
     let steps = ctx.catalogue.service(&request.service).await?.map(|s| s.service.presentation.steps);
     // Until agents move requests through their workflow, a submitted request
     // is at the first step.
