@@ -279,8 +279,7 @@ pub(crate) async fn grant(
         .upload_grant(&object_key(case, &file.id), format.media_type(), file.size, UPLOAD_GRANT)
         .await
         .map_err(Problem::internal)?;
-    Ok((StatusCode::CREATED, axum::Json(Granted { file: FileView::from(&file), upload }).into_response())
-        .into_response())
+    Ok((StatusCode::CREATED, axum::Json(Granted { file: FileView::from(&file), upload })).into_response())
 }
 
 /// The document's count and the case's count and bytes, on this reading,

@@ -446,5 +446,5 @@ pub(crate) async fn close(
         .filter(|a| a.status == Status::Booked)
         .map(|a| AgentAppointmentView::new(a, &agendas, now))
         .collect();
-    Ok((StatusCode::CREATED, axum::Json(Closed { closure, to_move }).into_response()).into_response())
+    Ok((StatusCode::CREATED, axum::Json(Closed { closure, to_move })).into_response())
 }

@@ -174,7 +174,7 @@ pub(crate) async fn hold(
         with_retries(|| async { Ok(ctx.booking.hold(&slot, agendas.unchanged(), now).await?) }).await?;
     let SlotRef { agenda, appointment_type, start, end, .. } = slot;
     let view = HoldView { hold, agenda, appointment_type, start, end, expires_at };
-    Ok((StatusCode::CREATED, axum::Json(view).into_response()).into_response())
+    Ok((StatusCode::CREATED, axum::Json(view)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -271,7 +271,7 @@ pub(crate) async fn confirm(
     };
     let booked = ctx.once_per_key(idempotency.as_ref(), booking).await?;
     let view = AppointmentView::new(&booked, &agendas, ctx.now());
-    Ok((StatusCode::CREATED, axum::Json(view).into_response()).into_response())
+    Ok((StatusCode::CREATED, axum::Json(view)).into_response())
 }
 
 /// The reference of a request of the booker: theirs by session, or sent
