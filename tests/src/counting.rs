@@ -47,6 +47,10 @@ impl Store for CountingStore {
         self.transactions.fetch_add(1, Ordering::Relaxed);
         self.inner.transact(ops).await
     }
+
+    fn change_mark(&self) -> Option<u64> {
+        self.inner.change_mark()
+    }
 }
 
 /// The every-function router on SQLite (in `dir`) behind a [`CountingStore`],

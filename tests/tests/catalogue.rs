@@ -248,3 +248,55 @@ async fn requests_too_large_to_read_get_a_problem() {
     }
     assert_eq!(portal.get("/api/catalogue/services").await.status(), 200, "the next request is served");
 }
+
+/// The city changes a service's title and withdraws another, and imports its
+/// files while the portal runs (on the all-in-one, `portal catalogue import`
+/// in another process on the same data). `wait` is how long the portal may
+/// keep serving what it held.
+async fn an_import_is_served(
+    portal: &TestPortal,
+    importer: std::sync::Arc<dyn gru_ports::Store>,
+    wait: std::time::Duration,
+) {
+    let page = "/api/catalogue/services/acte-etat-civil";
+    let before = portal.get(page).await;
+    let etag = before.headers()["etag"].clone();
+    let mut city = gru_domain::city_files::load(&repository().join("infra/cities/demo")).unwrap();
+    let service = city.services.iter_mut().find(|s| s.slug == "acte-etat-civil").unwrap();
+    service.title = "Copie d'acte d'état civil".into();
+    let withdrawn = city.services.pop().unwrap().slug;
+    let listed = |list: &Value| slugs(list).contains(&withdrawn);
+    assert!(listed(&portal.get_json("/api/catalogue/services", 200).await), "listed before the import");
+
+    gru_records::catalogue::CatalogueRepository::new(importer).import(&city, "changed").await.unwrap();
+    tokio::time::sleep(wait).await;
+
+    assert_eq!(portal.get_json(page, 200).await["title"], "Copie d'acte d'état civil");
+    let revalidated = portal
+        .client
+        .get(format!("{}{page}", portal.url))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status(), 200, "the old entity tag no longer matches");
+    assert!(!listed(&portal.get_json("/api/catalogue/services", 200).await), "withdrawn from the list");
+    let found = portal.get_json("/api/catalogue/services?q=copie%20acte", 200).await;
+    assert_eq!(slugs(&found)[0], "acte-etat-civil", "search finds the new title");
+    portal.get_json(&format!("/api/catalogue/services/{withdrawn}"), 404).await;
+}
+
+#[tokio::test]
+async fn on_sqlite_an_import_by_another_process_is_served_on_the_next_request() {
+    let portal = TestPortal::spawn().await;
+    let cli = gru_embedded::SqliteStore::open(&portal.data_path().join("portal.db")).unwrap();
+    an_import_is_served(&portal, std::sync::Arc::new(cli), std::time::Duration::ZERO).await;
+}
+
+#[tokio::test]
+async fn on_dynamodb_an_import_is_served_within_the_refresh_period() {
+    let clock = std::sync::Arc::new(gru_ports::FixedClock::new(jiff::Timestamp::now()));
+    let portal = TestPortal::spawn_on_moto(clock).await;
+    let store = portal.store.clone();
+    an_import_is_served(&portal, store, catalogue::REFRESH).await;
+}

@@ -1,17 +1,19 @@
-//! HTTP handlers of the catalogue function.
+//! HTTP handlers of the catalogue function: each answers from the
+//! [`Snapshot`] of the catalogue, computing an answer once per version.
 
 use crate::PREFIX;
+use crate::snapshot::{Catalogue, Snapshot};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use gru_domain::catalogue::{Link, Presentation};
 use gru_domain::search;
-use gru_ports::store::Cursor;
 use gru_records::catalogue::{CatalogueRepository, ServiceSummary, StoredService};
 use gru_web::{CachedJson, PUBLIC_CATALOGUE, Platform, Problem, Query};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Services per page unless the client asks for fewer.
 const DEFAULT_PAGE: u32 = 50;
@@ -19,50 +21,69 @@ const MAX_PAGE: u32 = 100;
 /// Longer queries are refused: nobody types a service name this long.
 const MAX_QUERY_CHARS: usize = 200;
 
+type Shared = State<Arc<Catalogue>>;
+
 /// The catalogue function's routes, under [`PREFIX`].
 pub fn router(platform: &Platform) -> Router {
-    let repository = CatalogueRepository::new(platform.store.clone());
+    let catalogue = Arc::new(Catalogue::new(CatalogueRepository::new(platform.store.clone())));
     let routes = Router::new()
         .route("/city", get(city))
         .route("/categories", get(categories))
         .route("/services", get(services))
         .route("/services/{slug}", get(service))
         .route("/services/{slug}/form", get(form))
-        .with_state(repository);
+        .with_state(catalogue);
     gru_web::mount(PREFIX, routes)
 }
 
-async fn city(State(repo): State<CatalogueRepository>, headers: HeaderMap) -> Result<Response, Problem> {
-    let city = repo.city().await?.ok_or_else(|| {
-        Problem::not_found("Aucune ville n'est encore configurée : importez son catalogue.")
-    })?;
-    Ok(CachedJson::new(&city, PUBLIC_CATALOGUE, &headers).into_response())
+fn public(value: &impl Serialize) -> CachedJson {
+    CachedJson::new(value, PUBLIC_CATALOGUE)
+}
+
+async fn city(State(catalogue): Shared, headers: HeaderMap) -> Result<Response, Problem> {
+    let snapshot = catalogue.snapshot().await?;
+    let answer = snapshot
+        .answer("city".to_owned(), || async {
+            let city = snapshot.city.as_ref().ok_or_else(|| {
+                Problem::not_found("Aucune ville n'est encore configurée : importez son catalogue.")
+            })?;
+            Ok::<_, Problem>(public(city))
+        })
+        .await?;
+    Ok(answer.respond(&headers))
 }
 
 #[derive(Serialize)]
-struct CategoryView {
-    slug: String,
-    title: String,
-    description: String,
+struct CategoryView<'a> {
+    slug: &'a str,
+    title: &'a str,
+    description: &'a str,
     service_count: usize,
 }
 
-async fn categories(
-    State(repo): State<CatalogueRepository>,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
-    let items: Vec<CategoryView> = repo
-        .categories()
-        .await?
-        .into_iter()
-        .map(|c| CategoryView {
-            slug: c.slug,
-            title: c.title,
-            description: c.description,
-            service_count: c.service_count,
+#[derive(Serialize)]
+struct Items<T> {
+    items: Vec<T>,
+}
+
+async fn categories(State(catalogue): Shared, headers: HeaderMap) -> Result<Response, Problem> {
+    let snapshot = catalogue.snapshot().await?;
+    let answer = snapshot
+        .answer("categories".to_owned(), || async {
+            let items = snapshot
+                .categories
+                .iter()
+                .map(|c| CategoryView {
+                    slug: &c.slug,
+                    title: &c.title,
+                    description: &c.description,
+                    service_count: c.service_count,
+                })
+                .collect();
+            Ok::<_, Problem>(public(&Items { items }))
         })
-        .collect();
-    Ok(CachedJson::new(&serde_json::json!({ "items": items }), PUBLIC_CATALOGUE, &headers).into_response())
+        .await?;
+    Ok(answer.respond(&headers))
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,37 +96,45 @@ struct ListParams {
 }
 
 #[derive(Serialize)]
-struct SummaryView {
-    slug: String,
-    title: String,
-    category: String,
-    category_title: String,
-    summary: String,
+struct SummaryView<'a> {
+    slug: &'a str,
+    title: &'a str,
+    category: &'a str,
+    category_title: &'a str,
+    summary: &'a str,
 }
 
-impl From<ServiceSummary> for SummaryView {
-    fn from(s: ServiceSummary) -> Self {
+impl<'a> From<&'a ServiceSummary> for SummaryView<'a> {
+    fn from(s: &'a ServiceSummary) -> Self {
         Self {
-            slug: s.slug,
-            title: s.title,
-            category: s.category,
-            category_title: s.category_title,
-            summary: s.summary,
+            slug: &s.slug,
+            title: &s.title,
+            category: &s.category,
+            category_title: &s.category_title,
+            summary: &s.summary,
         }
     }
 }
 
 #[derive(Serialize)]
-struct ListView {
-    items: Vec<SummaryView>,
+struct ListView<'a> {
+    items: Vec<SummaryView<'a>>,
     next: Option<String>,
 }
 
-/// Without `q`: summaries in slug order, paginated by the store's cursor.
-/// With `q`: every summary ranked by relevance (the catalogue partition is
-/// small: one query), paginated by offset.
+/// A list's page, as asked: checked, then answered from the snapshot.
+enum ListRequest<'a> {
+    /// Summaries in slug order, after the slug of the last one seen.
+    Browse { after: Option<&'a str> },
+    /// Every summary that matches, by relevance, from an offset.
+    Search { query: &'a str, offset: usize },
+}
+
+/// Without `q`: summaries in slug order, a page at a time (the cursor is the
+/// last slug seen). With `q`: every summary ranked by relevance, a page at a
+/// time from an offset.
 async fn services(
-    State(repo): State<CatalogueRepository>,
+    State(catalogue): Shared,
     Query(params): Query<ListParams>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
@@ -114,57 +143,80 @@ async fn services(
         return Err(Problem::bad_request("invalid-query", "Le nombre de résultats demandé est invalide.")
             .with_field("limit", format!("Entre 1 et {MAX_PAGE}.")));
     }
+    let snapshot = catalogue.snapshot().await?;
     let category = params.category.as_deref().filter(|c| !c.is_empty());
     if let Some(slug) = category
-        && repo.category(slug).await?.is_none()
+        && !snapshot.has_category(slug)
     {
         return Err(
             Problem::not_found("Cette catégorie n'existe pas.").with_field("category", "Catégorie inconnue.")
         );
     }
-    let q = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    let view = match q {
-        Some(q) => search_page(&repo, q, category, limit, params.cursor.as_deref()).await?,
+    let cursor = params.cursor.as_deref().filter(|c| !c.is_empty());
+    let request = match params.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        Some(query) => {
+            if query.chars().count() > MAX_QUERY_CHARS {
+                return Err(Problem::bad_request("invalid-query", "La recherche est trop longue.")
+                    .with_field("q", format!("{MAX_QUERY_CHARS} caractères au plus.")));
+            }
+            let offset = cursor.map(str::parse::<usize>).transpose().map_err(|_| invalid_cursor())?;
+            ListRequest::Search { query, offset: offset.unwrap_or(0) }
+        }
         None => {
-            let cursor = params.cursor.filter(|c| !c.is_empty()).map(Cursor);
-            let (summaries, next) = repo.summaries_page(category, limit, cursor).await?;
-            ListView { items: summaries.into_iter().map(Into::into).collect(), next: next.map(|c| c.0) }
+            if cursor.is_some_and(|c| !gru_domain::catalogue::is_valid_slug(c)) {
+                return Err(invalid_cursor());
+            }
+            ListRequest::Browse { after: cursor }
         }
     };
-    Ok(CachedJson::new(&view, PUBLIC_CATALOGUE, &headers).into_response())
+    let key = match &request {
+        ListRequest::Browse { after } => format!("list {limit} {category:?} {after:?}"),
+        ListRequest::Search { query, offset } => format!("search {limit} {category:?} {offset} {query}"),
+    };
+    let answer = snapshot
+        .answer(key, || async {
+            Ok::<_, Problem>(public(&list(&snapshot, category, limit as usize, request)))
+        })
+        .await?;
+    Ok(answer.respond(&headers))
 }
 
-async fn search_page(
-    repo: &CatalogueRepository,
-    q: &str,
+fn invalid_cursor() -> Problem {
+    Problem::bad_request("invalid-query", "Le curseur de pagination est invalide.")
+        .with_field("cursor", "Reprenez la liste depuis le début.")
+}
+
+fn list<'a>(
+    snapshot: &'a Snapshot,
     category: Option<&str>,
-    limit: u32,
-    cursor: Option<&str>,
-) -> Result<ListView, Problem> {
-    if q.chars().count() > MAX_QUERY_CHARS {
-        return Err(Problem::bad_request("invalid-query", "La recherche est trop longue.")
-            .with_field("q", format!("{MAX_QUERY_CHARS} caractères au plus.")));
+    limit: usize,
+    request: ListRequest,
+) -> ListView<'a> {
+    let of_category = snapshot.summaries.iter().filter(|s| category.is_none_or(|c| s.category == c));
+    match request {
+        ListRequest::Browse { after } => {
+            let mut page: Vec<&ServiceSummary> = of_category
+                .filter(|s| after.is_none_or(|after| s.slug.as_str() > after))
+                .take(limit + 1)
+                .collect();
+            // One summary more than the page was taken only to learn whether more follow.
+            let more = page.len() > limit;
+            page.truncate(limit);
+            let next = page.last().filter(|_| more).map(|last| last.slug.clone());
+            ListView { items: page.into_iter().map(Into::into).collect(), next }
+        }
+        ListRequest::Search { query, offset } => {
+            let query = search::Query::parse(query);
+            let mut ranked: Vec<(u32, &ServiceSummary)> =
+                of_category.filter_map(|s| s.search.score(&query).map(|score| (score, s))).collect();
+            // Equal scores in alphabetical order, accents aside ("État" among the E).
+            ranked.sort_by_cached_key(|(score, s)| (std::cmp::Reverse(*score), search::normalize(&s.title)));
+            let total = ranked.len();
+            let end = offset.saturating_add(limit).min(total);
+            let items = ranked.into_iter().skip(offset).take(limit).map(|(_, s)| s.into()).collect();
+            ListView { items, next: (end < total).then(|| end.to_string()) }
+        }
     }
-    let offset = match cursor.filter(|c| !c.is_empty()) {
-        None => 0,
-        Some(c) => c.parse::<usize>().map_err(|_| {
-            Problem::bad_request("invalid-query", "Le curseur de pagination est invalide.")
-                .with_field("cursor", "Reprenez la recherche depuis le début.")
-        })?,
-    };
-    let query = search::Query::parse(q);
-    let mut ranked: Vec<(u32, ServiceSummary)> = repo
-        .all_summaries(category)
-        .await?
-        .into_iter()
-        .filter_map(|s| s.search.score(&query).map(|score| (score, s)))
-        .collect();
-    // Equal scores in alphabetical order, accents aside ("État" among the E).
-    ranked.sort_by_cached_key(|(score, s)| (std::cmp::Reverse(*score), search::normalize(&s.title)));
-    let total = ranked.len();
-    let end = offset.saturating_add(limit as usize).min(total);
-    let items = ranked.into_iter().skip(offset).take(limit as usize).map(|(_, s)| s.into()).collect();
-    Ok(ListView { items, next: (end < total).then(|| end.to_string()) })
 }
 
 #[derive(Serialize)]
@@ -213,15 +265,21 @@ impl From<StoredService> for ServiceView {
 }
 
 async fn service(
-    State(repo): State<CatalogueRepository>,
+    State(catalogue): Shared,
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    if !gru_domain::catalogue::is_valid_slug(&slug) {
+    let snapshot = catalogue.snapshot().await?;
+    if !snapshot.has_service(&slug) {
         return Err(unknown_service());
     }
-    let service = repo.service(&slug).await?.ok_or_else(unknown_service)?;
-    Ok(CachedJson::new(&ServiceView::from(service), PUBLIC_CATALOGUE, &headers).into_response())
+    let answer = snapshot
+        .answer(format!("service {slug}"), || async {
+            let service = catalogue.repository().service(&slug).await?.ok_or_else(unknown_service)?;
+            Ok::<_, Problem>(public(&ServiceView::from(service)))
+        })
+        .await?;
+    Ok(answer.respond(&headers))
 }
 
 fn unknown_service() -> Problem {
@@ -235,9 +293,10 @@ struct FormParams {
 }
 
 /// A service's form: the current version, or `?version=N` (a draft
-/// started on an older version keeps being shown with it).
+/// started on an older version keeps being shown with it, even once its
+/// service has left the catalogue).
 async fn form(
-    State(repo): State<CatalogueRepository>,
+    State(catalogue): Shared,
     Path(slug): Path<String>,
     Query(params): Query<FormParams>,
     headers: HeaderMap,
@@ -245,8 +304,19 @@ async fn form(
     if !gru_domain::catalogue::is_valid_slug(&slug) {
         return Err(unknown_service());
     }
-    let form = repo.form(&slug, params.version).await?.ok_or_else(|| {
-        Problem::not_found("Cette démarche n'a pas de formulaire en ligne, ou pas dans cette version.")
-    })?;
-    Ok(CachedJson::new(&form, PUBLIC_CATALOGUE, &headers).into_response())
+    let snapshot = catalogue.snapshot().await?;
+    if params.version.is_none() && !snapshot.has_service(&slug) {
+        return Err(unknown_service());
+    }
+    let answer = snapshot
+        .answer(format!("form {slug} {:?}", params.version), || async {
+            let form = catalogue.repository().form(&slug, params.version).await?.ok_or_else(|| {
+                Problem::not_found(
+                    "Cette démarche n'a pas de formulaire en ligne, ou pas dans cette version.",
+                )
+            })?;
+            Ok::<_, Problem>(public(&form))
+        })
+        .await?;
+    Ok(answer.respond(&headers))
 }

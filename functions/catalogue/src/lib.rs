@@ -1,5 +1,6 @@
 //! The catalogue function: the city profile, categories, services and their
-//! presentation pages, and search. Public and read-only over HTTP; the
+//! presentation pages, and search. Public and read-only over HTTP, answered
+//! from a snapshot of the catalogue held in memory (`snapshot.rs`); the
 //! catalogue is written by `portal catalogue import` through
 //! `gru_records::catalogue::CatalogueRepository::import`.
 //!
@@ -14,8 +15,10 @@
 //! | `GET /services/{slug}/form?version=` | the service's form (current, or that version) |
 
 mod api;
+mod snapshot;
 
 pub use api::router;
+pub use snapshot::REFRESH;
 
 /// The URL prefix this function owns (one API Gateway route).
 pub const PREFIX: &str = "/api/catalogue";

@@ -238,7 +238,7 @@ async fn inbox(
             vec![service.clone()]
         }
         None if agent.role >= Role::Supervisor => {
-            ctx.catalogue.all_summaries(None).await?.into_iter().map(|s| s.slug).collect()
+            ctx.catalogue.all_summaries().await?.into_iter().map(|s| s.slug).collect()
         }
         None => agent.services.clone(),
     };

@@ -38,6 +38,7 @@ use gru_ports::store::{
     Condition, Cursor, CursorPosition, Index, Item, Key, Page, Query, SortKeyCondition, Store, StoreError,
     TransactOp, check_item, check_transaction,
 };
+use rusqlite::config::DbConfig;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -50,8 +51,10 @@ pub const MAX_PAGE_ITEMS: u32 = 1000;
 /// How long a connection waits for another process's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Idle read connections kept for reuse; more are opened under load and closed after.
-const IDLE_READERS: usize = 4;
+/// Idle read connections kept for reuse; more are opened under load and
+/// closed after. As many as the requests a busy portal serves at once, so a
+/// burst does not pay for opening connections (and compiling statements).
+const IDLE_READERS: usize = 32;
 
 const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS items (
@@ -82,6 +85,10 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// A read-only connection that only asks `PRAGMA data_version`
+    /// ([`Store::change_mark`]): it never writes, so its answer changes with
+    /// every commit, this process's writer's or another process's.
+    watcher: Mutex<Connection>,
 }
 
 impl SqliteStore {
@@ -109,6 +116,7 @@ impl SqliteStore {
                 path: path.to_owned(),
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
+                watcher: Mutex::new(open_reader(path)?),
             }),
         })
     }
@@ -258,6 +266,16 @@ impl Store for SqliteStore {
             Ok(())
         })
         .await
+    }
+
+    fn change_mark(&self) -> Option<u64> {
+        let watcher = lock(&self.inner.watcher);
+        // Runs on the caller's thread: no file is read, only the WAL index
+        // in shared memory. An error only means "cannot tell".
+        let version = watcher
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut stmt| stmt.query_row([], |row| row.get::<_, i64>(0)));
+        version.ok().map(|v| v as u64)
     }
 }
 
@@ -466,6 +484,11 @@ fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(backend)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(backend)?;
+    // Without the query planner's stability guarantee, SQLite expires a
+    // statement whose plan depends on its bound values once rusqlite clears
+    // them on the way back to its cache, so every read compiled its
+    // statement again; these key lookups and range queries have one plan.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).map_err(backend)?;
     Ok(conn)
 }
 

@@ -31,6 +31,9 @@ impl Store for TempStore {
     async fn transact(&self, ops: Vec<TransactOp>) -> Result<(), StoreError> {
         self.store.transact(ops).await
     }
+    fn change_mark(&self) -> Option<u64> {
+        self.store.change_mark()
+    }
 }
 
 async fn make() -> Arc<dyn Store> {
@@ -62,6 +65,18 @@ async fn data_survives_reopening_the_file() {
     assert_eq!(store.get(&written.key).await.unwrap(), Some(written.clone()));
     let indexed = query_all(&store, Query::secondary("I")).await.unwrap();
     assert_eq!(indexed, [written]);
+}
+
+/// A CLI import writes through its own store on the server's file: the
+/// server's store sees the change in its mark, without reading anything.
+#[tokio::test]
+async fn a_write_by_another_process_moves_the_change_mark() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gru.sqlite");
+    let (server, cli) = (SqliteStore::open(&path).unwrap(), SqliteStore::open(&path).unwrap());
+    let before = server.change_mark().expect("SQLite tells its changes");
+    cli.put(item("P", "A"), Condition::None).await.unwrap();
+    assert_ne!(server.change_mark(), Some(before));
 }
 
 /// Twenty writers race for one key, through two stores on the same file (as

@@ -239,6 +239,15 @@ pub trait Store: Send + Sync {
     /// Applies every operation or none. At most [`MAX_TRANSACTION_ITEMS`]
     /// operations, each on a different key.
     async fn transact(&self, ops: Vec<TransactOp>) -> Result<(), StoreError>;
+
+    /// A number that differs from the last one returned whenever anything
+    /// was written since, by this process or another, when the store can
+    /// tell that without a read (SQLite's `data_version`); `None` when it
+    /// cannot (DynamoDB). Caches of what rarely changes (the catalogue) use
+    /// it to know, at no cost, that they are still current.
+    fn change_mark(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// DynamoDB's limits on key attributes (bytes of UTF-8). Every adapter

@@ -4,14 +4,12 @@
 //! |---|---|
 //! | city profile | get `CATALOGUE` / `CITY` |
 //! | categories | query `CATALOGUE`, sort key prefix `CATEGORY#` |
-//! | one category | get `CATALOGUE` / `CATEGORY#<slug>` |
 //! | all service summaries (list, search) | query `CATALOGUE`, prefix `SERVICE#` |
-//! | summaries of one category | index query `CATEGORY#<slug>`, prefix `SERVICE#` |
 //! | one service's presentation (with its current form) | get `SERVICE#<slug>` / `PRESENTATION` |
 //! | one version of a service's form | get `SERVICE#<slug>` / `FORM#<version, 6 digits>` |
 //! | every appointment agenda (booking) | query `CATALOGUE`, prefix `AGENDA#` |
 //! | one appointment agenda | get `CATALOGUE` / `AGENDA#<id>` |
-//! | last import | get `CATALOGUE` / `IMPORT` |
+//! | last import, and the catalogue's version | get `CATALOGUE` / `IMPORT` |
 //! | one workflow | get `WORKFLOW#<id>` / `WORKFLOW` |
 //! | every workflow (import only) | index query `WORKFLOWS` |
 
@@ -21,7 +19,7 @@ use gru_domain::form::{Form, PageSummary};
 use gru_domain::request::Request;
 use gru_domain::search::SearchDocument;
 use gru_domain::workflow::Workflow;
-use gru_ports::store::{Condition, Cursor, Item, Key, Page, Query, Store, StoreError, TransactOp, query_all};
+use gru_ports::store::{Condition, Item, Key, Query, Store, StoreError, TransactOp, query_all};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::collections::HashMap;
@@ -147,26 +145,10 @@ impl CatalogueRepository {
         Ok(categories)
     }
 
-    /// One category, to tell whether it exists.
-    pub async fn category(&self, slug: &str) -> Result<Option<StoredCategory>, CatalogueError> {
-        self.get(Key::new(CATALOGUE, format!("{CATEGORY_PREFIX}{slug}"))).await
-    }
-
-    /// One page of summaries in slug order, of one category or of all.
-    pub async fn summaries_page(
-        &self,
-        category: Option<&str>,
-        limit: u32,
-        cursor: Option<Cursor>,
-    ) -> Result<(Vec<ServiceSummary>, Option<Cursor>), CatalogueError> {
-        let Page { items, next } = self.store.query(summaries(category).limit(limit).after(cursor)).await?;
-        let summaries = items.into_iter().map(decode).collect::<Result<_, _>>()?;
-        Ok((summaries, next))
-    }
-
-    /// Every summary (for search), of one category or of all.
-    pub async fn all_summaries(&self, category: Option<&str>) -> Result<Vec<ServiceSummary>, CatalogueError> {
-        let items = query_all(self.store.as_ref(), summaries(category)).await?;
+    /// Every service's summary (lists, search), in slug order: one query.
+    pub async fn all_summaries(&self) -> Result<Vec<ServiceSummary>, CatalogueError> {
+        let items =
+            query_all(self.store.as_ref(), Query::partition(CATALOGUE).prefix(SERVICE_PREFIX)).await?;
         items.into_iter().map(decode).collect()
     }
 
@@ -213,6 +195,18 @@ impl CatalogueRepository {
         self.get(workflow_key(&id))
             .await?
             .ok_or_else(|| CatalogueError::MissingWorkflow { slug: service_slug.to_owned(), workflow: id })
+    }
+
+    /// The catalogue's version: it changes with every import that changes
+    /// anything, and is `None` before the first import. One get.
+    pub async fn version(&self) -> Result<Option<u64>, CatalogueError> {
+        Ok(self.store.get(&Key::new(CATALOGUE, IMPORT)).await?.map(|marker| marker.version))
+    }
+
+    /// The store's [`Store::change_mark`]: while it stays the same, the
+    /// catalogue's version has not changed either.
+    pub fn change_mark(&self) -> Option<u64> {
+        self.store.change_mark()
     }
 
     /// The digest of the city files last imported.
@@ -362,15 +356,6 @@ fn plan_write(
     Some(TransactOp::Put { item, condition })
 }
 
-/// The query for service summaries: of one category (on the index) or all.
-fn summaries(category: Option<&str>) -> Query {
-    match category {
-        Some(slug) => Query::secondary(format!("{CATEGORY_PREFIX}{slug}")),
-        None => Query::partition(CATALOGUE),
-    }
-    .prefix(SERVICE_PREFIX)
-}
-
 fn form_key(slug: &str, version: u32) -> Key {
     Key::new(format!("{SERVICE_PREFIX}{slug}"), format!("{FORM_PREFIX}{version:06}"))
 }
@@ -424,11 +409,7 @@ fn catalogue_items(catalogue: &CityCatalogue) -> Result<Vec<Vec<Item>>, serde_js
             Item::new(
                 Key::new(CATALOGUE, format!("{SERVICE_PREFIX}{}", service.slug)),
                 serde_json::to_value(summary)?,
-            )
-            .with_index_key(Key::new(
-                format!("{CATEGORY_PREFIX}{}", service.category),
-                format!("{SERVICE_PREFIX}{}", service.slug),
-            )),
+            ),
             Item::new(
                 presentation_key(&service.slug),
                 serde_json::to_value(StoredService { service: service.clone(), category_title })?,

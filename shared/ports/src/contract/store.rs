@@ -26,6 +26,7 @@ macro_rules! store_contract {
             secondary_index_query_sees_only_indexed_items,
             a_forged_cursor_is_refused,
             keys_dynamodb_would_refuse_are_refused,
+            a_change_mark_moves_with_every_write,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -311,4 +312,25 @@ pub async fn keys_dynamodb_would_refuse_are_refused(store: Arc<dyn Store>) {
     assert!(query_all(store.as_ref(), Query::partition(&pk)).await.unwrap().is_empty(), "nothing written");
     let longest = item(&pk, &"s".repeat(MAX_SORT_KEY_BYTES), 0);
     store.put(longest, Condition::None).await.expect("a key at the limit fits");
+}
+
+/// A store that gives a change mark gives a new one after each kind of
+/// write, and the same one while nothing is written.
+pub async fn a_change_mark_moves_with_every_write(store: Arc<dyn Store>) {
+    let Some(first) = store.change_mark() else { return };
+    assert_eq!(store.change_mark(), Some(first), "no write, same mark");
+    let moved = |before: u64, write: &str| {
+        let after = store.change_mark().expect("the store still tells");
+        assert_ne!(after, before, "a {write} moves the mark");
+        after
+    };
+    let pk = partition();
+    let written = item(&pk, "A", 1);
+    store.put(written.clone(), Condition::None).await.unwrap();
+    let mark = moved(first, "put");
+    let op = TransactOp::Put { item: item(&pk, "B", 2), condition: Condition::None };
+    store.transact(vec![op]).await.unwrap();
+    let mark = moved(mark, "transaction");
+    store.delete(&written.key, Condition::None).await.unwrap();
+    moved(mark, "delete");
 }
