@@ -21,9 +21,10 @@ use std::time::{Duration, Instant};
 /// these answers longer (`s-maxage=300`) anyway.
 pub const REFRESH: Duration = Duration::from_secs(2);
 
-/// Answers kept per snapshot. Beyond, answers (rare searches, say) are
-/// computed each time, so arbitrary queries cannot fill the memory.
-const MAX_ANSWERS: usize = 4096;
+/// Bytes of answers kept per snapshot: a Lambda of 128 MB holds them at
+/// ease. Beyond, answers (rare searches, say) are computed each time, so
+/// arbitrary queries cannot fill the memory.
+const MAX_ANSWER_BYTES: usize = 8 << 20;
 
 /// One version of the catalogue, and the answers computed from it.
 pub struct Snapshot {
@@ -33,7 +34,13 @@ pub struct Snapshot {
     pub categories: Vec<StoredCategory>,
     /// In slug order.
     pub summaries: Vec<ServiceSummary>,
-    answers: RwLock<HashMap<String, CachedJson>>,
+    answers: RwLock<Answers>,
+}
+
+#[derive(Default)]
+struct Answers {
+    by_request: HashMap<String, CachedJson>,
+    bytes: usize,
 }
 
 impl Snapshot {
@@ -59,13 +66,15 @@ impl Snapshot {
     where
         F: Future<Output = Result<CachedJson, E>>,
     {
-        if let Some(answer) = self.answers.read().unwrap_or_else(PoisonError::into_inner).get(&key) {
+        if let Some(answer) = self.answers.read().unwrap_or_else(PoisonError::into_inner).by_request.get(&key)
+        {
             return Ok(answer.clone());
         }
         let answer = compute().await?;
         let mut answers = self.answers.write().unwrap_or_else(PoisonError::into_inner);
-        if answers.len() < MAX_ANSWERS {
-            answers.insert(key, answer.clone());
+        let bytes = answers.bytes + key.len() + answer.size();
+        if bytes <= MAX_ANSWER_BYTES && answers.by_request.insert(key, answer.clone()).is_none() {
+            answers.bytes = bytes;
         }
         Ok(answer)
     }

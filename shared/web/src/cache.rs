@@ -28,6 +28,11 @@ impl CachedJson {
         Self { etag: etag(&body), body, cache_control }
     }
 
+    /// The body's length in bytes.
+    pub fn size(&self) -> usize {
+        self.body.len()
+    }
+
     /// The answer to a request with these headers.
     pub fn respond(&self, request: &HeaderMap) -> Response {
         let matches = request.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| {
