@@ -57,10 +57,9 @@ fn shared_crates_depend_on_no_function_and_the_domain_on_nothing_of_ours() {
     }
 }
 
-/// The AWS service clients `package` links (its normal dependencies, as a
-/// Lambda is built). STS is aws-config's own, for its credential chain, in
-/// every Lambda alike.
-fn aws_sdk_crates(package: &str) -> BTreeSet<String> {
+/// The crates `package` links (its normal dependencies, as a Lambda is
+/// built), by name.
+fn linked_crates(package: &str) -> BTreeSet<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
         .args(["tree", "--offline", "--locked", "-p", package, "-e", "normal", "--prefix", "none"])
@@ -72,9 +71,14 @@ fn aws_sdk_crates(package: &str) -> BTreeSet<String> {
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| line.split_whitespace().next())
-        .filter(|name| name.starts_with("aws-sdk-") && *name != "aws-sdk-sts")
         .map(str::to_owned)
         .collect()
+}
+
+/// The AWS service clients `package` links. With no aws-config, there is no
+/// STS (its credential chain's) either.
+fn aws_sdk_crates(package: &str) -> BTreeSet<String> {
+    linked_crates(package).into_iter().filter(|name| name.starts_with("aws-sdk-")).collect()
 }
 
 #[test]
@@ -97,5 +101,24 @@ fn each_lambda_links_only_the_aws_sdk_crates_it_calls() {
     for (function, sdks) in expected {
         let wanted: BTreeSet<String> = sdks.iter().map(|s| s.to_string()).collect();
         assert_eq!(aws_sdk_crates(function), wanted, "the AWS SDK crates {function} links");
+    }
+}
+
+/// What keeps each package under 2.5 MB and its start quick
+/// (docs/performance.md, « Lambda package »): the SDK configured from the
+/// environment by gru-aws, not by aws-config and its credential chain; TLS
+/// on ring with Amazon's roots compiled in, not on aws-lc (the system's
+/// trust store is never read); logs filtered without a regex engine.
+#[test]
+fn no_lambda_links_aws_config_aws_lc_or_a_regex_engine() {
+    let unwanted = ["aws-config", "aws-sdk-sts", "aws-lc-rs", "aws-lc-sys", "regex-automata", "regex"];
+    for function in functions() {
+        let crates = linked_crates(&function);
+        let found: Vec<&str> = unwanted.iter().copied().filter(|name| crates.contains(*name)).collect();
+        assert!(found.is_empty(), "{function} links {found:?}");
+        assert!(
+            crates.contains("ring") && crates.contains("gru-aws"),
+            "{function} reaches AWS through gru-aws on ring"
+        );
     }
 }

@@ -1,19 +1,46 @@
 //! `cargo xtask bench`: the figures quoted in docs/performance.md, measured
-//! with public tools (the release portal, `wrk`) and, for submissions and
-//! booking, the `tests/benches/submissions.rs` and `booking.rs` clients.
+//! with public tools: the release portal against a hello-world axum server
+//! (`bench/floor`) under `wrk`, the catalogue Lambda's cold init against a
+//! hello-world lambda_http function's, and, for submissions and booking, the
+//! `tests/benches/submissions.rs` and `booking.rs` clients.
 
 use crate::tools::{Background, run, start_portal_binary};
 use anyhow::{Context, Result, bail};
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const STARTS: usize = 10;
+/// Rounds of the side-by-side load, each route on the floor then the portal.
+const ROUNDS: usize = 3;
+/// Cold starts of each Lambda binary, interleaved.
+const COLD_STARTS: usize = 20;
 
-pub fn bench(root: &Path) -> Result<()> {
-    run(Command::new("cargo").args(["build", "--release", "--locked", "-p", "portal"]))?;
+/// Every part, or only the one named (`portal`, `lambda`, `submissions`,
+/// `booking`).
+pub fn bench(root: &Path, only: Option<&str>) -> Result<()> {
+    type Part = fn(&Path) -> Result<()>;
+    let parts: [(&str, Part); 4] =
+        [("portal", portal), ("lambda", cold_init), ("submissions", submissions), ("booking", booking)];
+    if let Some(name) = only
+        && !parts.iter().any(|(part, _)| *part == name)
+    {
+        bail!("no benchmark part named {name:?}: portal, lambda, submissions or booking");
+    }
+    for (name, part) in parts {
+        if only.is_none_or(|only| only == name) {
+            part(root)?;
+        }
+    }
+    Ok(())
+}
+
+/// The release portal: start to first answer, then the catalogue's routes
+/// beside the hello-world server.
+fn portal(root: &Path) -> Result<()> {
+    run(Command::new("cargo").args(["build", "--release", "--locked", "-p", "portal", "-p", "floor"]))?;
     let binary = root.join("target/release/portal");
     let data = root.join("target/bench-data");
 
@@ -33,29 +60,17 @@ pub fn bench(root: &Path) -> Result<()> {
         median_ms(&mut first_runs)
     );
     println!("| restart (existing data) | {:.1} ms |", median_ms(&mut restarts));
+    side_by_side(root, &binary, &data)
+}
 
-    if Command::new("wrk").arg("--version").output().is_err() {
-        bail!("wrk is not installed (Debian: apt-get install wrk)");
-    }
-    let portal = start_portal_binary(&binary, &data)?;
-    println!("\n## Catalogue under load (wrk, 2 threads, 32 connections, 10 s, same machine)");
-    println!("| request | p50 | p99 | requests/s |\n|---|---|---|---|");
-    for (name, path) in [
-        ("list (all 17 demo services)", "/api/catalogue/services"),
-        ("search \"etat civil acte\"", "/api/catalogue/services?q=etat%20civil%20acte"),
-        ("service page", "/api/catalogue/services/acte-etat-civil"),
-    ] {
-        let (p50, p99, rps) = wrk(&portal, path)?;
-        println!("| {name} | {p50} | {p99} | {rps} |");
-    }
-    drop(portal);
-
+fn submissions(_: &Path) -> Result<()> {
     println!("\n## Submissions (SQLite store, 2,000 signed-in submissions, 32 clients, same process)");
-    run(Command::new("cargo").args(["bench", "--locked", "-p", "gru-tests", "--bench", "submissions"]))?;
+    run(Command::new("cargo").args(["bench", "--locked", "-p", "gru-tests", "--bench", "submissions"]))
+}
 
+fn booking(_: &Path) -> Result<()> {
     println!("\n## Booking (SQLite store, 400 holds and confirmations, 8 clients, same process)");
-    run(Command::new("cargo").args(["bench", "--locked", "-p", "gru-tests", "--bench", "booking"]))?;
-    Ok(())
+    run(Command::new("cargo").args(["bench", "--locked", "-p", "gru-tests", "--bench", "booking"]))
 }
 
 fn median_ms(samples: &mut [Duration]) -> f64 {
@@ -84,23 +99,220 @@ fn start_to_first_answer(binary: &Path, data: &Path) -> Result<Duration> {
     }
 }
 
-/// Runs wrk on one path and returns its p50, p99 and throughput.
-fn wrk(portal: &Background, path: &str) -> Result<(String, String, String)> {
-    let output = Command::new("wrk")
-        .args(["-t2", "-c32", "-d10s", "--latency"])
-        .arg(format!("{}{path}", portal.url))
-        .output()
-        .context("cannot run wrk")?;
+/// One wrk run: requests per second and the p99 in milliseconds.
+struct Load {
+    per_second: f64,
+    p99_ms: f64,
+}
+
+/// Each catalogue route on the portal (SQLite, demo city) beside the same
+/// load on the hello-world server, in interleaved rounds so that both see
+/// the same machine; medians of the rounds.
+fn side_by_side(root: &Path, portal_binary: &Path, data: &Path) -> Result<()> {
+    if Command::new("wrk").arg("--version").output().is_err() {
+        bail!("wrk is not installed (Debian: apt-get install wrk)");
+    }
+    let portal = start_portal_binary(portal_binary, data)?;
+    let floor = start_floor(&root.join("target/release/floor-http"))?;
+    let list = "/api/catalogue/services";
+    let etag = etag_of(&portal, list)?;
+    let routes: [(&str, &str, Option<&str>); 5] = [
+        ("`GET /api/catalogue/services` (list, 17 services)", list, None),
+        ("`…/services?q=etat civil acte` (search)", "/api/catalogue/services?q=etat%20civil%20acte", None),
+        ("`…/services/acte-etat-civil` (presentation page)", "/api/catalogue/services/acte-etat-civil", None),
+        ("`GET /api/catalogue/city`", "/api/catalogue/city", None),
+        ("list with `If-None-Match` (304)", list, Some(etag.as_str())),
+    ];
+    let mut loads: Vec<(Vec<Load>, Vec<Load>)> = routes.iter().map(|_| (Vec::new(), Vec::new())).collect();
+    for round in 1..=ROUNDS {
+        eprintln!("round {round} of {ROUNDS}");
+        for ((_, path, etag), (on_floor, on_portal)) in routes.iter().zip(&mut loads) {
+            on_floor.push(wrk(&floor, path, *etag)?);
+            on_portal.push(wrk(&portal, path, *etag)?);
+        }
+    }
+    println!(
+        "\n## Catalogue beside the floor (wrk -t1 -c16 -d8s --latency, {ROUNDS} interleaved rounds, medians)"
+    );
+    println!(
+        "| request | portal req/s | floor req/s | ratio | portal p99 | floor p99 |\n|---|---|---|---|---|---|"
+    );
+    for ((name, ..), (on_floor, on_portal)) in routes.iter().zip(&mut loads) {
+        let (floor_rps, floor_p99) = medians(on_floor);
+        let (portal_rps, portal_p99) = medians(on_portal);
+        println!(
+            "| {name} | {portal_rps:.0} | {floor_rps:.0} | {:.0} % | {portal_p99:.2} ms | {floor_p99:.2} ms |",
+            100.0 * portal_rps / floor_rps
+        );
+    }
+    Ok(())
+}
+
+fn medians(loads: &mut [Load]) -> (f64, f64) {
+    let middle = loads.len() / 2;
+    let mut rps: Vec<f64> = loads.iter().map(|l| l.per_second).collect();
+    let mut p99: Vec<f64> = loads.iter().map(|l| l.p99_ms).collect();
+    rps.sort_by(f64::total_cmp);
+    p99.sort_by(f64::total_cmp);
+    (rps[middle], p99[middle])
+}
+
+/// Starts the hello-world server on a free port.
+fn start_floor(binary: &Path) -> Result<Background> {
+    let mut child = Command::new(binary)
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start {}", binary.display()))?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped stdout")).read_line(&mut line)?;
+    Ok(Background::new(child, line.trim().to_owned(), Vec::new()))
+}
+
+/// The entity tag the server gives `path`, for the revalidation's load.
+fn etag_of(server: &Background, path: &str) -> Result<String> {
+    let mut stream = TcpStream::connect(server.url.trim_start_matches("http://"))?;
+    write!(stream, "GET {path} HTTP/1.0\r\n\r\n")?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    answer
+        .lines()
+        .find_map(|line| line.strip_prefix("etag: ").or_else(|| line.strip_prefix("ETag: ")))
+        .map(str::to_owned)
+        .context("the list has no entity tag")
+}
+
+/// Runs wrk on one path (with `If-None-Match` when given).
+fn wrk(server: &Background, path: &str, if_none_match: Option<&str>) -> Result<Load> {
+    let mut command = Command::new("wrk");
+    command.args(["-t1", "-c16", "-d8s", "--latency"]);
+    if let Some(etag) = if_none_match {
+        command.arg("-H").arg(format!("If-None-Match: {etag}"));
+    }
+    let output = command.arg(format!("{}{path}", server.url)).output().context("cannot run wrk")?;
     let text = String::from_utf8_lossy(&output.stdout);
-    let field = |prefix: &str| {
-        text.lines()
-            .map(str::trim)
-            .find_map(|l| l.strip_prefix(prefix))
-            .map(|v| v.trim().to_owned())
-            .unwrap_or_else(|| "?".into())
-    };
-    if text.contains("Non-2xx") {
+    if text.contains("Non-2xx") && if_none_match.is_none() {
         bail!("wrk saw errors on {path}:\n{text}");
     }
-    Ok((field("50%"), field("99%"), field("Requests/sec:")))
+    let field =
+        |prefix: &str| text.lines().map(str::trim).find_map(|l| l.strip_prefix(prefix)).map(str::trim);
+    let per_second = field("Requests/sec:").and_then(|v| v.parse().ok());
+    let p99_ms = field("99%").and_then(milliseconds);
+    match (per_second, p99_ms) {
+        (Some(per_second), Some(p99_ms)) => Ok(Load { per_second, p99_ms }),
+        _ => bail!("cannot read wrk's output on {path}:\n{text}"),
+    }
+}
+
+/// wrk's durations: `812.00us`, `1.23ms`, `2.01s`.
+fn milliseconds(text: &str) -> Option<f64> {
+    let (number, factor) = if let Some(n) = text.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        return None;
+    };
+    number.parse::<f64>().ok().map(|n| n * factor)
+}
+
+/// The catalogue Lambda's cold init, from exec to its first call of the
+/// runtime API's `next`, beside a hello-world lambda_http function's, both
+/// built with the `lambda` profile for this machine, interleaved.
+fn cold_init(root: &Path) -> Result<()> {
+    let host = host_triple()?;
+    run(Command::new("cargo").args([
+        "build",
+        "--locked",
+        "--profile",
+        "lambda",
+        "--target",
+        &host,
+        "-p",
+        "catalogue",
+        "-p",
+        "floor",
+        "--bin",
+        "catalogue",
+        "--bin",
+        "floor-lambda",
+    ]))?;
+    let built = root.join("target").join(&host).join("lambda");
+    let binaries =
+        [("hello-world lambda_http", built.join("floor-lambda")), ("catalogue", built.join("catalogue"))];
+    let mut samples: Vec<Vec<Duration>> = binaries.iter().map(|_| Vec::new()).collect();
+    for _ in 0..COLD_STARTS {
+        for ((_, binary), samples) in binaries.iter().zip(&mut samples) {
+            samples.push(exec_to_first_next(binary)?);
+        }
+    }
+    println!(
+        "\n## Lambda cold init: exec to the first `next` ({COLD_STARTS} interleaved runs, median, {host})"
+    );
+    println!("| function | init | against hello-world |\n|---|---|---|");
+    let floor = median_ms(&mut samples[0]);
+    for ((name, _), samples) in binaries.iter().zip(&mut samples) {
+        let init = median_ms(samples);
+        println!("| {name} | {init:.2} ms | {:.2} × |", init / floor);
+    }
+    Ok(())
+}
+
+fn host_triple() -> Result<String> {
+    let output = Command::new("rustc").arg("-vV").output().context("cannot run rustc")?;
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .map(str::to_owned)
+        .context("rustc -vV names no host")
+}
+
+/// Starts `binary` as Lambda would, with a stand-in runtime API on a local
+/// port, and times it until it asks that API for its first event.
+fn exec_to_first_next(binary: &Path) -> Result<Duration> {
+    let runtime_api = TcpListener::bind("127.0.0.1:0")?;
+    let address = runtime_api.local_addr()?.to_string();
+    let started = Instant::now();
+    let mut child = Command::new(binary)
+        .env_clear()
+        .envs([
+            ("AWS_LAMBDA_RUNTIME_API", address.as_str()),
+            ("AWS_LAMBDA_FUNCTION_NAME", "bench"),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
+            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+            ("AWS_LAMBDA_LOG_GROUP_NAME", "bench"),
+            ("AWS_LAMBDA_LOG_STREAM_NAME", "bench"),
+            ("AWS_REGION", "eu-west-3"),
+            ("AWS_ACCESS_KEY_ID", "bench"),
+            ("AWS_SECRET_ACCESS_KEY", "bench"),
+            ("AWS_SESSION_TOKEN", "bench"),
+            ("TABLE_NAME", "bench"),
+            ("PUBLIC_URL", "https://bench.example"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot start {}", binary.display()))?;
+    let (sender, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let first = runtime_api.accept().and_then(|(mut stream, _)| {
+            let mut request = [0u8; 64];
+            let read = stream.read(&mut request)?;
+            Ok((Instant::now(), String::from_utf8_lossy(&request[..read]).into_owned()))
+        });
+        let _ = sender.send(first);
+    });
+    let first = received.recv_timeout(Duration::from_secs(10));
+    let _ = child.kill();
+    let status = child.wait()?;
+    let (asked, line) = match first {
+        Ok(first) => first?,
+        Err(_) => bail!("{} never called the runtime API ({status})", binary.display()),
+    };
+    if !line.starts_with("GET /2018-06-01/runtime/invocation/next") {
+        bail!("{} asked the runtime API for something else first: {line}", binary.display());
+    }
+    let elapsed = asked - started;
+    Ok(elapsed)
 }

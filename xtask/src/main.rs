@@ -8,10 +8,12 @@
 //!   file), runs every Rust test, checks the demo city, lints the
 //!   infrastructure, runs the browser tests against the all-in-one portal
 //!   (scanning with that clamd), and packages every function for Lambda.
-//! - `cargo xtask package`: builds every function for Lambda (arm64, zip)
-//!   with cargo-lambda and prints each package's size.
-//! - `cargo xtask bench`: start-up time and catalogue latency and
-//!   throughput of the release portal (needs `wrk`), for docs/performance.md.
+//! - `cargo xtask package`: builds every function for Lambda (arm64, zip,
+//!   the `lambda` profile) with cargo-lambda, prints each package's size
+//!   and fails when one is over [`PACKAGE_LIMIT`].
+//! - `cargo xtask bench [portal|lambda|submissions|booking]`: the figures
+//!   of docs/performance.md (the portal beside a hello-world server under
+//!   `wrk`, the Lambdas' cold init, submissions, booking), every part or one.
 //! - `cargo xtask moto`: runs moto server in the foreground, for running
 //!   the AWS adapter tests by hand.
 //! - `cargo xtask clamd`: runs the tests' clamd in the foreground, for
@@ -21,7 +23,7 @@ mod bench;
 mod clamd;
 mod tools;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -31,6 +33,15 @@ use tools::{run, venv};
 const FUNCTIONS: &[&str] =
     &["catalogue", "submissions", "accounts", "attachments", "tracking", "messaging", "notifier", "booking"];
 
+/// The most a function's zipped package may weigh, in bytes (the cold
+/// start grows with it; docs/performance.md, « Lambda package »).
+const PACKAGE_LIMIT: u64 = 2_500_000;
+
+/// The packages not yet under [`PACKAGE_LIMIT`], each with the most it may
+/// weigh until it is: a ceiling that only comes down (docs/performance.md
+/// says where its bytes go). Remove a line once its package fits.
+const OVER_LIMIT: &[(&str, u64)] = &[("submissions", 2_750_000)];
+
 fn main() -> Result<()> {
     let task = std::env::args().nth(1).unwrap_or_default();
     let root = root();
@@ -38,7 +49,7 @@ fn main() -> Result<()> {
     match task.as_str() {
         "test" => test(&root),
         "package" => package(&root),
-        "bench" => bench::bench(&root),
+        "bench" => bench::bench(&root, std::env::args().nth(2).as_deref()),
         "moto" => {
             let moto = tools::start_moto(&root)?;
             println!("moto server: {}\n{}", moto.url, moto.export_line());
@@ -187,39 +198,94 @@ fn run_tests(root: &Path, steps: &mut Steps) -> Result<()> {
     drop(portal);
     drop(clamd);
 
-    steps.start("Lambda: every function packaged with cargo-lambda (arm64, release, one build, begun beside the browser tests)");
+    steps.start("Lambda: every function packaged with cargo-lambda (arm64, `lambda` profile, one build, begun beside the browser tests), each at most 2.5 MB (submissions: 2.75 MB until it fits)");
     packages.wait()?;
     print_package_sizes(root)
 }
 
 /// Builds every function for Lambda in one cargo-lambda run (so their
-/// dependencies are compiled once, with one feature set), zips each, and
-/// prints each package's size.
+/// dependencies are compiled once, with one feature set), zips each, prints
+/// each package's size and fails when one is over [`PACKAGE_LIMIT`].
 fn package(root: &Path) -> Result<()> {
     run(&mut package_command(root)?)?;
     print_package_sizes(root)
 }
 
-/// The cargo-lambda command that builds every function (arm64, release,
-/// zips), with its tools installed.
+/// The cargo-lambda command that builds every function (arm64, the
+/// `lambda` profile of the root Cargo.toml: release optimised for size,
+/// zips in `target/lambda/<function>/bootstrap.zip`, each function's
+/// `CodeUri` in infra/template.yaml), with its tools installed.
 fn package_command(root: &Path) -> Result<Command> {
     let venv = venv(root)?;
     let cargo_lambda = tools::ensure_cargo_lambda(&venv)?;
     run(Command::new("rustup").args(["target", "add", "aarch64-unknown-linux-gnu"]))?;
+    // A build of the `lambda` profile for this machine without `--target`
+    // leaves each function's binary at `target/lambda/<function>`, where
+    // cargo-lambda makes the function's folder.
+    for function in FUNCTIONS {
+        let stale = root.join("target/lambda").join(function);
+        if stale.is_file() {
+            std::fs::remove_file(&stale).with_context(|| format!("cannot remove {}", stale.display()))?;
+        }
+    }
     let mut build = Command::new(&cargo_lambda);
-    build.args(["lambda", "build", "--release", "--arm64", "--output-format", "zip", "--locked"]);
+    build.args(["lambda", "build", "--profile", "lambda", "--arm64", "--output-format", "zip", "--locked"]);
     for function in FUNCTIONS {
         build.args(["--package", function]);
     }
+    // Debug and trace events compiled out (gru-web's feature), for the
+    // packages only: the portal and the tests keep every level.
+    build.args(["--features", "gru-web/lambda-log-levels"]);
+    build.env("CARGO_ENCODED_RUSTFLAGS", lambda_rustflags(root).join("\u{1f}"));
     build.env("PATH", tools::path_with(&venv.join("bin")));
     Ok(build)
 }
 
+/// The Lambda packages' compiler flags, after the caller's `RUSTFLAGS`
+/// (cargo-lambda adds its own, `-C target-cpu`, to `--release` builds only):
+/// - Graviton2's cores (Lambda's arm64 machines are Graviton2 or later),
+///   whose CRC instructions spare the S3 client's checksums their software
+///   tables (600 KiB);
+/// - a position-dependent executable, as Go's on Lambda: no relocation
+///   table for the loader to apply at each cold start (400 KiB);
+/// - source paths without this machine's folders (the workspace's, the
+///   crates'), in panic messages: reproducible, and shorter.
+fn lambda_rustflags(root: &Path) -> Vec<String> {
+    let mut flags: Vec<String> =
+        std::env::var("RUSTFLAGS").unwrap_or_default().split_whitespace().map(str::to_owned).collect();
+    flags.extend(["-Ctarget-cpu=neoverse-n1".to_owned(), "-Clink-arg=-no-pie".to_owned()]);
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+    let registries = cargo_home.and_then(|home| std::fs::read_dir(home.join("registry/src")).ok());
+    for registry in registries.into_iter().flatten().flatten() {
+        flags.push(format!("--remap-path-prefix={}/=", registry.path().display()));
+    }
+    flags.push(format!("--remap-path-prefix={}/=", root.display()));
+    flags
+}
+
+/// Prints each function's package size; fails, naming each package over
+/// its limit ([`PACKAGE_LIMIT`], or its line of [`OVER_LIMIT`]) and its
+/// size, when one is.
 fn print_package_sizes(root: &Path) -> Result<()> {
+    let mut too_large = Vec::new();
     for function in FUNCTIONS {
         let zip = root.join("target/lambda").join(function).join("bootstrap.zip");
         let size = std::fs::metadata(&zip).with_context(|| format!("no package at {}", zip.display()))?.len();
-        println!("{function}: {} ({:.2} MiB zipped)", zip.display(), size as f64 / 1_048_576.0);
+        let limit = OVER_LIMIT.iter().find(|(name, _)| name == function).map_or(PACKAGE_LIMIT, |(_, l)| *l);
+        let over = if limit > PACKAGE_LIMIT { ", still over the 2.5 MB goal" } else { "" };
+        println!(
+            "{function}: {} ({size} bytes, {:.2} MiB zipped{over})",
+            zip.display(),
+            size as f64 / 1_048_576.0
+        );
+        if size > limit {
+            too_large.push(format!("{function} ({size} bytes, limit {limit})"));
+        }
+    }
+    if !too_large.is_empty() {
+        bail!("Lambda packages over their limit: {}", too_large.join(", "));
     }
     Ok(())
 }

@@ -14,7 +14,6 @@
 //! each port operation is one DynamoDB call.
 
 use async_trait::async_trait;
-use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -61,14 +60,15 @@ impl DynamoStore {
         Self { client, table: table.into() }
     }
 
-    /// A store on the table named by `TABLE_NAME`, with the SDK's default
-    /// configuration (region, credentials, and `AWS_ENDPOINT_URL` for a local
-    /// emulator). Call it once per process, outside the request handler: it
-    /// builds the client, which is then shared by every request.
+    /// A store on the table named by `TABLE_NAME`, configured by
+    /// [`gru_aws::sdk_config_from_env`] (region, credentials, and
+    /// `AWS_ENDPOINT_URL` for a local emulator). Call it once per process,
+    /// outside the request handler: it builds the client, which is then
+    /// shared by every request.
     pub async fn from_env() -> Result<Self, StoreError> {
         let table = std::env::var("TABLE_NAME")
             .map_err(|_| StoreError::Backend("la variable TABLE_NAME n'est pas définie".into()))?;
-        let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        let config = gru_aws::sdk_config_from_env().map_err(StoreError::Backend)?;
         Ok(Self::new(Client::new(&config), table))
     }
 }
@@ -77,14 +77,7 @@ impl DynamoStore {
 /// `endpoint`, with dummy credentials, so tests and local tooling do not
 /// depend on anyone's AWS configuration.
 pub fn emulator_client(endpoint: &str) -> Client {
-    use aws_sdk_dynamodb::config::{Credentials, Region};
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(Region::new("eu-west-3"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "emulator"))
-        .build();
-    Client::from_conf(config)
+    Client::new(&gru_aws::emulator_config(endpoint))
 }
 
 /// Creates the store's table (`pk`/`sk`, index `gsi1`, on-demand billing,

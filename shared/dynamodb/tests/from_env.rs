@@ -24,7 +24,7 @@ fn from_env_uses_the_configured_table_and_endpoint() {
     // SAFETY: as above; the runtime's threads are idle and never read it.
     unsafe { std::env::set_var("TABLE_NAME", &table) };
     runtime.block_on(async {
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let config = gru_aws::sdk_config_from_env().unwrap();
         gru_dynamodb::create_table(&aws_sdk_dynamodb::Client::new(&config), &table).await.unwrap();
         let store = gru_dynamodb::DynamoStore::from_env().await.unwrap();
         let item = Item::new(Key::new("P", "S"), serde_json::json!({ "ok": true }));

@@ -17,7 +17,6 @@ mod guardduty;
 pub use guardduty::{GUARDDUTY_SIGNATURE, GuardDutyScanner, SCAN_STATUS_TAG};
 
 use async_trait::async_trait;
-use aws_config::BehaviorVersion;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
@@ -66,22 +65,15 @@ impl S3Files {
 /// A client for a local emulator (moto server) at `endpoint`, with fixed
 /// test credentials and path-style addressing, in `eu-west-3`.
 pub fn emulator_client(endpoint: &str) -> Client {
-    use aws_sdk_s3::config::{Credentials, Region};
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(Region::new(EMULATOR_REGION))
-        .credentials_provider(Credentials::new("test", "test", None, None, "emulator"))
-        .force_path_style(true)
-        .build();
-    Client::from_conf(config)
+    let sdk_config = gru_aws::emulator_config(endpoint);
+    Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk_config).force_path_style(true).build())
 }
 
 /// Creates a bucket in the emulator's region. Used by tests and local
 /// tooling; deployed buckets come from the infrastructure template.
 pub async fn create_bucket(client: &Client, name: &str) -> Result<(), FilesError> {
     use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
-    let location = BucketLocationConstraint::from(EMULATOR_REGION);
+    let location = BucketLocationConstraint::from(gru_aws::EMULATOR_REGION);
     client
         .create_bucket()
         .bucket(name)
@@ -94,17 +86,14 @@ pub async fn create_bucket(client: &Client, name: &str) -> Result<(), FilesError
     Ok(())
 }
 
-/// The region of [`emulator_client`].
-const EMULATOR_REGION: &str = "eu-west-3";
-
 /// The client and bucket of [`S3Files::from_env`] and
 /// [`GuardDutyScanner::from_env`]: the bucket named by `ATTACHMENTS_BUCKET`,
-/// the SDK's default configuration, path-style addressing when
-/// `AWS_ENDPOINT_URL` points at a local emulator.
+/// the configuration of [`gru_aws::sdk_config_from_env`], path-style
+/// addressing when `AWS_ENDPOINT_URL` points at a local emulator.
 async fn client_from_env() -> Result<(Client, String), String> {
     let bucket = std::env::var("ATTACHMENTS_BUCKET")
         .map_err(|_| "la variable ATTACHMENTS_BUCKET n'est pas définie".to_owned())?;
-    let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let sdk_config = gru_aws::sdk_config_from_env()?;
     let config = aws_sdk_s3::config::Builder::from(&sdk_config)
         .force_path_style(sdk_config.endpoint_url().is_some())
         .build();

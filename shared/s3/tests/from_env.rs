@@ -33,7 +33,7 @@ fn from_env_uses_the_configured_bucket_with_path_style_urls() {
         let grant =
             files.upload_grant("a/b.pdf", "application/pdf", 3, SignedDuration::from_mins(1)).await.unwrap();
         assert!(grant.url.starts_with(&format!("{endpoint}/{bucket}/a/b.pdf?")), "{}", grant.url);
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let config = gru_aws::sdk_config_from_env().unwrap();
         let s3 = aws_sdk_s3::Client::from_conf(
             aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build(),
         );

@@ -4,7 +4,6 @@
 //! adapter writes to its outbox, and sent as is with `SendRawEmail`.
 
 use async_trait::async_trait;
-use aws_config::BehaviorVersion;
 use aws_sdk_ses::Client;
 use aws_sdk_ses::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ses::primitives::Blob;
@@ -25,12 +24,13 @@ impl SesMailer {
         Self { client, from: from.into() }
     }
 
-    /// A mailer sending from `MAIL_FROM`, with the SDK's default
-    /// configuration. Call it once per process, outside the handler.
+    /// A mailer sending from `MAIL_FROM`, configured by
+    /// [`gru_aws::sdk_config_from_env`]. Call it once per process, outside
+    /// the handler.
     pub async fn from_env() -> Result<Self, MailerError> {
         let from = std::env::var("MAIL_FROM")
             .map_err(|_| MailerError::Backend("la variable MAIL_FROM n'est pas définie".into()))?;
-        let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        let config = gru_aws::sdk_config_from_env().map_err(MailerError::Backend)?;
         Ok(Self::new(Client::new(&config), from))
     }
 }

@@ -5,7 +5,6 @@
 
 use async_trait::async_trait;
 use aws_sdk_ses::Client;
-use aws_sdk_ses::config::{BehaviorVersion, Credentials, Region};
 use gru_ports::Mailer;
 use gru_ports::contract::mailer::MailerFixture;
 use gru_ports::contract::{moto_endpoint, unique_name};
@@ -20,13 +19,7 @@ struct MotoSes {
 
 async fn fresh_fixture() -> Arc<MotoSes> {
     let endpoint = moto_endpoint();
-    let config = aws_sdk_ses::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(&endpoint)
-        .region(Region::new("eu-west-3"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "moto"))
-        .build();
-    let client = Client::from_conf(config);
+    let client = Client::new(&gru_aws::emulator_config(&endpoint));
     let sender = format!("{}@mairie.example.org", unique_name("ne-pas-repondre"));
     // Like SES, moto refuses to send from an unverified identity.
     client.verify_email_identity().email_address(&sender).send().await.expect("sender is verified");

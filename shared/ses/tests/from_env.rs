@@ -24,7 +24,7 @@ fn from_env_sends_from_the_configured_address() {
     // SAFETY: as above; the runtime's threads are idle and never read it.
     unsafe { std::env::set_var("MAIL_FROM", &from) };
     runtime.block_on(async {
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let config = gru_aws::sdk_config_from_env().unwrap();
         let ses = aws_sdk_ses::Client::new(&config);
         ses.verify_email_identity().email_address(&from).send().await.unwrap();
         let mailer = gru_ses::SesMailer::from_env().await.unwrap();
