@@ -21,20 +21,18 @@ pub struct Ports {
 impl Ports {
     /// What the drafts' housekeeping runs on (warnings, files of purged drafts).
     pub fn housekeeping(&self) -> Housekeeping {
-        Housekeeping {
-            platform: self.platform.clone(),
-            mailer: self.mailer.clone(),
-            files: self.files.clone(),
-        }
+        Housekeeping { platform: self.platform.clone(), mailer: self.mailer.clone() }
     }
 
-    /// What sends the emails the functions queue, and the reminders.
+    /// What carries out the tasks the functions queue (emails, deletions of
+    /// files' bytes), and the reminders.
     pub fn notifications(&self) -> crate::Notifications {
         let platform = &self.platform;
         crate::Notifications {
             outbox: gru_outbox::Outbox::new(
                 platform.store.clone(),
                 self.mailer.clone(),
+                self.files.clone(),
                 platform.clock.clone(),
             ),
             platform: platform.clone(),
@@ -46,7 +44,7 @@ impl Ports {
         let platform = &self.platform;
         Router::new()
             .merge(catalogue::router(platform))
-            .merge(submissions::router(platform, self.mailer.clone(), self.files.clone()))
+            .merge(submissions::router(platform, self.mailer.clone()))
             .merge(attachments::router(platform, self.files.clone(), self.scanner.clone()))
             .merge(tracking::router(platform))
             .merge(messaging::router(platform))

@@ -95,8 +95,9 @@ pub struct Portal {
     pub import: Option<gru_records::catalogue::ImportReport>,
     /// The periodic jobs; `serve` runs them hourly, `portal purge` once.
     pub housekeeping: Housekeeping,
-    /// The reminders due and the emails queued with the changes they
-    /// announce; `serve` sends them every second ([`DeliveryTask`]).
+    /// The reminders due and the tasks queued with the changes they follow
+    /// (emails, deletions of files' bytes); `serve` carries them out every
+    /// second ([`DeliveryTask`]).
     pub notifications: Notifications,
     /// The store every function runs on (the command line's agent
     /// administration writes there too).
@@ -115,8 +116,9 @@ pub struct Housekeeping {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HousekeepingReport {
     pub warnings_sent: usize,
-    /// Files of drafts purged without being submitted.
-    pub files_deleted: usize,
+    /// Files of drafts purged without being submitted (their bytes go
+    /// through the outbox).
+    pub files_purged: usize,
     pub items_purged: u64,
 }
 
@@ -124,11 +126,11 @@ impl Housekeeping {
     /// One round: the drafts' housekeeping (the same jobs as the notifier's
     /// schedule on AWS), then expired items deleted.
     pub async fn run_once(&self) -> anyhow::Result<HousekeepingReport> {
-        let gru_notices::drafts::Swept { warnings_sent, files_deleted } =
+        let gru_notices::drafts::Swept { warnings_sent, files_purged } =
             gru_notices::drafts::run(&self.drafts).await?;
         let now = self.drafts.platform.clock.now().as_second();
         let items_purged = self.store.delete_expired(now).await?;
-        Ok(HousekeepingReport { warnings_sent, files_deleted, items_purged })
+        Ok(HousekeepingReport { warnings_sent, files_purged, items_purged })
     }
 
     /// Runs a round every `period` until the process stops; a failed round is
@@ -202,6 +204,7 @@ async fn deliver(notifications: &Notifications) {
         Ok(delivery) if delivery != gru_outbox::Delivery::default() => {
             tracing::info!(
                 sent = delivery.sent,
+                files_deleted = delivery.deleted,
                 waiting = delivery.waiting,
                 failed = delivery.failed,
                 "outbox delivered"

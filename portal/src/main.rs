@@ -29,8 +29,9 @@ enum Command {
     /// Check or import a city's catalogue files.
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
-    /// Run the housekeeping once (warnings before drafts are purged, then the
-    /// purge of expired items); `serve` runs it every hour by itself.
+    /// Run the housekeeping once (warnings before drafts are purged, the
+    /// purge of expired items, then the outbox's tasks due, which delete the
+    /// purged files' bytes); `serve` runs it every hour by itself.
     Purge {
         #[arg(long, env = "PORTAL_DATA_DIR", default_value = "data")]
         data_dir: PathBuf,
@@ -233,9 +234,11 @@ async fn purge(
     };
     let portal = Portal::open(&options, public_url).await?;
     let report = portal.housekeeping.run_once().await?;
+    // The purged files' bytes go through the outbox, as in `serve`.
+    portal.notifications.outbox.deliver_due().await?;
     println!(
         "{} avertissement(s) envoyé(s) avant la purge, {} fichier(s) de brouillons jamais déposés supprimé(s), {} élément(s) expiré(s) supprimé(s)",
-        report.warnings_sent, report.files_deleted, report.items_purged
+        report.warnings_sent, report.files_purged, report.items_purged
     );
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -297,6 +297,21 @@ impl TestPortal {
         }
     }
 
+    /// Waits up to five seconds for the stored object at `path` to be
+    /// deleted (by the outbox's delivery, which deletes the bytes of files
+    /// whose records are gone); fails if it is still there.
+    pub async fn wait_until_gone(&self, path: &std::path::Path) {
+        let deadline = tokio::time::Instant::now() + EMAIL_WAIT;
+        while path.exists() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{} still there after {EMAIL_WAIT:?}",
+                path.display()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// A death certificate request submitted by the signed-in citizen of
     /// `session`; returns its reference.
     pub async fn death_certificate_request(&self, session: &str) -> String {

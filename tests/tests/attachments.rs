@@ -660,12 +660,12 @@ async fn the_files_of_an_abandoned_draft_are_deleted_with_it() {
     clock.advance(SignedDuration::from_hours(12 * 24));
     let housekeeping = portal.housekeeping.as_ref().unwrap();
     let report = housekeeping.run_once().await.unwrap();
-    assert_eq!(report.files_deleted, 1, "{report:?}");
+    assert_eq!(report.files_purged, 1, "{report:?}");
     let object = portal
         .data_path()
         .join(format!("files/objects/cases/{forgotten}/{}~obj", forgotten_file.body["id"].as_str().unwrap()));
-    assert!(!object.exists(), "the bytes are gone");
-    assert_eq!(housekeeping.run_once().await.unwrap().files_deleted, 0, "once");
+    portal.wait_until_gone(&object).await;
+    assert_eq!(housekeeping.run_once().await.unwrap().files_purged, 0, "once");
 
     assert_eq!(identity_files(&portal, &kept).await.len(), 1, "the draft saved again keeps its file");
     // (The session has expired by now: the tracking link still works.)
@@ -674,6 +674,48 @@ async fn the_files_of_an_abandoned_draft_are_deleted_with_it() {
     let download = format!("/api/attachments/tracking/files/{file}/download");
     let granted = portal.call("POST", &download, Some(&json!({ "token": token })), None).await;
     assert_eq!(granted.status, 200, "the request keeps its file: {}", granted.body);
+}
+
+/// The bytes of a file go with its record, through the outbox: a file the
+/// citizen removes, one replaced by a newer upload, and the files of a
+/// draft the citizen abandons are deleted from storage, not only from the
+/// lists.
+#[tokio::test]
+async fn removed_replaced_and_abandoned_files_leave_storage() {
+    let portal = TestPortal::spawn().await;
+    let draft = portal.birth_certificate_draft(None).await;
+    let object = |file: &Answer| {
+        let id = file.body["id"].as_str().expect("a file id");
+        portal.data_path().join(format!("files/objects/cases/{draft}/{id}~obj"))
+    };
+
+    let removed = portal.upload(&draft, "identity", "carte.pdf", "application/pdf", PDF, None).await;
+    assert!(object(&removed).exists(), "stored once confirmed");
+    let path = format!("/api/attachments/drafts/{draft}/files/{}", removed.body["id"].as_str().unwrap());
+    assert_eq!(portal.call("DELETE", &path, None, None).await.status, 204);
+    portal.wait_until_gone(&object(&removed)).await;
+
+    let first = portal.upload(&draft, "identity", "carte.pdf", "application/pdf", PDF, None).await;
+    let body = json!({
+        "document": "identity", "name": "carte-2.pdf", "type": "application/pdf", "size": PDF.len(),
+        "replaces": first.body["id"],
+    });
+    let grant =
+        portal.call("POST", &format!("/api/attachments/drafts/{draft}/files"), Some(&body), None).await;
+    assert_eq!(grant.status, 201, "{}", grant.body);
+    assert!((200..300).contains(&portal.put_upload(&grant.body["upload"], PDF.to_vec()).await));
+    let confirm = format!(
+        "/api/attachments/drafts/{draft}/files/{}/confirm",
+        grant.body["file"]["id"].as_str().unwrap()
+    );
+    let second = portal.call("POST", &confirm, Some(&json!({})), None).await;
+    assert_eq!(second.status, 200, "{}", second.body);
+    portal.wait_until_gone(&object(&first)).await;
+    assert!(object(&second).exists(), "the new file stays");
+
+    let abandon = format!("/api/submissions/drafts/{draft}");
+    assert_eq!(portal.call("DELETE", &abandon, None, None).await.status, 204);
+    portal.wait_until_gone(&object(&second)).await;
 }
 
 /// A grant stores one upload: once its file is confirmed, and after the

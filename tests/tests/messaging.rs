@@ -39,6 +39,7 @@ struct World {
     clock: Arc<dyn Clock>,
     app: Router,
     mailer: Arc<Kept>,
+    files: Arc<gru_embedded::LocalFiles>,
     _dir: tempfile::TempDir,
 }
 
@@ -81,11 +82,11 @@ impl World {
         let platform = Platform::with_defaults(store.clone(), clock.clone(), URL);
         let app = Router::new()
             .merge(messaging::router(&platform))
-            .merge(submissions::router(&platform, mailer.clone(), files.clone()))
+            .merge(submissions::router(&platform, mailer.clone()))
             .merge(tracking::router(&platform))
             .merge(attachments::router(&platform, files.clone(), None))
-            .merge(gru_embedded::files::router(files));
-        World { store, clock, app, mailer, _dir: dir }
+            .merge(gru_embedded::files::router(files.clone()));
+        World { store, clock, app, mailer, files, _dir: dir }
     }
 
     /// A file for the request's thread, uploaded by its citizen through the
@@ -230,10 +231,15 @@ impl World {
 
     /// The emails delivered from the outbox since the last call.
     async fn delivered(&self) -> Vec<Email> {
-        gru_outbox::Outbox::new(self.store.clone(), self.mailer.clone(), self.clock.clone())
-            .deliver_due()
-            .await
-            .unwrap();
+        gru_outbox::Outbox::new(
+            self.store.clone(),
+            self.mailer.clone(),
+            self.files.clone(),
+            self.clock.clone(),
+        )
+        .deliver_due()
+        .await
+        .unwrap();
         std::mem::take(&mut *self.mailer.0.lock().unwrap())
     }
 

@@ -138,7 +138,7 @@ impl World {
         let platform = Platform::with_defaults(shared, clock.clone(), URL);
         let app = Router::new()
             .merge(attachments::router(&platform, files.clone(), scanner))
-            .merge(submissions::router(&platform, mailer, files.clone()))
+            .merge(submissions::router(&platform, mailer))
             .merge(gru_embedded::files::router(files));
         World { store, clock, app, _dir: dir }
     }

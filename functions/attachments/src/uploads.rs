@@ -134,18 +134,20 @@ impl ChangeOwned {
 /// Applies a change decided on a fresh reading of the case, trying again
 /// when another change of the same case (or of its holder) won, as long as
 /// the holder still allows it. `decide` answers the changes, or a refusal.
-async fn change_case<T>(
+/// Removed files' bytes are deleted by the outbox, queued with the change.
+async fn change_case(
     ctx: &Ctx,
     holder: &mut CaseHolder,
-    mut decide: impl FnMut(&CaseFiles) -> Result<(Vec<ChangeOwned>, T), Problem>,
-) -> Result<T, Problem> {
+    mut decide: impl FnMut(&CaseFiles) -> Result<Vec<ChangeOwned>, Problem>,
+) -> Result<(), Problem> {
     for _ in 0..CHANGE_ATTEMPTS {
         let case = ctx.case(holder.case()).await?;
-        let (changes, answer) = decide(&case)?;
+        let changes = decide(&case)?;
         let changes: Vec<Change> = changes.iter().map(|c| c.as_change(&case)).collect();
-        let written = ctx.attachments.change(&case, &changes, Some(holder.guard()), holder.sweep_on()).await;
+        let written =
+            ctx.attachments.change(&case, &changes, Some(holder.guard()), holder.sweep_on(), ctx.now()).await;
         match written {
-            Ok(()) => return Ok(answer),
+            Ok(()) => return Ok(()),
             Err(RepositoryError::Store(StoreError::ConditionFailed | StoreError::TransactionConflict)) => {
                 *holder = holder.reread(ctx).await?;
             }
@@ -246,7 +248,7 @@ pub(crate) async fn grant(
         scan: ScanStatus::Pending,
         replaces: replaces.map(str::to_owned),
     };
-    let lapsed = change_case(ctx, &mut holder, |case| {
+    change_case(ctx, &mut holder, |case| {
         if let Some(replaced) = replaces {
             let same_document = case
                 .file(replaced)
@@ -258,22 +260,16 @@ pub(crate) async fn grant(
         }
         check_quotas(case, now, &place, announced.size, replaces)?;
         // Reservations that lapsed unconfirmed go now, so they never pile up.
-        let lapsed: Vec<String> = case
+        let lapsed = case
             .files
             .iter()
             .filter(|f| !f.value.is_live(now))
             .take(LAPSED_PER_CHANGE)
-            .map(|f| f.value.id.clone())
-            .collect();
-        let mut changes = vec![ChangeOwned::Add(file.clone())];
-        changes.extend(lapsed.iter().cloned().map(ChangeOwned::Remove));
-        Ok((changes, lapsed))
+            .map(|f| ChangeOwned::Remove(f.value.id.clone()));
+        Ok(std::iter::once(ChangeOwned::Add(file.clone())).chain(lapsed).collect())
     })
     .await?;
     let case = holder.case();
-    for id in lapsed {
-        ctx.delete_object(case, &id).await;
-    }
     let upload = ctx
         .files
         .upload_grant(&object_key(case, &file.id), format.media_type(), file.size, UPLOAD_GRANT)
@@ -427,31 +423,24 @@ pub(crate) async fn confirm(
     };
     if let Some(problem) = refusal {
         change_case(ctx, &mut holder, |case| {
-            Ok((
-                case.file(file_id).map(|_| ChangeOwned::Remove(file_id.to_owned())).into_iter().collect(),
-                (),
-            ))
+            Ok(case.file(file_id).map(|_| ChangeOwned::Remove(file_id.to_owned())).into_iter().collect())
         })
         .await?;
-        ctx.delete_object(&case_id, &file.id).await;
         return Err(problem);
     }
     let scan = ctx.scan(&case_id, &file.id, &body).await;
     let stored = Attachment { stored_at: Some(now), scan, replaces: None, ..file.clone() };
-    let replaced = change_case(ctx, &mut holder, |case| {
+    change_case(ctx, &mut holder, |case| {
         let current = case.file(file_id).ok_or_else(unknown_file)?;
         if current.value.stored_at.is_some() {
-            return Ok((Vec::new(), None));
+            return Ok(Vec::new());
         }
         let mut changes = vec![ChangeOwned::Update(file_id.to_owned(), stored.clone())];
         let replaced = file.replaces.as_ref().filter(|id| case.file(id).is_some()).cloned();
-        changes.extend(replaced.clone().map(ChangeOwned::Remove));
-        Ok((changes, replaced))
+        changes.extend(replaced.map(ChangeOwned::Remove));
+        Ok(changes)
     })
     .await?;
-    if let Some(replaced) = replaced {
-        ctx.delete_object(&case_id, &replaced).await;
-    }
     Ok(axum::Json(FileView::from(&stored)).into_response())
 }
 
@@ -459,9 +448,8 @@ pub(crate) async fn confirm(
 pub(crate) async fn remove(ctx: &Ctx, mut holder: CaseHolder, file_id: &str) -> Result<Response, Problem> {
     change_case(ctx, &mut holder, |case| {
         case.file(file_id).ok_or_else(unknown_file)?;
-        Ok((vec![ChangeOwned::Remove(file_id.to_owned())], ()))
+        Ok(vec![ChangeOwned::Remove(file_id.to_owned())])
     })
     .await?;
-    ctx.delete_object(holder.case(), file_id).await;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

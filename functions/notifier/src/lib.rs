@@ -1,29 +1,30 @@
-//! The notifier: the Lambda that sends the outbox's emails and runs the
-//! scheduled housekeeping. It is invoked two ways (docs/notifier.md):
+//! The notifier: the Lambda that carries out the outbox's tasks (emails,
+//! deletions of files' bytes) and runs the scheduled housekeeping. It is invoked two ways (docs/notifier.md):
 //!
 //! - by the table's DynamoDB stream: the `INSERT` records of the `OUTBOX`
-//!   partition are emails just queued with the change they announce; those
-//!   due now are delivered at once (records of claims and retries, due
+//!   partition are tasks just queued with the change they follow; those
+//!   due now are carried out at once (records of claims and retries, due
 //!   later, are left to the schedule);
 //! - by an EventBridge schedule (every 5 minutes): the appointments'
 //!   reminders due are queued ([`gru_notices::reminders::send_due`]), every
-//!   email due is delivered (retries, reminders, and any the stream
+//!   task due is carried out (retries, reminders, and any the stream
 //!   missed), and the drafts' housekeeping runs, the same jobs as the
 //!   all-in-one portal's ([`gru_notices::drafts::run`]).
 //!
-//! Delivery claims each email before sending it, so the stream, the schedule
+//! Delivery claims each task before doing it, so the stream, the schedule
 //! and their retries may overlap without an email going twice.
 
 use aws_lambda_events::event::dynamodb;
 use gru_notices::drafts::Housekeeping;
 use gru_notices::reminders::ReminderError;
 use gru_outbox::{Delivery, Outbox, OutboxError};
-use gru_ports::Key;
+use gru_ports::{Files, Key};
 use gru_records::requests::RepositoryError;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// What the notifier does its work with: the platform, the mailer and the
-/// cases' files (the drafts' housekeeping deletes those of purged drafts).
+/// cases' files (the outbox deletes the bytes of removed files).
 pub struct Notifier {
     outbox: Outbox,
     housekeeping: Housekeeping,
@@ -33,20 +34,24 @@ pub struct Notifier {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Report {
     pub sent: usize,
-    /// Emails given up this time (kept under `OUTBOX-FAILED`).
+    /// Files whose bytes the outbox deleted.
+    pub files_deleted: usize,
+    /// Outbox tasks given up this time (kept under `OUTBOX-FAILED`).
     pub failed: usize,
-    /// Emails whose send failed, waiting for their next try.
+    /// Outbox tasks that failed, waiting for their next try.
     pub waiting: usize,
     pub warnings_sent: usize,
-    pub files_deleted: usize,
+    /// Files of drafts gone unsubmitted whose records were purged (their
+    /// bytes queued for deletion).
+    pub files_purged: usize,
     /// Appointments' reminders queued this time.
     pub reminders: usize,
 }
 
 impl From<Delivery> for Report {
     fn from(delivery: Delivery) -> Self {
-        let Delivery { sent, failed, waiting } = delivery;
-        Self { sent, failed, waiting, ..Self::default() }
+        let Delivery { sent, deleted, failed, waiting } = delivery;
+        Self { sent, files_deleted: deleted, failed, waiting, ..Self::default() }
     }
 }
 
@@ -83,9 +88,10 @@ struct TableKey {
 }
 
 impl Notifier {
-    pub fn new(housekeeping: Housekeeping) -> Self {
+    pub fn new(housekeeping: Housekeeping, files: Arc<dyn Files>) -> Self {
         let platform = &housekeeping.platform;
-        let outbox = Outbox::new(platform.store.clone(), housekeeping.mailer.clone(), platform.clock.clone());
+        let outbox =
+            Outbox::new(platform.store.clone(), housekeeping.mailer.clone(), files, platform.clock.clone());
         Self { outbox, housekeeping }
     }
 
@@ -114,12 +120,12 @@ impl Notifier {
         report.reminders = reminders;
         let swept = swept?;
         report.warnings_sent = swept.warnings_sent;
-        report.files_deleted = swept.files_deleted;
+        report.files_purged = swept.files_purged;
         Ok(report)
     }
 }
 
-/// The keys of the emails a stream batch announces: records of items put
+/// The keys of the tasks a stream batch announces: records of items put
 /// in the outbox's partition (other items of the table are not the
 /// notifier's business; the subscription's filter should keep them away).
 fn queued_keys(batch: &dynamodb::Event) -> Vec<Key> {

@@ -1,6 +1,6 @@
 //! The notifier Lambda: the outbox's delivery and the scheduled housekeeping
-//! on DynamoDB, SES and S3 (the files of drafts purged unsubmitted). Clients
-//! are built once per process, outside the handler.
+//! on DynamoDB, SES and S3 (the bytes of the files whose records are gone).
+//! Clients are built once per process, outside the handler.
 
 use gru_notices::drafts::Housekeeping;
 use lambda_runtime::{LambdaEvent, service_fn};
@@ -13,9 +13,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let housekeeping = Housekeeping {
         platform: gru_lambda::platform_from_env().await?,
         mailer: Arc::new(gru_ses::SesMailer::from_env().await?),
-        files: Arc::new(gru_s3::S3Files::from_env().await?),
     };
-    let notifier = Arc::new(Notifier::new(housekeeping));
+    let files = Arc::new(gru_s3::S3Files::from_env().await?);
+    let notifier = Arc::new(Notifier::new(housekeeping, files));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let notifier = notifier.clone();
         async move { notifier.handle(event.payload).await.map_err(lambda_runtime::Error::from) }

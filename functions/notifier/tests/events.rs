@@ -28,7 +28,7 @@ fn setup(now: &str) -> Setup {
         clock.clone(),
     ));
     let platform = Platform::new(store.clone(), clock.clone(), Settings::new("https://essai.example"));
-    Setup { notifier: Notifier::new(Housekeeping { platform, mailer, files }), store, clock, dir }
+    Setup { notifier: Notifier::new(Housekeeping { platform, mailer }, files), store, clock, dir }
 }
 
 impl Setup {

@@ -1,6 +1,6 @@
 //! The submissions Lambda: the same router as the all-in-one portal, on
-//! DynamoDB, SES (the one-time codes) and S3 (to delete the files a case
-//! leaves behind).
+//! DynamoDB and SES (the one-time codes). The bytes of the files a case
+//! leaves behind are deleted by the notifier (queued with their records).
 
 use std::sync::Arc;
 
@@ -8,8 +8,7 @@ use std::sync::Arc;
 async fn main() -> Result<(), gru_lambda::Error> {
     gru_lambda::serve(|platform| async move {
         let mailer = gru_ses::SesMailer::from_env().await?;
-        let files = gru_s3::S3Files::from_env().await?;
-        Ok(submissions::router(&platform, Arc::new(mailer), Arc::new(files)))
+        Ok(submissions::router(&platform, Arc::new(mailer)))
     })
     .await
 }

@@ -17,18 +17,12 @@ async fn send(fixture: &str, edit: impl FnOnce(&mut serde_json::Value)) -> (u16,
     let city = gru_domain::city_files::load(&root.join("city")).unwrap();
     gru_records::catalogue::CatalogueRepository::new(store.clone()).import(&city, "fixture").await.unwrap();
     let mailer = Arc::new(OutboxMailer::new(dir.path().join("outbox"), "mairie@essai.example".into()));
-    let files = Arc::new(gru_embedded::LocalFiles::new(
-        dir.path().join("files"),
-        "https://essai.example".into(),
-        [7; 32],
-        Arc::new(SystemClock),
-    ));
     let platform = gru_web::Platform::with_defaults(store, Arc::new(SystemClock), "https://essai.example");
     let mut event: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(root.join("events").join(fixture)).unwrap()).unwrap();
     edit(&mut event);
     let request = lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway v2 event");
-    let response = submissions::router(&platform, mailer, files).oneshot(request).await.unwrap();
+    let response = submissions::router(&platform, mailer).oneshot(request).await.unwrap();
     let status = response.status().as_u16();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     (status, serde_json::from_slice(&bytes).unwrap())

@@ -21,14 +21,8 @@ async fn app(store: Arc<dyn Store>, outbox: &Path) -> Router {
     let city = gru_domain::city_files::load(&city_dir).expect("the fixture city is valid");
     gru_records::catalogue::CatalogueRepository::new(store.clone()).import(&city, "fixture").await.unwrap();
     let mailer = Arc::new(OutboxMailer::new(outbox.to_owned(), "mairie@essai.example".to_owned()));
-    let files = Arc::new(gru_embedded::LocalFiles::new(
-        outbox.join("files"),
-        "https://essai.example".into(),
-        [7; 32],
-        Arc::new(SystemClock),
-    ));
     let platform = gru_web::Platform::with_defaults(store, Arc::new(SystemClock), "https://essai.example");
-    submissions::router(&platform, mailer, files)
+    submissions::router(&platform, mailer)
 }
 
 async fn call(app: &Router, method: &str, path: &str, body: Value, key: Option<&str>) -> (u16, Value) {
@@ -107,8 +101,14 @@ async fn twenty_submissions_with_one_key_make_one_request(store: Arc<dyn Store>)
     assert_eq!(requests.len(), 1, "exactly one request stored");
     // The confirmation was queued with the request: delivering the outbox sends it.
     let mailer = Arc::new(OutboxMailer::new(outbox.path().to_owned(), "mairie@essai.example".to_owned()));
+    let files = Arc::new(gru_embedded::LocalFiles::new(
+        outbox.path().join("files"),
+        "https://essai.example".into(),
+        [7; 32],
+        Arc::new(SystemClock),
+    ));
     let delivered =
-        gru_outbox::Outbox::new(store, mailer, Arc::new(SystemClock)).deliver_due().await.unwrap();
+        gru_outbox::Outbox::new(store, mailer, files, Arc::new(SystemClock)).deliver_due().await.unwrap();
     assert_eq!(delivered.sent, 1);
     let confirmations =
         outbox_messages(outbox.path()).unwrap().into_iter().filter(|m| m.subject.contains("bien reçue"));

@@ -1,22 +1,22 @@
 //! The drafts' housekeeping: the warning email before an unfinished draft
-//! is purged, and the deletion of the files of drafts purged unsubmitted.
+//! is purged, and the files of drafts purged unsubmitted: their records are
+//! deleted, and the deletion of their bytes queued in the outbox with them.
 //! (The purge of the draft itself is the store's time to live: DynamoDB's
 //! TTL on AWS, `SqliteStore::delete_expired` in the all-in-one binary.)
 
-use gru_ports::{Email, Files, Mailer, StoreError};
-use gru_records::case_files::{AttachmentRepository, object_key, sweep_day};
+use gru_ports::{Email, Mailer, StoreError};
+use gru_records::case_files::{AttachmentRepository, sweep_day};
 use gru_records::catalogue::CatalogueRepository;
 use gru_records::requests::{Repository, RepositoryError};
 use gru_web::Platform;
 use std::sync::Arc;
 
-/// What the drafts' housekeeping runs on: the platform, the mailer of the
-/// warnings and the files of the cases.
+/// What the drafts' housekeeping runs on: the platform and the mailer of
+/// the warnings.
 #[derive(Clone)]
 pub struct Housekeeping {
     pub platform: Platform,
     pub mailer: Arc<dyn Mailer>,
-    pub files: Arc<dyn Files>,
 }
 
 /// The link that resumes a draft on the site. The draft's id is its
@@ -30,8 +30,9 @@ pub fn resume_url(public_url: &str, service: &str, draft: &str) -> String {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Swept {
     pub warnings_sent: usize,
-    /// Files of drafts purged without being submitted.
-    pub files_deleted: usize,
+    /// Files of drafts purged without being submitted: their records are
+    /// gone, their bytes queued for deletion.
+    pub files_purged: usize,
 }
 
 /// One round of the drafts' housekeeping: the warnings due, then the files
@@ -39,8 +40,8 @@ pub struct Swept {
 /// hourly housekeeping and of the notifier's schedule on AWS.
 pub async fn run(app: &Housekeeping) -> Result<Swept, RepositoryError> {
     let warnings_sent = warn_before_purge(app).await?;
-    let files_deleted = delete_orphaned_files(app).await?;
-    Ok(Swept { warnings_sent, files_deleted })
+    let files_purged = purge_orphaned_files(app).await?;
+    Ok(Swept { warnings_sent, files_purged })
 }
 
 /// Days looked back, so a sweep that did not run for a while catches up.
@@ -51,15 +52,15 @@ const CATCH_UP_DAYS: i64 = 3;
 const FILES_CATCH_UP_DAYS: i64 = 30;
 
 /// Deletes the files of cases whose draft is gone without being submitted
-/// (purged, expired), bytes and records; a case whose draft was saved since
-/// is rescheduled to the day after its new purge date. Returns how many
-/// files were deleted.
-pub async fn delete_orphaned_files(app: &Housekeeping) -> Result<usize, RepositoryError> {
+/// (purged, expired): their records, and their bytes through the outbox; a
+/// case whose draft was saved since is rescheduled to the day after its new
+/// purge date. Returns how many files were purged.
+pub async fn purge_orphaned_files(app: &Housekeeping) -> Result<usize, RepositoryError> {
     let drafts = Repository::new(app.platform.store.clone());
     let attachments = AttachmentRepository::new(app.platform.store.clone());
     let now = app.platform.clock.now();
     let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-    let mut deleted = 0;
+    let mut purged = 0;
     for back in (0..=FILES_CATCH_UP_DAYS).rev() {
         let day = today.saturating_sub(jiff::Span::new().days(back));
         for case in attachments.cases_to_sweep(day).await? {
@@ -72,9 +73,9 @@ pub async fn delete_orphaned_files(app: &Housekeeping) -> Result<usize, Reposito
             let draft = drafts.draft(&case, now).await?;
             let written = match &draft {
                 Some(draft) => {
-                    attachments.change(&files, &[], None, Some(sweep_day(draft.value.purge_at))).await
+                    attachments.change(&files, &[], None, Some(sweep_day(draft.value.purge_at)), now).await
                 }
-                None => attachments.purge(&files).await,
+                None => attachments.purge(&files, now).await,
             };
             match written {
                 Ok(()) => {}
@@ -86,18 +87,12 @@ pub async fn delete_orphaned_files(app: &Housekeeping) -> Result<usize, Reposito
                 }
                 Err(other) => return Err(other),
             }
-            if draft.is_some() {
-                continue;
-            }
-            for file in &files.files {
-                if let Err(error) = app.files.delete(&object_key(&case, &file.value.id)).await {
-                    tracing::error!(%error, "an orphaned file's bytes could not be deleted");
-                }
-                deleted += 1;
+            if draft.is_none() {
+                purged += files.files.len();
             }
         }
     }
-    Ok(deleted)
+    Ok(purged)
 }
 
 /// Sends the warnings due today (and those of the last few days that were

@@ -1,51 +1,56 @@
-//! The transactional outbox: an email announcing a change is written in the
-//! change's own transaction ([`enqueue`]), so it exists if and only if the
-//! change does, and is delivered afterwards by [`Outbox`] (the notifier on
-//! AWS, a background task of the all-in-one portal). See docs/notifier.md.
+//! The transactional outbox: what a change must do outside the table (an
+//! email announcing it, the deletion of a file's bytes whose record it
+//! removes) is written in the change's own transaction ([`enqueue`],
+//! [`enqueue_file_deletion`]), so it exists if and only if the change does,
+//! and is carried out afterwards by [`Outbox`] (the notifier on AWS, a
+//! background task of the all-in-one portal), tried again until it is done.
+//! See docs/notifier.md.
 //!
 //! # Items
 //!
 //! | item | pk / sk |
 //! |---|---|
-//! | email waiting | `OUTBOX` / `<due>#<event>` |
-//! | email given up | `OUTBOX-FAILED` / `<failed at>#<event>` |
+//! | task waiting | `OUTBOX` / `<due>#<event>` |
+//! | task given up | `OUTBOX-FAILED` / `<failed at>#<event>` |
 //!
 //! `<due>` is a fixed-width RFC 3339 instant (`2027-03-28T10:15:00.000000Z`),
 //! so the partition sorts by due time and "everything due" is one query.
 //!
 //! # Delivery
 //!
-//! A notifier first *claims* an email: one transaction deletes the item at
+//! A notifier first *claims* a task: one transaction deletes the item at
 //! the version it read and puts it back due at now + [`LEASE`]. Of two
 //! notifiers reading the same item, only one transaction succeeds, and only
-//! that one sends. After the send, the claimed item is deleted; after a
-//! failed send, it is moved to its next try ([`retry_delay`]), and after
-//! [`MAX_ATTEMPTS`] (or an address the mailer refuses) to `OUTBOX-FAILED`,
-//! where it stays for an administrator. A notifier stopped between the send
-//! and the deletion leaves the claimed item, sent again when the lease ends:
-//! the one window where an email may go twice.
+//! that one sends (or deletes). After that, the claimed item is deleted;
+//! after a failure, it is moved to its next try ([`retry_delay`]), and after
+//! [`MAX_ATTEMPTS`] (or an address the mailer refuses, a key the files
+//! refuse) to `OUTBOX-FAILED`, where it stays for an administrator. A
+//! notifier stopped between the send and the deletion leaves the claimed
+//! item, done again when the lease ends: the one window where an email may
+//! go twice (deleting bytes twice is harmless).
 //!
-//! Logs name the event only: never an address, a subject or the mailer's
-//! error text (SES quotes addresses in its messages).
+//! Logs name the event only: never an address, a subject, an object key
+//! (it holds the case's id) or the backend's error text (SES quotes
+//! addresses in its messages).
 
 use gru_ports::{
-    Clock, Condition, Email, Item, Key, Mailer, MailerError, Query, SortKeyCondition, Store, StoreError,
-    TransactOp,
+    Clock, Condition, Email, Files, FilesError, Item, Key, Mailer, MailerError, Query, SortKeyCondition,
+    Store, StoreError, TransactOp,
 };
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// The partition of the emails waiting to be delivered.
+/// The partition of the tasks waiting to be carried out.
 pub const PARTITION: &str = "OUTBOX";
-/// The partition of the emails given up, kept for an administrator.
+/// The partition of the tasks given up, kept for an administrator.
 pub const FAILED_PARTITION: &str = "OUTBOX-FAILED";
-/// How long a given-up email is kept for an administrator to see, before
-/// the store deletes it: it holds an address and maybe a tracking link.
+/// How long a given-up task is kept for an administrator to see, before
+/// the store deletes it: an email holds an address and maybe a tracking link.
 pub const FAILED_KEEP: SignedDuration = SignedDuration::from_hours(30 * 24);
-/// Sends tried before an email is given up.
+/// Tries before a task is given up.
 pub const MAX_ATTEMPTS: u32 = 10;
-/// How long a claim hides an email from other notifiers: longer than any
+/// How long a claim hides a task from other notifiers: longer than any
 /// send takes, so an email is sent twice only if its notifier stopped.
 pub const LEASE: SignedDuration = SignedDuration::from_mins(2);
 
@@ -58,7 +63,7 @@ pub fn retry_delay(attempts: u32) -> SignedDuration {
     SignedDuration::from_mins(MINUTES[index])
 }
 
-/// Emails read per page while delivering.
+/// Tasks read per page while delivering.
 const PAGE: u32 = 100;
 
 /// What can go wrong with the outbox.
@@ -67,9 +72,9 @@ pub enum OutboxError {
     /// The event id is empty: it names the change, so it is required.
     #[error("an outbox event id must not be empty")]
     EmptyEvent,
-    /// The email could not be written as JSON (the message keeps no detail:
+    /// The task could not be written as JSON (the message keeps no detail:
     /// it could quote the email).
-    #[error("an outbox email could not be encoded")]
+    #[error("an outbox task could not be encoded")]
     Encode,
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -82,23 +87,36 @@ pub enum OutboxError {
 /// change; the item is (`OUTBOX`, `<at>#<event>`), written on condition it
 /// does not exist yet. `at` is when the email is due, usually now.
 pub fn enqueue(email: &Email, event: &str, at: Timestamp) -> Result<TransactOp, OutboxError> {
+    enqueue_task(Task::Email(email.clone()), event, at)
+}
+
+/// Queues the deletion of the stored bytes under `object_keys` as part of
+/// the caller's transaction, the one that removes the files' records: the
+/// bytes go if and only if the records do, and a failed deletion is tried
+/// again, so no object is left behind that no record points to. One item
+/// for all of them, so a transaction holds one more operation, not one per
+/// file. `event` names a file (`"file#<id>"`), never the case, whose id may
+/// be a draft's capability.
+pub fn enqueue_file_deletion(
+    object_keys: Vec<String>,
+    event: &str,
+    at: Timestamp,
+) -> Result<TransactOp, OutboxError> {
+    enqueue_task(Task::DeleteFiles(object_keys), event, at)
+}
+
+fn enqueue_task(task: Task, event: &str, at: Timestamp) -> Result<TransactOp, OutboxError> {
     if event.is_empty() {
         return Err(OutboxError::EmptyEvent);
     }
-    let queued = Queued {
-        event: event.to_owned(),
-        email: email.clone(),
-        queued_at: at,
-        attempts: 0,
-        last_error: None,
-    };
+    let queued = Queued { event: event.to_owned(), task, queued_at: at, attempts: 0, last_error: None };
     Ok(TransactOp::Put {
         item: Item::new(due_key(at, event), queued.encode()?),
         condition: Condition::NotExists,
     })
 }
 
-/// The key of an email due at `at`.
+/// The key of a task due at `at`.
 pub fn due_key(at: Timestamp, event: &str) -> Key {
     Key::new(PARTITION, format!("{}#{event}", stamp(at)))
 }
@@ -114,15 +132,27 @@ fn stamp(at: Timestamp) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
-/// An email in the outbox, as stored.
+/// What an outbox item does once it is due.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Task {
+    /// An email to send.
+    Email(Email),
+    /// The object keys of stored bytes to delete.
+    DeleteFiles(Vec<String>),
+}
+
+/// A task in the outbox, as stored: `{"event", "email": {..}, ...}` or
+/// `{"event", "delete_files": ["<key>", ...], ...}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Queued {
     event: String,
-    email: Email,
+    #[serde(flatten)]
+    task: Task,
     /// When the change queued it.
     queued_at: Timestamp,
-    /// Sends tried so far (a claim counts as one: its notifier may have
-    /// stopped during the send).
+    /// Tries so far (a claim counts as one: its notifier may have stopped
+    /// during the send).
     attempts: u32,
     /// What went wrong last, for an administrator reading the store.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -135,13 +165,13 @@ impl Queued {
     }
 }
 
-/// An email given up after [`MAX_ATTEMPTS`] sends, or refused by the mailer
-/// (an address it cannot send to).
+/// A task given up after [`MAX_ATTEMPTS`] tries, or refused by its backend
+/// (an address the mailer cannot send to, a key the files refuse).
 #[derive(Debug, Clone, PartialEq)]
-pub struct FailedEmail {
+pub struct FailedTask {
     pub key: Key,
     pub event: String,
-    pub email: Email,
+    pub task: Task,
     pub queued_at: Timestamp,
     pub attempts: u32,
     pub last_error: Option<String>,
@@ -152,23 +182,35 @@ pub struct FailedEmail {
 pub struct Delivery {
     /// Emails sent.
     pub sent: usize,
-    /// Emails given up (moved to `OUTBOX-FAILED`).
+    /// Files whose bytes were deleted.
+    pub deleted: usize,
+    /// Tasks given up (moved to `OUTBOX-FAILED`).
     pub failed: usize,
-    /// Emails whose send failed this round, waiting for their next try.
+    /// Tasks that failed this round, waiting for their next try.
     pub waiting: usize,
 }
 
 impl std::ops::AddAssign for Delivery {
     fn add_assign(&mut self, other: Self) {
         self.sent += other.sent;
+        self.deleted += other.deleted;
         self.failed += other.failed;
         self.waiting += other.waiting;
     }
 }
 
-/// What became of one email in a round.
+/// Why a task was not done: its backend's error, kept in the item for an
+/// administrator, and whether trying again is pointless.
+struct Failure {
+    refused: bool,
+    error: String,
+}
+
+/// What became of one task in a round.
 enum Outcome {
     Sent,
+    /// Files deleted.
+    Deleted(usize),
     Failed,
     Waiting,
     /// Not due, gone, or claimed by another notifier first.
@@ -179,6 +221,7 @@ impl From<Outcome> for Delivery {
     fn from(outcome: Outcome) -> Self {
         match outcome {
             Outcome::Sent => Delivery { sent: 1, ..Delivery::default() },
+            Outcome::Deleted(files) => Delivery { deleted: files, ..Delivery::default() },
             Outcome::Failed => Delivery { failed: 1, ..Delivery::default() },
             Outcome::Waiting => Delivery { waiting: 1, ..Delivery::default() },
             Outcome::Skipped => Delivery::default(),
@@ -186,26 +229,33 @@ impl From<Outcome> for Delivery {
     }
 }
 
-/// Delivers the outbox's emails through a mailer.
+/// Carries out the outbox's tasks: emails through a mailer, deletions
+/// through the files.
 #[derive(Clone)]
 pub struct Outbox {
     store: Arc<dyn Store>,
     mailer: Arc<dyn Mailer>,
+    files: Arc<dyn Files>,
     clock: Arc<dyn Clock>,
 }
 
 impl Outbox {
-    pub fn new(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, mailer, clock }
+    pub fn new(
+        store: Arc<dyn Store>,
+        mailer: Arc<dyn Mailer>,
+        files: Arc<dyn Files>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { store, mailer, files, clock }
     }
 
-    /// Delivers every email due now: claims each one (so two notifiers never
-    /// both send it), sends it, deletes it; a failed send is tried again
+    /// Carries out every task due now: claims each one (so two notifiers
+    /// never both do it), does it, deletes it; a failed one is tried again
     /// after [`retry_delay`], and given up after [`MAX_ATTEMPTS`]. Safe to
     /// run as often and as concurrently as wanted.
     pub async fn deliver_due(&self) -> Result<Delivery, OutboxError> {
         let now = self.clock.now();
-        // `$` follows `#`: the bound takes every key of an email due up to now.
+        // `$` follows `#`: the bound takes every key of a task due up to now.
         let due = SortKeyCondition::UpTo(format!("{}$", stamp(now)));
         let mut query = Query::partition(PARTITION).sort(due).limit(PAGE);
         let mut delivery = Delivery::default();
@@ -221,7 +271,7 @@ impl Outbox {
         }
     }
 
-    /// Delivers the emails under `keys` that are due (what the table's
+    /// Carries out the tasks under `keys` that are due (what the table's
     /// stream announces): others, gone or not yet due (claimed, waiting for
     /// a retry), are left to their own time.
     pub async fn deliver(&self, keys: &[Key]) -> Result<Delivery, OutboxError> {
@@ -238,8 +288,8 @@ impl Outbox {
         Ok(delivery)
     }
 
-    /// The emails given up in the last [`FAILED_KEEP`], oldest first.
-    pub async fn failed(&self) -> Result<Vec<FailedEmail>, OutboxError> {
+    /// The tasks given up in the last [`FAILED_KEEP`], oldest first.
+    pub async fn failed(&self) -> Result<Vec<FailedTask>, OutboxError> {
         let items =
             gru_ports::store::query_all(self.store.as_ref(), Query::partition(FAILED_PARTITION)).await?;
         let now = self.clock.now().as_second();
@@ -248,10 +298,10 @@ impl Outbox {
             .filter(|item| item.expires_at.is_none_or(|end| end > now))
             .filter_map(|item| {
                 let queued: Queued = serde_json::from_value(item.data).ok()?;
-                Some(FailedEmail {
+                Some(FailedTask {
                     key: item.key,
                     event: queued.event,
-                    email: queued.email,
+                    task: queued.task,
                     queued_at: queued.queued_at,
                     attempts: queued.attempts,
                     last_error: queued.last_error,
@@ -260,16 +310,16 @@ impl Outbox {
             .collect())
     }
 
-    /// A given-up email as kept: until [`FAILED_KEEP`] has passed.
+    /// A given-up task as kept: until [`FAILED_KEEP`] has passed.
     fn failed_item(&self, key: Key, data: serde_json::Value) -> Item {
         Item { expires_at: Some((self.clock.now() + FAILED_KEEP).as_second()), ..Item::new(key, data) }
     }
 
-    /// Claims, sends and settles one email.
+    /// Claims, carries out and settles one task.
     async fn deliver_item(&self, item: Item) -> Result<Outcome, OutboxError> {
         let Ok(mut queued) = serde_json::from_value::<Queued>(item.data.clone()) else {
             // Unreadable (written by another version?): set aside, not retried forever.
-            tracing::error!(key = %item.key.sk, "an outbox item cannot be read; moved to the failed emails");
+            tracing::error!(key = %item.key.sk, "an outbox item cannot be read; moved to the failed tasks");
             let failed = Key::new(FAILED_PARTITION, item.key.sk.clone());
             let moved = self.moved(&item, self.failed_item(failed, item.data.clone())).await?;
             return Ok(if moved { Outcome::Failed } else { Outcome::Skipped });
@@ -279,25 +329,24 @@ impl Outbox {
         if !self.moved(&item, claim.clone()).await? {
             return Ok(Outcome::Skipped);
         }
-        let error = match self.mailer.send(&queued.email).await {
-            Ok(_) => {
+        let failure = match self.carry_out(&queued.task).await {
+            Ok(done) => {
                 if let Err(error) = self.store.delete(&claim.key, Condition::Version(claim.version)).await {
-                    // Sent: the item comes back when its lease ends and the
-                    // email goes again. Nothing better to do than say so.
-                    tracing::error!(event = %queued.event, %error, "a sent email stays in the outbox");
+                    // Done: the item comes back when its lease ends and the
+                    // task is done again. Nothing better to do than say so.
+                    tracing::error!(event = %queued.event, %error, "a task done stays in the outbox");
                 }
-                return Ok(Outcome::Sent);
+                return Ok(done);
             }
-            Err(error) => error,
+            Err(failure) => failure,
         };
-        let refused = matches!(error, MailerError::InvalidAddress(_));
-        queued.last_error = Some(error.to_string());
-        if refused || queued.attempts >= MAX_ATTEMPTS {
+        queued.last_error = Some(failure.error);
+        if failure.refused || queued.attempts >= MAX_ATTEMPTS {
             tracing::error!(
                 event = %queued.event,
                 attempts = queued.attempts,
-                refused,
-                "an email is given up; it stays in the failed emails"
+                refused = failure.refused,
+                "an outbox task is given up; it stays in the failed tasks"
             );
             let failed = Key::new(FAILED_PARTITION, format!("{}#{}", stamp(self.clock.now()), queued.event));
             self.moved(&claim, self.failed_item(failed, queued.encode()?)).await?;
@@ -308,10 +357,33 @@ impl Outbox {
             event = %queued.event,
             attempts = queued.attempts,
             next = %next,
-            "an email could not be sent; it will be tried again"
+            "an outbox task failed; it will be tried again"
         );
         self.moved(&claim, Item::new(due_key(next, &queued.event), queued.encode()?)).await?;
         Ok(Outcome::Waiting)
+    }
+
+    /// Sends the email or deletes the bytes.
+    async fn carry_out(&self, task: &Task) -> Result<Outcome, Failure> {
+        match task {
+            Task::Email(email) => match self.mailer.send(email).await {
+                Ok(_) => Ok(Outcome::Sent),
+                Err(error) => Err(Failure {
+                    refused: matches!(error, MailerError::InvalidAddress(_)),
+                    error: error.to_string(),
+                }),
+            },
+            Task::DeleteFiles(keys) => {
+                // Deleting is idempotent: a retry deletes them all again.
+                for key in keys {
+                    self.files.delete(key).await.map_err(|error| Failure {
+                        refused: matches!(error, FilesError::InvalidKey(_)),
+                        error: error.to_string(),
+                    })?;
+                }
+                Ok(Outcome::Deleted(keys.len()))
+            }
+        }
     }
 
     /// Moves `from` (at its version) to `to` in one transaction; `false`
@@ -353,6 +425,27 @@ mod tests {
         assert!(delays.windows(2).all(|w| w[0] <= w[1]));
         // A retry's key never meets its claim's key in one transaction.
         assert!(delays.iter().all(|d| *d != LEASE));
+    }
+
+    #[test]
+    fn emails_keep_their_stored_shape_and_deletions_name_their_key() {
+        let at = Timestamp::UNIX_EPOCH;
+        let stored = serde_json::json!({
+            "event": "ABCD-2345#submitted",
+            "email": { "to": "a@example.org", "subject": "s", "text": "t" },
+            "queued_at": "2027-03-28T10:15:00Z",
+            "attempts": 0,
+        });
+        let read: Queued = serde_json::from_value(stored.clone()).unwrap();
+        assert_eq!(read.task, Task::Email(Email::new("a@example.org", "s", "t")));
+        assert_eq!(read.encode().unwrap()["email"], stored["email"]);
+        let keys = vec!["cases/c/f".to_owned(), "cases/c/g".to_owned()];
+        let TransactOp::Put { item, .. } = enqueue_file_deletion(keys.clone(), "file#f", at).unwrap() else {
+            panic!("a put")
+        };
+        assert_eq!(item.data["delete_files"], serde_json::json!(["cases/c/f", "cases/c/g"]));
+        let read: Queued = serde_json::from_value(item.data).unwrap();
+        assert_eq!(read.task, Task::DeleteFiles(keys));
     }
 
     #[test]

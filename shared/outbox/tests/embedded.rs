@@ -3,14 +3,15 @@
 mod common;
 
 use common::{TestMailer, email, waiting};
-use gru_embedded::SqliteStore;
-use gru_outbox::{Delivery, MAX_ATTEMPTS, Outbox, due_key, enqueue};
-use gru_ports::{Clock, Condition, FixedClock, Item, Key, Store, StoreError, TransactOp};
+use gru_embedded::{LocalFiles, SqliteStore};
+use gru_outbox::{Delivery, MAX_ATTEMPTS, Outbox, Task, due_key, enqueue, enqueue_file_deletion};
+use gru_ports::{Clock, Condition, Files, FixedClock, Item, Key, Store, StoreError, TransactOp};
 use jiff::SignedDuration;
 use std::sync::Arc;
 
 struct Setup {
     store: Arc<dyn Store>,
+    files: Arc<LocalFiles>,
     clock: Arc<FixedClock>,
     _dir: tempfile::TempDir,
 }
@@ -19,12 +20,12 @@ fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(&dir.path().join("outbox.db")).unwrap());
     let clock = Arc::new(FixedClock::new("2027-03-28T10:15:00Z".parse().unwrap()));
-    Setup { store, clock, _dir: dir }
+    Setup { store, files: common::files(&dir.path().join("files")), clock, _dir: dir }
 }
 
 impl Setup {
     fn outbox(&self, mailer: &Arc<TestMailer>) -> Outbox {
-        Outbox::new(self.store.clone(), mailer.clone(), self.clock.clone())
+        Outbox::new(self.store.clone(), mailer.clone(), self.files.clone(), self.clock.clone())
     }
 
     /// Queues one email in its own transaction, due now.
@@ -35,7 +36,7 @@ impl Setup {
 }
 
 fn delivery(sent: usize, failed: usize, waiting: usize) -> Delivery {
-    Delivery { sent, failed, waiting }
+    Delivery { sent, failed, waiting, ..Delivery::default() }
 }
 
 #[tokio::test]
@@ -106,7 +107,7 @@ async fn an_email_that_never_goes_is_kept_for_an_administrator() {
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].event, "ABCD-2345#submitted");
     assert_eq!(failed[0].attempts, MAX_ATTEMPTS);
-    assert_eq!(failed[0].email.to, "camille@exemple.fr");
+    assert!(matches!(&failed[0].task, Task::Email(email) if email.to == "camille@exemple.fr"));
     assert!(failed[0].last_error.as_deref().is_some_and(|e| e.contains("down")));
     assert_eq!(waiting(setup.store.as_ref()).await, 0);
 }
@@ -167,6 +168,37 @@ async fn given_keys_are_delivered_when_due_and_not_yet_taken() {
     assert_eq!(outbox.deliver(&keys).await.unwrap(), delivery(0, 0, 0), "the stream may repeat a record");
     assert_eq!(mailer.subjects(), ["A#submitted"]);
     assert_eq!(waiting(setup.store.as_ref()).await, 1, "B waits for its time");
+}
+
+#[tokio::test]
+async fn a_queued_deletion_deletes_every_file_it_names_once() {
+    let setup = setup();
+    for key in ["cases/c/a", "cases/c/b", "cases/other/c"] {
+        setup.files.put(key, b"%PDF-1.7".to_vec(), "application/pdf").await.unwrap();
+    }
+    let gone = vec!["cases/c/a".to_owned(), "cases/c/b".to_owned()];
+    let op = enqueue_file_deletion(gone, "file#a", setup.clock.now()).unwrap();
+    setup.store.transact(vec![op]).await.unwrap();
+    let outbox = setup.outbox(&Arc::new(TestMailer::default()));
+    let done = outbox.deliver_due().await.unwrap();
+    assert_eq!(done, Delivery { deleted: 2, ..Delivery::default() });
+    assert_eq!(setup.files.get("cases/c/a").await.unwrap(), None);
+    assert_eq!(setup.files.get("cases/c/b").await.unwrap(), None);
+    assert!(setup.files.get("cases/other/c").await.unwrap().is_some(), "only the files named");
+    assert_eq!(outbox.deliver_due().await.unwrap(), Delivery::default(), "once");
+    assert_eq!(waiting(setup.store.as_ref()).await, 0);
+}
+
+#[tokio::test]
+async fn a_deletion_the_files_refuse_is_kept_for_an_administrator() {
+    let setup = setup();
+    let op = enqueue_file_deletion(vec!["../etc/passwd".to_owned()], "file#x", setup.clock.now()).unwrap();
+    setup.store.transact(vec![op]).await.unwrap();
+    let outbox = setup.outbox(&Arc::new(TestMailer::default()));
+    assert_eq!(outbox.deliver_due().await.unwrap(), delivery(0, 1, 0), "given up at once");
+    let failed = outbox.failed().await.unwrap();
+    assert_eq!(failed[0].task, Task::DeleteFiles(vec!["../etc/passwd".to_owned()]));
+    assert_eq!(failed[0].event, "file#x");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

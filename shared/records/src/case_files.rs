@@ -26,6 +26,12 @@
 //! that changes the files: two changes decided on the same listing cannot
 //! both land, so quotas hold under concurrent uploads. A submission checks
 //! the same version, so it never misses a file confirmed meanwhile.
+//!
+//! Every removal of a file's record queues the deletion of its bytes in the
+//! same transaction (`gru_outbox::enqueue_file_deletion`): the notifier (a
+//! task of the all-in-one portal) deletes them and tries again until it
+//! can, so no object outlives its record, and the functions that remove
+//! records need no access to the bytes.
 
 use crate::requests::{RepositoryError, Versioned};
 
@@ -131,18 +137,25 @@ impl CaseFiles {
         }
     }
 
-    /// Deletions of these files' records, each at the version read.
+    /// Deletions of these files' records, each at the version read, and
+    /// the deletion of their bytes queued, due `now`.
     pub fn deletions<'a>(
         &self,
         files: impl IntoIterator<Item = &'a Versioned<Attachment>>,
-    ) -> Vec<TransactOp> {
-        files
-            .into_iter()
+        now: Timestamp,
+    ) -> Result<Vec<TransactOp>, RepositoryError> {
+        let files: Vec<&Versioned<Attachment>> = files.into_iter().collect();
+        let Some(first) = files.first() else { return Ok(Vec::new()) };
+        let mut ops: Vec<TransactOp> = files
+            .iter()
             .map(|f| TransactOp::Delete {
                 key: file_key(&self.case, &f.value.id),
                 condition: Condition::Version(f.version),
             })
-            .collect()
+            .collect();
+        let keys = files.iter().map(|f| object_key(&self.case, &f.value.id)).collect();
+        ops.push(gru_outbox::enqueue_file_deletion(keys, &format!("file#{}", first.value.id), now)?);
+        Ok(ops)
     }
 }
 
@@ -206,33 +219,34 @@ impl AttachmentRepository {
 
     /// Applies changes decided on `read`, with `guard` (the draft still
     /// there, say) in the same transaction; the case is to be swept on
-    /// `sweep_on`, if given. `Err(ConditionFailed)` when the set changed
-    /// meanwhile or the guard failed: nothing was written.
+    /// `sweep_on`, if given; a removed file's bytes are queued for deletion,
+    /// due `now`. `Err(ConditionFailed)` when the set changed meanwhile or
+    /// the guard failed: nothing was written.
     pub async fn change(
         &self,
         read: &CaseFiles,
         changes: &[Change<'_>],
         guard: Option<TransactOp>,
         sweep_on: Option<Date>,
+        now: Timestamp,
     ) -> Result<(), RepositoryError> {
         let mut ops = vec![read.set_write(sweep_on)];
+        let mut removed = Vec::new();
         for change in changes {
-            ops.push(match change {
-                Change::Add(file) => TransactOp::Put {
+            match change {
+                Change::Add(file) => ops.push(TransactOp::Put {
                     item: Item::new(file_key(&read.case, &file.id), encode(file)?),
                     condition: Condition::NotExists,
-                },
+                }),
                 Change::Update(previous, file) => {
                     let mut item = Item::new(file_key(&read.case, &file.id), encode(file)?);
                     item.version = previous.version + 1;
-                    TransactOp::Put { item, condition: Condition::Version(previous.version) }
+                    ops.push(TransactOp::Put { item, condition: Condition::Version(previous.version) });
                 }
-                Change::Remove(file) => TransactOp::Delete {
-                    key: file_key(&read.case, &file.value.id),
-                    condition: Condition::Version(file.version),
-                },
-            });
+                Change::Remove(file) => removed.push(*file),
+            }
         }
+        ops.extend(read.deletions(removed, now)?);
         ops.extend(guard);
         Ok(self.store.transact(ops).await?)
     }
@@ -240,11 +254,11 @@ impl AttachmentRepository {
     /// Deletes every record of a case, its set included, if the set is
     /// still as read: a submission in between (which takes the case out of
     /// the sweep) makes it fail.
-    pub async fn purge(&self, read: &CaseFiles) -> Result<(), RepositoryError> {
+    pub async fn purge(&self, read: &CaseFiles, now: Timestamp) -> Result<(), RepositoryError> {
         let Some(version) = read.set_version else { return Ok(()) };
         let mut ops =
             vec![TransactOp::Delete { key: set_key(&read.case), condition: Condition::Version(version) }];
-        ops.extend(read.deletions(&read.files));
+        ops.extend(read.deletions(&read.files, now)?);
         Ok(self.store.transact(ops).await?)
     }
 

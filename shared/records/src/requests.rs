@@ -29,6 +29,8 @@ pub enum RepositoryError {
     /// quote the values they fail on, and those are citizens' answers.
     #[error("a stored item cannot be read")]
     Corrupt(#[source] serde_json::Error),
+    #[error(transparent)]
+    Outbox(#[from] gru_outbox::OutboxError),
 }
 
 /// A stored draft or request, with the version its next write must check.

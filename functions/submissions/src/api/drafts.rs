@@ -145,8 +145,8 @@ pub(super) async fn abandon_draft(
     let case = ctx.attachments.case(&id).await?;
     let removals: Vec<Change> = case.files.iter().map(Change::Remove).collect();
     if !removals.is_empty() {
-        ctx.attachments.change(&case, &removals, None, None).await?;
-        ctx.delete_objects(&id, case.files.iter().map(|f| &f.value)).await;
+        // The bytes go with the records (queued in the same transaction).
+        ctx.attachments.change(&case, &removals, None, None, ctx.now()).await?;
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -17,8 +17,8 @@ use axum::routing::{get, post};
 use gru_domain::form::Form;
 use gru_domain::holidays::HolidayCalendar;
 use gru_domain::request::{Draft, Receipt};
-use gru_ports::{Files, Mailer, StoreError, TransactOp};
-use gru_records::case_files::{Attachment, AttachmentRepository, object_key};
+use gru_ports::{Mailer, StoreError, TransactOp};
+use gru_records::case_files::AttachmentRepository;
 use gru_records::catalogue::CatalogueRepository;
 use gru_records::requests::{Repository, RepositoryError, Versioned};
 use gru_web::session::Citizen;
@@ -42,16 +42,13 @@ type Ctx = gru_web::Ctx<Inner>;
 pub(super) struct Inner {
     platform: Platform,
     mailer: Arc<dyn Mailer>,
-    /// Where the cases' files are: abandoning a draft deletes them, and a
-    /// submission deletes those its case no longer needs.
-    files: Arc<dyn Files>,
     repository: Repository,
     attachments: AttachmentRepository,
     catalogue: CatalogueRepository,
 }
 
 /// The submissions function's routes, under [`PREFIX`].
-pub fn router(platform: &Platform, mailer: Arc<dyn Mailer>, files: Arc<dyn Files>) -> Router {
+pub fn router(platform: &Platform, mailer: Arc<dyn Mailer>) -> Router {
     let store = &platform.store;
     let ctx = Ctx::new(
         platform,
@@ -61,7 +58,6 @@ pub fn router(platform: &Platform, mailer: Arc<dyn Mailer>, files: Arc<dyn Files
             catalogue: CatalogueRepository::new(store.clone()),
             platform: platform.clone(),
             mailer,
-            files,
         },
     );
     let routes = Router::new()
@@ -185,17 +181,6 @@ impl Inner {
 
     fn resume_url(&self, draft: &Draft) -> String {
         gru_notices::drafts::resume_url(&self.platform.settings.public_url, &draft.service, &draft.id)
-    }
-
-    /// Deletes the bytes of files whose records are gone. A failure leaves
-    /// an object no record points to, which no grant can reach: it is
-    /// logged, not shown to the citizen.
-    async fn delete_objects<'a>(&self, case: &str, files: impl Iterator<Item = &'a Attachment>) {
-        for file in files {
-            if let Err(error) = self.files.delete(&object_key(case, &file.id)).await {
-                tracing::error!(%error, "a file's bytes could not be deleted");
-            }
-        }
     }
 }
 

@@ -146,9 +146,9 @@ async fn submit_once(
             .files
             .iter()
             .partition(|f| f.value.counts() && documents.iter().any(|d| d.id == f.value.document));
-        let mut files = vec![case.kept_by_request()];
-        files.extend(case.deletions(dropped.iter().copied()));
         let now = ctx.now();
+        let mut files = vec![case.kept_by_request()];
+        files.extend(case.deletions(dropped.iter().copied(), now)?);
         let token = tokens::random_token();
         let reference = new_reference();
         let tracking_url = ctx.tracking_url(&token);
@@ -188,7 +188,6 @@ async fn submit_once(
             .await;
         match written {
             Ok(()) => {
-                ctx.delete_objects(id, dropped.iter().map(|f| &f.value)).await;
                 tracing::info!(service = %request.service, "request submitted");
                 return Ok(receipt.receipt);
             }

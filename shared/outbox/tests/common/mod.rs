@@ -52,6 +52,16 @@ pub fn email(to: &str, subject: &str) -> Email {
     }
 }
 
+/// Files kept under `dir` (the embedded adapter: deleting really deletes).
+pub fn files(dir: &std::path::Path) -> Arc<gru_embedded::LocalFiles> {
+    Arc::new(gru_embedded::LocalFiles::new(
+        dir.to_owned(),
+        "http://localhost".into(),
+        [7; 32],
+        Arc::new(SystemClock),
+    ))
+}
+
 /// The items left in the outbox's partition.
 pub async fn waiting(store: &dyn Store) -> usize {
     store.query(Query::partition(gru_outbox::PARTITION)).await.unwrap().items.len()
@@ -68,7 +78,8 @@ pub async fn two_notifiers_send_each_email_once(store: Arc<dyn Store>) {
         store.transact(vec![op]).await.unwrap();
     }
     let mailer = Arc::new(TestMailer::default());
-    let outbox = Outbox::new(store.clone(), mailer.clone(), Arc::new(SystemClock));
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(store.clone(), mailer.clone(), files(dir.path()), Arc::new(SystemClock));
     let notifiers: Vec<_> = (0..2)
         .map(|_| {
             let outbox = outbox.clone();
