@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 pub mod counting;
+pub mod routes;
 
 /// A running portal, stopped when dropped.
 pub struct TestPortal {

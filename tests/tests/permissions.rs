@@ -1,12 +1,12 @@
 //! Who may call what: every route of every function against every kind of
 //! caller, as one table. Citizen A owns the drafts and the requests; citizen
 //! B is another signed-in citizen; the agents are one of the requests'
-//! service, one of another service, a supervisor and an admin. A second test
-//! checks that the table leaves out none of the routes the functions
-//! document.
+//! service, one of another service, a supervisor and an admin. The table
+//! must try every row of the functions' route tables (`gru_tests::routes`),
+//! which `tests/openapi.rs` checks against the routers.
 
 use accounts::agents::Role;
-use gru_tests::{PDF, TestPortal, death_certificate_answers, repository};
+use gru_tests::{PDF, TestPortal, death_certificate_answers};
 use serde_json::{Value, json};
 
 /// The callers, in the order each row calls them: the owner last, so a
@@ -149,7 +149,8 @@ async fn every_route_against_every_caller() {
     const ADMIN: [u16; 7] = [401, 401, 403, 403, 403, 200, 401];
     const FIVE_AN_HOUR: [u16; 7] = [202, 202, 202, 202, 202, 429, 429];
     let table: Vec<Row> = vec![
-        // Catalogue: public.
+        // The API's description and the catalogue: public.
+        ("GET", "/api/openapi.json".into(), None, OPEN),
         ("GET", "/api/catalogue/city".into(), None, OPEN),
         ("GET", "/api/catalogue/categories".into(), None, OPEN),
         ("GET", "/api/catalogue/services?q=acte".into(), None, OPEN),
@@ -404,10 +405,10 @@ async fn every_route_against_every_caller() {
     assert!(cacheable.is_empty(), "answers a cache may keep: {cacheable:#?}");
 
     let tried: Vec<(&str, &str)> = table.iter().map(|(method, path, ..)| (*method, path.as_str())).collect();
-    let untried: Vec<String> = documented_routes()
+    let untried: Vec<String> = gru_tests::routes::route_tables()
         .into_iter()
-        .filter(|(method, pattern)| !tried.iter().any(|(m, path)| m == method && matches(pattern, path)))
-        .map(|(method, pattern)| format!("{method} {pattern}"))
+        .filter(|route| !tried.iter().any(|(m, path)| *m == route.method && matches(&route.path, path)))
+        .map(|route| format!("{} {}", route.method, route.path))
         .collect();
     assert!(untried.is_empty(), "routes the table does not try: {untried:?}");
 }
@@ -416,7 +417,8 @@ async fn every_route_against_every_caller() {
 /// answer `PUBLIC_CATALOGUE` when they succeed. Every other answer (personal
 /// data, secrets, problems; booking's slots too, which change with every
 /// booking) must say `no-store` and `private`.
-const PUBLICLY_CACHEABLE: [&str; 5] = [
+const PUBLICLY_CACHEABLE: [&str; 6] = [
+    "/api/openapi.json",
     "/api/catalogue/city",
     "/api/catalogue/categories",
     "/api/catalogue/services",
@@ -439,29 +441,6 @@ fn cache_fault(method: &str, path: &str, answer: &gru_tests::Answer) -> Option<S
         directives.contains(&"no-store") && directives.contains(&"private")
     };
     (!ok).then_some(cache)
-}
-
-/// Every route the functions' `lib.rs` route tables document, as (method,
-/// full path pattern).
-fn documented_routes() -> Vec<(String, String)> {
-    let mut routes = Vec::new();
-    for function in
-        ["catalogue", "submissions", "attachments", "accounts", "tracking", "messaging", "booking"]
-    {
-        let source =
-            std::fs::read_to_string(repository().join(format!("functions/{function}/src/lib.rs"))).unwrap();
-        let prefix = format!("/api/{function}");
-        for row in source.lines().filter_map(|line| line.strip_prefix("//! | `")) {
-            let route = row.split('`').next().unwrap();
-            let Some((methods, path)) = route.rsplit_once(' ') else { continue };
-            let path = path.split('?').next().unwrap();
-            for method in methods.split(", ") {
-                routes.push((method.to_owned(), format!("{prefix}{path}")));
-            }
-        }
-    }
-    assert!(routes.len() > 50, "the route tables are read: {routes:?}");
-    routes
 }
 
 /// Whether a concrete path (query aside) fits a pattern whose `{name}`

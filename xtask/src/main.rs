@@ -1,19 +1,23 @@
 //! Project tasks, so a fresh machine needs nothing but cargo:
 //!
 //! - `cargo xtask test`: everything CI runs. Installs its own tools (a
-//!   Python venv under `target/` with moto, cfn-lint and checkov; the npm
+//!   Python venv under `target/` with moto, cfn-lint, checkov and
+//!   schemathesis; the npm
 //!   packages of `tests/browser`; Debian's Chromium and clamav-daemon when
 //!   missing and run as root), checks formatting and lints, starts moto
 //!   server and clamd (with a database that knows only the EICAR test
 //!   file), runs every Rust test, checks the demo city, lints the
 //!   infrastructure, runs the browser tests against the all-in-one portal
-//!   (scanning with that clamd), and packages every function for Lambda.
+//!   (scanning with that clamd), fuzzes its API with schemathesis, and
+//!   packages every function for Lambda.
 //! - `cargo xtask package`: builds every function for Lambda (arm64, zip,
 //!   the `lambda` profile) with cargo-lambda, prints each package's size
 //!   and fails when one is over [`PACKAGE_LIMIT`].
 //! - `cargo xtask bench [portal|lambda|submissions|booking]`: the figures
 //!   of docs/performance.md (the portal beside a hello-world server under
 //!   `wrk`, the Lambdas' cold init, submissions, booking), every part or one.
+//! - `cargo xtask fuzz`: schemathesis against a fresh all-in-one portal
+//!   (the step of `cargo xtask test`), to replay it by hand.
 //! - `cargo xtask moto`: runs moto server in the foreground, for running
 //!   the AWS adapter tests by hand.
 //! - `cargo xtask clamd`: runs the tests' clamd in the foreground, for
@@ -21,6 +25,7 @@
 
 mod bench;
 mod clamd;
+mod fuzz;
 mod tools;
 
 use anyhow::{Context, Result, bail};
@@ -45,6 +50,12 @@ fn main() -> Result<()> {
         "test" => test(&root),
         "package" => package(&root),
         "bench" => bench::bench(&root, std::env::args().nth(2).as_deref()),
+        "fuzz" => {
+            let venv = venv(&root)?;
+            run(Command::new("cargo").args(["build", "-p", "portal", "--locked"]))?;
+            let portal = tools::start_portal(&root, &[])?;
+            fuzz::schemathesis(&root, &venv, &portal.url)
+        }
         "moto" => {
             let moto = tools::start_moto(&root)?;
             println!("moto server: {}\n{}", moto.url, moto.export_line());
@@ -60,7 +71,7 @@ fn main() -> Result<()> {
             clamd.wait()
         }
         _ => {
-            eprintln!("usage: cargo xtask <test|package|bench|moto|clamd>");
+            eprintln!("usage: cargo xtask <test|package|bench|fuzz|moto|clamd>");
             std::process::exit(2);
         }
     }
@@ -118,7 +129,7 @@ fn test(root: &Path) -> Result<()> {
 }
 
 fn run_tests(root: &Path, steps: &mut Steps) -> Result<()> {
-    steps.start("Tools: Python venv (moto, cfn-lint, checkov), Chromium, clamd, npm packages");
+    steps.start("Tools: Python venv (moto, cfn-lint, checkov, schemathesis), Chromium, clamd, npm packages");
     let venv = venv(root)?;
     tools::ensure_chromium()?;
     tools::ensure_clamd()?;
@@ -190,6 +201,9 @@ fn run_tests(root: &Path, steps: &mut Steps) -> Result<()> {
         .args(["test", "--silent"])
         .current_dir(root.join("tests/browser"))
         .env("PORTAL_URL", &portal.url))?;
+
+    steps.start("API: schemathesis, every operation of /api/openapi.json against the same portal (zero 5xx, zero answers outside the description)");
+    fuzz::schemathesis(root, &venv, &portal.url)?;
     drop(portal);
     drop(clamd);
 

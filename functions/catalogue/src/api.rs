@@ -13,7 +13,7 @@ use gru_domain::search;
 use gru_records::catalogue::{CatalogueRepository, ServiceSummary, StoredService};
 use gru_web::{CachedJson, PUBLIC_CATALOGUE, Platform, Problem, Query};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 /// Services per page unless the client asks for fewer.
 const DEFAULT_PAGE: u32 = 50;
@@ -22,6 +22,15 @@ const MAX_PAGE: u32 = 100;
 const MAX_QUERY_CHARS: usize = 200;
 
 type Shared = State<Arc<Catalogue>>;
+
+/// Where the description of the whole API is served: outside the
+/// catalogue's prefix, since it describes every function.
+pub const OPENAPI_PATH: &str = "/api/openapi.json";
+
+/// The OpenAPI description of every public route, written from the
+/// functions' route tables (`tests/tests/openapi.rs` checks it is current).
+static OPENAPI: LazyLock<CachedJson> =
+    LazyLock::new(|| CachedJson::from_static(include_str!("../../../docs/openapi.json"), PUBLIC_CATALOGUE));
 
 /// The catalogue function's routes, under [`PREFIX`].
 pub fn router(platform: &Platform) -> Router {
@@ -33,7 +42,11 @@ pub fn router(platform: &Platform) -> Router {
         .route("/services/{slug}", get(service))
         .route("/services/{slug}/form", get(form))
         .with_state(catalogue);
-    gru_web::mount(PREFIX, routes)
+    Router::new().route(OPENAPI_PATH, get(openapi)).merge(gru_web::mount(PREFIX, routes))
+}
+
+async fn openapi(headers: HeaderMap) -> Response {
+    OPENAPI.respond(&headers)
 }
 
 fn public(value: &impl Serialize) -> CachedJson {

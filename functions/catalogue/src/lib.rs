@@ -13,11 +13,14 @@
 //! | `GET /services?q=&category=&cursor=&limit=` | service summaries, a page at a time |
 //! | `GET /services/{slug}` | one service's presentation page |
 //! | `GET /services/{slug}/form?version=` | the service's form (current, or that version) |
+//!
+//! It also serves `GET /api/openapi.json` ([`OPENAPI_PATH`]), the OpenAPI
+//! description of every function's routes (`docs/openapi.json`).
 
 mod api;
 mod snapshot;
 
-pub use api::router;
+pub use api::{OPENAPI_PATH, router};
 pub use snapshot::REFRESH;
 
 /// The URL prefix this function owns (one API Gateway route).

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post as post_route};
+use axum::routing::{self, get};
 use gru_domain::request::Request;
 use gru_domain::workflow::Actor;
 use gru_ports::StoreError;
@@ -75,8 +75,8 @@ pub fn router(platform: &Platform) -> Router {
     );
     let routes = Router::new()
         .route("/requests/{reference}/thread", get(citizen_thread).post(citizen_post))
-        .route("/tracking/thread", post_route(tracking_thread))
-        .route("/tracking/thread/messages", post_route(tracking_post))
+        .route("/tracking/thread", routing::post(tracking_thread))
+        .route("/tracking/thread/messages", routing::post(tracking_post))
         .route("/agent/requests/{reference}/thread", get(agent_thread).post(agent_post))
         .route("/unread", get(unread))
         .with_state(ctx);

@@ -28,6 +28,12 @@ impl CachedJson {
         Self { etag: etag(&body), body, cache_control }
     }
 
+    /// An answer of JSON text kept as it is (a document compiled in).
+    pub fn from_static(json: &'static str, cache_control: &'static str) -> Self {
+        let body = Bytes::from_static(json.as_bytes());
+        Self { etag: etag(&body), body, cache_control }
+    }
+
     /// The body's length in bytes.
     pub fn size(&self) -> usize {
         self.body.len()
