@@ -16,8 +16,9 @@
 //! - `cargo xtask bench [portal|lambda|submissions|booking]`: the figures
 //!   of docs/performance.md (the portal beside a hello-world server under
 //!   `wrk`, the Lambdas' cold init, submissions, booking), every part or one.
-//! - `cargo xtask fuzz`: schemathesis against a fresh all-in-one portal
-//!   (the step of `cargo xtask test`), to replay it by hand.
+//! - `cargo xtask fuzz`: schemathesis against a fresh all-in-one portal,
+//!   without a session, as a citizen and as an admin (the step of `cargo
+//!   xtask test`), to replay it by hand.
 //! - `cargo xtask moto`: runs moto server in the foreground, for running
 //!   the AWS adapter tests by hand.
 //! - `cargo xtask clamd`: runs the tests' clamd in the foreground, for
@@ -52,6 +53,7 @@ fn main() -> Result<()> {
         "bench" => bench::bench(&root, std::env::args().nth(2).as_deref()),
         "fuzz" => {
             let venv = venv(&root)?;
+            tools::ensure_npm_packages(&root.join("tests/browser"))?;
             run(Command::new("cargo").args(["build", "-p", "portal", "--locked"]))?;
             let portal = tools::start_portal(&root, &[])?;
             fuzz::schemathesis(&root, &venv, &portal.url)

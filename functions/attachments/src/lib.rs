@@ -10,17 +10,17 @@
 //! | route | who | answer |
 //! |---|---|---|
 //! | `GET /drafts/{draft}` | the draft's owner | the checklist: documents the answers require, their rules, their files |
-//! | `POST /drafts/{draft}/files` | the draft's owner | a reservation and an upload grant for one file |
+//! | `POST /drafts/{draft}/files` `{document, name, type, size, replaces?}` | the draft's owner | a reservation and an upload grant for one file |
 //! | `POST /drafts/{draft}/files/{file}/confirm` | the draft's owner | the file checked (size, bytes, scan) |
 //! | `DELETE /drafts/{draft}/files/{file}` | the draft's owner | the file removed |
 //! | `POST /drafts/{draft}/files/{file}/download` | the draft's owner | a download grant |
 //! | `POST /requests/{reference}/files/{file}/download` | the request's citizen (signed in) | a download grant |
-//! | `POST /tracking/files/{file}/download` | holder of the request's tracking link | a download grant |
-//! | `POST /requests/{reference}/thread-files` | the request's citizen (signed in) | a reservation and an upload grant for a file of the thread |
+//! | `POST /tracking/files/{file}/download` `{token}` | holder of the request's tracking link | a download grant |
+//! | `POST /requests/{reference}/thread-files` `{name, type, size}` | the request's citizen (signed in) | a reservation and an upload grant for a file of the thread |
 //! | `POST /requests/{reference}/thread-files/{file}/confirm` | the request's citizen (signed in) | the file checked |
-//! | `POST /tracking/thread-files` | holder of the request's tracking link | a reservation and an upload grant for a file of the thread |
-//! | `POST /tracking/thread-files/{file}/confirm` | holder of the request's tracking link | the file checked |
-//! | `POST /agent/requests/{reference}/thread-files` | an agent handling the request's service | a reservation and an upload grant for a file of the thread |
+//! | `POST /tracking/thread-files` `{token, name, type, size}` | holder of the request's tracking link | a reservation and an upload grant for a file of the thread |
+//! | `POST /tracking/thread-files/{file}/confirm` `{token}` | holder of the request's tracking link | the file checked |
+//! | `POST /agent/requests/{reference}/thread-files` `{name, type, size}` | an agent handling the request's service | a reservation and an upload grant for a file of the thread |
 //! | `POST /agent/requests/{reference}/thread-files/{file}/confirm` | an agent handling the request's service | the file checked |
 //! | `POST /agent/requests/{reference}/files/{file}/download` | an agent handling the request's service | a download grant (audited) |
 //!
