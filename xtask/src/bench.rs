@@ -1,6 +1,6 @@
 //! `cargo xtask bench`: the figures quoted in docs/performance.md, measured
 //! with public tools: the release portal against a hello-world axum server
-//! (`bench/floor`) under `wrk`, the catalogue Lambda's cold init against a
+//! (`bench/floor`) under `wrk`, every Lambda's cold init against a
 //! hello-world lambda_http function's, and, for submissions and booking, the
 //! `tests/benches/submissions.rs` and `booking.rs` clients.
 
@@ -8,7 +8,7 @@ use crate::tools::{Background, run, start_portal_binary};
 use anyhow::{Context, Result, bail};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -217,30 +217,30 @@ fn milliseconds(text: &str) -> Option<f64> {
     number.parse::<f64>().ok().map(|n| n * factor)
 }
 
-/// The catalogue Lambda's cold init, from exec to its first call of the
-/// runtime API's `next`, beside a hello-world lambda_http function's, both
-/// built with the `lambda` profile for this machine, interleaved.
+/// Every Lambda's cold init, from exec to its first call of the runtime
+/// API's `next`, beside a hello-world lambda_http function's, all built with
+/// the `lambda` profile for this machine, interleaved.
 fn cold_init(root: &Path) -> Result<()> {
     let host = host_triple()?;
-    run(Command::new("cargo").args([
-        "build",
-        "--locked",
-        "--profile",
-        "lambda",
-        "--target",
-        &host,
-        "-p",
-        "catalogue",
-        "-p",
-        "floor",
-        "--bin",
-        "catalogue",
-        "--bin",
-        "floor-lambda",
-    ]))?;
+    let mut build = Command::new("cargo");
+    build.args(["build", "--locked", "--profile", "lambda", "--target", &host, "-p", "floor"]);
+    build.args(["--bin", "floor-lambda"]);
+    for function in crate::FUNCTIONS {
+        build.args(["-p", function, "--bin", function]);
+    }
+    run(&mut build)?;
     let built = root.join("target").join(&host).join("lambda");
-    let binaries =
-        [("hello-world lambda_http", built.join("floor-lambda")), ("catalogue", built.join("catalogue"))];
+    let floor = ("hello-world lambda_http", built.join("floor-lambda"));
+    let catalogue = ("catalogue", built.join("catalogue"));
+    cold_init_table(&format!("the catalogue alone beside it, {host}"), &[floor.clone(), catalogue])?;
+    let mut every = vec![floor];
+    every.extend(crate::FUNCTIONS.iter().map(|function| (*function, built.join(function))));
+    cold_init_table(&format!("every function, {host}"), &every)
+}
+
+/// Starts each of `binaries` [`COLD_STARTS`] times, interleaved, and prints
+/// each one's median init beside the first one's (the hello-world floor).
+fn cold_init_table(title: &str, binaries: &[(&str, PathBuf)]) -> Result<()> {
     let mut samples: Vec<Vec<Duration>> = binaries.iter().map(|_| Vec::new()).collect();
     for _ in 0..COLD_STARTS {
         for ((_, binary), samples) in binaries.iter().zip(&mut samples) {
@@ -248,7 +248,7 @@ fn cold_init(root: &Path) -> Result<()> {
         }
     }
     println!(
-        "\n## Lambda cold init: exec to the first `next` ({COLD_STARTS} interleaved runs, median, {host})"
+        "\n## Lambda cold init: exec to the first `next` ({COLD_STARTS} interleaved runs, median; {title})"
     );
     println!("| function | init | against hello-world |\n|---|---|---|");
     let floor = median_ms(&mut samples[0]);
@@ -289,6 +289,8 @@ fn exec_to_first_next(binary: &Path) -> Result<Duration> {
             ("AWS_SESSION_TOKEN", "bench"),
             ("TABLE_NAME", "bench"),
             ("PUBLIC_URL", "https://bench.example"),
+            ("MAIL_FROM", "Mairie <ne-pas-repondre@bench.example>"),
+            ("ATTACHMENTS_BUCKET", "bench"),
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
