@@ -99,10 +99,14 @@ fn start_to_first_answer(binary: &Path, data: &Path) -> Result<Duration> {
     }
 }
 
-/// One wrk run: requests per second and the p99 in milliseconds.
+/// One wrk run: requests per second, the p99 in milliseconds, and the
+/// server's CPU time per request.
 struct Load {
     per_second: f64,
     p99_ms: f64,
+    /// The server's CPU time (user and system) per request, in µs: what one
+    /// answer costs, whatever the load generator's share of the machine.
+    cpu_us: f64,
 }
 
 /// Each catalogue route on the portal (SQLite, demo city) beside the same
@@ -135,26 +139,52 @@ fn side_by_side(root: &Path, portal_binary: &Path, data: &Path) -> Result<()> {
         "\n## Catalogue beside the floor (wrk -t1 -c16 -d8s --latency, {ROUNDS} interleaved rounds, medians)"
     );
     println!(
-        "| request | portal req/s | floor req/s | ratio | portal p99 | floor p99 |\n|---|---|---|---|---|---|"
+        "| request | portal req/s | floor req/s | ratio | portal p99 | floor p99 | portal CPU per request | floor CPU per request |\n|---|---|---|---|---|---|---|---|"
     );
     for ((name, ..), (on_floor, on_portal)) in routes.iter().zip(&mut loads) {
-        let (floor_rps, floor_p99) = medians(on_floor);
-        let (portal_rps, portal_p99) = medians(on_portal);
+        let floor = medians(on_floor);
+        let portal = medians(on_portal);
         println!(
-            "| {name} | {portal_rps:.0} | {floor_rps:.0} | {:.0} % | {portal_p99:.2} ms | {floor_p99:.2} ms |",
-            100.0 * portal_rps / floor_rps
+            "| {name} | {:.0} | {:.0} | {:.0} % | {:.2} ms | {:.2} ms | {:.1} µs | {:.1} µs |",
+            portal.per_second,
+            floor.per_second,
+            100.0 * portal.per_second / floor.per_second,
+            portal.p99_ms,
+            floor.p99_ms,
+            portal.cpu_us,
+            floor.cpu_us,
         );
     }
     Ok(())
 }
 
-fn medians(loads: &mut [Load]) -> (f64, f64) {
-    let middle = loads.len() / 2;
-    let mut rps: Vec<f64> = loads.iter().map(|l| l.per_second).collect();
-    let mut p99: Vec<f64> = loads.iter().map(|l| l.p99_ms).collect();
-    rps.sort_by(f64::total_cmp);
-    p99.sort_by(f64::total_cmp);
-    (rps[middle], p99[middle])
+/// The median of each figure over the rounds.
+fn medians(loads: &[Load]) -> Load {
+    let median = |figure: fn(&Load) -> f64| {
+        let mut values: Vec<f64> = loads.iter().map(figure).collect();
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    Load { per_second: median(|l| l.per_second), p99_ms: median(|l| l.p99_ms), cpu_us: median(|l| l.cpu_us) }
+}
+
+/// The CPU time `pid` has used so far (user and system), in µs, from
+/// `/proc/<pid>/stat` (fields 14 and 15, in clock ticks).
+fn cpu_time_us(pid: u32, tick_us: f64) -> Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The command name (field 2) may hold spaces: count from its closing parenthesis.
+    let after_name = stat.rsplit_once(')').context("a /proc stat line")?.1;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).context("a CPU time field");
+    // After the name, field 3 (state) is index 0, so utime (14) is 11 and stime (15) is 12.
+    Ok((ticks(11)? + ticks(12)?) * tick_us)
+}
+
+/// The length of a clock tick in µs (`getconf CLK_TCK`, usually 100 per second).
+fn tick_us() -> Result<f64> {
+    let output = Command::new("getconf").arg("CLK_TCK").output().context("cannot run getconf")?;
+    let per_second: f64 = String::from_utf8_lossy(&output.stdout).trim().parse().context("CLK_TCK")?;
+    Ok(1_000_000.0 / per_second)
 }
 
 /// Starts the hello-world server on a free port.
@@ -181,14 +211,18 @@ fn etag_of(server: &Background, path: &str) -> Result<String> {
         .context("the list has no entity tag")
 }
 
-/// Runs wrk on one path (with `If-None-Match` when given).
+/// Runs wrk on one path (with `If-None-Match` when given), with the
+/// server's CPU time over the run.
 fn wrk(server: &Background, path: &str, if_none_match: Option<&str>) -> Result<Load> {
+    let tick = tick_us()?;
+    let cpu_before = cpu_time_us(server.pid(), tick)?;
     let mut command = Command::new("wrk");
     command.args(["-t1", "-c16", "-d8s", "--latency"]);
     if let Some(etag) = if_none_match {
         command.arg("-H").arg(format!("If-None-Match: {etag}"));
     }
     let output = command.arg(format!("{}{path}", server.url)).output().context("cannot run wrk")?;
+    let cpu_us = cpu_time_us(server.pid(), tick)? - cpu_before;
     let text = String::from_utf8_lossy(&output.stdout);
     if text.contains("Non-2xx") && if_none_match.is_none() {
         bail!("wrk saw errors on {path}:\n{text}");
@@ -197,8 +231,12 @@ fn wrk(server: &Background, path: &str, if_none_match: Option<&str>) -> Result<L
         |prefix: &str| text.lines().map(str::trim).find_map(|l| l.strip_prefix(prefix)).map(str::trim);
     let per_second = field("Requests/sec:").and_then(|v| v.parse().ok());
     let p99_ms = field("99%").and_then(milliseconds);
-    match (per_second, p99_ms) {
-        (Some(per_second), Some(p99_ms)) => Ok(Load { per_second, p99_ms }),
+    // « 482113 requests in 8.00s, 5.93GB read »
+    let requests = text.lines().find_map(|l| l.trim().split_once(" requests in ")?.0.parse::<f64>().ok());
+    match (per_second, p99_ms, requests) {
+        (Some(per_second), Some(p99_ms), Some(requests)) => {
+            Ok(Load { per_second, p99_ms, cpu_us: cpu_us / requests })
+        }
         _ => bail!("cannot read wrk's output on {path}:\n{text}"),
     }
 }

@@ -129,6 +129,11 @@ impl Background {
         Self { child, url, env }
     }
 
+    /// The process id (the benchmarks read its CPU time).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Waits for the process (for `cargo xtask moto` and `cargo xtask clamd`).
     pub fn wait(mut self) -> Result<()> {
         self.child.wait()?;
