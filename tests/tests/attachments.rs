@@ -718,6 +718,30 @@ async fn removed_replaced_and_abandoned_files_leave_storage() {
     portal.wait_until_gone(&object(&second)).await;
 }
 
+/// An upload grant outlives the removal of its file: bytes sent with it
+/// afterwards (an object no record points to) are deleted too, once the
+/// grant has lapsed.
+#[tokio::test]
+async fn bytes_sent_with_the_grant_of_a_removed_file_are_deleted_after_it() {
+    let clock = Arc::new(FixedClock::new(Timestamp::now()));
+    let portal = TestPortal::spawn_with_clock(clock.clone()).await;
+    let draft = portal.birth_certificate_draft(None).await;
+    let body =
+        json!({ "document": "identity", "name": "carte.pdf", "type": "application/pdf", "size": PDF.len() });
+    let granted = grant(&portal, &draft, body).await;
+    assert_eq!(granted.status, 201, "{}", granted.body);
+    let file = granted.body["file"]["id"].as_str().unwrap();
+    let path = format!("/api/attachments/drafts/{draft}/files/{file}");
+    assert_eq!(portal.call("DELETE", &path, None, None).await.status, 204);
+    // The first deletion (nothing stored yet) goes by, then the bytes come.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!((200..300).contains(&portal.put_upload(&granted.body["upload"], PDF.to_vec()).await));
+    let object = portal.data_path().join(format!("files/objects/cases/{draft}/{file}~obj"));
+    assert!(object.exists(), "the grant still stores bytes");
+    clock.advance(SignedDuration::from_mins(36));
+    portal.wait_until_gone(&object).await;
+}
+
 /// A grant stores one upload: once its file is confirmed, and after the
 /// request is submitted, sending other bytes to the same address is
 /// refused, and the agent downloads the bytes that were checked.

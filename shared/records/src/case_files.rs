@@ -138,7 +138,8 @@ impl CaseFiles {
     }
 
     /// Deletions of these files' records, each at the version read, and
-    /// the deletion of their bytes queued, due `now`.
+    /// the deletion of their bytes queued, due `now`, and again when the
+    /// upload grants of those still reserved have lapsed.
     pub fn deletions<'a>(
         &self,
         files: impl IntoIterator<Item = &'a Versioned<Attachment>>,
@@ -155,6 +156,15 @@ impl CaseFiles {
             .collect();
         let keys = files.iter().map(|f| object_key(&self.case, &f.value.id)).collect();
         ops.push(gru_outbox::enqueue_file_deletion(keys, &format!("file#{}", first.value.id), now)?);
+        // A grant writes only where no object is: one still valid could store
+        // the bytes again once they are deleted. So they are deleted once more
+        // when no grant of these files can be used any more.
+        let open: Vec<_> = files.iter().filter(|f| f.value.reserved_until > now).collect();
+        if let Some(last) = open.iter().map(|f| f.value.reserved_until).max() {
+            let keys = open.iter().map(|f| object_key(&self.case, &f.value.id)).collect();
+            let event = format!("file#{}#after-grants", first.value.id);
+            ops.push(gru_outbox::enqueue_file_deletion(keys, &event, last)?);
+        }
         Ok(ops)
     }
 }
