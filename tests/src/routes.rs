@@ -6,16 +6,18 @@
 
 use crate::repository;
 
-/// The functions whose routes are public, each under `/api/<name>`.
-pub const FUNCTIONS: [&str; 7] =
-    ["catalogue", "submissions", "attachments", "accounts", "tracking", "messaging", "booking"];
+/// The functions whose routes are public, each named by its prefix
+/// (`/api/<name>`, `portal::FUNCTION_PREFIXES`).
+fn functions() -> impl Iterator<Item = &'static str> {
+    portal::FUNCTION_PREFIXES.iter().map(|prefix| prefix.trim_start_matches("/api/"))
+}
 
 /// Every `.route("<path>", <methods>)` of the functions' routers, as
 /// (method, full path), read from their sources: what the tables must list.
 pub fn router_routes() -> Vec<(String, String)> {
     const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
     let mut routes = Vec::new();
-    for function in FUNCTIONS {
+    for function in functions() {
         for file in rust_files(&repository().join(format!("functions/{function}/src"))) {
             let source = std::fs::read_to_string(&file).unwrap();
             for (at, _) in source.match_indices(".route(\"") {
@@ -86,7 +88,7 @@ pub struct Route {
 /// Every row of every function's route table, in table order.
 pub fn route_tables() -> Vec<Route> {
     let mut routes = Vec::new();
-    for function in FUNCTIONS {
+    for function in functions() {
         let path = repository().join(format!("functions/{function}/src/lib.rs"));
         let source = std::fs::read_to_string(&path).unwrap();
         for line in source.lines().filter(|line| line.starts_with("//! | `")) {

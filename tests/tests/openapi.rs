@@ -17,7 +17,7 @@ fn document(routes: &[Route]) -> Value {
         operations[route.method.to_lowercase()] = operation(route);
     }
     paths.insert(
-        "/api/openapi.json".to_owned(),
+        catalogue::OPENAPI_PATH.to_owned(),
         json!({ "get": {
             "operationId": "openapi",
             "tags": ["catalogue"],
@@ -169,7 +169,7 @@ fn the_route_tables_and_the_routers_name_the_same_routes() {
 #[tokio::test]
 async fn the_portal_serves_the_description_with_an_entity_tag() {
     let portal = TestPortal::spawn().await;
-    let answer = portal.get("/api/openapi.json").await;
+    let answer = portal.get(catalogue::OPENAPI_PATH).await;
     assert_eq!(answer.status(), 200);
     assert_eq!(answer.headers()["content-type"], "application/json");
     let etag = answer.headers()["etag"].to_str().unwrap().to_owned();
@@ -179,7 +179,7 @@ async fn the_portal_serves_the_description_with_an_entity_tag() {
     assert_eq!(served["openapi"], "3.1.0");
     let again = portal
         .client
-        .get(format!("{}/api/openapi.json", portal.url))
+        .get(format!("{}{}", portal.url, catalogue::OPENAPI_PATH))
         .header("if-none-match", etag)
         .send()
         .await;
