@@ -184,4 +184,7 @@ async fn the_portal_serves_the_description_with_an_entity_tag() {
         .send()
         .await;
     assert_eq!(again.unwrap().status(), 304);
+    let posted = portal.call("POST", catalogue::OPENAPI_PATH, Some(&json!({})), None).await;
+    assert_eq!(posted.status, 405);
+    assert_eq!(posted.headers["content-type"], "application/problem+json");
 }

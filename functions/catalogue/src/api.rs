@@ -42,7 +42,10 @@ pub fn router(platform: &Platform) -> Router {
         .route("/services/{slug}", get(service))
         .route("/services/{slug}/form", get(form))
         .with_state(catalogue);
-    Router::new().route(OPENAPI_PATH, get(openapi)).merge(gru_web::mount(PREFIX, routes))
+    // Outside every prefix, so without `mount`'s fallbacks: its 405 is a
+    // problem document all the same.
+    let description = get(openapi).fallback(gru_web::problem::method_not_allowed);
+    Router::new().route(OPENAPI_PATH, description).merge(gru_web::mount(PREFIX, routes))
 }
 
 async fn openapi(headers: HeaderMap) -> Response {
