@@ -49,6 +49,7 @@ impl Ports {
             .merge(tracking::router(platform))
             .merge(messaging::router(platform))
             .merge(booking::router(platform))
+            .merge(open311::router(platform))
             .merge(accounts::router(platform, self.mailer.clone()))
     }
 }

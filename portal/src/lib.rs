@@ -44,6 +44,7 @@ pub const FUNCTION_PREFIXES: &[&str] = &[
     tracking::PREFIX,
     messaging::PREFIX,
     booking::PREFIX,
+    open311::PREFIX,
 ];
 
 /// Where the portal finds its parts and keeps its data.

@@ -6,10 +6,17 @@
 
 use crate::repository;
 
-/// The functions whose routes are public, each named by its prefix
-/// (`/api/<name>`, `portal::FUNCTION_PREFIXES`).
-fn functions() -> impl Iterator<Item = &'static str> {
-    portal::FUNCTION_PREFIXES.iter().map(|prefix| prefix.trim_start_matches("/api/"))
+/// The functions whose routes are public, as (folder under `functions/`,
+/// prefix): every prefix of `portal::FUNCTION_PREFIXES` is `/api/<folder>`,
+/// but the standard's `/open311/v2`.
+pub fn functions() -> impl Iterator<Item = (&'static str, &'static str)> {
+    portal::FUNCTION_PREFIXES.iter().map(|prefix| (folder_of(prefix), *prefix))
+}
+
+/// The folder of the function serving `prefix`: its first segment that is
+/// not `api`.
+pub fn folder_of(prefix: &'static str) -> &'static str {
+    prefix.split('/').find(|segment| !segment.is_empty() && *segment != "api").expect("a named prefix")
 }
 
 /// Every `.route("<path>", <methods>)` of the functions' routers, as
@@ -17,11 +24,14 @@ fn functions() -> impl Iterator<Item = &'static str> {
 pub fn router_routes() -> Vec<(String, String)> {
     const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
     let mut routes = Vec::new();
-    for function in functions() {
+    for (function, prefix) in functions() {
         for file in rust_files(&repository().join(format!("functions/{function}/src"))) {
             let source = std::fs::read_to_string(&file).unwrap();
-            for (at, _) in source.match_indices(".route(\"") {
-                let rest = &source[at + ".route(\"".len()..];
+            for (at, _) in source.match_indices(".route(") {
+                // The path may start on the next line, as rustfmt wraps long calls.
+                let Some(rest) = source[at + ".route(".len()..].trim_start().strip_prefix('"') else {
+                    continue;
+                };
                 let (path, call) = rest.split_once('"').unwrap();
                 let call = &call[..closing_paren(call)];
                 for method in METHODS {
@@ -29,7 +39,7 @@ pub fn router_routes() -> Vec<(String, String)> {
                         call[..i].chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
                     });
                     if named {
-                        routes.push((method.to_uppercase(), format!("/api/{function}{path}")));
+                        routes.push((method.to_uppercase(), format!("{prefix}{path}")));
                     }
                 }
             }
@@ -88,11 +98,11 @@ pub struct Route {
 /// Every row of every function's route table, in table order.
 pub fn route_tables() -> Vec<Route> {
     let mut routes = Vec::new();
-    for function in functions() {
+    for (function, prefix) in functions() {
         let path = repository().join(format!("functions/{function}/src/lib.rs"));
         let source = std::fs::read_to_string(&path).unwrap();
         for line in source.lines().filter(|line| line.starts_with("//! | `")) {
-            routes.extend(parse_row(function, line));
+            routes.extend(parse_row(function, prefix, line));
         }
     }
     assert!(routes.len() > 50, "the route tables are read: {routes:?}");
@@ -100,7 +110,7 @@ pub fn route_tables() -> Vec<Route> {
 }
 
 /// The routes of one table row (one per method).
-fn parse_row(function: &'static str, line: &str) -> Vec<Route> {
+fn parse_row(function: &'static str, prefix: &str, line: &str) -> Vec<Route> {
     let cells = split_cells(line.trim_start_matches("//!").trim());
     let (first, who, answer) = match cells.as_slice() {
         [first, answer] => (first, "anyone".to_owned(), answer.clone()),
@@ -124,7 +134,7 @@ fn parse_row(function: &'static str, line: &str) -> Vec<Route> {
         .map(|method| Route {
             function,
             method: method.to_owned(),
-            path: format!("/api/{function}{path}"),
+            path: format!("{prefix}{path}"),
             query: query.clone(),
             body: body.clone(),
             who: who.clone(),
@@ -190,24 +200,35 @@ mod tests {
 
     #[test]
     fn rows_give_their_methods_queries_and_bodies() {
-        let rows =
-            parse_row("submissions", "//! | `GET, PUT, DELETE /drafts/{id}` | the draft's owner | read |");
+        let rows = parse_row(
+            "submissions",
+            "/api/submissions",
+            "//! | `GET, PUT, DELETE /drafts/{id}` | the draft's owner | read |",
+        );
         assert_eq!(rows.iter().map(|r| r.method.as_str()).collect::<Vec<_>>(), ["GET", "PUT", "DELETE"]);
         assert_eq!(rows[0].path, "/api/submissions/drafts/{id}");
-        let row = &parse_row("catalogue", "//! | `GET /services?q=&cursor=` | summaries |")[0];
+        let row =
+            &parse_row("catalogue", "/api/catalogue", "//! | `GET /services?q=&cursor=` | summaries |")[0];
         assert_eq!((row.query.clone(), row.who.as_str()), (vec!["q".into(), "cursor".into()], "anyone"));
         let row = &parse_row(
             "booking",
+            "/api/booking",
             "//! | `POST /appointments` `{hold \\| agenda+type+start, name, email?}` | anyone | 201 |",
         )[0];
         let body = row.body.clone().unwrap();
         assert!(body.contains(&("name".into(), true)) && body.contains(&("email".into(), false)));
         assert!(body.contains(&("hold".into(), false)) && body.contains(&("start".into(), false)));
-        let row =
-            &parse_row("booking", "//! | `GET /agent/planning` `?agenda\\|place&from&days` | agent | days |")
-                [0];
+        let row = &parse_row(
+            "booking",
+            "/api/booking",
+            "//! | `GET /agent/planning` `?agenda\\|place&from&days` | agent | days |",
+        )[0];
         assert_eq!(row.query, ["agenda", "place", "from", "days"]);
-        let row = &parse_row("messaging", "//! | `POST /t` `{text, ask?: {version}}` | agent | 201 |")[0];
+        let row = &parse_row(
+            "messaging",
+            "/api/messaging",
+            "//! | `POST /t` `{text, ask?: {version}}` | agent | 201 |",
+        )[0];
         assert_eq!(row.body.clone().unwrap(), [("text".to_owned(), true), ("ask".to_owned(), false)]);
     }
 }

@@ -88,6 +88,7 @@ fn each_lambda_links_only_the_aws_sdk_crates_it_calls() {
         ("tracking", &["aws-sdk-dynamodb"]),
         ("messaging", &["aws-sdk-dynamodb"]),
         ("booking", &["aws-sdk-dynamodb"]),
+        ("open311", &["aws-sdk-dynamodb"]),
         ("accounts", &["aws-sdk-dynamodb", "aws-sdk-ses"]),
         ("attachments", &["aws-sdk-dynamodb", "aws-sdk-s3"]),
         ("submissions", &["aws-sdk-dynamodb", "aws-sdk-ses"]),

@@ -11,7 +11,7 @@ fn template_routes() -> BTreeSet<String> {
         .lines()
         .filter_map(|line| line.trim().strip_prefix("Path:"))
         .map(|path| path.trim().trim_matches(['"', '\'']).to_owned())
-        .filter(|path| path.starts_with("/api/"))
+        .filter(|path| path.starts_with("/api/") || path.starts_with("/open311/"))
         .collect()
 }
 
@@ -27,10 +27,16 @@ fn every_function_has_exactly_one_route_in_the_template() {
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         // The notifier answers the table's stream and a schedule, not HTTP.
         .filter(|name| name != "notifier")
-        .map(|name| format!("/api/{name}"))
         .collect();
-    let prefixes: BTreeSet<String> = portal::FUNCTION_PREFIXES.iter().map(|p| p.to_string()).collect();
-    assert_eq!(folders, prefixes, "one prefix per crate under functions/");
+    let served: BTreeSet<String> =
+        gru_tests::routes::functions().map(|(folder, _)| folder.to_owned()).collect();
+    assert_eq!(folders, served, "one prefix per crate under functions/");
+    for (folder, prefix) in gru_tests::routes::functions() {
+        assert!(
+            prefix == format!("/api/{folder}") || (folder == "open311" && prefix == "/open311/v2"),
+            "{prefix}: a function's prefix is /api/<its folder>, but the standard's Open311 endpoint"
+        );
+    }
 }
 
 #[tokio::test]
@@ -39,9 +45,12 @@ async fn the_portal_serves_every_prefix_with_its_function() {
     for prefix in portal::FUNCTION_PREFIXES {
         let response = portal.get(&format!("{prefix}/no-such-route")).await;
         assert_eq!(response.status(), 404, "{prefix}");
+        // Open311 answers in its standard's format (XML unless asked otherwise).
+        let format =
+            if *prefix == open311::PREFIX { "text/xml; charset=utf-8" } else { "application/problem+json" };
         assert_eq!(
             response.headers()["content-type"],
-            "application/problem+json",
+            format,
             "{prefix} is answered by its function, not by the static site"
         );
     }

@@ -139,6 +139,19 @@ async fn every_route_against_every_caller() {
     assert_eq!(booked.status, 201, "{}", booked.body);
     let appointment = format!("/api/booking/agent/appointments/{}", booked.body["id"].as_str().unwrap());
 
+    // An application's key, for the admins' rows; Open311's own routes
+    // read no cookie: a session, whoever's, changes nothing there.
+    let issued = portal
+        .call_with(
+            "POST",
+            "/api/accounts/applications",
+            Some(&json!({ "name": "Appli" })),
+            cookies[5].as_deref(),
+        )
+        .await;
+    let application =
+        format!("/api/accounts/applications/{}", issued.body["application"]["id"].as_str().unwrap());
+
     const OPEN: [u16; 7] = [200; 7];
     const A_ONLY: [u16; 7] = [404, 404, 404, 404, 404, 404, 200];
     const A_SIGNED_IN: [u16; 7] = [401, 404, 401, 401, 401, 401, 200];
@@ -346,6 +359,28 @@ async fn every_route_against_every_caller() {
             [401, 401, 403, 403, 403, 201, 401],
         ),
         ("PUT", format!("/api/accounts/agents/{elsewhere_id}"), Some(json!({ "name": "Autre nom" })), ADMIN),
+        ("GET", "/api/accounts/applications".into(), None, ADMIN),
+        (
+            "POST",
+            "/api/accounts/applications".into(),
+            Some(json!({ "name": "Autre appli" })),
+            [401, 401, 403, 403, 403, 201, 401],
+        ),
+        ("DELETE", application, None, ADMIN),
+        // Open311: public reads; a report needs an application's key in its
+        // form-encoded body, which no session replaces (JSON is refused).
+        ("GET", "/open311/v2/discovery.xml".into(), None, OPEN),
+        ("GET", "/open311/v2/discovery.json".into(), None, OPEN),
+        ("GET", "/open311/v2/services.xml".into(), None, OPEN),
+        ("GET", "/open311/v2/services.json".into(), None, OPEN),
+        ("GET", "/open311/v2/services/signalement-voirie.json".into(), None, OPEN),
+        ("GET", "/open311/v2/requests.xml".into(), None, OPEN),
+        ("GET", "/open311/v2/requests.json".into(), None, OPEN),
+        ("POST", "/open311/v2/requests.xml".into(), Some(json!({ "api_key": "x" })), [400; 7]),
+        ("POST", "/open311/v2/requests.json".into(), Some(json!({ "api_key": "x" })), [400; 7]),
+        // A request sent online is not an app's report: not published.
+        ("GET", format!("/open311/v2/requests/{reference}.json"), None, NO_LINK),
+        ("GET", "/open311/v2/tokens/123.json".into(), None, NO_LINK),
         // Open to anyone; one email gets five tries an hour, whoever asks.
         (
             "POST",

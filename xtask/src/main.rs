@@ -36,8 +36,17 @@ use std::time::{Duration, Instant};
 use tools::{run, venv};
 
 /// Every Lambda function crate (one per capability).
-const FUNCTIONS: &[&str] =
-    &["catalogue", "submissions", "accounts", "attachments", "tracking", "messaging", "notifier", "booking"];
+const FUNCTIONS: &[&str] = &[
+    "catalogue",
+    "submissions",
+    "accounts",
+    "attachments",
+    "tracking",
+    "messaging",
+    "notifier",
+    "booking",
+    "open311",
+];
 
 /// The most a function's zipped package may weigh, in bytes (the cold
 /// start grows with it; docs/performance.md, « Lambda package »).

@@ -30,7 +30,7 @@ use gru_web::{FieldError, tokens};
 use serde::Serialize;
 use std::sync::Arc;
 
-pub(crate) use api::routes;
+pub(crate) use api::{Admin, routes};
 /// Agents' roles, re-exported for callers that only need this crate.
 pub use gru_web::Role;
 pub use totp::code as totp_code;

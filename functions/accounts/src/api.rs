@@ -65,6 +65,7 @@ impl WebState for Accounts {
 pub fn router(platform: &Platform, mailer: Arc<dyn Mailer>) -> Router {
     let shared = Arc::new(Shared::new(platform));
     let agent_routes = agents::routes(shared.clone());
+    let application_routes = crate::applications::routes(shared.clone());
     let state = Accounts {
         repository: AccountRepository::new(platform.store.clone()),
         mailer,
@@ -86,7 +87,8 @@ pub fn router(platform: &Platform, mailer: Arc<dyn Mailer>) -> Router {
         .route("/me", get(me))
         .route("/me/profile", put(update_profile))
         .with_state(state)
-        .merge(agent_routes);
+        .merge(agent_routes)
+        .merge(application_routes);
     // Every answer concerns one person: `mount` marks them all
     // `Cache-Control: no-store, private`.
     gru_web::mount(PREFIX, routes)

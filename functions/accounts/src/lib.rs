@@ -2,7 +2,8 @@
 //! sign-in with a password or an emailed one-time link, sessions, password
 //! reset and change, and the profile that prefills forms (see
 //! `docs/requests.md`); agents' sign-in with a password and a one-time
-//! code, and the admins' management of agents (see `docs/agents.md`).
+//! code, and the admins' management of agents (see `docs/agents.md`) and of
+//! outside applications' keys (`docs/open311.md`).
 //!
 //! Routes (all under [`PREFIX`]; bodies are JSON, unknown fields refused;
 //! every `POST`/`PUT` needs the `X-GRU-CSRF` header):
@@ -27,6 +28,9 @@
 //! | `GET /agents` | admin | 200 `[{id, name, email, role, services, active}]`, by name |
 //! | `POST /agents` `{email, name, role, services?}` | admin | 201 `{agent, password, totp_secret, totp_uri}` (shown once) |
 //! | `PUT /agents/{id}` `{name?, role?, services?, active?}` | admin | 200 the agent; a change of role, services or access ends their sessions |
+//! | `GET /applications` | admin | 200 `[{id, name, created_at, created_by, revoked_at?}]`: the outside applications (Open311 apps) |
+//! | `POST /applications` `{name}` | admin | 201 `{application, api_key}`: the key is shown once; audited |
+//! | `DELETE /applications/{id}` | admin | 200 the application, its key refused from now on; audited; 404 unknown |
 //!
 //! Invalid fields: 422 `validation` naming each field. No session: 401
 //! `unauthenticated`; an agent whose role does not allow the route: 403
@@ -35,6 +39,7 @@
 
 pub mod agents;
 mod api;
+mod applications;
 mod emails;
 mod password;
 mod profile;

@@ -21,21 +21,3 @@ pub fn code(to: &str, code: &str, service_title: &str, resume_url: &str, minutes
         attachments: Vec::new(),
     }
 }
-
-/// The confirmation of a submitted request.
-pub fn confirmation(to: &str, reference: &str, service_title: &str, tracking_url: &str) -> Email {
-    Email {
-        to: to.to_owned(),
-        subject: format!("Demande {reference} bien reçue : {service_title}"),
-        text: format!(
-            "Bonjour,\n\n\
-             Votre demande « {service_title} » a bien été reçue.\n\n\
-             Sa référence : {reference}\n\n\
-             Suivez son avancement à tout moment avec ce lien personnel (ne le partagez pas) :\n\
-             {tracking_url}\n\n\
-             Vous recevrez un courriel à chaque étape importante.\n"
-        ),
-        html: None,
-        attachments: Vec::new(),
-    }
-}

@@ -165,6 +165,9 @@ pub struct Service {
     /// The appointment the service books, when it has one (`[appointment]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointment: Option<ServiceAppointment>,
+    /// Offered to Open311 GeoReport v2 apps (`[open311]`), when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open311: Option<crate::open311::Open311>,
 }
 
 /// The kind of appointment a service books: its page offers it, and when

@@ -566,6 +566,15 @@ fn check_service(service: &Source<Service>, categories: Option<&[&str]>, problem
     if let Some(form) = &s.form {
         check_form(service, form, problems);
     }
+    if let Some(open311) = &s.open311 {
+        for message in open311.problems(s.form.as_ref()) {
+            problems.push(Problem {
+                file: service.path.clone(),
+                line: line_of_header(&service.text, "open311"),
+                message,
+            });
+        }
+    }
 }
 
 /// Every problem of the service's form, at the line of what it is about.

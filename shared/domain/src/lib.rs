@@ -19,6 +19,8 @@
 //!   Alsace-Moselle's included (for agendas and
 //!   deadlines).
 //! - [`ics`]: one appointment as an iCalendar (`.ics`) object for emails.
+//! - [`open311`]: a service offered to Open311 GeoReport v2 apps: its
+//!   attributes in the standard's types, a report turned into answers.
 //! - [`request`]: drafts and requests (history, assignee, deadline), and the
 //!   public phases every request goes through.
 //! - [`search`]: accent-, case- and word-order-tolerant service search.
@@ -37,6 +39,7 @@ pub mod condition;
 pub mod form;
 pub mod holidays;
 pub mod ics;
+pub mod open311;
 pub mod request;
 pub mod search;
 pub mod text;

@@ -200,6 +200,28 @@ pub struct Request {
     /// citizen answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume_status: Option<String>,
+    /// Sent by an Open311 app (channel `open311`): where, and with what media.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open311: Option<Open311Origin>,
+}
+
+/// What an Open311 app sent besides the form's answers: the location as
+/// given and the media's address, published by the standard's `GET
+/// requests` (never the reporter's identity nor the description).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Open311Origin {
+    /// The id of the application's key.
+    pub application: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub long: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_url: Option<String>,
 }
 
 /// What a citizen's list shows of a request (one item per request under the
@@ -297,6 +319,7 @@ impl NewRequest {
             assignee: None,
             deadline: workflow::apply(first.deadline, None, today, workflow, calendar),
             resume_status: None,
+            open311: None,
         }
     }
 }

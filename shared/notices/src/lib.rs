@@ -2,10 +2,12 @@
 //! emails of an appointment (with its calendar file) and its reminder, and
 //! the warning before an unfinished draft is purged (with the sweep of the
 //! files such drafts leave). Run by the notifier's schedule on AWS and by
-//! the all-in-one portal's tasks; the booking function sends the
+//! the all-in-one portal's tasks (`requests`: the confirmation of a
+//! received request, queued by whichever function receives it); the booking function sends the
 //! appointment emails too.
 
 pub mod appointments;
 pub mod drafts;
 pub mod french;
 pub mod reminders;
+pub mod requests;

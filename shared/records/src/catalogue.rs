@@ -12,6 +12,7 @@
 //! | last import, and the catalogue's version | get `CATALOGUE` / `IMPORT` |
 //! | one workflow | get `WORKFLOW#<id>` / `WORKFLOW` |
 //! | every workflow (import only) | index query `WORKFLOWS` |
+//! | the services offered to Open311 apps | index query `OPEN311-SERVICES` |
 
 use gru_domain::agenda::Agenda;
 use gru_domain::catalogue::{Category, City, CityCatalogue, Service};
@@ -36,6 +37,7 @@ const AGENDA_PREFIX: &str = "AGENDA#";
 const WORKFLOW_PREFIX: &str = "WORKFLOW#";
 const WORKFLOW: &str = "WORKFLOW";
 const WORKFLOWS: &str = "WORKFLOWS";
+const OPEN311_SERVICES: &str = "OPEN311-SERVICES";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {
@@ -149,6 +151,12 @@ impl CatalogueRepository {
     pub async fn all_summaries(&self) -> Result<Vec<ServiceSummary>, CatalogueError> {
         let items =
             query_all(self.store.as_ref(), Query::partition(CATALOGUE).prefix(SERVICE_PREFIX)).await?;
+        items.into_iter().map(decode).collect()
+    }
+
+    /// The services offered to Open311 apps, in slug order: one index query.
+    pub async fn open311_services(&self) -> Result<Vec<StoredService>, CatalogueError> {
+        let items = query_all(self.store.as_ref(), Query::secondary(OPEN311_SERVICES)).await?;
         items.into_iter().map(decode).collect()
     }
 
@@ -410,9 +418,12 @@ fn catalogue_items(catalogue: &CityCatalogue) -> Result<Vec<Vec<Item>>, serde_js
                 Key::new(CATALOGUE, format!("{SERVICE_PREFIX}{}", service.slug)),
                 serde_json::to_value(summary)?,
             ),
-            Item::new(
-                presentation_key(&service.slug),
-                serde_json::to_value(StoredService { service: service.clone(), category_title })?,
+            open311_indexed(
+                Item::new(
+                    presentation_key(&service.slug),
+                    serde_json::to_value(StoredService { service: service.clone(), category_title })?,
+                ),
+                service,
             ),
         ]);
     }
@@ -420,4 +431,13 @@ fn catalogue_items(catalogue: &CityCatalogue) -> Result<Vec<Vec<Item>>, serde_js
         groups.push(vec![Item::new(agenda_key(&agenda.id), serde_json::to_value(agenda)?)]);
     }
     Ok(groups)
+}
+
+/// A service's presentation item, in the index of Open311 services when it
+/// is offered to Open311 apps.
+fn open311_indexed(item: Item, service: &Service) -> Item {
+    match service.open311 {
+        Some(_) => item.with_index_key(Key::new(OPEN311_SERVICES, &service.slug)),
+        None => item,
+    }
 }

@@ -15,7 +15,8 @@
 //! - [`timeline`]: a request's steps as its citizen sees them.
 //! - [`progress`]: a request moved through its workflow or assigned.
 //! - [`thread_state`]: a thread's unread counters and email pacing.
-//! - [`accounts`], [`agents`]: citizens' and agents' accounts.
+//! - [`accounts`], [`agents`]: citizens' and agents' accounts;
+//!   [`applications`]: outside applications' keys (Open311).
 //! - [`booking`], [`agendas`]: appointments, day ledgers, holds, closures,
 //!   and the city's agendas with their free slots.
 
@@ -23,6 +24,7 @@ pub mod access;
 pub mod accounts;
 pub mod agendas;
 pub mod agents;
+pub mod applications;
 pub mod booking;
 pub mod case_files;
 pub mod catalogue;

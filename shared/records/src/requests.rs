@@ -8,7 +8,7 @@
 //! | drafts to warn on a day | query `DRAFT-WARN#<YYYY-MM-DD>` |
 //! | a draft's email code | get `DRAFT#<id>` / `CODE` |
 //! | one request by reference | get `REQUEST#<reference>` / `REQUEST` |
-//! | a service's requests by phase and date (agents' inbox) | index query `SERVICE#<slug>#PHASE#<phase>` |
+//! | a service's requests by phase and date (agents' inbox, Open311's list) | index query `SERVICE#<slug>#PHASE#<phase>` |
 //! | a citizen's requests (by email) | query `CITIZEN#<sha256(email)>`, prefix `REQUEST#` |
 //! | a tracking link | get `TRACK#<sha256(token)>` / `TRACK` |
 //! | a submission already answered | get `IDEMPOTENCY#<draft>#<key>` / `IDEMPOTENCY` |
@@ -16,7 +16,9 @@
 use crate::reference::is_reference;
 use gru_domain::request::Phase;
 use gru_domain::request::{Draft, Receipt, Request, RequestSummary};
-use gru_ports::store::{Condition, Item, Key, Query, Store, StoreError, TransactOp, query_all};
+use gru_ports::store::{
+    Condition, Item, Key, Query, SortKeyCondition, Store, StoreError, TransactOp, query_all,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::sync::Arc;
@@ -434,6 +436,22 @@ impl Repository {
     ) -> Result<Vec<Versioned<Request>>, RepositoryError> {
         let query = Query::secondary(service_phase_partition(service, phase)).descending().limit(max);
         self.store.query(query).await?.items.into_iter().map(decode_request).collect()
+    }
+
+    /// The at most `max` requests of a service in a phase submitted from
+    /// `from` to `to`, newest first (one page of one index query).
+    pub async fn requests_submitted_between(
+        &self,
+        service: &str,
+        phase: Phase,
+        (from, to): (Timestamp, Timestamp),
+        max: u32,
+    ) -> Result<Vec<Request>, RepositoryError> {
+        // Sort keys are `<submitted_at>#<reference>`: `~` sorts after `#`.
+        let range = SortKeyCondition::Between(from.to_string(), format!("{to}~"));
+        let query =
+            Query::secondary(service_phase_partition(service, phase)).sort(range).descending().limit(max);
+        self.store.query(query).await?.items.into_iter().map(|item| Ok(decode_request(item)?.value)).collect()
     }
 
     /// Writes a change of a request, all or nothing: the request at the

@@ -100,6 +100,7 @@ mod tests {
             assignee: None,
             deadline: None,
             resume_status: None,
+            open311: None,
         }
     }
 

@@ -28,7 +28,17 @@ pub fn mount(prefix: &str, routes: Router) -> Router {
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(problem_for_bare_errors))
-        .layer(middleware::from_fn(require_csrf_header))
+        .layer(middleware::from_fn(require_csrf_header));
+    mount_as_is(prefix, routes)
+}
+
+/// Nests routes that speak another standard's formats (Open311) under
+/// `prefix`: the body limit, `no-store` unless said otherwise and the
+/// request log of [`mount`], without its problem documents (the routes
+/// carry their own errors and fallbacks) nor its CSRF header check (no
+/// cookie is read under such a prefix: a key in the request authenticates).
+pub fn mount_as_is(prefix: &str, routes: Router) -> Router {
+    let routes = routes
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Personal unless said otherwise: a route cannot forget it.
         .layer(SetResponseHeaderLayer::if_not_present(

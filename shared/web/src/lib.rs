@@ -26,7 +26,7 @@ pub use audit::{AuditEntry, AuditTrail};
 pub use cache::{CachedJson, NO_STORE, PUBLIC_CATALOGUE};
 pub use client::ClientAddress;
 pub use extract::{IdempotencyKey, Json, Query};
-pub use layers::{CSRF_HEADER, CSRF_VALUE, mount};
+pub use layers::{CSRF_HEADER, CSRF_VALUE, mount, mount_as_is};
 pub use platform::{Ctx, DraftPolicy, Platform, Settings, Shared, WebState};
 pub use problem::{FieldError, Problem};
 pub use rate_limit::RateLimiter;

@@ -34,6 +34,7 @@ export const CHANNELS = {
   email: 'admin.channel.email',
   post: 'admin.channel.post',
   counter: 'admin.channel.counter',
+  open311: 'admin.channel.open311',
 };
 
 const ROLES = { agent: 'admin.role.agent', supervisor: 'admin.role.supervisor', admin: 'admin.role.admin' };

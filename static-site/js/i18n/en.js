@@ -56,6 +56,7 @@ export default {
   'channel.phone': 'By phone',
   'channel.post': 'By post',
   'channel.email': 'By email',
+  'channel.open311': 'Through a reporting app',
 
   'error.title': 'Service temporarily unavailable',
   'error.generic': 'We could not display this page. Please try again in a few moments.',
@@ -381,6 +382,7 @@ export default {
   'admin.channel.email': 'Email',
   'admin.channel.post': 'Post',
   'admin.channel.counter': 'Counter',
+  'admin.channel.open311': 'App (Open311)',
   'admin.due.none': 'No deadline',
   'admin.due.late': '(late)',
   'admin.due.soon': '(soon late)',

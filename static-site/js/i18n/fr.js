@@ -57,6 +57,7 @@ export default {
   'channel.phone': 'Par téléphone',
   'channel.post': 'Par courrier',
   'channel.email': 'Par courriel',
+  'channel.open311': 'Par une application de signalement',
 
   'error.title': 'Service momentanément indisponible',
   'error.generic': 'Nous n\'avons pas pu afficher cette page. Veuillez réessayer dans quelques instants.',
@@ -382,6 +383,7 @@ export default {
   'admin.channel.email': 'Courriel',
   'admin.channel.post': 'Courrier',
   'admin.channel.counter': 'Guichet',
+  'admin.channel.open311': 'Application (Open311)',
   'admin.due.none': 'Sans délai',
   'admin.due.late': '(en retard)',
   'admin.due.soon': '(bientôt en retard)',

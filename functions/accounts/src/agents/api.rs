@@ -83,7 +83,7 @@ fn invalid_credentials() -> Problem {
 
 /// A signed-in admin. As an extractor, before the body is read: 401
 /// without an agent session, 403 `forbidden` for other roles.
-struct Admin(Agent);
+pub(crate) struct Admin(pub(crate) Agent);
 
 impl<S> FromRequestParts<S> for Admin
 where

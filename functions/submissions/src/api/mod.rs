@@ -9,7 +9,6 @@
 use gru_records::access;
 
 use crate::PREFIX;
-use crate::emails;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -110,8 +109,7 @@ fn invalid_answers(errors: Vec<gru_domain::form::FieldError>, status: StatusCode
 }
 
 /// The confirmation of a new request to `email`, queued in the transaction
-/// that writes the request: one that fails sends nothing, one that is
-/// written sends once.
+/// that writes the request ([`gru_notices::requests::queue_confirmation`]).
 fn queue_confirmation(
     email: &str,
     reference: &str,
@@ -119,8 +117,8 @@ fn queue_confirmation(
     tracking_url: &str,
     now: Timestamp,
 ) -> Result<TransactOp, Problem> {
-    let confirmation = emails::confirmation(email, reference, service_title, tracking_url);
-    gru_outbox::enqueue(&confirmation, &format!("{reference}#submitted"), now).map_err(Problem::internal)
+    gru_notices::requests::queue_confirmation(email, reference, service_title, tracking_url, now)
+        .map_err(Problem::internal)
 }
 
 /// Until when a request written `now` answers a retry with the same
@@ -143,7 +141,7 @@ impl Inner {
 
     /// The link a new request's tracking `token` opens on the site.
     fn tracking_url(&self, token: &str) -> String {
-        format!("{}/suivi.html#{token}", self.platform.settings.public_url)
+        gru_notices::requests::tracking_url(&self.platform.settings.public_url, token)
     }
 
     /// The service's form: the given version, or the current one.
