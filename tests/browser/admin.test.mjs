@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, closePage, waitForState, assertNoAxeViolations, overflow, focused, BASE, CITY_TITLE,
+  launch, closePage, waitForState, assertNoAxeViolations, overflow, focused, BASE, CITY_TITLE, freshEmail,
 } from './helpers.mjs';
 import { SERVICE, birthCertificate, pdfFile, pdfBytes } from './journey.mjs';
 import { createAgentByCli, AgentSession, submitRequest, citizenAccount, totp, wrongCode } from './admin-helpers.mjs';
@@ -478,6 +478,48 @@ test('a phone request recorded with the service\'s form: the citizen\'s account 
     await context.close();
   }
   await page.close();
+});
+
+test('a report an Open311 app sent: the agent sees the application, the place with its map link and the media link, markup as text', async () => {
+  const application = await admin.json('POST', '/api/accounts/applications', { name: 'Signaler <b>Belleval</b>' }, 201);
+  const voirie = await admin.createAgent({ name: 'Victor Voirie', role: 'agent', services: ['signalement-voirie'] });
+  const report = new URLSearchParams([
+    ['api_key', application.api_key], ['service_code', 'signalement-voirie'],
+    ['lat', '47.3941'], ['long', '0.6848'], ['address_string', '12 rue <i>des</i> Lilas'],
+    ['email', freshEmail('riverain')], ['description', MARKUP],
+    ['media_url', 'https://photos.example/nid.jpg'],
+    ['attribute[problem_kind]', 'roadway'], ['attribute[urgent]', 'false'],
+  ]);
+  const posted = await fetch(`${BASE}/open311/v2/requests.json`, {
+    method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: report,
+  });
+  assert.equal(posted.status, 201, await posted.clone().text());
+  const [{ service_request_id: reference }] = await posted.json();
+
+  const context = await newContext();
+  try {
+    const page = await open(context, '/admin/');
+    await page.getByLabel('Adresse électronique').fill(voirie.email);
+    await page.locator('#signin-password').fill(voirie.password);
+    await page.getByLabel('Code de vérification').fill(totp(voirie.secret));
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.waitForURL(/\/admin\/boite\.html$/);
+    await page.goto(`${BASE}/admin/demande.html?ref=${reference}`);
+    await waitForState(page, 'ready');
+    const facts = await page.locator('.request-facts').innerText();
+    for (const text of ['Application (Open311)', 'Signaler <b>Belleval</b>', '12 rue <i>des</i> Lilas', '47.3941, 0.6848']) {
+      assert.ok(facts.includes(text), `the facts show « ${text} »: ${facts}`);
+    }
+    const map = page.getByRole('link', { name: '47.3941, 0.6848' });
+    assert.match(await map.getAttribute('href'), /^https:\/\/www\.openstreetmap\.org\/\?mlat=47\.3941&mlon=0\.6848/);
+    const media = page.getByRole('link', { name: 'https://photos.example/nid.jpg' });
+    assert.equal(await media.getAttribute('rel'), 'noopener noreferrer external');
+    assert.equal(await page.locator('.request-facts b, .request-facts i, main img, main script').count(), 0, 'markup stays text');
+    assert.equal(await page.evaluate(() => globalThis.__pwned ?? null), null);
+    await axeBoth(page, 'signalement Open311');
+  } finally {
+    await context.close();
+  }
 });
 
 test('signing out ends the session: the pages lead to the sign-in page again', async () => {

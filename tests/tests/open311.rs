@@ -279,3 +279,20 @@ async fn markup_in_a_report_stays_text() {
     );
     assert!(!read.contains("<script>"), "{read}");
 }
+
+/// Clients that follow the standard's Swagger send `api_key` (and
+/// `jurisdiction_id`) in the query string, the report in the body.
+#[tokio::test]
+async fn a_key_in_the_query_string_is_accepted() {
+    let portal = TestPortal::spawn().await;
+    let (admin, _) = portal.agent("admin@belleval.example", Role::Admin, &[]).await;
+    let (_, key) = issued_key(&portal, &admin, "Appli").await;
+    let host = portal.url.split("://").nth(1).unwrap().split(':').next().unwrap().to_owned();
+    let mut report = pothole(&key, &[]);
+    report.retain(|(name, _)| *name != "api_key");
+    let path = format!("/open311/v2/requests.json?api_key={key}&jurisdiction_id={host}");
+    let posted = post_form(&portal, &path, &report).await;
+    assert_eq!(posted.status, 201, "{}", posted.body);
+    let without = post_form(&portal, "/open311/v2/requests.json", &report).await;
+    assert_eq!(without.status, 403, "{}", without.body);
+}

@@ -5,10 +5,8 @@ use crate::PREFIX;
 use crate::format::{Format, answer};
 use crate::reports;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use gru_domain::catalogue::City;
@@ -52,27 +50,13 @@ pub fn router(platform: &Platform) -> Router {
         },
     );
     let routes = Router::new()
-        .route("/discovery.xml", get(|s: State<Ctx>| discovery(s, Format::Xml)))
-        .route("/discovery.json", get(|s: State<Ctx>| discovery(s, Format::Json)))
-        .route("/services.xml", get(|s: State<Ctx>, q: RawQuery| services(s, q, Format::Xml)))
-        .route("/services.json", get(|s: State<Ctx>, q: RawQuery| services(s, q, Format::Json)))
+        .route("/discovery.xml", get(discovery))
+        .route("/discovery.json", get(discovery))
+        .route("/services.xml", get(services))
+        .route("/services.json", get(services))
         .route("/services/{file}", get(service_definition))
-        .route(
-            "/requests.xml",
-            get(|s: State<Ctx>, q: RawQuery| list_reports(s, q, Format::Xml)).post(
-                |s: State<Ctx>, h: HeaderMap, b: Result<Bytes, BytesRejection>| {
-                    reports::post(s, h, b, Format::Xml)
-                },
-            ),
-        )
-        .route(
-            "/requests.json",
-            get(|s: State<Ctx>, q: RawQuery| list_reports(s, q, Format::Json)).post(
-                |s: State<Ctx>, h: HeaderMap, b: Result<Bytes, BytesRejection>| {
-                    reports::post(s, h, b, Format::Json)
-                },
-            ),
-        )
+        .route("/requests.xml", get(list_reports).post(reports::post))
+        .route("/requests.json", get(list_reports).post(reports::post))
         .route("/requests/{file}", get(one_report))
         .route("/tokens/{file}", get(token))
         .fallback(no_route)
@@ -126,8 +110,7 @@ pub(crate) type Answer = Result<Response, Open311Error>;
 /// The format of an unknown path: the extension it ends with, else XML
 /// (the standard's required format).
 fn format_of(uri: &Uri) -> Format {
-    let last = uri.path().rsplit('/').next().unwrap_or_default();
-    Format::split(last).map_or(Format::Xml, |(_, format)| format)
+    Format::of_path(uri.path()).unwrap_or(Format::Xml)
 }
 
 async fn no_route(uri: Uri) -> Open311Error {
@@ -234,7 +217,7 @@ async fn discovery(State(ctx): State<Ctx>, format: Format) -> Answer {
 }
 
 /// `GET services`: the services offered to apps.
-async fn services(State(ctx): State<Ctx>, RawQuery(query): RawQuery, format: Format) -> Answer {
+async fn services(State(ctx): State<Ctx>, format: Format, RawQuery(query): RawQuery) -> Answer {
     ctx.check_jurisdiction(&arguments(query.as_deref().unwrap_or_default()), format)?;
     let services = ctx.open311_services(format).await?;
     let list: Vec<Value> = services
@@ -260,10 +243,11 @@ async fn services(State(ctx): State<Ctx>, RawQuery(query): RawQuery, format: For
 /// `GET services/{code}.{format}`: the attributes of a service's form.
 async fn service_definition(
     State(ctx): State<Ctx>,
+    format: Format,
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Answer {
-    let (code, format) = Format::split(&file).ok_or_else(|| unknown_format(&file))?;
+    let code = stem(&file);
     ctx.check_jurisdiction(&arguments(query.as_deref().unwrap_or_default()), format)?;
     let service = ctx
         .open311_service(code, format)
@@ -276,14 +260,19 @@ async fn service_definition(
     Ok(answer(format, StatusCode::OK, "service_definition", &value))
 }
 
-fn unknown_format(file: &str) -> Open311Error {
-    let format = if file.ends_with(".json") { Format::Json } else { Format::Xml };
-    Open311Error::not_found(format, "Ajoutez .xml ou .json au nom de la ressource.")
+/// The name of a `{file}` without its format's extension.
+fn stem(file: &str) -> &str {
+    file.rsplit_once('.').map_or(file, |(stem, _)| stem)
 }
 
 /// `GET requests/{id}.{format}`: one report sent by an app.
-async fn one_report(State(ctx): State<Ctx>, Path(file): Path<String>, RawQuery(query): RawQuery) -> Answer {
-    let (id, format) = Format::split(&file).ok_or_else(|| unknown_format(&file))?;
+async fn one_report(
+    State(ctx): State<Ctx>,
+    format: Format,
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Answer {
+    let id = stem(&file);
     ctx.check_jurisdiction(&arguments(query.as_deref().unwrap_or_default()), format)?;
     let request = ctx.repository.request(id).await.map_err(internal_records(format))?;
     let Some(request) = request.filter(|r| r.open311.is_some()) else {
@@ -297,8 +286,7 @@ async fn one_report(State(ctx): State<Ctx>, Path(file): Path<String>, RawQuery(q
 
 /// `GET tokens/{token}.{format}`: every service answers with the report's
 /// id at once (`realtime`), so no token is ever pending.
-async fn token(State(ctx): State<Ctx>, Path(file): Path<String>, RawQuery(query): RawQuery) -> Answer {
-    let (_, format) = Format::split(&file).ok_or_else(|| unknown_format(&file))?;
+async fn token(State(ctx): State<Ctx>, format: Format, RawQuery(query): RawQuery) -> Answer {
     ctx.check_jurisdiction(&arguments(query.as_deref().unwrap_or_default()), format)?;
     Err(Open311Error::not_found(
         format,
@@ -316,7 +304,7 @@ fn phases_of(status: &str) -> Option<&'static [Phase]> {
 }
 
 /// `GET requests`: the reports apps sent, newest first, filtered.
-async fn list_reports(State(ctx): State<Ctx>, RawQuery(query): RawQuery, format: Format) -> Answer {
+async fn list_reports(State(ctx): State<Ctx>, format: Format, RawQuery(query): RawQuery) -> Answer {
     let arguments = arguments(query.as_deref().unwrap_or_default());
     ctx.check_jurisdiction(&arguments, format)?;
     let city = ctx.city(format).await?;

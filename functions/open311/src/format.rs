@@ -3,18 +3,40 @@
 //! (a list is an element named like the list, holding one element per
 //! item named in the singular; `null` is an empty element).
 
+use crate::api::Open311Error;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 /// The format a resource's extension asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Xml,
     Json,
 }
 
+/// The format of the resource the path names, by its extension (the
+/// path's last segment): 404 in XML, the standard's required format, for an
+/// extension it does not know.
+impl<S: Send + Sync> FromRequestParts<S> for Format {
+    type Rejection = Open311Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Format::of_path(parts.uri.path()).ok_or_else(|| {
+            Open311Error::not_found(Format::Xml, "Ajoutez .xml ou .json au nom de la ressource.")
+        })
+    }
+}
+
 impl Format {
+    /// The format a path's last segment's extension names.
+    pub fn of_path(path: &str) -> Option<Format> {
+        let last = path.rsplit('/').next().unwrap_or_default();
+        Format::split(last).map(|(_, format)| format)
+    }
+
     /// Splits `"services.json"` into its stem and format; `None` for an
     /// extension the standard does not know.
     pub fn split(file: &str) -> Option<(&str, Format)> {

@@ -7,8 +7,8 @@
 use crate::api::{Answer, Ctx, Open311Error, argument, arguments};
 use crate::format::{Format, answer};
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use gru_domain::open311::Report;
 use gru_domain::request::{EnteredBy, NewRequest, Open311Origin, RequiredDocument};
@@ -34,9 +34,10 @@ const ATTEMPTS: usize = 4;
 /// `POST requests.{format}`.
 pub(crate) async fn post(
     State(ctx): State<Ctx>,
+    format: Format,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-    format: Format,
 ) -> Answer {
     let body = body.map_err(|rejection| {
         Open311Error::new(rejection.status(), format, "Signalement trop volumineux ou illisible.")
@@ -53,7 +54,10 @@ pub(crate) async fn post(
     let Ok(text) = std::str::from_utf8(&body) else {
         return Err(Open311Error::bad_request(format, "Le signalement doit être encodé en UTF-8."));
     };
-    let arguments = arguments(text);
+    // Some clients put `api_key` and `jurisdiction_id` in the query string,
+    // as the standard's Swagger describes them; the body's come first.
+    let mut arguments = arguments(text);
+    arguments.extend(crate::api::arguments(query.as_deref().unwrap_or_default()));
     let application = application(&ctx, &arguments, format).await?;
     ctx.check_jurisdiction(&arguments, format)?;
     ctx.shared()
@@ -99,7 +103,11 @@ pub(crate) async fn post(
     // Documents are listed for the agent, not demanded: an app sends media by URL.
     let documents: Vec<RequiredDocument> =
         form.required_documents(&answers).into_iter().map(RequiredDocument::from).collect();
-    let origin = Open311Origin { application: application.id.clone(), ..parsed.origin };
+    let origin = Open311Origin {
+        application: application.id.clone(),
+        application_name: application.name.clone(),
+        ..parsed.origin
+    };
     for _ in 0..ATTEMPTS {
         let now = ctx.now();
         let token = tokens::random_token();
@@ -272,6 +280,7 @@ fn parse(arguments: &[(String, String)], format: Format) -> Result<Parsed, Open3
         report: Report { description, location: Some(location), phone, attributes },
         origin: Open311Origin {
             application: String::new(),
+            application_name: String::new(),
             lat: coordinates.map(|c| c.0),
             long: coordinates.map(|c| c.1),
             address,

@@ -175,6 +175,7 @@ impl Inner {
             resume_status: request.resume_status.clone(),
             transitions,
             assignment: views::assignment_rights(agent.role, &agent.id, &request),
+            open311: request.open311,
             answers: request.answers,
         })
     }

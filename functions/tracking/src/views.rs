@@ -2,7 +2,7 @@
 
 use gru_domain::form::{Answers, PageSummary};
 use gru_domain::request::Phase;
-use gru_domain::request::{Assignee, HistoryEntry, HistoryKind, Request};
+use gru_domain::request::{Assignee, HistoryEntry, HistoryKind, Open311Origin, Request};
 use gru_domain::workflow::{Deadline, DeadlineState, Status, Workflow};
 use gru_records::case_files::DocumentFiles;
 use gru_records::timeline::status_of;
@@ -186,6 +186,9 @@ pub struct Detail {
     pub resume_status: Option<String>,
     pub transitions: Vec<TransitionView>,
     pub assignment: AssignmentRights,
+    /// Sent by an Open311 app: the application, the location and the media as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open311: Option<Open311Origin>,
 }
 
 /// What the agent's role and the request allow about its assignee.

@@ -212,6 +212,8 @@ pub struct Request {
 pub struct Open311Origin {
     /// The id of the application's key.
     pub application: String,
+    /// The application's name when it sent the report.
+    pub application_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lat: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -38,6 +38,7 @@ function facts(detail) {
       row(t('tracking.reference'), el('span', { class: 'reference-inline', text: detail.reference })),
       row(t('tracking.submittedAt'), formatDate(detail.submitted_at, { time: true })),
       row(t('admin.request.channel'), channelLabel(detail.channel)),
+      detail.open311 && reportOrigin(detail.open311),
       row(t('admin.request.citizen'), [citizen.name, citizen.email].filter(Boolean).join(' – '),
         el('span', { class: 'cell-note', text: t(citizen.with_account ? 'admin.request.withAccount' : 'admin.request.withoutAccount') })),
       row(t('tracking.status'), el('strong', { class: `phase phase-${detail.phase}`, text: statusLabel(detail) }),
@@ -45,6 +46,25 @@ function facts(detail) {
       row(t('admin.request.due'), deadline(detail.deadline)),
       row(t('admin.request.assignee'), detail.assignee?.name || el('span', { class: 'muted', text: t('admin.inbox.nobody') })),
       detail.next_step && row(t('admin.request.nextStep'), detail.next_step)));
+}
+
+/**
+ * Where and with what an Open311 app's report was sent: the application, the
+ * location as sent (coordinates open a map) and the media's address, a link the
+ * portal never fetches (followed without referrer).
+ */
+function reportOrigin(origin) {
+  const external = (href, text) => el('a', { href, text, rel: 'noopener noreferrer external' });
+  const place = [origin.address, origin.address_id && t('admin.request.open311.addressId', { id: origin.address_id })].filter(Boolean).join(' – ');
+  const position = origin.lat != null && origin.long != null
+    ? external(`https://www.openstreetmap.org/?mlat=${origin.lat}&mlon=${origin.long}#map=18/${origin.lat}/${origin.long}`, `${origin.lat}, ${origin.long}`)
+    : null;
+  const safeMedia = /^https?:\/\//.test(origin.media_url || '');
+  return [
+    row(t('admin.request.open311.application'), origin.application_name),
+    (place || position) && row(t('admin.request.open311.location'), ...[place, place && position ? ' – ' : '', position].filter(Boolean)),
+    safeMedia && row(t('admin.request.open311.media'), external(origin.media_url, origin.media_url)),
+  ].filter(Boolean);
 }
 
 /** Say a 409 clearly, after reading the request again: nothing the agent did is lost silently. */

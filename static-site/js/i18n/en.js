@@ -447,6 +447,10 @@ export default {
 
   'admin.request.facts': 'At a glance',
   'admin.request.channel': 'Received by',
+  'admin.request.open311.application': 'Application',
+  'admin.request.open311.location': 'Reported location',
+  'admin.request.open311.addressId': 'address no. {id} in the register',
+  'admin.request.open311.media': 'Photo or media',
   'admin.request.citizen': 'Applicant',
   'admin.request.withAccount': '(with an account)',
   'admin.request.withoutAccount': '(without an account)',

@@ -448,6 +448,10 @@ export default {
 
   'admin.request.facts': 'En bref',
   'admin.request.channel': 'Reçue par',
+  'admin.request.open311.application': 'Application',
+  'admin.request.open311.location': 'Lieu signalé',
+  'admin.request.open311.addressId': 'adresse n° {id} du référentiel',
+  'admin.request.open311.media': 'Photo ou média',
   'admin.request.citizen': 'Demandeur',
   'admin.request.withAccount': '(avec un compte)',
   'admin.request.withoutAccount': '(sans compte)',
