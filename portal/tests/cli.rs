@@ -57,6 +57,32 @@ fn check_lists_every_problem_with_file_and_line_and_fails() {
     assert!(stdout.contains("broken.toml:2: "), "bad TOML with its line: {stdout}");
 }
 
+/// The `[open311]` section is checked with its service's form, and an
+/// Open311 code offered twice in the city is named with both files.
+#[test]
+fn open311_sections_are_checked_with_the_forms_and_codes_are_unique() {
+    let city = copy_of_demo();
+    let service = city.path().join("services/signalement-voirie.toml");
+    let text = std::fs::read_to_string(&service).unwrap();
+    let broken = text.replacen("location = \"location_description\"", "location = \"urgent\"", 1);
+    std::fs::write(&service, &broken).unwrap();
+    let copy = broken.replacen("slug = \"signalement-voirie\"", "slug = \"signalement-bis\"", 1);
+    std::fs::write(city.path().join("services/signalement-bis.toml"), copy).unwrap();
+
+    let output = portal().args(["catalogue", "check"]).arg(city.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = text.lines().position(|l| l == "[open311]").unwrap() + 1;
+    assert!(
+        stdout.contains(&format!(
+            "signalement-voirie.toml:{line}: [open311] location : le champ « urgent » est de type yesno"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("signalement-bis.toml:"), "{stdout}");
+    assert!(stdout.contains("code Open311 « chaussee-trottoir » en double"), "{stdout}");
+}
+
 #[test]
 fn a_misspelt_time_zone_is_named_with_its_file_and_line() {
     let city = copy_of_demo();

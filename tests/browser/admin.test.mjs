@@ -484,11 +484,11 @@ test('a report an Open311 app sent: the agent sees the application, the place wi
   const application = await admin.json('POST', '/api/accounts/applications', { name: 'Signaler <b>Belleval</b>' }, 201);
   const voirie = await admin.createAgent({ name: 'Victor Voirie', role: 'agent', services: ['signalement-voirie'] });
   const report = new URLSearchParams([
-    ['api_key', application.api_key], ['service_code', 'signalement-voirie'],
+    ['api_key', application.api_key], ['service_code', 'chaussee-trottoir'],
     ['lat', '47.3941'], ['long', '0.6848'], ['address_string', '12 rue <i>des</i> Lilas'],
     ['email', freshEmail('riverain')], ['description', MARKUP],
     ['media_url', 'https://photos.example/nid.jpg'],
-    ['attribute[problem_kind]', 'roadway'], ['attribute[urgent]', 'false'],
+    ['attribute[urgent]', 'false'],
   ]);
   const posted = await fetch(`${BASE}/open311/v2/requests.json`, {
     method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: report,

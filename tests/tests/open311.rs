@@ -10,7 +10,11 @@ use gru_tests::{Answer, TestPortal, repository};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+/// The city's street-reporting service, and two of its cases apps see as
+/// services of their own.
 const SERVICE: &str = "signalement-voirie";
+const POTHOLE: &str = "chaussee-trottoir";
+const BULKY_WASTE: &str = "encombrants";
 const REPORTER: &str = "riverain@exemple.fr";
 
 /// Checks `value` against the standard's schema `name` (one of the files
@@ -60,7 +64,7 @@ async fn post_form(portal: &TestPortal, path: &str, pairs: &[(&str, &str)]) -> A
 fn pothole<'a>(key: &'a str, extra: &[(&'a str, &'a str)]) -> Arguments<'a> {
     let mut pairs = vec![
         ("api_key", key),
-        ("service_code", SERVICE),
+        ("service_code", POTHOLE),
         ("lat", "47.3941"),
         ("long", "0.6848"),
         ("email", REPORTER),
@@ -68,7 +72,6 @@ fn pothole<'a>(key: &'a str, extra: &[(&'a str, &'a str)]) -> Arguments<'a> {
         ("last_name", "Riverain"),
         ("description", "Nid-de-poule profond sur la voie de droite, devant l'école."),
         ("media_url", "https://photos.example/nid-de-poule.jpg"),
-        ("attribute[problem_kind]", "roadway"),
         ("attribute[affected][]", "pedestrians"),
         ("attribute[affected][]", "cyclists"),
         ("attribute[urgent]", "false"),
@@ -101,16 +104,19 @@ async fn an_app_reports_a_pothole_and_follows_it(portal: TestPortal) {
     assert_valid("services.json", &services);
     let listed: Vec<&str> =
         services.as_array().unwrap().iter().map(|s| s["service_code"].as_str().unwrap()).collect();
-    assert_eq!(listed, [SERVICE], "only the services the city offers to apps");
+    assert!(listed.contains(&POTHOLE) && listed.contains(&BULKY_WASTE), "{listed:?}");
+    assert!(!listed.contains(&SERVICE), "a service offered by cases is listed by its cases: {listed:?}");
+    assert!(!listed.contains(&"acte-etat-civil"), "only what the city offers to apps");
 
-    let definition = portal.get_json(&format!("/open311/v2/services/{SERVICE}.json"), 200).await;
+    let definition = portal.get_json(&format!("/open311/v2/services/{POTHOLE}.json"), 200).await;
     assert_valid("service-definition.json", &definition);
-    let kind =
-        definition["attributes"].as_array().unwrap().iter().find(|a| a["code"] == "problem_kind").unwrap();
+    let attributes = definition["attributes"].as_array().unwrap();
+    let urgent = attributes.iter().find(|a| a["code"] == "urgent").unwrap();
     assert_eq!(
-        (kind["datatype"].as_str(), kind["required"].as_bool()),
+        (urgent["datatype"].as_str(), urgent["required"].as_bool()),
         (Some("singlevaluelist"), Some(true))
     );
+    assert!(attributes.iter().all(|a| a["code"] != "problem_kind"), "the case fixes it: {definition}");
 
     let posted = post_form(&portal, "/open311/v2/requests.json", &pothole(&key, &[])).await;
     assert_eq!(posted.status, 201, "{}", posted.body);
@@ -128,6 +134,7 @@ async fn an_app_reports_a_pothole_and_follows_it(portal: TestPortal) {
     let detail_path = format!("/api/tracking/requests/{reference}");
     let detail = portal.call_with("GET", &detail_path, None, Some(&agent)).await;
     assert_eq!(detail.body["answers"]["problem_kind"], "roadway", "{}", detail.body);
+    assert_eq!(detail.body["open311"]["service_code"], POTHOLE);
     let next = &detail.body["transitions"][0];
     let moved = portal
         .call_with(
@@ -149,14 +156,35 @@ async fn an_app_reports_a_pothole_and_follows_it(portal: TestPortal) {
     for private in [REPORTER, "Jeanne", "Riverain", "Nid-de-poule"] {
         assert!(!published.contains(private), "{private} is not published: {published}");
     }
+    assert_eq!(read[0]["service_code"], POTHOLE, "the app reads back the service it chose");
+    // A bulky-waste report: a case of its own, listed under its code only.
+    let bulky =
+        post_form(&portal, "/open311/v2/requests.json", &pothole(&key, &[("service_code", BULKY_WASTE)]))
+            .await;
+    assert_eq!(bulky.status, 201, "{}", bulky.body);
+    let bulky = bulky.body[0]["service_request_id"].as_str().unwrap().to_owned();
+    let bulky_detail =
+        portal.call_with("GET", &format!("/api/tracking/requests/{bulky}"), None, Some(&agent)).await;
+    assert_eq!(bulky_detail.body["answers"]["problem_kind"], "dumping", "{}", bulky_detail.body);
+    let ids = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["service_request_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
     let listed = portal
-        .get_json(&format!("/open311/v2/requests.json?service_code={SERVICE}&status=open,closed"), 200)
+        .get_json(&format!("/open311/v2/requests.json?service_code={POTHOLE}&status=open,closed"), 200)
         .await;
     assert_valid("requests.json", &listed);
-    assert!(
-        listed.as_array().unwrap().iter().any(|r| r["service_request_id"] == reference.as_str()),
-        "{listed}"
-    );
+    assert_eq!(ids(&listed), [reference.as_str()]);
+    let listed = portal.get_json(&format!("/open311/v2/requests.json?service_code={BULKY_WASTE}"), 200).await;
+    assert_eq!(ids(&listed), [bulky.as_str()]);
+    let listed = portal
+        .get_json(&format!("/open311/v2/requests.json?service_request_id={bulky},{reference},ABCD-2345"), 200)
+        .await;
+    assert_valid("requests.json", &listed);
+    assert_eq!(ids(&listed).len(), 2, "{listed}");
     let xml = portal.get(&format!("/open311/v2/requests/{reference}.xml")).await;
     assert_eq!(xml.headers()["content-type"], "text/xml; charset=utf-8");
     let xml = xml.text().await.unwrap();
@@ -213,7 +241,9 @@ async fn bad_reports_are_refused_naming_the_argument() {
         (pothole(&key, &[("email", "pas-une-adresse")]), 400, "email"),
         (pothole(&key, &[("media_url", "javascript:alert(1)")]), 400, "media_url"),
         (pothole(&key, &[("attribute[colour]", "red")]), 400, "attribute[colour]"),
-        (pothole(&key, &[("attribute[problem_kind]", "volcano")]), 400, "attribute[problem_kind]"),
+        (pothole(&key, &[("attribute[problem_kind]", "roadway")]), 400, "attribute[problem_kind]"),
+        (pothole(&key, &[("attribute[affected][]", "volcano")]), 400, "attribute[affected]"),
+        (pothole(&key, &[("service_code", SERVICE)]), 400, "service_code"),
         (pothole(&key, &[("jurisdiction_id", "ailleurs.example")]), 404, "jurisdiction_id"),
     ];
     for (pairs, status, argument) in cases {
@@ -240,6 +270,7 @@ async fn bad_reports_are_refused_naming_the_argument() {
     for (path, status) in [
         ("/open311/v2/services/pas-un-service.json", 404),
         ("/open311/v2/services/acte-etat-civil.xml", 404),
+        ("/open311/v2/services/signalement-voirie.json", 404),
         ("/open311/v2/services.html", 404),
         ("/open311/v2/requests/ABCD-2345.json", 404),
         ("/open311/v2/tokens/123.json", 404),

@@ -373,7 +373,7 @@ async fn every_route_against_every_caller() {
         ("GET", "/open311/v2/discovery.json".into(), None, OPEN),
         ("GET", "/open311/v2/services.xml".into(), None, OPEN),
         ("GET", "/open311/v2/services.json".into(), None, OPEN),
-        ("GET", "/open311/v2/services/signalement-voirie.json".into(), None, OPEN),
+        ("GET", "/open311/v2/services/chaussee-trottoir.json".into(), None, OPEN),
         ("GET", "/open311/v2/requests.xml".into(), None, OPEN),
         ("GET", "/open311/v2/requests.json".into(), None, OPEN),
         ("POST", "/open311/v2/requests.xml".into(), Some(json!({ "api_key": "x" })), [400; 7]),

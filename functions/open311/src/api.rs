@@ -10,6 +10,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use gru_domain::catalogue::City;
+use gru_domain::open311::Offer;
 use gru_domain::request::{Phase, Request};
 use gru_domain::workflow::Workflow;
 use gru_records::applications::Applications;
@@ -167,21 +168,29 @@ impl Inner {
         self.catalogue.imported_city().await.map_err(|e| Open311Error::internal(format, e))
     }
 
-    pub async fn open311_services(&self, format: Format) -> Result<Vec<StoredService>, Open311Error> {
-        self.catalogue.open311_services().await.map_err(|e| Open311Error::internal(format, e))
+    /// Every Open311 service apps see, with the city's service each one is
+    /// (one index query).
+    pub async fn offers(&self, format: Format) -> Result<Vec<(StoredService, Offer)>, Open311Error> {
+        let services =
+            self.catalogue.open311_services().await.map_err(|e| Open311Error::internal(format, e))?;
+        Ok(services
+            .into_iter()
+            .filter(|stored| stored.service.form.is_some())
+            .flat_map(|stored| {
+                let offers =
+                    stored.service.open311.as_ref().map(|o| o.offers(&stored.service)).unwrap_or_default();
+                offers.into_iter().map(move |offer| (stored.clone(), offer))
+            })
+            .collect())
     }
 
     /// The Open311 service `code` names, if any.
-    pub async fn open311_service(
+    pub async fn offer(
         &self,
         code: &str,
         format: Format,
-    ) -> Result<Option<StoredService>, Open311Error> {
-        if !gru_domain::catalogue::is_valid_slug(code) {
-            return Ok(None);
-        }
-        let service = self.catalogue.service(code).await.map_err(|e| Open311Error::internal(format, e))?;
-        Ok(service.filter(|s| s.service.open311.is_some() && s.service.form.is_some()))
+    ) -> Result<Option<(StoredService, Offer)>, Open311Error> {
+        Ok(self.offers(format).await?.into_iter().find(|(_, offer)| offer.code == code))
     }
 
     async fn workflow_of(&self, service: &str, format: Format) -> Result<Workflow, Open311Error> {
@@ -219,17 +228,17 @@ async fn discovery(State(ctx): State<Ctx>, format: Format) -> Answer {
 /// `GET services`: the services offered to apps.
 async fn services(State(ctx): State<Ctx>, format: Format, RawQuery(query): RawQuery) -> Answer {
     ctx.check_jurisdiction(&arguments(query.as_deref().unwrap_or_default()), format)?;
-    let services = ctx.open311_services(format).await?;
-    let list: Vec<Value> = services
+    let list: Vec<Value> = ctx
+        .offers(format)
+        .await?
         .iter()
-        .filter(|s| s.service.form.is_some())
-        .map(|stored| {
+        .map(|(stored, offer)| {
             let service = &stored.service;
             let settings = service.open311.as_ref().expect("indexed as an Open311 service");
             json!({
-                "service_code": service.slug,
-                "service_name": service.title,
-                "description": service.summary,
+                "service_code": offer.code,
+                "service_name": offer.name,
+                "description": offer.description,
                 "metadata": true,
                 "type": "realtime",
                 "keywords": service.keywords.join(", "),
@@ -249,14 +258,13 @@ async fn service_definition(
 ) -> Answer {
     let code = stem(&file);
     ctx.check_jurisdiction(&arguments(query.as_deref().unwrap_or_default()), format)?;
-    let service = ctx
-        .open311_service(code, format)
+    let (stored, offer) = ctx
+        .offer(code, format)
         .await?
         .ok_or_else(|| Open311Error::not_found(format, format!("service_code inconnu : {code}")))?;
-    let service = service.service;
-    let settings = service.open311.as_ref().expect("an Open311 service");
-    let form = service.form.as_ref().expect("an Open311 service has a form");
-    let value = json!({ "service_code": service.slug, "attributes": settings.attributes(form) });
+    let settings = stored.service.open311.as_ref().expect("an Open311 service");
+    let form = stored.service.form.as_ref().expect("an Open311 service has a form");
+    let value = json!({ "service_code": offer.code, "attributes": settings.attributes(form, &offer) });
     Ok(answer(format, StatusCode::OK, "service_definition", &value))
 }
 
@@ -364,18 +372,27 @@ async fn reports_by_filter(
     }
     let codes: Option<Vec<&str>> =
         argument(arguments, "service_code").map(|c| c.split(',').map(str::trim).collect());
-    let services = ctx.open311_services(format).await?;
+    let wanted = |code: &str| codes.as_ref().is_none_or(|codes| codes.contains(&code));
+    // The city's services to read: those offering a wanted code.
+    let mut services: Vec<String> = ctx
+        .offers(format)
+        .await?
+        .into_iter()
+        .filter(|(_, o)| wanted(&o.code))
+        .map(|(s, _)| s.service.slug)
+        .collect();
+    services.dedup();
     let mut reports = Vec::new();
-    for service in
-        services.iter().filter(|s| codes.as_ref().is_none_or(|c| c.contains(&s.service.slug.as_str())))
-    {
+    for service in &services {
         for phase in &phases {
             let found = ctx
                 .repository
-                .requests_submitted_between(&service.service.slug, *phase, period, MAX_REPORTS as u32)
+                .requests_submitted_between(service, *phase, period, MAX_REPORTS as u32)
                 .await
                 .map_err(internal_records(format))?;
-            reports.extend(found.into_iter().filter(|r| r.open311.is_some()));
+            reports.extend(
+                found.into_iter().filter(|r| r.open311.as_ref().is_some_and(|o| wanted(&o.service_code))),
+            );
         }
     }
     Ok(reports)
@@ -439,8 +456,8 @@ fn public_view(request: &Request, workflow: &Workflow, city: &City) -> Value {
         "service_request_id": request.reference,
         "status": if closed { "closed" } else { "open" },
         "status_notes": status.map(|s| s.citizen_label.clone()),
-        "service_name": request.service_title,
-        "service_code": request.service,
+        "service_name": origin.map_or(request.service_title.as_str(), |o| o.service_name.as_str()),
+        "service_code": origin.map_or(request.service.as_str(), |o| o.service_code.as_str()),
         "description": null,
         "agency_responsible": city.name,
         "service_notice": null,

@@ -73,15 +73,15 @@ pub(crate) async fn post(
         })?;
     let code = argument(&arguments, "service_code")
         .ok_or_else(|| Open311Error::bad_request(format, "service_code manquant."))?;
-    let service = ctx
-        .open311_service(code, format)
+    let (service, offer) = ctx
+        .offer(code, format)
         .await?
         .ok_or_else(|| Open311Error::bad_request(format, format!("service_code inconnu : {code}")))?;
     let parsed = parse(&arguments, format)?;
     let service = service.service;
     let settings = service.open311.as_ref().expect("an Open311 service");
     let form = service.form.as_ref().expect("an Open311 service has a form");
-    let answers = settings.answers(form, &parsed.report).map_err(|errors| Open311Error {
+    let answers = settings.answers(form, &offer, &parsed.report).map_err(|errors| Open311Error {
         status: StatusCode::BAD_REQUEST,
         format,
         descriptions: errors.into_iter().map(|e| format!("{} : {}", e.argument, e.message)).collect(),
@@ -106,6 +106,8 @@ pub(crate) async fn post(
     let origin = Open311Origin {
         application: application.id.clone(),
         application_name: application.name.clone(),
+        service_code: offer.code.clone(),
+        service_name: offer.name.clone(),
         ..parsed.origin
     };
     for _ in 0..ATTEMPTS {
@@ -281,6 +283,8 @@ fn parse(arguments: &[(String, String)], format: Format) -> Result<Parsed, Open3
         origin: Open311Origin {
             application: String::new(),
             application_name: String::new(),
+            service_code: String::new(),
+            service_name: String::new(),
             lat: coordinates.map(|c| c.0),
             long: coordinates.map(|c| c.1),
             address,

@@ -110,6 +110,7 @@ pub fn load(dir: &Path) -> Result<CityCatalogue, Vec<Problem>> {
             }
         }
     }
+    check_open311_codes(&services, &mut problems);
     check_agenda_services(&agendas, &services, &dir.join("services"), &mut problems);
     if agendas_all_parsed {
         for service in &services {
@@ -573,6 +574,28 @@ fn check_service(service: &Source<Service>, categories: Option<&[&str]>, problem
                 line: line_of_header(&service.text, "open311"),
                 message,
             });
+        }
+    }
+}
+
+/// Open311 apps name a service by its code alone: two services offering
+/// the same one would make a report's service ambiguous.
+fn check_open311_codes(services: &[Source<Service>], problems: &mut Vec<Problem>) {
+    let mut seen: HashMap<String, &Path> = HashMap::new();
+    for service in services {
+        let Some(open311) = &service.value.open311 else { continue };
+        for offer in open311.offers(&service.value) {
+            if let Some(first) = seen.insert(offer.code.clone(), &service.path) {
+                problems.push(Problem {
+                    file: service.path.clone(),
+                    line: line_of_header(&service.text, "open311"),
+                    message: format!(
+                        "code Open311 « {} » en double : {} l'offre déjà",
+                        offer.code,
+                        first.display()
+                    ),
+                });
+            }
         }
     }
 }

@@ -31,6 +31,35 @@ pub struct Open311 {
     /// Answers every report gets (`{ location_kind = "description" }`).
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub answers: Answers,
+    /// The service's cases offered as Open311 services of their own
+    /// (`[[open311.codes]]`), as apps list categories (« Nid-de-poule »,
+    /// « Encombrants »); the service itself, under its slug, when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<Open311Code>,
+}
+
+/// One case of a service offered to apps as a service of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Open311Code {
+    /// The `service_code` apps use: lowercase letters, digits and hyphens,
+    /// unique in the city.
+    pub code: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The answers that make a report this case (`{ problem_kind = "dumping" }`).
+    pub answers: Answers,
+}
+
+/// One Open311 service as apps see it: a service, or one of its cases.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Offer {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    /// Every answer a report of this code gets: the section's, then the case's.
+    pub answers: Answers,
 }
 
 /// The standard's attribute datatypes.
@@ -103,32 +132,63 @@ fn datatype(kind: FieldKind) -> Option<Datatype> {
 }
 
 impl Open311 {
-    /// The form fields the standard's own arguments or the fixed answers fill.
-    fn is_filled(&self, id: &str) -> bool {
+    /// The Open311 services `service` (whose section this is) is offered as.
+    pub fn offers(&self, service: &crate::catalogue::Service) -> Vec<Offer> {
+        if self.codes.is_empty() {
+            return vec![Offer {
+                code: service.slug.clone(),
+                name: service.title.clone(),
+                description: service.summary.clone(),
+                answers: self.answers.clone(),
+            }];
+        }
+        self.codes
+            .iter()
+            .map(|case| {
+                let mut answers = self.answers.clone();
+                answers.extend(case.answers.clone());
+                Offer {
+                    code: case.code.clone(),
+                    name: case.name.clone(),
+                    description: case.description.clone().unwrap_or_else(|| service.summary.clone()),
+                    answers,
+                }
+            })
+            .collect()
+    }
+
+    /// The form fields the standard's own arguments or the offer's fixed
+    /// answers fill.
+    fn is_filled(&self, id: &str, fixed: &Answers) -> bool {
         id == self.description
             || id == self.location
             || self.phone.as_deref() == Some(id)
-            || self.answers.contains_key(id)
+            || fixed.contains_key(id)
     }
 
-    /// Which standard argument a field receives, for error messages.
+    /// Which standard argument a field's error is about, for error
+    /// messages: `affected[2]` (an item of a list) is `attribute[affected][2]`.
     pub fn argument_of(&self, field: &str) -> String {
-        if field == self.description {
+        let split = field.find(['[', '.']).unwrap_or(field.len());
+        let (id, rest) = field.split_at(split);
+        if id == self.description {
             "description".to_owned()
-        } else if field == self.location {
+        } else if id == self.location {
             "address_string".to_owned()
-        } else if self.phone.as_deref() == Some(field) {
+        } else if self.phone.as_deref() == Some(id) {
             "phone".to_owned()
+        } else if let Some(index) = rest.strip_prefix('[') {
+            format!("attribute[{id}][{index}")
         } else {
-            format!("attribute[{field}]")
+            format!("attribute[{id}]{rest}")
         }
     }
 
-    /// The attributes `form` offers, in form order.
-    pub fn attributes(&self, form: &Form) -> Vec<Attribute> {
+    /// The attributes `form` offers for `offer`, in form order.
+    pub fn attributes(&self, form: &Form, offer: &Offer) -> Vec<Attribute> {
         let fields = form.pages.iter().flat_map(|page| page.fields.iter().map(move |f| (page, f)));
         fields
-            .filter(|(_, field)| !self.is_filled(&field.id))
+            .filter(|(_, field)| !self.is_filled(&field.id, &offer.answers))
             .filter_map(|(page, field)| {
                 let datatype = datatype(field.kind)?;
                 Some(Attribute {
@@ -151,10 +211,15 @@ impl Open311 {
     /// validation (which then checks them like any request's). Errors name
     /// the arguments at fault: an attribute the service does not have, a
     /// value a list does not offer.
-    pub fn answers(&self, form: &Form, report: &Report) -> Result<Answers, Vec<ArgumentError>> {
-        let mut answers = self.answers.clone();
+    pub fn answers(
+        &self,
+        form: &Form,
+        offer: &Offer,
+        report: &Report,
+    ) -> Result<Answers, Vec<ArgumentError>> {
+        let mut answers = offer.answers.clone();
         let mut errors = Vec::new();
-        let attributes = self.attributes(form);
+        let attributes = self.attributes(form, offer);
         let field = |id: &str| form.pages.iter().flat_map(|p| &p.fields).find(|f| f.id == id);
         for (code, value) in &report.attributes {
             let Some(attribute) = attributes.iter().find(|a| &a.code == code) else {
@@ -225,10 +290,38 @@ impl Open311 {
                 problems.push(format!("[open311] answers : le formulaire n'a pas de champ « {id} »"));
             }
         }
+        let mut seen = Vec::new();
+        for case in &self.codes {
+            if !crate::catalogue::is_valid_slug(&case.code) {
+                problems.push(format!(
+                    "[[open311.codes]] « {} » : lettres minuscules sans accent, chiffres et tirets",
+                    case.code
+                ));
+            } else if seen.contains(&&case.code) {
+                problems.push(format!("[[open311.codes]] « {} » est déclaré deux fois", case.code));
+            }
+            seen.push(&case.code);
+            if case.name.trim().is_empty() {
+                problems.push(format!("[[open311.codes]] « {} » : « name » est vide", case.code));
+            }
+            for id in case.answers.keys().filter(|id| field(id).is_none()) {
+                problems.push(format!(
+                    "[[open311.codes]] « {} » : le formulaire n'a pas de champ « {id} »",
+                    case.code
+                ));
+            }
+        }
+        let mut fixed: Vec<Answers> = self.codes.iter().map(|c| c.answers.clone()).collect();
+        if fixed.is_empty() {
+            fixed.push(Answers::new());
+        }
         for page in &form.pages {
             for f in &page.fields {
                 let always = f.required && f.when.is_none() && page.when.is_none();
-                if always && datatype(f.kind).is_none() && !self.is_filled(&f.id) {
+                let unsent = fixed
+                    .iter()
+                    .any(|case| !self.is_filled(&f.id, &self.answers) && !case.contains_key(&f.id));
+                if always && datatype(f.kind).is_none() && unsent {
                     problems.push(format!(
                         "[open311] le champ obligatoire « {} » (type {}) ne peut pas être envoyé par une application : donnez-lui une réponse dans [open311.answers]",
                         f.id,
@@ -362,9 +455,19 @@ mod tests {
         .unwrap()
     }
 
+    /// The offer of a section without codes: the service itself.
+    fn offer(settings: &Open311) -> Offer {
+        Offer {
+            code: "s".into(),
+            name: "S".into(),
+            description: String::new(),
+            answers: settings.answers.clone(),
+        }
+    }
+
     #[test]
     fn attributes_are_the_fields_the_arguments_do_not_fill_in_the_standards_types() {
-        let attributes = settings().attributes(&form());
+        let attributes = settings().attributes(&form(), &offer(&settings()));
         let listed: Vec<(&str, Datatype, bool, usize)> =
             attributes.iter().map(|a| (a.code.as_str(), a.datatype, a.required, a.order)).collect();
         assert_eq!(
@@ -404,7 +507,7 @@ mod tests {
                 ("seen_on".into(), "2026-12-01T08:00:00+01:00".into()),
             ],
         };
-        let answers = settings().answers(&form(), &report).unwrap();
+        let answers = settings().answers(&form(), &offer(&settings()), &report).unwrap();
         let expected = serde_json::json!({
             "kind": "roadway", "affected": ["pedestrians", "cyclists"], "urgent": true,
             "size": 30.0, "seen_on": "2026-12-01", "description": "Un trou profond",
@@ -426,7 +529,7 @@ mod tests {
                 attributes: attributes.iter().map(|(c, v)| (c.to_string(), v.to_string())).collect(),
                 ..Report::default()
             };
-            let errors = settings().answers(&form(), &report).unwrap_err();
+            let errors = settings().answers(&form(), &offer(&settings()), &report).unwrap_err();
             assert_eq!(errors[0].argument, argument, "{attributes:?}");
         }
     }
@@ -442,6 +545,73 @@ mod tests {
             (FieldKind::Text, " tel quel ", Value::String(" tel quel ".into())),
         ] {
             assert_eq!(answer(kind, posted), expected, "{kind:?} {posted}");
+        }
+    }
+
+    #[test]
+    fn each_code_is_a_case_whose_answers_are_fixed() {
+        let mut settings = settings();
+        settings.codes = toml::from_str::<toml::Table>(
+            r#"
+            [[codes]]
+            code = "nid-de-poule"
+            name = "Nid-de-poule"
+            answers = { kind = "roadway" }
+            [[codes]]
+            code = "eclairage"
+            name = "Éclairage en panne"
+            answers = { kind = "lighting" }
+            "#,
+        )
+        .unwrap()["codes"]
+            .clone()
+            .try_into()
+            .unwrap();
+        let service: crate::catalogue::Service = toml::from_str(
+            r#"
+            slug = "signalement"
+            title = "Signaler"
+            category = "voirie"
+            summary = "Un problème dans la rue."
+            [presentation]
+            purpose = "p"
+            audience = "a"
+            conditions = "c"
+            process = "p"
+            delay = "d"
+            cost = "c"
+            "#,
+        )
+        .unwrap();
+        let offers = settings.offers(&service);
+        assert_eq!(offers.iter().map(|o| o.code.as_str()).collect::<Vec<_>>(), ["nid-de-poule", "eclairage"]);
+        assert_eq!(offers[1].description, "Un problème dans la rue.");
+        let codes: Vec<String> =
+            settings.attributes(&form(), &offers[1]).into_iter().map(|a| a.code).collect();
+        assert!(!codes.contains(&"kind".to_owned()) && codes.contains(&"lamp".to_owned()), "{codes:?}");
+        let report = Report { attributes: vec![("lamp".into(), "BL-0421".into())], ..Report::default() };
+        let answers = settings.answers(&form(), &offers[1], &report).unwrap();
+        assert_eq!(
+            (answers["kind"].as_str(), answers["location_kind"].as_str()),
+            (Some("lighting"), Some("description"))
+        );
+        assert!(settings.problems(Some(&form())).is_empty());
+        settings.codes[1].code = "nid-de-poule".into();
+        settings.codes[0].answers.insert("colour".into(), "red".into());
+        let problems = settings.problems(Some(&form())).join("\n");
+        assert!(problems.contains("« nid-de-poule » est déclaré deux fois"), "{problems}");
+        assert!(problems.contains("le formulaire n'a pas de champ « colour »"), "{problems}");
+    }
+
+    #[test]
+    fn errors_name_the_standards_arguments() {
+        for (field, argument) in [
+            ("description", "description"),
+            ("place", "address_string"),
+            ("kind", "attribute[kind]"),
+            ("affected[2]", "attribute[affected][2]"),
+        ] {
+            assert_eq!(settings().argument_of(field), argument);
         }
     }
 

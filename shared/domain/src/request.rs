@@ -214,6 +214,10 @@ pub struct Open311Origin {
     pub application: String,
     /// The application's name when it sent the report.
     pub application_name: String,
+    /// The Open311 service the app chose (the service's slug, or one of its
+    /// `[[open311.codes]]`), and its name then.
+    pub service_code: String,
+    pub service_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lat: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
