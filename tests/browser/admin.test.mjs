@@ -426,6 +426,9 @@ test('a phone request recorded with the service\'s form: the citizen\'s account 
   await page.getByLabel('Démarche').focus();
   for (let i = 0; i < 40 && await page.getByLabel('Démarche').inputValue() !== SERVICE; i += 1) await page.keyboard.press('ArrowDown');
   assert.equal(await page.getByLabel('Démarche').inputValue(), SERVICE);
+  // The channels an agent records from: an app's report (Open311) is not one of them.
+  const channels = await page.locator('input[name="channel"]').evaluateAll((inputs) => inputs.map((i) => i.value));
+  assert.deepEqual(channels, ['phone', 'email', 'post', 'counter']);
   await page.getByLabel('Téléphone').check();
   await page.getByLabel('Adresse électronique du demandeur').fill(citizen.email);
   await page.getByRole('button', { name: 'Afficher le formulaire de cette démarche' }).press('Enter');

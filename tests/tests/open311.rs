@@ -18,29 +18,41 @@ const BULKY_WASTE: &str = "encombrants";
 const REPORTER: &str = "riverain@exemple.fr";
 
 /// Checks `value` against the standard's schema `name` (one of the files
-/// of `tests/fixtures/open311-schema/`); a list is checked item by item
-/// against its item's schema, as `requests.json` refers to `request.json`.
+/// of `tests/fixtures/open311-schema/`) with Python's `jsonschema`, the
+/// reference validator (`GRU_PYTHON`: `cargo xtask test` gives its venv's),
+/// formats (`date-time`) included. A list is checked item by item against
+/// its item's schema, as `requests.json` refers to `request.json`.
 fn assert_valid(name: &str, value: &Value) {
-    let read = |file: &str| -> Value {
-        let path = repository().join("tests/fixtures/open311-schema").join(file);
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-    };
-    let check = |schema: &Value, instance: &Value| {
-        let validator = jsonschema::options().should_validate_formats(true).build(schema).unwrap();
-        let errors: Vec<String> =
-            validator.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-        assert!(errors.is_empty(), "{name}: {errors:?} in {instance}");
-    };
-    let schema = read(name);
-    match schema["items"]["$ref"].as_str() {
-        Some(item) => {
-            let item_schema = read(item);
-            for instance in value.as_array().expect("a list") {
-                check(&item_schema, instance);
-            }
-        }
-        None => check(&schema, value),
-    }
+    const CHECK: &str = r#"
+import json, sys, jsonschema
+folder, name = sys.argv[1], sys.argv[2]
+schema = json.load(open(f"{folder}/{name}"))
+instance = json.load(sys.stdin)
+item = schema.get("items", {}).get("$ref")
+if item:
+    schema, instances = json.load(open(f"{folder}/{item}")), instance
+else:
+    instances = [instance]
+validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+errors = [f"{e.message} at {list(e.absolute_path)}" for i in instances for e in validator.iter_errors(i)]
+print("\n".join(errors))
+sys.exit(1 if errors else 0)
+"#;
+    use std::io::Write;
+    let python = std::env::var("GRU_PYTHON")
+        .expect("GRU_PYTHON: a Python with jsonschema (cargo xtask test gives target/venv/bin/python)");
+    let folder = repository().join("tests/fixtures/open311-schema");
+    let mut child = std::process::Command::new(python)
+        .args(["-c", CHECK])
+        .arg(&folder)
+        .arg(name)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python starts");
+    child.stdin.take().unwrap().write_all(value.to_string().as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{name}: {} in {value}", String::from_utf8_lossy(&output.stdout));
 }
 
 /// Posts a form-encoded body, as Open311 apps do (no CSRF header, no cookie).

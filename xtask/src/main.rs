@@ -172,7 +172,10 @@ fn run_tests(root: &Path, steps: &mut Steps) -> Result<()> {
     run(Command::new("cargo")
         .args(["test", "--workspace", "--all-targets", "--locked"])
         .envs(moto.env())
-        .envs(clamd.env()))?;
+        .envs(clamd.env())
+        // The Open311 answers are checked with Python's `jsonschema` (the
+        // reference validator, installed with schemathesis).
+        .env("GRU_PYTHON", venv.join("bin/python")))?;
     drop(moto);
 
     steps.start("Rust: `cargo run` after the tests compiles nothing (one feature set)");

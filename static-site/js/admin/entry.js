@@ -16,7 +16,8 @@ import { recording } from './api.js';
 import { adminError, initAdmin, adminTitle, atLeast, requestHref, CHANNELS, channelLabel } from './shell.js';
 
 const PAGE = '/admin/saisie.html';
-const OTHER_CHANNELS = Object.keys(CHANNELS).filter((c) => c !== 'online');
+/** The channels an agent records a request from: not online, nor an app's report (Open311), which come in by themselves. */
+const OTHER_CHANNELS = Object.keys(CHANNELS).filter((c) => !['online', 'open311'].includes(c));
 
 /** Every service of the catalogue (few: the list is paged by the API's cursor). */
 async function allServices() {
