@@ -111,15 +111,41 @@ enum CatalogueCommand {
 #[derive(clap::Args)]
 struct ImportArgs {
     dir: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// The store a command writes to: the embedded one of a data directory
+/// (the all-in-one portal's), or a city's DynamoDB table on AWS.
+#[derive(clap::Args)]
+struct StoreArgs {
     #[arg(long, value_enum, default_value_t = StoreKind::Embedded)]
     store: StoreKind,
     /// Data directory of the embedded store.
     #[arg(long, env = "PORTAL_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
     /// DynamoDB table (with --store dynamodb); credentials, region and
-    /// endpoint come from the usual AWS environment.
+    /// endpoint come from the usual AWS environment (profiles, SSO,
+    /// `AWS_ENDPOINT_URL`).
     #[arg(long, env = "TABLE_NAME")]
     table: Option<String>,
+}
+
+impl StoreArgs {
+    async fn open(&self) -> anyhow::Result<Arc<dyn gru_ports::Store>> {
+        Ok(match self.store {
+            StoreKind::Embedded => {
+                portal::data_dir::prepare(&self.data_dir)?;
+                Arc::new(gru_embedded::SqliteStore::open(&self.data_dir.join("portal.db"))?)
+            }
+            StoreKind::Dynamodb => {
+                let table =
+                    self.table.clone().context("--table (ou TABLE_NAME) est requis avec --store dynamodb")?;
+                let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                Arc::new(gru_dynamodb::DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table))
+            }
+        })
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -301,17 +327,7 @@ fn check(dir: &std::path::Path) -> anyhow::Result<std::process::ExitCode> {
 async fn import(args: ImportArgs) -> anyhow::Result<std::process::ExitCode> {
     let city = portal::city::load(&args.dir)?;
     let digest = portal::city::digest(&args.dir)?;
-    let store: Arc<dyn gru_ports::Store> = match args.store {
-        StoreKind::Embedded => {
-            portal::data_dir::prepare(&args.data_dir)?;
-            Arc::new(gru_embedded::SqliteStore::open(&args.data_dir.join("portal.db"))?)
-        }
-        StoreKind::Dynamodb => {
-            let table = args.table.context("--table (ou TABLE_NAME) est requis avec --store dynamodb")?;
-            let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-            Arc::new(gru_dynamodb::DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table))
-        }
-    };
+    let store = args.store.open().await?;
     let report = CatalogueRepository::new(store).import(&city, &digest).await?;
     println!(
         "{} importé : {} élément(s) ajouté(s), {} modifié(s), {} retiré(s), {} inchangé(s)",
@@ -326,8 +342,9 @@ async fn import(args: ImportArgs) -> anyhow::Result<std::process::ExitCode> {
 
 #[derive(Subcommand)]
 enum AgentCommand {
-    /// Create an agent in the embedded store and print, once, their
-    /// password and the secret of their authenticator app.
+    /// Create an agent (in the embedded store, or a city's DynamoDB table
+    /// with --store dynamodb) and print, once, their password and the secret
+    /// of their authenticator app.
     Create(AgentCreateArgs),
 }
 
@@ -344,8 +361,8 @@ struct AgentCreateArgs {
     /// supervisors and admins handle every service.
     #[arg(long = "service")]
     services: Vec<String>,
-    #[arg(long, env = "PORTAL_DATA_DIR", default_value = "data")]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
     /// The address agents reach the portal at: its host names the account
     /// in authenticator apps.
     #[arg(long, env = "PORTAL_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
@@ -372,8 +389,7 @@ impl From<RoleArg> for accounts::agents::Role {
 async fn create_agent(args: AgentCreateArgs) -> anyhow::Result<std::process::ExitCode> {
     use accounts::agents::{NewAgent, Role};
     use gru_records::agents::AgentsError;
-    portal::data_dir::prepare(&args.data_dir)?;
-    let store = Arc::new(gru_embedded::SqliteStore::open(&args.data_dir.join("portal.db"))?);
+    let store = args.store.open().await?;
     let new = NewAgent {
         email: args.email.clone(),
         name: args.name,

@@ -309,3 +309,74 @@ fn a_data_directory_that_cannot_be_written_is_refused_at_start() {
     assert!(stderr.contains("n'accepte pas l'écriture") || stderr.contains("ne peut pas écrire"), "{stderr}");
     assert!(stderr.contains("permission refusée"), "the reason, in French: {stderr}");
 }
+
+/// A deployed city gets its catalogue and its first admin from the command
+/// line, straight into its DynamoDB table (moto here): the admin then signs
+/// in through the accounts function as on AWS, with the printed password
+/// and a code of the printed TOTP secret.
+#[tokio::test]
+async fn a_city_on_dynamodb_gets_its_catalogue_and_first_admin_from_the_command_line() {
+    use tower::ServiceExt;
+    let endpoint = gru_ports::contract::moto_endpoint();
+    let client = gru_dynamodb::emulator_client(&endpoint);
+    let table = gru_ports::contract::unique_name("cli");
+    gru_dynamodb::create_table(&client, &table).await.unwrap();
+    let on_aws = |args: &[&str]| {
+        let mut command = portal();
+        command
+            .args(args)
+            .args(["--store", "dynamodb", "--table", &table])
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "eu-west-3")
+            .env_remove("AWS_PROFILE");
+        command.output().unwrap()
+    };
+    let demo = demo();
+    let demo = demo.to_str().unwrap();
+    let imported = on_aws(&["catalogue", "import", demo]);
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    let again = String::from_utf8_lossy(&on_aws(&["catalogue", "import", demo]).stdout).into_owned();
+    assert!(again.contains(" 0 élément(s) ajouté(s), 0 modifié(s), 0 retiré(s)"), "idempotent: {again}");
+
+    let email = "premier.admin@belleval.example";
+    let admin = ["agent", "create", "--email", email, "--name", "Premier Admin", "--role", "admin"];
+    let created = on_aws(&admin);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let stdout = String::from_utf8_lossy(&created.stdout).into_owned();
+    let printed = |label: &str| {
+        let line = stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("{label} in {stdout}"));
+        line.split_once(" : ").unwrap().1.trim().to_owned()
+    };
+    let (password, secret) = (printed("Mot de passe"), printed("Clé de l'application"));
+    let twice = on_aws(&admin);
+    assert!(!twice.status.success(), "one email, one agent");
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("un agent a déjà l'adresse"));
+
+    let store: std::sync::Arc<dyn gru_ports::Store> =
+        std::sync::Arc::new(gru_dynamodb::DynamoStore::new(client, table.clone()));
+    let clock = std::sync::Arc::new(gru_ports::SystemClock);
+    let platform = gru_web::Platform::new(store, clock, gru_web::Settings::new("https://belleval.example"));
+    let mail = tempfile::tempdir().unwrap();
+    let mailer = std::sync::Arc::new(gru_embedded::OutboxMailer::new(
+        mail.path().to_path_buf(),
+        "mairie@belleval.example".into(),
+    ));
+    let now = jiff::Timestamp::now().as_second().try_into().unwrap();
+    let body = serde_json::json!({ "email": email, "password": password, "code": accounts::agents::totp_code(&secret, now) });
+    let request = axum::http::Request::post("/api/accounts/agents/signin")
+        .header("content-type", "application/json")
+        .header("x-gru-csrf", "1")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    let answer = accounts::router(&platform, mailer).oneshot(request).await.unwrap();
+    let status = answer.status();
+    let bytes = axum::body::to_bytes(answer.into_body(), 64 * 1024).await.unwrap();
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+    let signed_in: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(signed_in["role"], "admin");
+}

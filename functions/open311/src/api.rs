@@ -208,7 +208,10 @@ fn internal_records(format: Format) -> impl Fn(RepositoryError) -> Open311Error 
 /// `GET discovery`: where the endpoint is, its formats, how to get a key.
 async fn discovery(State(ctx): State<Ctx>, format: Format) -> Answer {
     let city = ctx.city(format).await?;
-    let changeset = ctx.now().strftime("%Y-%m-%d").to_string();
+    // Changes with each import of the city's files, which is when services
+    // and their attributes change: zero-padded, so it sorts as text too.
+    let version = ctx.catalogue.version().await.map_err(|e| Open311Error::internal(format, e))?;
+    let changeset = format!("{:010}", version.unwrap_or_default());
     let contact = format!("{} : {}, {}", city.name, city.contact.email, city.contact.phone);
     let value = json!({
         "changeset": changeset,
