@@ -30,6 +30,8 @@ use gru_records::catalogue::CatalogueRepository;
 use gru_web::{Platform, Settings};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -293,7 +295,15 @@ impl Portal {
             .layer(SetResponseHeaderLayer::if_not_present(
                 header::REFERRER_POLICY,
                 HeaderValue::from_static("strict-origin-when-cross-origin"),
-            ));
+            ))
+            // Brotli or gzip, as the browser accepts (as CloudFront does on
+            // AWS): pages, scripts, styles and the API's JSON shrink to a
+            // fraction. Images and PDFs (citizens' files) are compressed
+            // already.
+            .layer(
+                CompressionLayer::new()
+                    .compress_when(DefaultPredicate::new().and(NotForContentType::new("application/pdf"))),
+            );
         Ok(Self { router, import, housekeeping, notifications, store: ports.platform.store.clone() })
     }
 }

@@ -204,6 +204,26 @@ async fn the_site_and_the_city_logo_are_served() {
     assert_eq!(missing.status(), 404);
 }
 
+/// Pages, scripts and the API's JSON are compressed as the client accepts
+/// (brotli first), and sent as they are to a client that accepts nothing.
+#[tokio::test]
+async fn answers_are_compressed_as_the_client_accepts() {
+    let portal = TestPortal::spawn().await;
+    for path in ["/", "/js/form.js", "/api/catalogue/services"] {
+        let plain = portal.get(path).await;
+        assert!(plain.headers().get("content-encoding").is_none(), "{path}");
+        let plain = plain.bytes().await.unwrap().len();
+        for (accepted, encoding) in [("br, gzip", "br"), ("gzip", "gzip")] {
+            let url = format!("{}{path}", portal.url);
+            let packed = portal.client.get(url).header("accept-encoding", accepted).send().await.unwrap();
+            assert_eq!(packed.headers()["content-encoding"], encoding, "{path}");
+            assert!(packed.headers()["vary"].to_str().unwrap().contains("accept-encoding"), "{path}");
+            let size = packed.bytes().await.unwrap().len();
+            assert!(size * 2 < plain, "{path}: {size} bytes in {encoding}, {plain} plain");
+        }
+    }
+}
+
 #[tokio::test]
 async fn data_and_catalogue_survive_a_restart_and_the_import_runs_once() {
     let city = repository().join("infra/cities/demo");

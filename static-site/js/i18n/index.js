@@ -1,17 +1,19 @@
 // Tiny i18n helper: the page language comes from <html lang>, French by default.
+// Only the catalogue of the language shown is loaded: French always (the
+// fallback of every key), English only on an English page.
 import fr from './fr.js';
-import en from './en.js';
 
-const catalogues = { fr, en };
+/** The other languages, each loaded only when a page is in it. */
+const others = { en: () => import('./en.js') };
 
 function pageLang() {
   if (typeof document === 'undefined') return 'fr';
   const code = (document.documentElement.lang || 'fr').slice(0, 2).toLowerCase();
-  return code in catalogues ? code : 'fr';
+  return code in others ? code : 'fr';
 }
 
 export const lang = pageLang();
-const messages = catalogues[lang];
+const messages = lang === 'fr' ? fr : (await others[lang]()).default;
 const plurals = new Intl.PluralRules(lang);
 
 /** Translate `key`, filling `{name}` placeholders from `params`. */
@@ -31,4 +33,3 @@ export function translatePage(root = document) {
   }
 }
 
-export { catalogues };
