@@ -216,6 +216,9 @@ async fn an_app_reports_a_pothole_and_follows_it(portal: TestPortal) {
         .call_with("DELETE", &format!("/api/accounts/applications/{application}"), None, Some(&admin))
         .await;
     assert_eq!(revoked.status, 200, "{}", revoked.body);
+    let hostile = format!("/api/accounts/applications/{}", "a".repeat(3000));
+    let unknown = portal.call_with("DELETE", &hostile, None, Some(&admin)).await;
+    assert_eq!(unknown.status, 404, "not an id: nothing read, {}", unknown.body);
     let refused = post_form(&portal, "/open311/v2/requests.json", &pothole(&key, &[])).await;
     assert_eq!((refused.status, refused.body[0]["code"].as_u64()), (403, Some(403)), "{}", refused.body);
     let refused = post_form(&portal, "/open311/v2/requests.xml", &pothole(&key, &[])).await;

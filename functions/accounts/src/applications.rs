@@ -15,6 +15,7 @@ use gru_web::{FieldError, Json, Problem, Shared, WebState};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+/// The handlers' state.
 #[derive(Clone)]
 struct Keys {
     shared: Arc<Shared>,
@@ -36,12 +37,8 @@ pub(crate) fn routes(shared: Arc<Shared>) -> Router {
         .with_state(state)
 }
 
-fn internal(error: gru_records::applications::ApplicationsError) -> Problem {
-    Problem::internal(error)
-}
-
 async fn list(State(state): State<Keys>, Admin(_): Admin) -> Result<Response, Problem> {
-    let applications = state.applications.list().await.map_err(internal)?;
+    let applications = state.applications.list().await?;
     Ok(axum::Json(applications).into_response())
 }
 
@@ -75,8 +72,7 @@ async fn issue(
     };
     let now = state.shared.platform.clock.now();
     let audit = state.shared.audit.entry(&admin, "application.issue", None, Some(&name));
-    let (application, api_key) =
-        state.applications.issue(&name, &admin.id, now, vec![audit]).await.map_err(internal)?;
+    let (application, api_key) = state.applications.issue(&name, &admin.id, now, vec![audit]).await?;
     Ok((StatusCode::CREATED, axum::Json(Issued { application, api_key })).into_response())
 }
 
@@ -87,7 +83,7 @@ async fn revoke(
 ) -> Result<Response, Problem> {
     let now = state.shared.platform.clock.now();
     let audit = state.shared.audit.entry(&admin, "application.revoke", None, Some(&id));
-    match state.applications.revoke(&id, now, vec![audit]).await.map_err(internal)? {
+    match state.applications.revoke(&id, now, vec![audit]).await? {
         Some(application) => Ok(axum::Json(application).into_response()),
         None => Err(Problem::not_found("Aucune application n'a cet identifiant.")),
     }

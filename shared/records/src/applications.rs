@@ -22,6 +22,8 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 const LIST_PARTITION: &str = "APPLICATIONS";
+/// An application's id: this many random bytes, in hexadecimal.
+const ID_BYTES: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApplicationsError {
@@ -97,7 +99,7 @@ impl Applications {
         let key = tokens::random_token();
         let key_hash = tokens::hash(&key);
         let application = Application {
-            id: tokens::hex_id::<8>(),
+            id: tokens::hex_id::<ID_BYTES>(),
             name: name.to_owned(),
             created_at: now,
             created_by: by.to_owned(),
@@ -138,14 +140,18 @@ impl Applications {
     }
 
     /// Revokes an application's key, with the caller's `extra` writes.
-    /// `None` when no application has this id; revoking twice changes
-    /// nothing the second time.
+    /// `None` when no application has this id (text that is not an id is
+    /// not read); revoking twice changes nothing the second time.
     pub async fn revoke(
         &self,
         id: &str,
         now: Timestamp,
         extra: Vec<TransactOp>,
     ) -> Result<Option<Application>, ApplicationsError> {
+        let is_id = id.len() == ID_BYTES * 2 && id.bytes().all(|b| b.is_ascii_hexdigit());
+        if !is_id {
+            return Ok(None);
+        }
         let Some(item) = self.store.get(&application_key(id)).await? else {
             return Ok(None);
         };

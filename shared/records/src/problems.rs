@@ -5,6 +5,7 @@
 use crate::accounts::AccountsError;
 use crate::agendas::AgendasError;
 use crate::agents::AgentsError;
+use crate::applications::ApplicationsError;
 use crate::booking::BookingError;
 use crate::catalogue::CatalogueError;
 use crate::requests::RepositoryError;
@@ -14,6 +15,12 @@ use http::StatusCode;
 
 impl From<RepositoryError> for Problem {
     fn from(error: RepositoryError) -> Self {
+        Problem::internal(error)
+    }
+}
+
+impl From<ApplicationsError> for Problem {
+    fn from(error: ApplicationsError) -> Self {
         Problem::internal(error)
     }
 }
