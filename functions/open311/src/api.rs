@@ -168,29 +168,31 @@ impl Inner {
         self.catalogue.imported_city().await.map_err(|e| Open311Error::internal(format, e))
     }
 
-    /// Every Open311 service apps see, with the city's service each one is
-    /// (one index query).
-    pub async fn offers(&self, format: Format) -> Result<Vec<(StoredService, Offer)>, Open311Error> {
+    /// The city's services offered to apps, each with the Open311 services
+    /// apps see of it (one index query).
+    pub async fn offers(&self, format: Format) -> Result<Vec<(StoredService, Vec<Offer>)>, Open311Error> {
         let services =
             self.catalogue.open311_services().await.map_err(|e| Open311Error::internal(format, e))?;
         Ok(services
             .into_iter()
             .filter(|stored| stored.service.form.is_some())
-            .flat_map(|stored| {
+            .map(|stored| {
                 let offers =
                     stored.service.open311.as_ref().map(|o| o.offers(&stored.service)).unwrap_or_default();
-                offers.into_iter().map(move |offer| (stored.clone(), offer))
+                (stored, offers)
             })
             .collect())
     }
 
-    /// The Open311 service `code` names, if any.
+    /// The Open311 service `code` names, with the city's service it is, if any.
     pub async fn offer(
         &self,
         code: &str,
         format: Format,
     ) -> Result<Option<(StoredService, Offer)>, Open311Error> {
-        Ok(self.offers(format).await?.into_iter().find(|(_, offer)| offer.code == code))
+        Ok(self.offers(format).await?.into_iter().find_map(|(stored, offers)| {
+            offers.into_iter().find(|offer| offer.code == code).map(|offer| (stored, offer))
+        }))
     }
 
     async fn workflow_of(&self, service: &str, format: Format) -> Result<Workflow, Open311Error> {
@@ -231,10 +233,10 @@ async fn discovery(State(ctx): State<Ctx>, format: Format) -> Answer {
 /// `GET services`: the services offered to apps.
 async fn services(State(ctx): State<Ctx>, format: Format, RawQuery(query): RawQuery) -> Answer {
     ctx.check_jurisdiction(&arguments(query.as_deref().unwrap_or_default()), format)?;
-    let list: Vec<Value> = ctx
-        .offers(format)
-        .await?
-        .iter()
+    let services = ctx.offers(format).await?;
+    let offered =
+        services.iter().flat_map(|(stored, offers)| offers.iter().map(move |offer| (stored, offer)));
+    let list: Vec<Value> = offered
         .map(|(stored, offer)| {
             let service = &stored.service;
             let settings = service.open311.as_ref().expect("indexed as an Open311 service");
@@ -377,14 +379,13 @@ async fn reports_by_filter(
         argument(arguments, "service_code").map(|c| c.split(',').map(str::trim).collect());
     let wanted = |code: &str| codes.as_ref().is_none_or(|codes| codes.contains(&code));
     // The city's services to read: those offering a wanted code.
-    let mut services: Vec<String> = ctx
+    let services: Vec<String> = ctx
         .offers(format)
         .await?
         .into_iter()
-        .filter(|(_, o)| wanted(&o.code))
-        .map(|(s, _)| s.service.slug)
+        .filter(|(_, offers)| offers.iter().any(|o| wanted(&o.code)))
+        .map(|(stored, _)| stored.service.slug)
         .collect();
-    services.dedup();
     let mut reports = Vec::new();
     for service in &services {
         for phase in &phases {
@@ -447,7 +448,7 @@ fn public_view(request: &Request, workflow: &Workflow, city: &City) -> Value {
     let datetime =
         |at: Timestamp| at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string();
     let status = workflow.status(&request.status);
-    let closed = matches!(request.phase, Phase::Accepted | Phase::Refused | Phase::Closed);
+    let closed = request.phase.is_final();
     let origin = request.open311.as_ref();
     let expected = request
         .deadline

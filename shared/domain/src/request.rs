@@ -25,6 +25,11 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// Whether requests end here: accepted, refused or closed.
+    pub fn is_final(self) -> bool {
+        matches!(self, Phase::Accepted | Phase::Refused | Phase::Closed)
+    }
+
     /// The key fragment and JSON name (`submitted`, `in_progress`, ...).
     pub fn as_str(self) -> &'static str {
         match self {

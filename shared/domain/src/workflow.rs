@@ -61,7 +61,7 @@ pub struct Status {
 impl Status {
     /// Whether requests end here: accepted, refused or closed.
     pub fn is_final(&self) -> bool {
-        matches!(self.phase, Phase::Accepted | Phase::Refused | Phase::Closed)
+        self.phase.is_final()
     }
 }
 
