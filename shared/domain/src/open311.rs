@@ -311,16 +311,16 @@ impl Open311 {
                 ));
             }
         }
-        let mut fixed: Vec<Answers> = self.codes.iter().map(|c| c.answers.clone()).collect();
-        if fixed.is_empty() {
-            fixed.push(Answers::new());
-        }
+        // The answers each offer fixes beyond the section's: one offer, the
+        // service itself, when there are no codes.
+        let none = Answers::new();
+        let fixed: Vec<&Answers> =
+            if self.codes.is_empty() { vec![&none] } else { self.codes.iter().map(|c| &c.answers).collect() };
         for page in &form.pages {
             for f in &page.fields {
                 let always = f.required && f.when.is_none() && page.when.is_none();
-                let unsent = fixed
-                    .iter()
-                    .any(|case| !self.is_filled(&f.id, &self.answers) && !case.contains_key(&f.id));
+                let unsent = !self.is_filled(&f.id, &self.answers)
+                    && fixed.iter().any(|case| !case.contains_key(&f.id));
                 if always && datatype(f.kind).is_none() && unsent {
                     problems.push(format!(
                         "[open311] le champ obligatoire « {} » (type {}) ne peut pas être envoyé par une application : donnez-lui une réponse dans [open311.answers]",
