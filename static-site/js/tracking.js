@@ -14,7 +14,7 @@ const cityReady = initPage();
 const token = fragment();
 const reference = new URLSearchParams(location.search).get('reference');
 
-const STEP_STATE = { done: 'tracking.stepDone', current: 'tracking.stepCurrent', upcoming: 'tracking.stepUpcoming' };
+const STEP_STATE = { done: 'tracking.stepDone', current: 'tracking.stepCurrent', upcoming: 'tracking.stepUpcoming', skipped: 'tracking.stepSkipped' };
 
 function row(label, ...value) {
   return el('div', { class: 'summary-row' }, el('dt', { text: label }), el('dd', {}, ...value));

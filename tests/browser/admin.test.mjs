@@ -365,6 +365,38 @@ test('« Demander un complément » moves the request to waiting for the citizen
   await page.close();
 });
 
+test('the follow-up page\'s steps advance as agents move the request; a refusal marks the steps never reached', async () => {
+  const mine = await submitRequest();
+  const tracking = new URL(mine.tracking_url);
+  const citizen = await newContext(360);
+  /** The steps of the follow-up page: « title (state) ». */
+  const steps = async () => {
+    const page = await open(citizen, tracking.pathname + tracking.hash);
+    const read = await page.locator('.steps-tracked > li h3').allInnerTexts();
+    const current = await page.locator('.steps-tracked > li[aria-current="step"] h3').allInnerTexts();
+    await page.close();
+    return { read, current };
+  };
+  const move = async (to) => {
+    const detail = await supervisor.json('GET', `/api/tracking/requests/${mine.reference}`);
+    await supervisor.json('POST', `/api/tracking/requests/${mine.reference}/transitions`, { to, version: detail.version, comment: 'Motif donné au demandeur par courrier' });
+  };
+  try {
+    assert.deepEqual((await steps()).current, ['Demande reçue (en cours)']);
+    await move('verification');
+    const checking = await steps();
+    assert.deepEqual(checking.current, ['Vérification de la demande (en cours)'], 'the timeline follows the status');
+    assert.deepEqual(checking.read, ['Demande reçue (terminée)', 'Vérification de la demande (en cours)', 'Acte établi (à venir)', 'Acte envoyé (à venir)']);
+    await move('refusee');
+    assert.deepEqual((await steps()).read, ['Demande reçue (terminée)', 'Vérification de la demande (terminée)', 'Acte établi (non réalisée)', 'Acte envoyé (non réalisée)']);
+    const page = await open(citizen, tracking.pathname + tracking.hash);
+    await axeBoth(page, 'suivi d\'une demande refusée');
+    await page.close();
+  } finally {
+    await citizen.close();
+  }
+});
+
 test('an unknown reference is a clear not-found state without axe violations', async () => {
   const page = await open(agentContext, '/admin/demande.html?ref=ZZZZ-9999', 'error');
   assert.equal(await page.locator('h1').textContent(), 'Demande introuvable');

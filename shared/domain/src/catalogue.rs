@@ -218,6 +218,10 @@ pub struct Presentation {
 pub struct Step {
     pub title: String,
     pub description: String,
+    /// The workflow statuses during which this step is the current one
+    /// (`gru_domain::steps`); none: the step follows the public phase.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub statuses: Vec<String>,
 }
 
 /// A supporting document, and the case in which it is needed.

@@ -79,7 +79,7 @@ pub fn load(dir: &Path) -> Result<CityCatalogue, Vec<Problem>> {
     let mut seen: HashMap<&str, &Path> = HashMap::new();
     for service in &services {
         check_service(service, categories.is_some().then_some(&category_slugs[..]), &mut problems);
-        check_workflow_of(service, &workflow_ids, &mut problems);
+        check_workflow_of(service, &workflows, &workflow_ids, &mut problems);
         if let Some(first) = seen.insert(&service.value.slug, &service.path) {
             problems.push(Problem {
                 file: service.path.clone(),
@@ -347,19 +347,52 @@ fn read_workflows(dir: &Path, problems: &mut Vec<Problem>) -> (Vec<Source<Workfl
     (workflows, ids)
 }
 
-/// A service's `workflow` must name a file of `workflows/`.
-fn check_workflow_of(service: &Source<Service>, known: &[String], problems: &mut Vec<Problem>) {
-    let Some(workflow) = &service.value.workflow else { return };
-    if !known.contains(workflow) {
-        let known =
-            if known.is_empty() { "aucun, ajoutez workflows/<id>.toml".to_owned() } else { known.join(", ") };
-        problems.push(Problem {
-            file: service.path.clone(),
-            line: line_of(&service.text, None, "workflow"),
-            message: format!(
-                "workflow inconnu « {workflow} » : pas de fichier workflows/{workflow}.toml (connus : {known})"
-            ),
-        });
+/// A service's `workflow` must name a file of `workflows/`, and its
+/// presented steps only statuses of that workflow (the standard one when it
+/// names none).
+fn check_workflow_of(
+    service: &Source<Service>,
+    workflows: &[Source<Workflow>],
+    known: &[String],
+    problems: &mut Vec<Problem>,
+) {
+    let standard = Workflow::standard();
+    let workflow = match &service.value.workflow {
+        None => &standard,
+        Some(id) => match workflows.iter().find(|w| &w.value.id == id && known.contains(id)) {
+            Some(workflow) => &workflow.value,
+            None if known.contains(id) => return,
+            None => {
+                let known = if known.is_empty() {
+                    "aucun, ajoutez workflows/<id>.toml".to_owned()
+                } else {
+                    known.join(", ")
+                };
+                problems.push(Problem {
+                    file: service.path.clone(),
+                    line: line_of(&service.text, None, "workflow"),
+                    message: format!(
+                        "workflow inconnu « {id} » : pas de fichier workflows/{id}.toml (connus : {known})"
+                    ),
+                });
+                return;
+            }
+        },
+    };
+    for (n, step) in service.value.presentation.steps.iter().enumerate() {
+        for status in step.statuses.iter().filter(|s| workflow.status(s).is_none()) {
+            let ids: Vec<&str> = workflow.statuses.iter().map(|s| s.id.as_str()).collect();
+            problems.push(Problem {
+                file: service.path.clone(),
+                line: line_of_array_entry(&service.text, "presentation.steps", n),
+                message: format!(
+                    "l'étape « {} » nomme le statut inconnu « {status} » : le workflow « {} » a {}",
+                    step.title,
+                    workflow.id,
+                    ids.join(", ")
+                ),
+            });
+        }
     }
 }
 

@@ -24,6 +24,8 @@
 //! - [`request`]: drafts and requests (history, assignee, deadline), and the
 //!   public phases every request goes through.
 //! - [`search`]: accent-, case- and word-order-tolerant service search.
+//! - [`steps`]: where a request stands among the steps its service's
+//!   page announced.
 //! - [`text`]: whether a text shows anything (a text of zero-width spaces
 //!   and bidirectional controls does not), and names cleaned for one line.
 //! - [`workflow`]: workflows as data (statuses, transitions, emails) and
@@ -42,5 +44,6 @@ pub mod ics;
 pub mod open311;
 pub mod request;
 pub mod search;
+pub mod steps;
 pub mod text;
 pub mod workflow;

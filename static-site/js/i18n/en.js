@@ -297,6 +297,7 @@ export default {
   'tracking.stepDone': '(done)',
   'tracking.stepCurrent': '(in progress)',
   'tracking.stepUpcoming': '(upcoming)',
+  'tracking.stepSkipped': '(not reached)',
   'tracking.history': 'History',
   'tracking.keepPrivate': 'This tracking link is personal: do not share it.',
   'tracking.download': 'Download',

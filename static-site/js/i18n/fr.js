@@ -298,6 +298,7 @@ export default {
   'tracking.stepDone': '(terminée)',
   'tracking.stepCurrent': '(en cours)',
   'tracking.stepUpcoming': '(à venir)',
+  'tracking.stepSkipped': '(non réalisée)',
   'tracking.history': 'Historique',
   'tracking.keepPrivate': 'Ce lien de suivi est personnel\u00a0: ne le partagez pas.',
   'tracking.download': 'Télécharger',

@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use gru_domain::form::Answers;
 use gru_domain::request::{Phase, Request, RequestSummary};
+use gru_domain::steps::{StepState, step_states};
 use gru_records::access;
 use gru_records::case_files::DocumentFiles;
 use gru_records::timeline;
@@ -19,8 +20,7 @@ use serde::{Deserialize, Serialize};
 struct StepView {
     title: String,
     description: String,
-    /// `done`, `current` or `upcoming`.
-    state: &'static str,
+    state: StepState,
 }
 
 /// A request as its citizen sees it.
@@ -49,22 +49,15 @@ async fn request_view(ctx: &Ctx, request: Request) -> Result<RequestView, Proble
     let progress = timeline::progress(&request, &workflow);
     let summary = ctx.catalogue.summary_of(&request).await?;
     let documents = ctx.attachments.documents_of(&request).await?;
-    let steps = ctx.catalogue.service(&request.service).await?.map(|s| s.service.presentation.steps);
-    // Until agents move requests through their workflow, a submitted request
-    // is at the first step.
-    let current = 0;
-    let steps = steps
-        .unwrap_or_default()
-        .into_iter()
-        .enumerate()
-        .map(|(i, step)| StepView {
-            title: step.title,
-            description: step.description,
-            state: match i.cmp(&current) {
-                std::cmp::Ordering::Less => "done",
-                std::cmp::Ordering::Equal => "current",
-                std::cmp::Ordering::Greater => "upcoming",
-            },
+    let presented = ctx.catalogue.service(&request.service).await?.map(|s| s.service.presentation.steps);
+    let presented = presented.unwrap_or_default();
+    let steps = presented
+        .iter()
+        .zip(step_states(&presented, &request))
+        .map(|(step, state)| StepView {
+            title: step.title.clone(),
+            description: step.description.clone(),
+            state,
         })
         .collect();
     Ok(RequestView {

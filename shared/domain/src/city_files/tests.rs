@@ -994,3 +994,42 @@ fn workflow_problems_are_reported_at_their_entry() {
         problems[0].message
     );
 }
+
+#[test]
+fn a_presented_step_names_only_statuses_of_its_services_workflow() {
+    let step = "description = \"Nous avons reçu la demande.\"\n";
+    let (_dir, result) = city_with(|root| {
+        with_workflow(root, "etat-civil.toml", WORKFLOW);
+        replace(
+            root,
+            "services/acte.toml",
+            step,
+            &format!("{step}statuses = [\"recue\", \"piece-demandee\"]\n"),
+        );
+    });
+    assert!(result.is_ok(), "{:#?}", result.err());
+
+    let (_dir, result) = city_with(|root| {
+        with_workflow(root, "etat-civil.toml", WORKFLOW);
+        replace(root, "services/acte.toml", step, &format!("{step}statuses = [\"recu\"]\n"));
+    });
+    let problems = result.unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(problems[0].line, Some(16), "at the step's [[presentation.steps]] line");
+    assert!(
+        problems[0].message.contains("l'étape « Reçue » nomme le statut inconnu « recu » : le workflow « etat-civil » a recue, piece-demandee, delivree"),
+        "{}",
+        problems[0].message
+    );
+
+    // Without a workflow of its own, a service's steps name the standard's statuses.
+    let (_dir, result) = city_with(|root| {
+        replace(root, "services/acte.toml", step, &format!("{step}statuses = [\"recue\"]\n"))
+    });
+    let problems = result.unwrap_err();
+    assert!(
+        problems[0].message.contains("le workflow « standard » a submitted, in_review"),
+        "{}",
+        problems[0].message
+    );
+}
