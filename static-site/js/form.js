@@ -14,7 +14,9 @@ import {
 } from './ui.js';
 import { cleanAnswers, prefill, rootField } from './form/answers.js';
 import { showErrors } from './form/errors.js';
-import { CHECK, SENT, DOCUMENTS, readLocation, stepUrl, progress, stepHeading, stepper } from './form/flow.js';
+import {
+  CHECK, SENT, DOCUMENTS, readLocation, stepUrl, progress, countedSteps, stepHeading, stepper,
+} from './form/flow.js';
 import { formPage, documentsBox } from './form/page.js';
 import { renderReview } from './form/review.js';
 import { renderDocuments } from './form/documents.js';
@@ -43,7 +45,11 @@ const visible = () => visibility(journey.form, journey.answers);
 const toSend = () => cleanAnswers(visibleAnswers(journey.form, journey.answers));
 /** Whether these answers call for supporting documents (then a documents step comes before the check page). */
 const needsDocuments = () => requiredDocuments(journey.form, journey.answers).length > 0;
-const where = (pages, step) => progress(pages, step, { documents: needsDocuments() });
+/** The step count at `step`: see countedSteps. */
+function where(step) {
+  const counted = countedSteps(journey.form, journey.answers, visible(), step, needsDocuments());
+  return progress(counted.pages, step, { documents: counted.documents });
+}
 
 function title(parts, { error = false } = {}) {
   const text = parts.filter(Boolean).join(' – ');
@@ -99,10 +105,14 @@ function renderPage(page, { errors, focus }) {
 
   const refresh = () => {
     const now = visible();
-    const position = where(now.pages, page.id);
+    const position = where(page.id);
     const after = journey.form.pages.find((p) => p.id === now.pages[now.pages.indexOf(page.id) + 1]);
+    // Back from the check page, « Continuer » returns there unless the answers opened a page with a required answer missing.
+    const blank = after && after.fields.some((f) => f.required && now.fields.includes(f.id) && !Object.hasOwn(journey.answers, f.id));
+    const next = after && (!journey.back || blank) ? after.title
+      : t(needsDocuments() && !journey.back ? 'documents.title' : 'review.title');
     stepHeading(h1, position, page.title);
-    stepper(box, position, after ? after.title : t(needsDocuments() ? 'documents.title' : 'review.title'));
+    stepper(box, position, next);
     view.showVisible(now.fields);
     documents.update(requiredDocuments(journey.form, journey.answers));
     title([page.title, t('form.step', position), journey.service.title], { error: Boolean(view.form.querySelector('.error-summary')) });
@@ -178,7 +188,7 @@ async function renderCheck({ focus }) {
     return;
   }
   const shown = visible();
-  const position = where(shown.pages, CHECK);
+  const position = where(CHECK);
   const required = requiredDocuments(journey.form, journey.answers);
   // The files of each document; the form's list alone if the checklist cannot be read.
   const checklist = required.length > 0 ? await attachments.checklist(journey.draft.id).catch(() => null) : null;
@@ -226,7 +236,7 @@ async function renderDocumentsStep({ errors, focus }) {
     go(CHECK, { push: false });
     return;
   }
-  const position = where(shown.pages, DOCUMENTS);
+  const position = where(DOCUMENTS);
   stepHeading($('#page-title'), position, t('documents.title'));
   stepper($('#stepper'), position, t('review.title'));
   const name = (error) => title([t('documents.title'), t('form.step', position), journey.service.title], { error });

@@ -44,15 +44,19 @@ test('keyboard alone: a birth certificate without an account, from the service p
     await Promise.all([page.waitForURL(/\/demarche\.html\?service=acte-etat-civil/), page.keyboard.press('Enter')]);
     await waitForState(page, 'ready');
     assert.equal(await stepTitle(page), titleOf('record'));
-    // Before any answer, only the pages every case has are counted (plus the check page).
-    const before = await stepState(page);
-    assert.match(before, /^Étape 1 sur \d+$/);
+    // The count includes the pages answers still to come may open: it only ever shrinks,
+    // and « Étape suivante » names the step « Continuer » leads to.
+    const counts = [await stepState(page)];
+    assert.match(counts[0], /^Étape 1 sur \d+$/);
 
     const steps = birthCertificate(email);
     for (const [index, [id, answers]] of steps.entries()) {
       await answerByKeyboard(page, answers);
+      const announced = (await page.locator('.stepper-next').innerText()).replace(/^Étape suivante\s*:?\s*/, '');
       const next = steps[index + 1];
       await waitForStep(page, next ? titleOf(next[0]) : DOCUMENTS_STEP);
+      assert.equal(announced, next ? titleOf(next[0]) : DOCUMENTS_STEP, `after ${id}, « Étape suivante » named the step that came`);
+      counts.push(await stepState(page));
       assert.equal((await focused(page)).tag, 'h1', 'focus moves to the new step\'s heading');
       if (id === 'record') {
         assert.match(page.url(), /#brouillon=[\w-]{22}$/, 'the draft id is in the address (its fragment) once saved');
@@ -68,7 +72,9 @@ test('keyboard alone: a birth certificate without an account, from the service p
     assert.equal((await focused(page)).tag, 'h1');
     // The count now includes the pages the answers opened: five pages, the documents and the check page.
     assert.equal(await stepState(page), 'Étape 7 sur 7');
-    assert.notEqual(before, 'Étape 1 sur 7', 'the count follows the answers');
+    const totals = counts.map((c) => Number(c.split(' sur ')[1]));
+    assert.deepEqual(totals, [...totals].sort((a, b) => b - a), `the total never grows: ${counts.join(' → ')}`);
+    assert.deepEqual(counts.map((c) => Number(/^Étape (\d+)/.exec(c)[1])), [1, 2, 3, 4, 5, 6], 'one step at a time');
 
     // Check page: every answer, then the email code.
     const main = await page.locator('main').innerText();
@@ -76,8 +82,9 @@ test('keyboard alone: a birth certificate without an account, from the service p
       assert.ok(main.includes(text), `the check page shows « ${text} »`);
     }
     assert.equal(await page.getByRole('link', { name: /^Modifier/ }).count(), steps.length + 1, 'one « Modifier » per page and one for the documents');
+    // The address given at « Vos coordonnées » is not asked again: it is already there.
     await tabTo(page, (f) => f.id === 'review-email', 'the email field');
-    await page.keyboard.type(email);
+    assert.equal(await page.locator('#review-email').inputValue(), email);
     const sendCode = await tabTo(page, (f) => f.tag === 'button', 'the « Recevoir un code » button');
     assert.equal(sendCode.text, 'Recevoir un code');
     await page.keyboard.press('Enter');

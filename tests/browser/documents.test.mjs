@@ -199,7 +199,7 @@ test('keyboard alone: the documents step from a refused file to the download on 
 
     // Sent, by keyboard, then the follow-up page.
     await tabTo(page, (f) => f.id === 'review-email', 'the email field');
-    await page.keyboard.type(email);
+    assert.equal(await page.locator('#review-email').inputValue(), email, 'the address given in the form');
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.activeElement?.id === 'review-code', null, { timeout: 10_000 });
     await page.keyboard.type(await emailedCode(email));

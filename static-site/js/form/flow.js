@@ -1,7 +1,7 @@
 // Where the citizen is in the form: the address (?service, &etape, &retour, and the draft
 // id in the fragment, #brouillon=: without an account the id is the draft's key, and a
 // fragment never reaches a server's logs) and the progress indicator, counted on the
-// visible pages only plus the check page.
+// pages shown and those answers still to come may open (countedSteps), plus the check page.
 import { t } from '../i18n/index.js';
 import { el, setChildren } from '../text.js';
 
@@ -31,9 +31,45 @@ export function stepUrl({ service, draft, step, back = false }) {
   return `/demarche.html?${query}${draft ? `#brouillon=${encodeURIComponent(draft)}` : ''}`;
 }
 
+/** The field ids a condition reads. */
+function fieldsRead(condition) {
+  if (!condition) return [];
+  if (condition.field) return [condition.field];
+  return [...(condition.all ?? []), ...(condition.any ?? []), ...(condition.not ? [condition.not] : [])].flatMap(fieldsRead);
+}
+
+const unanswered = (answer) => answer === undefined || answer === null || answer === ''
+  || (Array.isArray(answer) && answer.length === 0) || (typeof answer === 'string' && answer.trim() === '');
+
 /**
- * Step number and total: the visible pages, the documents step when the case needs
- * documents, then the check page. `step` is a page id, DOCUMENTS or CHECK.
+ * What the step count counts from `step` on (a page id, DOCUMENTS or CHECK): the pages
+ * shown now, and those whose condition reads an answer still to come on this page or a
+ * later one; before `step`, only the pages shown. So the total only shrinks as the
+ * citizen answers (« Étape 1 sur 7 » then « 2 sur 6 »), it never moves away.
+ * `shown` is visibility(form, answers); `documents` whether the answers call for
+ * documents now. Returns { pages, documents }.
+ */
+export function countedSteps(form, answers, shown, step, documents) {
+  const passed = step === CHECK || step === DOCUMENTS;
+  const here = form.pages.findIndex((p) => p.id === step);
+  const open = new Set();
+  const unsettled = (condition) => fieldsRead(condition).some((f) => open.has(f) && unanswered(Object.hasOwn(answers, f) ? answers[f] : undefined));
+  const pages = [];
+  form.pages.forEach((page, i) => {
+    const ahead = !passed && i >= here;
+    if (!shown.pages.includes(page.id) && !(ahead && unsettled(page.when))) return;
+    pages.push(page.id);
+    if (!ahead) return;
+    for (const field of page.fields) {
+      if (shown.fields.includes(field.id) || unsettled(field.when)) open.add(field.id);
+    }
+  });
+  return { pages, documents: documents || (form.documents ?? []).some((doc) => unsettled(doc.when)) };
+}
+
+/**
+ * Step number and total: the pages counted, the documents step when the case needs
+ * (or may need) documents, then the check page. `step` is a page id, DOCUMENTS or CHECK.
  */
 export function progress(visiblePages, step, { documents = false } = {}) {
   const extra = documents ? 1 : 0;

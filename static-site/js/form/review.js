@@ -48,6 +48,13 @@ function documentsWithFiles(documents, href, onEdit) {
           el('span', { class: 'file-size', text: `(${formatSize(file.size)})` }), ' – ', scanBadge(file))))))));
 }
 
+/** The address the citizen gave in a visible email field of the form, so it is not asked twice. */
+function answeredEmail(form, answers, shownFields) {
+  const field = form.pages.flatMap((page) => page.fields)
+    .find((f) => f.type === 'email' && shownFields.has(f.id) && typeof answers[f.id] === 'string' && answers[f.id].trim());
+  return field ? answers[field.id].trim() : '';
+}
+
 /**
  * Fill `container` with the check page. journey: { form, answers, visibility, documents,
  * withFiles (documents are the checklist's, with their files), documentsHref,
@@ -82,7 +89,7 @@ export function renderReview(container, journey) {
   let codeInput = null;
   if (!withAccount) {
     const emailInput = el('input', { type: 'email', id: 'review-email', class: 'input', autocomplete: 'email', spellcheck: 'false', required: true });
-    emailInput.value = draft.email || journey.me?.email || '';
+    emailInput.value = draft.email || answeredEmail(form, answers, shownFields) || journey.me?.email || '';
     const sendButton = el('button', { type: 'submit', class: 'button button-secondary', text: t('review.sendCode') });
     codeForm = el('form', { class: 'code-request', novalidate: true, 'aria-labelledby': 'review-email-title' },
       el('h3', { id: 'review-email-title', class: 'subheading', text: t('review.emailTitle') }),
