@@ -24,6 +24,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use gru_clamd::ClamdScanner;
 use gru_embedded::{LocalFiles, OutboxMailer, SqliteStore};
+use gru_notices::letterhead::Letterhead;
 use gru_outbox::Outbox;
 use gru_ports::{Clock, Scanner, Store, SystemClock};
 use gru_records::catalogue::CatalogueRepository;
@@ -218,8 +219,9 @@ async fn deliver(notifications: &Notifications) {
     }
 }
 
-/// The sender of the portal's emails (they land in the outbox).
-const MAIL_FROM: &str = "Portail citoyen <ne-pas-repondre@portail.localhost>";
+/// The address the portal's emails come from (they land in the outbox);
+/// the name shown is the city's (`gru_notices::letterhead`).
+const MAIL_FROM: &str = "ne-pas-repondre@portail.localhost";
 
 /// The same headers CloudFront's response-headers policy sets on AWS.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
@@ -253,9 +255,10 @@ impl Portal {
             options.clamd.clone().map(|address| Arc::new(ClamdScanner::new(address)) as Arc<dyn Scanner>);
         let settings =
             Settings { public_url: base_url, audit_keep: options.audit_keep, drafts: options.drafts };
+        let outbox = Arc::new(OutboxMailer::new(data.join("outbox"), MAIL_FROM.to_owned()));
         let ports = Ports {
+            mailer: Letterhead::around(outbox, store.clone()),
             platform: Platform::new(store, clock, settings),
-            mailer: Arc::new(OutboxMailer::new(data.join("outbox"), MAIL_FROM.to_owned())),
             files: local_files.clone(),
             scanner,
         };

@@ -131,10 +131,12 @@ impl TestPortal {
             .await
             .expect("imported");
         let data_dir = tempfile::tempdir().expect("temporary data directory");
-        let mailer: Arc<dyn gru_ports::Mailer> = Arc::new(gru_embedded::OutboxMailer::new(
+        let outbox = Arc::new(gru_embedded::OutboxMailer::new(
             data_dir.path().join("outbox"),
-            "mairie@belleval.example".into(),
+            "ne-pas-repondre@belleval.example".into(),
         ));
+        // Signed by the city, as each function's main.rs does on AWS.
+        let mailer = gru_notices::letterhead::Letterhead::around(outbox, store.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let clock: Arc<dyn gru_ports::Clock> = clock;

@@ -196,6 +196,20 @@ async fn a_birth_certificate_without_an_account_from_first_page_to_tracking_link
     let confirmation = portal.email_to(email, "bien reçue").await;
     assert!(confirmation.subject.contains(&reference));
     assert_eq!(confirmation.links, std::slice::from_ref(&tracking_url));
+    // From the city, signed by it, as its city.toml says.
+    assert!(
+        confirmation.from.starts_with("\"Ville de Belleval-sur-Loire\" <ne-pas-repondre@"),
+        "{}",
+        confirmation.from
+    );
+    assert!(
+        confirmation.text.contains("Les services de la Ville de Belleval-sur-Loire"),
+        "{}",
+        confirmation.text
+    );
+    let code_email = portal.email_to(email, "code de confirmation").await;
+    assert_eq!(code_email.from, confirmation.from, "the codes sent at once are signed the same way");
+    assert!(!code_email.text.contains("{signature}"), "{}", code_email.text);
 
     let tracked = portal
         .call(

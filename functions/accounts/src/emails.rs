@@ -11,7 +11,7 @@ pub const VERIFY_PAGE: &str = "/compte/verifier.html";
 pub const SIGN_IN_PAGE: &str = "/compte/lien.html";
 pub const RESET_PAGE: &str = "/compte/nouveau-mot-de-passe.html";
 
-const SIGNATURE: &str = "\n-- \nCe message a été envoyé automatiquement : merci de ne pas y répondre.\n";
+const SIGNATURE: &str = "\nCordialement,\n{signature}\n\n-- \nCe message a été envoyé automatiquement : merci de ne pas y répondre.\n";
 
 fn email(to: &str, subject: &str, text: String) -> Email {
     Email {
@@ -20,6 +20,7 @@ fn email(to: &str, subject: &str, text: String) -> Email {
         text: text + SIGNATURE,
         html: None,
         attachments: Vec::new(),
+        from_name: None,
     }
 }
 

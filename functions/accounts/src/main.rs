@@ -7,7 +7,8 @@ use std::sync::Arc;
 async fn main() -> Result<(), gru_lambda::Error> {
     gru_lambda::serve(|platform| async move {
         let mailer = gru_ses::SesMailer::from_env().await?;
-        Ok(accounts::router(&platform, Arc::new(mailer)))
+        let mailer = gru_notices::letterhead::Letterhead::around(Arc::new(mailer), platform.store.clone());
+        Ok(accounts::router(&platform, mailer))
     })
     .await
 }

@@ -6,7 +6,7 @@
 
 use gru_ports::Email;
 
-const SIGNATURE: &str = "Cordialement,\nLes services de la mairie\n\n\
+const SIGNATURE: &str = "Cordialement,\n{signature}\n\n\
     Ce courriel est envoyé automatiquement : pour répondre, utilisez le suivi de votre demande.";
 
 /// The citizen's link: the follow-up page of the request (as the
@@ -28,7 +28,7 @@ pub fn new_message_to_citizen(to: &str, reference: &str, service_title: &str, li
         subject: format!("Nouveau message au sujet de votre demande {reference}"),
         text: format!(
             "Bonjour,\n\n\
-             Les services de la mairie vous ont écrit au sujet de votre demande « {service_title} » \
+             Un agent vous a écrit au sujet de votre demande « {service_title} » \
              (référence {reference}).\n\n\
              Pour lire ce message et y répondre, ouvrez le suivi de votre demande avec le lien personnel \
              reçu lors de son envoi, ou depuis votre espace personnel :\n{link}\n\n\
@@ -36,6 +36,7 @@ pub fn new_message_to_citizen(to: &str, reference: &str, service_title: &str, li
         ),
         html: None,
         attachments: Vec::new(),
+        from_name: None,
     }
 }
 
@@ -54,6 +55,7 @@ pub fn request_for_complement(to: &str, reference: &str, service_title: &str, li
         ),
         html: None,
         attachments: Vec::new(),
+        from_name: None,
     }
 }
 
@@ -69,6 +71,7 @@ pub fn new_message_to_agent(to: &str, reference: &str, service_title: &str, link
         ),
         html: None,
         attachments: Vec::new(),
+        from_name: None,
     }
 }
 
@@ -87,6 +90,7 @@ pub fn answer_to_agent(to: &str, reference: &str, service_title: &str, status: &
         ),
         html: None,
         attachments: Vec::new(),
+        from_name: None,
     }
 }
 

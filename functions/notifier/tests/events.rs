@@ -40,6 +40,7 @@ impl Setup {
             text: "Bonjour,\n".into(),
             html: None,
             attachments: Vec::new(),
+            from_name: None,
         };
         let at: Timestamp = at.parse().unwrap();
         let op = gru_outbox::enqueue(&email, &format!("{reference}#submitted"), at).unwrap();

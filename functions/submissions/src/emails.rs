@@ -3,6 +3,7 @@
 //! can never become markup in it.
 
 use gru_ports::Email;
+use gru_ports::mailer::SIGNATURE;
 
 /// The one-time code proving the address, with the link to resume the draft.
 pub fn code(to: &str, code: &str, service_title: &str, resume_url: &str, minutes: i64) -> Email {
@@ -15,9 +16,11 @@ pub fn code(to: &str, code: &str, service_title: &str, resume_url: &str, minutes
              {code}\n\n\
              Il est valable {minutes} minutes et ne sert qu'une fois.\n\n\
              Pour reprendre votre demande plus tard, depuis cet appareil ou un autre :\n{resume_url}\n\n\
-             Si vous n'avez rien demandé, ignorez ce message : rien ne sera envoyé sans ce code.\n"
+             Si vous n'avez rien demandé, ignorez ce message : rien ne sera envoyé sans ce code.\n\n\
+             Cordialement,\n{SIGNATURE}\n"
         ),
         html: None,
         attachments: Vec::new(),
+        from_name: None,
     }
 }

@@ -30,6 +30,34 @@ pub struct City {
     /// Links to the city's institutional site, shown in the footer.
     #[serde(default)]
     pub links: Vec<Link>,
+    /// How the portal's emails are signed.
+    #[serde(default)]
+    pub emails: CityEmails,
+}
+
+/// The name the portal's emails come from and the one they are signed
+/// with; both the city's name when its files say nothing. The sending
+/// address is the deployment's (an identity SES has verified).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CityEmails {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_name: Option<String>,
+    /// One or a few lines, after « Cordialement, ».
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+impl City {
+    /// The name the portal's emails come from.
+    pub fn sender_name(&self) -> &str {
+        self.emails.sender_name.as_deref().unwrap_or(&self.name)
+    }
+
+    /// What the portal's emails are signed with.
+    pub fn signature(&self) -> &str {
+        self.emails.signature.as_deref().unwrap_or(&self.name)
+    }
 }
 
 /// The city's time zone: an IANA name the time-zone database knows (jiff's

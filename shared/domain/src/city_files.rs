@@ -411,6 +411,21 @@ fn check_city(city: &Source<City>, problems: &mut Vec<Problem>) {
     required(Some("contact"), "phone", &c.contact.phone);
     required(Some("contact"), "email", &c.contact.email);
     required(Some("contact"), "hours", &c.contact.hours);
+    if let Some(signature) = &c.emails.signature {
+        required(Some("emails"), "signature", signature);
+    }
+    if let Some(name) = &c.emails.sender_name {
+        required(Some("emails"), "sender_name", name);
+        if name.contains(['\n', '<', '>', '"']) {
+            problems.push(Problem {
+                file: city.path.clone(),
+                line: line_of(&city.text, Some("emails"), "sender_name"),
+                message: format!(
+                    "sender_name « {name} » : un nom sur une ligne, sans < > ni guillemets (l'adresse d'envoi est celle du déploiement)"
+                ),
+            });
+        }
+    }
     for (key, value) in [
         ("primary", &c.colours.primary),
         ("on_primary", &c.colours.on_primary),

@@ -82,6 +82,9 @@ mod tests {
             .collect()
     }
 
+    /// The statuses a request went through, and the states its steps then show.
+    type Case = (&'static [(&'static str, Phase)], &'static [StepState]);
+
     /// A request that went through `path` (status, phase), the last one current.
     fn request(path: &[(&str, Phase)]) -> Request {
         let at: Timestamp = "2027-03-01T09:00:00Z".parse().unwrap();
@@ -120,7 +123,7 @@ mod tests {
     #[test]
     fn steps_without_statuses_follow_the_public_phase() {
         let four = steps(&[&[], &[], &[], &[]]);
-        let cases: &[(&[(&str, Phase)], &[StepState])] = &[
+        let cases: &[Case] = &[
             (&[("submitted", Phase::Submitted)], &[Current, Upcoming, Upcoming, Upcoming]),
             (
                 &[("submitted", Phase::Submitted), ("in_progress", Phase::InProgress)],
@@ -152,7 +155,7 @@ mod tests {
     #[test]
     fn a_step_naming_the_status_is_current_while_the_request_is_in_it() {
         let named = steps(&[&["recue"], &["verification", "piece_demandee"], &["etabli"], &["envoye"]]);
-        let cases: &[(&[(&str, Phase)], &[StepState])] = &[
+        let cases: &[Case] = &[
             (&[("recue", Phase::Submitted)], &[Current, Upcoming, Upcoming, Upcoming]),
             (
                 &[("recue", Phase::Submitted), ("piece_demandee", Phase::WaitingForCitizen)],

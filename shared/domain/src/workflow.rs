@@ -67,8 +67,9 @@ impl Status {
 
 /// The placeholders an email may use, replaced by [`render`]: the request's
 /// reference, the service's title, the status's citizen label, the link to
-/// follow the request, and the citizen's name.
-pub const PLACEHOLDERS: [&str; 5] = ["reference", "service", "status", "link", "name"];
+/// follow the request, and the citizen's name; `{signature}` is left for
+/// the mailer, which writes the city's signature there (`gru_ports::mailer::SIGNATURE`).
+pub const PLACEHOLDERS: [&str; 6] = ["reference", "service", "status", "link", "name", "signature"];
 
 /// An email to the citizen, with [`PLACEHOLDERS`] written `{reference}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -484,7 +485,7 @@ impl Workflow {
 /// Longest processing delay a workflow may set: about a year.
 const MAX_DAYS: u32 = 250;
 
-const SIGNATURE: &str = "\n\nCordialement,\nLes services de la mairie\n\n\
+const SIGNATURE: &str = "\n\nCordialement,\n{signature}\n\n\
     Ce courriel est envoyé automatiquement : pour nous répondre, utilisez le suivi de votre demande.";
 
 fn is_valid_status_id(id: &str) -> bool {

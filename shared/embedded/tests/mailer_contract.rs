@@ -69,6 +69,7 @@ async fn the_outbox_page_lists_messages_newest_first_with_their_links() {
         text: "Bonjour.".into(),
         html: None,
         attachments: Vec::new(),
+        from_name: None,
     };
     let link = format!("https://mairie.example/suivi?jeton={}&r=R-1", "é".repeat(40));
     let second = Email {
@@ -77,6 +78,7 @@ async fn the_outbox_page_lists_messages_newest_first_with_their_links() {
         text: format!("Suivez votre demande : {link}\nMerci."),
         html: Some("<p>Suivez votre demande.</p>".into()),
         attachments: Vec::new(),
+        from_name: None,
     };
     let first_id = outbox.mailer.send(&first).await.unwrap();
     let second_id = outbox.mailer.send(&second).await.unwrap();
@@ -114,6 +116,7 @@ async fn the_outbox_serves_only_its_own_messages() {
             text: "t".into(),
             html: None,
             attachments: Vec::new(),
+            from_name: None,
         })
         .await
         .unwrap();
@@ -147,6 +150,7 @@ async fn an_invalid_sender_is_refused() {
         text: "t".into(),
         html: None,
         attachments: Vec::new(),
+        from_name: None,
     };
     assert!(mailer.send(&email).await.is_err());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);

@@ -12,7 +12,7 @@ use gru_ports::mailer::EmailAttachment;
 use gru_records::agendas::CityAgendas;
 use jiff::Timestamp;
 
-const SIGNATURE: &str = "Cordialement,\nLes services de la mairie\n\n\
+const SIGNATURE: &str = "Cordialement,\n{signature}\n\n\
     Ce courriel est envoyé automatiquement : merci de ne pas y répondre.";
 
 /// What every email of an appointment needs besides the appointment.
@@ -85,7 +85,7 @@ fn calendar(appointment: &Appointment, ctx: &Context<'_>, method: IcsMethod) -> 
 }
 
 fn email(to: &str, subject: String, text: String, attachment: Option<EmailAttachment>) -> Email {
-    Email { to: to.to_owned(), subject, text, html: None, attachments: attachment.into_iter().collect() }
+    Email { attachments: attachment.into_iter().collect(), ..Email::new(to, subject, text) }
 }
 
 /// Where the citizen cancels or moves: the link of this email, which

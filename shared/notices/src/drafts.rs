@@ -4,6 +4,7 @@
 //! (The purge of the draft itself is the store's time to live: DynamoDB's
 //! TTL on AWS, `SqliteStore::delete_expired` in the all-in-one binary.)
 
+use gru_ports::mailer::SIGNATURE;
 use gru_ports::{Email, Mailer, StoreError};
 use gru_records::case_files::{AttachmentRepository, sweep_day};
 use gru_records::catalogue::CatalogueRepository;
@@ -160,9 +161,11 @@ pub fn purge_warning(to: &str, service_title: &str, resume_url: &str, purge_on: 
             "Bonjour,\n\n\
              Vous avez commencé la demande « {service_title} » sans l'envoyer.\n\
              Sans nouvelle action de votre part, ce brouillon sera supprimé le {purge_on}.\n\n\
-             Pour la reprendre :\n{resume_url}\n"
+             Pour la reprendre :\n{resume_url}\n\n\
+             Cordialement,\n{SIGNATURE}\n"
         ),
         html: None,
         attachments: Vec::new(),
+        from_name: None,
     }
 }

@@ -4,10 +4,12 @@
 //! files such drafts leave). Run by the notifier's schedule on AWS and by
 //! the all-in-one portal's tasks (`requests`: the confirmation of a
 //! received request, queued by whichever function receives it); the booking function sends the
-//! appointment emails too.
+//! appointment emails too. `letterhead` signs every email with the city's
+//! name, whichever function composed it.
 
 pub mod appointments;
 pub mod drafts;
 pub mod french;
+pub mod letterhead;
 pub mod reminders;
 pub mod requests;

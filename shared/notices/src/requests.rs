@@ -3,6 +3,7 @@
 //! private tracking link.
 
 use gru_outbox::OutboxError;
+use gru_ports::mailer::SIGNATURE;
 use gru_ports::{Email, TransactOp};
 use jiff::Timestamp;
 
@@ -22,10 +23,12 @@ pub fn confirmation(to: &str, reference: &str, service_title: &str, tracking_url
              Sa référence : {reference}\n\n\
              Suivez son avancement à tout moment avec ce lien personnel (ne le partagez pas) :\n\
              {tracking_url}\n\n\
-             Vous recevrez un courriel à chaque étape importante.\n"
+             Vous recevrez un courriel à chaque étape importante.\n\n\
+             Cordialement,\n{SIGNATURE}\n"
         ),
         html: None,
         attachments: Vec::new(),
+        from_name: None,
     }
 }
 

@@ -456,6 +456,7 @@ mod tests {
             text: "t".into(),
             html: None,
             attachments: Vec::new(),
+            from_name: None,
         };
         assert!(matches!(enqueue(&email, "", Timestamp::UNIX_EPOCH), Err(OutboxError::EmptyEvent)));
     }

@@ -17,7 +17,15 @@ pub struct Email {
     /// by an outbox before attachments existed read as none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<EmailAttachment>,
+    /// The sender's name as the recipient's mail client shows it (the
+    /// city's); the address stays the mailer's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_name: Option<String>,
 }
+
+/// Where an email's text is signed: written by the code that composes the
+/// email, replaced by the city's signature just before sending.
+pub const SIGNATURE: &str = "{signature}";
 
 /// A text file joined to an email.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -48,14 +56,31 @@ impl Email {
             text: text.into(),
             html: None,
             attachments: Vec::new(),
+            from_name: None,
         }
+    }
+
+    /// This email from `sender_name`, its last [`SIGNATURE`] replaced by
+    /// `signature`. Only the last: the text before it may quote what a
+    /// citizen wrote, and their `{signature}` stays as they wrote it.
+    pub fn signed(&self, sender_name: &str, signature: &str) -> Email {
+        let mut email = self.clone();
+        if let Some(at) = email.text.rfind(SIGNATURE) {
+            email.text.replace_range(at..at + SIGNATURE.len(), signature);
+        }
+        email.from_name = Some(sender_name.to_owned());
+        email
     }
 
     /// Renders the message as RFC 5322 bytes (an `.eml` file): the text
     /// (and its HTML alternative), then, when there are attachments, each
     /// of them in a multipart/mixed message.
     pub fn to_mime(&self, from: &str) -> Result<Vec<u8>, MailerError> {
-        let from: Mailbox = from.parse().map_err(|_| MailerError::InvalidAddress(from.to_owned()))?;
+        let mut from: Mailbox = from.parse().map_err(|_| MailerError::InvalidAddress(from.to_owned()))?;
+        if let Some(name) = &self.from_name {
+            // One line of text: a name is never a header of its own.
+            from.name = Some(name.chars().filter(|c| !c.is_control()).collect());
+        }
         let to: Mailbox = self.to.parse().map_err(|_| MailerError::InvalidAddress(self.to.clone()))?;
         let builder = lettre::Message::builder().from(from).to(to).subject(&self.subject);
         let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(self.text.clone());
@@ -112,6 +137,26 @@ mod tests {
             }],
             ..Email::new("citoyen@example.org", "Votre rendez-vous", "Bonjour,\n")
         }
+    }
+
+    #[test]
+    fn a_signed_email_comes_from_the_city_and_ends_with_its_signature() {
+        let email = Email::new(
+            "citoyen@example.org",
+            "Objet",
+            "Vous avez écrit : {signature}\n\nCordialement,\n{signature}\n",
+        );
+        let signed = email.signed("Ville de Belleval-sur-Loire", "Ville de Belleval");
+        assert_eq!(signed.text, "Vous avez écrit : {signature}\n\nCordialement,\nVille de Belleval\n");
+        let mime = String::from_utf8(signed.to_mime("ne-pas-repondre@belleval.example").unwrap()).unwrap();
+        assert!(
+            mime.contains("From: \"Ville de Belleval-sur-Loire\" <ne-pas-repondre@belleval.example>"),
+            "{mime}"
+        );
+
+        let hostile = email.signed("Ville\r\nBcc: x@example.org", "Ville");
+        let mime = String::from_utf8(hostile.to_mime("ne-pas-repondre@belleval.example").unwrap()).unwrap();
+        assert!(!mime.contains("\nBcc:"), "no header injected: {mime}");
     }
 
     #[test]

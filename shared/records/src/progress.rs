@@ -98,6 +98,7 @@ pub fn move_to(
             text: rendered.body,
             html: None,
             attachments: Vec::new(),
+            from_name: None,
         }
     });
     Moved { request: next, email, event }

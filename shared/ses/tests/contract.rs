@@ -64,6 +64,7 @@ async fn the_delivered_message_is_the_rendered_mime() {
         text: "Votre rendez-vous est confirmé.".into(),
         html: None,
         attachments: Vec::new(),
+        from_name: None,
     };
     fixture.mailer().send(&email).await.unwrap();
     let delivered = fixture.delivered().await;

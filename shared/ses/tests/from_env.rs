@@ -34,6 +34,7 @@ fn from_env_sends_from_the_configured_address() {
             text: "Bonjour".into(),
             html: None,
             attachments: Vec::new(),
+            from_name: None,
         };
         assert!(!mailer.send(&email).await.unwrap().is_empty());
     });

@@ -302,7 +302,8 @@ fn an_email_renders_for_the_citizen() {
     assert!(email.body.starts_with("Bonjour,\n\nPour poursuivre"), "{}", email.body);
     assert!(email.body.contains("« Demande d'acte d'état civil » (référence GRU-2027-000042)"));
     assert!(email.body.contains("https://belleval.example/suivi"));
-    assert!(!email.body.contains('{'), "{}", email.body);
+    assert!(email.body.contains("Cordialement,\n{signature}\n"), "signed by the mailer: {}", email.body);
+    assert!(!email.body.replace("{signature}", "").contains('{'), "{}", email.body);
 }
 
 fn status(id: &str, phase: Phase) -> Status {

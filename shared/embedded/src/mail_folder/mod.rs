@@ -64,6 +64,8 @@ pub struct OutboxEntry {
     pub file: String,
     /// When it was written (from the file name).
     pub date: Timestamp,
+    /// The `From` header, decoded (`Ville de … <address>`).
+    pub from: String,
     /// The `To` header, decoded.
     pub to: String,
     /// The `Subject` header, decoded.

@@ -14,6 +14,7 @@ pub(super) fn entry(file: String, date: Timestamp, raw: &[u8]) -> OutboxEntry {
     let mut entry = OutboxEntry {
         file,
         date,
+        from: String::new(),
         to: String::new(),
         subject: String::new(),
         links: Vec::new(),
@@ -21,11 +22,15 @@ pub(super) fn entry(file: String, date: Timestamp, raw: &[u8]) -> OutboxEntry {
         attachments: Vec::new(),
     };
     // The MIME headers, to find the parts, and the two headers shown, both
-    // as text: `To` as written (its display name decoded), not as addresses.
-    let parser =
-        MessageParser::new().with_mime_headers().header_text(HeaderName::To).header_text(HeaderName::Subject);
+    // as text: `From` and `To` as written (its display name decoded), not as addresses.
+    let parser = MessageParser::new()
+        .with_mime_headers()
+        .header_text(HeaderName::From)
+        .header_text(HeaderName::To)
+        .header_text(HeaderName::Subject);
     let Some(message) = parser.parse(raw) else { return entry };
     let header = |name| message.header(name).and_then(HeaderValue::as_text).unwrap_or_default().to_owned();
+    entry.from = header(HeaderName::From);
     entry.to = header(HeaderName::To);
     entry.subject = header(HeaderName::Subject);
     // The first text/plain body; an HTML body is not turned into text.
@@ -123,6 +128,7 @@ mod tests {
             ),
             html: Some("<p>Bonjour</p>".into()),
             attachments: Vec::new(),
+            from_name: None,
         };
         let read = read(&email.to_mime("Mairie <noreply@example.org>").unwrap());
         assert_eq!(read.subject, email.subject);

@@ -49,6 +49,7 @@ pub fn email(to: &str, subject: &str) -> Email {
         text: "Bonjour,\n".into(),
         html: None,
         attachments: Vec::new(),
+        from_name: None,
     }
 }
 

@@ -41,6 +41,7 @@ fn email(to: &str) -> Email {
         text: "Bonjour,\nVotre demande est enregistrée.".into(),
         html: Some("<p>Bonjour,</p><p>Votre demande est enregistrée.</p>".into()),
         attachments: Vec::new(),
+        from_name: None,
     }
 }
 
