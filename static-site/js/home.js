@@ -5,7 +5,6 @@ import { el } from './text.js';
 import { $, initPage, setTitle, setState, pagedList, serviceCard, categoryHref, excerpt } from './ui.js';
 
 const DEBOUNCE_MS = 300;
-const POPULAR_COUNT = 6;
 
 const cityReady = initPage();
 let city = null;
@@ -35,7 +34,7 @@ function clearSearch() {
   seq += 1;
   controller?.abort();
   results.hidden = true;
-  $('#popular').hidden = false;
+  $('#popular').hidden = $('#popular-list').children.length === 0;
   status.textContent = '';
   setTitle(t('home.title'), city);
 }
@@ -85,11 +84,13 @@ function categoryCard(category) {
 
 async function loadHome() {
   const [profile, categories, popular] = await Promise.all([
-    cityReady, api.categories(), api.services({}),
+    cityReady, api.categories(), api.featured(),
   ]);
   city = profile;
   $('#category-list').replaceChildren(...categories.items.map(categoryCard));
-  $('#popular-list').replaceChildren(...popular.items.slice(0, POPULAR_COUNT).map((s) => serviceCard(s)));
+  // The city's choice (`featured` in its city.toml); no list when it names none.
+  $('#popular-list').replaceChildren(...popular.items.map((s) => serviceCard(s)));
+  $('#popular').hidden = popular.items.length === 0 || Boolean(currentQ);
   if (currentQ) setTitle(t('search.pageTitle', { q: currentQ }), city);
   else setTitle(t('home.title'), city);
 }

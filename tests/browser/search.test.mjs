@@ -2,7 +2,7 @@
 // shareable ?q= address, « Voir plus de résultats » with the API's cursor.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, closePage, searchFor, waitForState } from './helpers.mjs';
+import { launch, openPage, closePage, searchFor, waitForState, api } from './helpers.mjs';
 
 const TITLE = "Demande d'acte d'état civil";
 let browser;
@@ -26,6 +26,18 @@ for (const query of ['etat civil acte', 'ÉTAT civil', 'acte etat', "Acte d'Éta
     }
   });
 }
+
+test('« Les démarches les plus demandées » are the city\'s choice, in its order', async () => {
+  const featured = (await api('/api/catalogue/featured')).items.map((s) => s.title);
+  assert.ok(featured.length > 0, 'the demo city names some');
+  const page = await openPage(browser, '/', { state: 'ready' });
+  try {
+    assert.deepEqual(await page.locator('#popular-list h3').allInnerTexts(), featured);
+    assert.notDeepEqual(featured, [...featured].sort(), 'not alphabetical: the city\'s order');
+  } finally {
+    await closePage(page);
+  }
+});
 
 test('submitting the form searches at once and gives a shareable address', async () => {
   const page = await openPage(browser, '/', { state: 'ready' });

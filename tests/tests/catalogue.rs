@@ -24,6 +24,27 @@ async fn a_citizen_sees_the_city_and_its_categories() {
 }
 
 #[tokio::test]
+async fn the_home_page_puts_first_the_services_the_city_chose() {
+    let portal = TestPortal::spawn().await;
+    let featured = portal.get_json("/api/catalogue/featured", 200).await;
+    assert_eq!(
+        slugs(&featured),
+        [
+            "acte-etat-civil",
+            "passeport-carte-identite",
+            "inscription-scolaire",
+            "signalement-voirie",
+            "carte-stationnement-resident",
+            "inscription-listes-electorales"
+        ],
+        "as city.toml's featured lists them, in its order, not by slug"
+    );
+    let first = &featured["items"][0];
+    assert_eq!(first["title"], "Demande d'acte d'état civil");
+    assert_eq!(first["category"], "etat-civil", "each with what its card shows: {first}");
+}
+
+#[tokio::test]
 async fn search_forgives_accents_case_and_word_order() {
     let portal = TestPortal::spawn().await;
     for q in [

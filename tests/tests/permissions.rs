@@ -166,6 +166,7 @@ async fn every_route_against_every_caller() {
         ("GET", "/api/openapi.json".into(), None, OPEN),
         ("GET", "/api/catalogue/city".into(), None, OPEN),
         ("GET", "/api/catalogue/categories".into(), None, OPEN),
+        ("GET", "/api/catalogue/featured".into(), None, OPEN),
         ("GET", "/api/catalogue/services?q=acte".into(), None, OPEN),
         ("GET", format!("/api/catalogue/services/{SERVICE}"), None, OPEN),
         ("GET", format!("/api/catalogue/services/{SERVICE}/form"), None, OPEN),
@@ -452,10 +453,11 @@ async fn every_route_against_every_caller() {
 /// answer `PUBLIC_CATALOGUE` when they succeed. Every other answer (personal
 /// data, secrets, problems; booking's slots too, which change with every
 /// booking) must say `no-store` and `private`.
-const PUBLICLY_CACHEABLE: [&str; 6] = [
+const PUBLICLY_CACHEABLE: [&str; 7] = [
     "/api/openapi.json",
     "/api/catalogue/city",
     "/api/catalogue/categories",
+    "/api/catalogue/featured",
     "/api/catalogue/services",
     "/api/catalogue/services/{slug}",
     "/api/catalogue/services/{slug}/form",

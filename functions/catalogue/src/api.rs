@@ -38,6 +38,7 @@ pub fn router(platform: &Platform) -> Router {
     let routes = Router::new()
         .route("/city", get(city))
         .route("/categories", get(categories))
+        .route("/featured", get(featured))
         .route("/services", get(services))
         .route("/services/{slug}", get(service))
         .route("/services/{slug}/form", get(form))
@@ -144,6 +145,23 @@ enum ListRequest<'a> {
     Browse { after: Option<&'a str> },
     /// Every summary that matches, by relevance, from an offset.
     Search { query: &'a str, offset: usize },
+}
+
+/// The services the city puts first on its home page, in its order.
+async fn featured(State(catalogue): Shared, headers: HeaderMap) -> Result<Response, Problem> {
+    let snapshot = catalogue.snapshot().await?;
+    let answer = snapshot
+        .answer("featured".to_owned(), || async {
+            let slugs = snapshot.city.as_ref().map(|c| c.featured.as_slice()).unwrap_or_default();
+            let items: Vec<SummaryView> = slugs
+                .iter()
+                .filter_map(|slug| snapshot.summaries.iter().find(|s| &s.slug == slug))
+                .map(Into::into)
+                .collect();
+            Ok::<_, Problem>(public(&Items { items }))
+        })
+        .await?;
+    Ok(answer.respond(&headers))
 }
 
 /// Without `q`: summaries in slug order, a page at a time (the cursor is the

@@ -10,6 +10,7 @@
 //! |---|---|
 //! | `GET /city` | the city profile |
 //! | `GET /categories` | categories in display order, with service counts |
+//! | `GET /featured` | the services the city puts first on its home page, in its order |
 //! | `GET /services?q=&category=&cursor=&limit=` | service summaries, a page at a time |
 //! | `GET /services/{slug}` | one service's presentation page |
 //! | `GET /services/{slug}/form?version=` | the service's form (current, or that version) |

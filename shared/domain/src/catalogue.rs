@@ -33,6 +33,10 @@ pub struct City {
     /// How the portal's emails are signed.
     #[serde(default)]
     pub emails: CityEmails,
+    /// The services the home page puts first (« Les démarches les plus
+    /// demandées »), by slug, in the city's order.
+    #[serde(default)]
+    pub featured: Vec<String>,
 }
 
 /// The name the portal's emails come from and the one they are signed

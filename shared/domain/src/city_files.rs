@@ -110,6 +110,9 @@ pub fn load(dir: &Path) -> Result<CityCatalogue, Vec<Problem>> {
             }
         }
     }
+    if let Some(city) = &city {
+        check_featured(city, &services, &mut problems);
+    }
     check_open311_codes(&services, &mut problems);
     check_agenda_services(&agendas, &services, &dir.join("services"), &mut problems);
     if agendas_all_parsed {
@@ -392,6 +395,33 @@ fn check_workflow_of(
                     ids.join(", ")
                 ),
             });
+        }
+    }
+}
+
+/// The most services a home page puts first before it stops being a shortcut.
+const MAX_FEATURED: usize = 12;
+
+/// `featured` names services of the city, each once, a dozen at most.
+fn check_featured(city: &Source<City>, services: &[Source<Service>], problems: &mut Vec<Problem>) {
+    let featured = &city.value.featured;
+    let mut problem = |message: String| {
+        problems.push(Problem {
+            file: city.path.clone(),
+            line: line_of(&city.text, None, "featured"),
+            message,
+        })
+    };
+    if featured.len() > MAX_FEATURED {
+        problem(format!("featured nomme {} services : {MAX_FEATURED} au plus", featured.len()));
+    }
+    for (i, slug) in featured.iter().enumerate() {
+        if featured[..i].contains(slug) {
+            problem(format!("featured nomme « {slug} » deux fois"));
+        } else if !services.iter().any(|s| &s.value.slug == slug) {
+            problem(format!(
+                "featured nomme « {slug} », qui n'est pas un service de la ville (services/<slug>.toml)"
+            ));
         }
     }
 }

@@ -1033,3 +1033,22 @@ fn a_presented_step_names_only_statuses_of_its_services_workflow() {
         problems[0].message
     );
 }
+
+#[test]
+fn featured_services_are_services_of_the_city_each_once() {
+    let (_dir, result) =
+        city_with(|root| replace(root, "city.toml", "logo_alt", "featured = [\"acte\"]\nlogo_alt"));
+    assert_eq!(result.expect("a known service").city.featured, ["acte"]);
+
+    let (_dir, result) = city_with(|root| {
+        replace(root, "city.toml", "logo_alt", "featured = [\"acte\", \"passeport\", \"acte\"]\nlogo_alt")
+    });
+    let messages: Vec<String> = result.unwrap_err().into_iter().map(|p| p.message).collect();
+    assert_eq!(
+        messages,
+        [
+            "featured nomme « passeport », qui n'est pas un service de la ville (services/<slug>.toml)",
+            "featured nomme « acte » deux fois",
+        ]
+    );
+}
