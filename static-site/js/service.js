@@ -78,6 +78,40 @@ function startBlock(service, hasChannels) {
       el('a', { href: hasChannels ? '#autres-facons' : '#contact', text: t('service.seeChannels') }), '.'));
 }
 
+/** Whether the service starts from this site: its form, a start address, or booking its appointment. */
+const startsOnline = (service) => service.has_form || Boolean(startUrl(service.start)) || Boolean(service.appointment?.type);
+
+/** The first paragraph of a plain text (paragraphs are separated by a blank line). */
+const firstParagraph = (text) => String(text || '').trim().split(/\n\s*\n/)[0].replace(/\n- /g, ' ').trim();
+
+/**
+ * « En bref », before anything else: who, how long, how much, whether it is done
+ * online, what to bring; each row links to its full section further down.
+ */
+function summaryBox(service, sections) {
+  const p = service.presentation || {};
+  const has = (id) => sections.some(([section]) => section === id);
+  const more = (id, text) => has(id) && el('a', { class: 'summary-more', href: `#${id}`, text });
+  const online = startsOnline(service);
+  const documents = p.documents || [];
+  const rows = [
+    filled(p.audience) && [t('service.audience'), firstParagraph(p.audience), more('qui-peut', t('service.moreAudience'))],
+    filled(p.delay) && [t('service.delay'), p.delay],
+    filled(p.cost) && [t('service.cost'), p.cost],
+    // When it is not online, the note right below points to the other ways.
+    [t('service.online'), t(online ? 'service.onlineYes' : 'service.onlineNo')],
+    [t('service.bring'), documents.length === 0 ? t('service.bringNothing')
+      : el('ul', { class: 'summary-documents' }, documents.map((doc) => el('li', {},
+        doc.title, filled(doc.when) && ` (${t('service.whenCase')})`))),
+    documents.length > 0 && more('pieces', t('service.moreDocuments'))],
+  ].filter(Boolean);
+  return el('section', { class: 'service-summary', 'aria-labelledby': 'en-bref-title' },
+    el('h2', { id: 'en-bref-title', text: t('service.summary') }),
+    el('dl', { class: 'summary-list' }, rows.map(([term, value, link]) => el('div', { class: 'summary-row' },
+      el('dt', { text: term }),
+      el('dd', {}, value, link && ' ', link || null)))));
+}
+
 function render(service) {
   const presentation = service.presentation || {};
   const sections = SECTIONS.filter(([, , pick]) => filled(pick(presentation)));
@@ -89,6 +123,7 @@ function render(service) {
   ]);
   $('#page-content').replaceChildren(el('div', { class: 'service-layout' },
     filled(service.summary) && el('div', { class: 'lead' }, renderText(service.summary)),
+    summaryBox(service, sections),
     startBlock(service, hasChannels),
     service.has_form && appointmentBlock(service),
     sections.length > 1 && el('nav', { class: 'toc', 'aria-labelledby': 'toc-title' },
@@ -97,6 +132,8 @@ function render(service) {
     ...sections.map(([id, key, pick, renderList]) => el('section', { class: 'section', id, 'aria-labelledby': `${id}-title` },
       el('h2', { id: `${id}-title`, text: t(key) }),
       renderList ? renderList(pick(presentation)) : renderText(pick(presentation)))),
+    // Once everything is read, the way to start is here again, not a long scroll back up.
+    sections.length > 1 && startsOnline(service) && el('div', { class: 'start-again' }, startBlock(service, hasChannels)),
   ));
 }
 

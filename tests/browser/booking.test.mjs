@@ -120,8 +120,8 @@ test('the service page of a service with an appointment offers « Prendre rendez
   const context = await newContext();
   try {
     const page = await open(context, `/service.html?slug=${PASSPORT}`);
-    const link = page.getByRole('link', { name: 'Prendre rendez-vous' });
-    assert.equal(await link.count(), 1);
+    const link = page.getByRole('link', { name: 'Prendre rendez-vous' }).first();
+    assert.equal(await page.getByRole('link', { name: 'Prendre rendez-vous' }).count(), 2, 'at the top and at the end');
     assert.equal(await link.getAttribute('href'), `/rendez-vous/?type=${TYPE}`);
     await link.focus();
     await page.keyboard.press('Enter');
@@ -136,7 +136,7 @@ test('the service page of a service with an appointment offers « Prendre rendez
     });
     await page.goto(`${BASE}/service.html?slug=acte-etat-civil`);
     await waitForState(page, 'ready');
-    assert.equal(await page.getByRole('link', { name: 'Faire la demande en ligne' }).count(), 1);
+    assert.equal(await page.getByRole('link', { name: 'Faire la demande en ligne' }).count(), 2, 'at the top and at the end');
     assert.match(await page.locator('.start-appointment').innerText(), /après l'envoi de votre demande, vous choisirez votre créneau/);
     assert.equal(await page.locator('.start-appointment').getByRole('link', { name: 'Prendre rendez-vous' }).getAttribute('href'), '/rendez-vous/?type=pacs');
     await axeBoth(page, 'démarche avec formulaire et rendez-vous');

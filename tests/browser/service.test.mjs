@@ -3,7 +3,7 @@
 // friendly error states, API text rendered as text (never as HTML).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, closePage, api, allServices } from './helpers.mjs';
+import { launch, openPage, closePage, api, allServices, assertNoAxeViolations } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -31,7 +31,7 @@ test('the acte-etat-civil presentation page shows every section of the API, in o
     assert.ok((await page.locator('main .lead').innerText()).includes(service.summary));
     const expected = SECTION_TITLES.filter(([key]) => present(service.presentation[key])).map(([, title]) => title);
     assert.ok(expected.length >= 8, 'the demo service documents most sections');
-    assert.deepEqual(await page.locator('main section > h2').allTextContents(), expected);
+    assert.deepEqual(await page.locator('main section > h2').allTextContents(), ['En bref', ...expected]);
 
     const crumbs = page.getByRole('navigation', { name: "Fil d'Ariane" });
     assert.deepEqual(await crumbs.locator('li').allTextContents(), ['Accueil', service.category.title, service.title]);
@@ -60,6 +60,34 @@ test('the acte-etat-civil presentation page shows every section of the API, in o
   }
 });
 
+test('on a phone, « En bref » gives who, delay, cost, online and what to bring before anything else, and the page ends with the way to start', async () => {
+  const service = await api('/api/catalogue/services/acte-etat-civil');
+  const page = await openPage(browser, '/service.html?slug=acte-etat-civil', { width: 360, state: 'ready', bypassCSP: true });
+  try {
+    const box = page.locator('.service-summary');
+    const rows = await box.locator('dt').allInnerTexts();
+    assert.deepEqual(rows, ['Qui peut faire la demande', 'Délai', 'Coût', 'En ligne', 'À prévoir']);
+    const text = await box.innerText();
+    for (const fact of [service.presentation.delay, service.presentation.cost, 'Oui, sur ce site', ...service.presentation.documents.map((d) => d.title)]) {
+      assert.ok(text.includes(fact), `« En bref » says « ${fact} »`);
+    }
+    const { y, height } = await box.boundingBox();
+    assert.ok(y + height < 2 * 900, `the summary ends within two phone screens (it ends at ${Math.round(y + height)} px)`);
+    assert.ok(await page.evaluate(() => document.body.scrollHeight) > 2 * 900, 'on a page much longer than that');
+    // Its links lead to the full sections.
+    assert.equal(await box.getByRole('link', { name: 'Le détail des pièces' }).getAttribute('href'), '#pieces');
+
+    const starts = page.getByRole('link', { name: 'Faire la demande en ligne' });
+    assert.equal(await starts.count(), 2, 'once at the top, once at the end');
+    const last = await starts.last().boundingBox();
+    const lastSection = await page.locator('main section').last().boundingBox();
+    assert.ok(last.y > lastSection.y, 'the second one comes after the last section');
+    await assertNoAxeViolations(page, 'service page at 360 px');
+  } finally {
+    await closePage(page);
+  }
+});
+
 test('« Faire la demande en ligne » with a form; « Prendre rendez-vous » for a service that books an appointment; no « Commencer » while `start` is null, a note pointing to the other channels instead', async () => {
   const services = await allServices();
   assert.ok(services.length > 0, 'the catalogue has services');
@@ -70,16 +98,16 @@ test('« Faire la demande en ligne » with a form; « Prendre rendez-vous » for
       const start = page.getByRole('link', { name: /Commencer/ }).or(page.getByRole('button', { name: /Commencer/ }));
       const online = page.getByRole('link', { name: 'Faire la demande en ligne' });
       if (service.has_form) {
-        assert.equal(await online.count(), 1, `${slug}: « Faire la demande en ligne » when the service has a form`);
-        assert.equal(await online.getAttribute('href'), `/demarche.html?service=${slug}`);
-        assert.match(await online.getAttribute('class'), /\bbutton\b/, 'a primary button');
+        assert.equal(await online.count(), 2, `${slug}: « Faire la demande en ligne » when the service has a form, at the top and at the end`);
+        assert.equal(await online.first().getAttribute('href'), `/demarche.html?service=${slug}`);
+        assert.match(await online.first().getAttribute('class'), /\bbutton\b/, 'a primary button');
         assert.equal(await start.count(), 0);
       } else if (service.appointment) {
         // A service without a form that books an appointment: booking is how it starts.
         const book = page.getByRole('link', { name: 'Prendre rendez-vous' });
-        assert.equal(await book.count(), 1, `${slug}: « Prendre rendez-vous »`);
-        assert.equal(await book.getAttribute('href'), `/rendez-vous/?type=${service.appointment.type}`);
-        assert.match(await book.getAttribute('class'), /\bbutton-large\b/, 'the page\'s main action');
+        assert.equal(await book.count(), 2, `${slug}: « Prendre rendez-vous », at the top and at the end`);
+        assert.equal(await book.first().getAttribute('href'), `/rendez-vous/?type=${service.appointment.type}`);
+        assert.match(await book.first().getAttribute('class'), /\bbutton-large\b/, 'the page\'s main action');
         assert.equal(await start.count(), 0);
       } else if (service.start === null) {
         assert.equal(await online.count(), 0, `${slug}: no online form, no « Faire la demande en ligne »`);
@@ -89,7 +117,7 @@ test('« Faire la demande en ligne » with a form; « Prendre rendez-vous » for
         const target = (await toChannels.getAttribute('href')).slice(1);
         assert.equal(await page.locator(`[id="${target}"]`).count(), 1, `${slug}: the note's link has a target`);
       } else {
-        assert.equal(await start.count(), 1, `${slug}: « Commencer la démarche » when start is set`);
+        assert.equal(await start.count(), 2, `${slug}: « Commencer la démarche » when start is set, at the top and at the end`);
       }
     } finally {
       await closePage(page);
@@ -107,7 +135,7 @@ test('a « Commencer la démarche » link appears once the API gives a start', a
     }),
   });
   try {
-    const start = page.getByRole('link', { name: 'Commencer la démarche' });
+    const start = page.getByRole('link', { name: 'Commencer la démarche' }).first();
     assert.equal(await start.getAttribute('href'), '/demarche.html?slug=acte-etat-civil');
     assert.equal(await page.getByText("pas encore disponible en ligne").count(), 0);
   } finally {
