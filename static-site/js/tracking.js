@@ -74,7 +74,8 @@ function render(request) {
     (request.history || []).length > 0 && el('section', { class: 'section', 'aria-labelledby': 'tracking-history' },
       el('h2', { id: 'tracking-history', text: t('tracking.history') }),
       el('ul', { class: 'history' }, request.history.map((entry) => el('li', {},
-        el('time', { datetime: entry.at, text: formatDate(entry.at, { time: true }) }), ' – ', entry.label || entry.phase)))),
+        el('time', { datetime: entry.at, text: formatDate(entry.at, { time: true }) }), ' – ', entry.label || entry.phase,
+        entry.reason && el('p', { class: 'history-reason' }, el('strong', { text: t('tracking.reason') }), ' ', entry.reason))))),
     token && el('p', { class: 'hint', text: t('tracking.keepPrivate') }));
 }
 

@@ -387,9 +387,30 @@ test('the follow-up page\'s steps advance as agents move the request; a refusal 
     const checking = await steps();
     assert.deepEqual(checking.current, ['Vérification de la demande (en cours)'], 'the timeline follows the status');
     assert.deepEqual(checking.read, ['Demande reçue (terminée)', 'Vérification de la demande (en cours)', 'Acte établi (à venir)', 'Acte envoyé (à venir)']);
-    await move('refusee');
+    // The refusal, from the agent's page: a warning button, a confirmation, a required reason.
+    const agentPage = await open(agentContext, `/admin/demande.html?ref=${mine.reference}`);
+    const refuse = agentPage.getByRole('button', { name: 'Refuser la demande', exact: true });
+    assert.match(await refuse.getAttribute('class'), /button-warning/, 'it looks like what it is');
+    assert.equal(await agentPage.locator('#transition-form button[type="submit"][value="refusee"]').count(), 0, 'no one-click refusal');
+    await refuse.click();
+    assert.equal(await refuse.getAttribute('aria-expanded'), 'true');
+    assert.equal((await focused(agentPage)).text, 'Refuser la demande : confirmez', 'the confirmation takes focus');
+    await axeBoth(agentPage, 'confirmation d\'un refus');
+    const confirm = agentPage.getByRole('button', { name: 'Confirmer : Refuser la demande' });
+    await confirm.click();
+    await agentPage.locator('.error-summary').waitFor();
+    assert.match(await agentPage.locator('.error-summary').innerText(), /Écrivez le motif/);
+    assert.equal((await supervisor.json('GET', `/api/tracking/requests/${mine.reference}`)).status.id, 'verification', 'nothing done without a reason');
+    const reason = 'Cet acte n\'a pas été dressé à Belleval-sur-Loire : demandez-le à la mairie du lieu de naissance.';
+    await agentPage.getByLabel(/Motif communiqué au demandeur/).fill(reason);
+    await confirm.click();
+    await waitForStatus(agentPage, 'La demande est maintenant à l\'état');
+    assert.match(await agentPage.locator('.timeline').innerText(), /Motif donné au demandeur : Cet acte n'a pas été dressé/);
+    await agentPage.close();
+
     assert.deepEqual((await steps()).read, ['Demande reçue (terminée)', 'Vérification de la demande (terminée)', 'Acte établi (non réalisée)', 'Acte envoyé (non réalisée)']);
     const page = await open(citizen, tracking.pathname + tracking.hash);
+    assert.match(await page.locator('#page-content').innerText(), new RegExp(`Motif\\s*:\\s*${reason.slice(0, 30)}`));
     await axeBoth(page, 'suivi d\'une demande refusée');
     await page.close();
   } finally {

@@ -510,3 +510,47 @@ async fn each_inbox_row_says_what_the_agents_have_not_read_in_its_thread() {
         .collect();
     assert_eq!(unread, [(quiet.as_str(), 0), (written.as_str(), 2)]);
 }
+
+#[tokio::test]
+async fn a_refusal_needs_a_reason_for_the_citizen() {
+    let world = world().await;
+    let agent = world.agent(Role::Agent, &["etat-civil"]).await;
+    let reference = world.seed(Seed { status: Some("checking"), ..Seed::default() }).await;
+    let path = format!("/requests/{reference}/transitions");
+    let version = world.stored(&reference).await.version;
+
+    let (_, detail) = world.call(Some(&agent), "GET", &format!("/requests/{reference}"), None).await;
+    let asks: Vec<(&str, bool)> = detail["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["to"].as_str().unwrap(), t["asks_reason"].as_bool().unwrap()))
+        .collect();
+    assert!(asks.contains(&("refused", true)) && asks.contains(&("issued", false)), "{asks:?}");
+
+    // No reason, or one that shows nothing: refused, nothing written.
+    for reason in [None, Some("  \u{200b} ")] {
+        let body = json!({ "to": "refused", "version": version, "comment": "Vu avec la cheffe", "reason": reason });
+        let (status, problem) = world.call(Some(&agent), "POST", &path, Some(body)).await;
+        assert_eq!((status, problem["type"].as_str()), (422, Some("urn:gru:problem:reason-required")), "{problem}");
+        assert_eq!(problem["errors"][0]["field"], "reason");
+    }
+    assert_eq!(world.stored(&reference).await.version, version, "nothing written");
+
+    let body = json!({
+        "to": "refused", "version": version, "comment": "Vu avec la cheffe",
+        "reason": "L'acte demandé n'a pas été dressé à Belleval-sur-Loire : adressez-vous à la mairie du lieu de naissance.",
+    });
+    let (status, moved) = world.call(Some(&agent), "POST", &path, Some(body)).await;
+    assert_eq!(status, 200, "{moved}");
+    let entry = moved["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(entry["comment"], "Vu avec la cheffe");
+    assert!(entry["reason"].as_str().unwrap().starts_with("L'acte demandé"), "{entry}");
+    let stored = world.stored(&reference).await.value;
+    let city = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tracking-city");
+    let workflow = gru_domain::city_files::load(&city).unwrap().workflows.remove(0);
+    let citizen = gru_records::timeline::progress(&stored, &workflow).timeline;
+    let last = serde_json::to_value(citizen.last().unwrap()).unwrap();
+    assert!(last["reason"].as_str().unwrap().starts_with("L'acte demandé"), "the citizen reads it: {last}");
+    assert!(!last.to_string().contains("cheffe"), "never the colleagues' comment: {last}");
+}

@@ -161,6 +161,7 @@ impl Inner {
                     label: t.label.clone(),
                     status: to.into(),
                     emails_citizen: to.email.is_some(),
+                    asks_reason: to.phase.asks_reason(),
                 })
             })
             .collect();
@@ -316,6 +317,9 @@ struct TransitionBody {
     version: u64,
     /// Why, for colleagues (never shown to the citizen).
     comment: Option<String>,
+    /// Why, for the citizen: required when the status refuses or closes
+    /// the request.
+    reason: Option<String>,
 }
 
 /// Moves a request to another status of its workflow, as the workflow
@@ -328,7 +332,8 @@ async fn transition(
     Path(reference): Path<String>,
     Json(body): Json<TransitionBody>,
 ) -> Result<Response, Problem> {
-    let comment = checked_comment(body.comment)?;
+    let comment = checked_text(body.comment, "comment")?;
+    let reason = checked_text(body.reason, "reason")?;
     let current = ctx.request_for(&agent, &reference).await?;
     if current.version != body.version {
         return Err(conflict());
@@ -348,13 +353,20 @@ async fn transition(
             )
             .with_field("to", "Choisissez une des actions proposées pour cette demande.")
         })?;
+    if to.phase.asks_reason() && reason.is_none() {
+        return Err(Problem::unprocessable(
+            "reason-required",
+            format!("Pour passer la demande à « {} », donnez-en le motif.", to.agent_label),
+        )
+        .with_field("reason", "Écrivez le motif : le demandeur le lira dans le suivi de sa demande."));
+    }
     let moment = ctx.moment().await?;
     let moved = progress::move_to(
         &current.value,
         &workflow,
         to,
         author(&agent),
-        comment,
+        progress::Words { comment, reason },
         moment,
         &ctx.platform.settings.public_url,
     );
@@ -385,14 +397,15 @@ fn checked_slug(slug: &str, field: &str) -> Result<(), Problem> {
     }
 }
 
-/// A comment trimmed, `None` when blank; 400 when too long.
-fn checked_comment(comment: Option<String>) -> Result<Option<String>, Problem> {
-    let comment = comment.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
-    if comment.as_ref().is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
-        return Err(Problem::bad_request("invalid-body", "Le commentaire est trop long.")
-            .with_field("comment", format!("{MAX_COMMENT_CHARS} caractères au plus.")));
+/// An agent's text (`field`: a comment, a reason) trimmed, `None` when
+/// blank; 400 when too long.
+fn checked_text(text: Option<String>, field: &str) -> Result<Option<String>, Problem> {
+    let text = text.map(|c| c.trim().to_owned()).filter(|c| gru_domain::text::has_visible(c));
+    if text.as_ref().is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
+        return Err(Problem::bad_request("invalid-body", "Ce texte est trop long.")
+            .with_field(field, format!("{MAX_COMMENT_CHARS} caractères au plus.")));
     }
-    Ok(comment)
+    Ok(text)
 }
 
 #[derive(Debug, Deserialize)]

@@ -121,6 +121,9 @@ pub struct TransitionView {
     pub status: StatusView,
     /// Whether entering the status emails the citizen.
     pub emails_citizen: bool,
+    /// Whether it decides against the citizen (refused, closed): the agent
+    /// confirms and gives the reason the citizen will read.
+    pub asks_reason: bool,
 }
 
 /// What the agent may do about the assignee.
@@ -146,6 +149,8 @@ pub struct HistoryView {
     pub by: String,
     pub by_name: Option<String>,
     pub comment: Option<String>,
+    /// What the citizen was told (refusals and closures).
+    pub reason: Option<String>,
     pub channel: Option<String>,
     pub assignee: Option<Assignee>,
 }
@@ -160,6 +165,7 @@ impl HistoryView {
             by: entry.by.clone(),
             by_name: entry.by_name.clone(),
             comment: entry.comment.clone(),
+            reason: entry.reason.clone(),
             channel: entry.channel.clone(),
             assignee: entry.assignee.clone(),
         }

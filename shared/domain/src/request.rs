@@ -30,6 +30,13 @@ impl Phase {
         matches!(self, Phase::Accepted | Phase::Refused | Phase::Closed)
     }
 
+    /// Whether a request is decided against the citizen here (refused or
+    /// closed without action): the agent must then say why, in words the
+    /// citizen reads on their follow-up page.
+    pub fn asks_reason(self) -> bool {
+        matches!(self, Phase::Refused | Phase::Closed)
+    }
+
     /// The key fragment and JSON name (`submitted`, `in_progress`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -138,6 +145,10 @@ pub struct HistoryEntry {
     /// An agent's comment on the change: agents read it, citizens never do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Why the request was refused or closed, in the agent's words for the
+    /// citizen, who reads it on their follow-up page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// How the request came in (submitted and recorded entries).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
@@ -158,6 +169,7 @@ impl HistoryEntry {
             status: None,
             by_name: None,
             comment: None,
+            reason: None,
             channel: None,
             assignee: None,
         }

@@ -52,6 +52,15 @@ pub struct Moved {
     pub event: String,
 }
 
+/// What an agent writes with a change of status.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Words {
+    /// For colleagues, never shown to the citizen.
+    pub comment: Option<String>,
+    /// For the citizen: why the request is refused or closed.
+    pub reason: Option<String>,
+}
+
 /// `request` moved to `to` by `by`: the status and phase, the deadline as
 /// `to` says, the status to resume when it starts waiting for the citizen,
 /// one history entry, and the email `to` sends (placeholders filled in;
@@ -61,7 +70,7 @@ pub fn move_to(
     workflow: &Workflow,
     to: &Status,
     by: Author<'_>,
-    comment: Option<String>,
+    words: Words,
     when: Moment,
     public_url: &str,
 ) -> Moved {
@@ -79,7 +88,8 @@ pub fn move_to(
     next.history.push(HistoryEntry {
         status: Some(to.id.clone()),
         by_name: by.name.map(str::to_owned),
-        comment,
+        comment: words.comment,
+        reason: words.reason,
         ..HistoryEntry::new(HistoryKind::Status, when.now, to.phase, by.id)
     });
     let event = format!("{}#{}", request.reference, next.history.len() - 1);
@@ -169,7 +179,7 @@ mod tests {
             &workflow,
             status("in_review"),
             AGENT,
-            None,
+            Words::default(),
             moment("2027-03-01"),
             "https://x",
         );
@@ -180,7 +190,7 @@ mod tests {
             &workflow,
             status("waiting_for_citizen"),
             AGENT,
-            Some("pièce illisible".into()),
+            Words { comment: Some("pièce illisible".into()), reason: None },
             moment("2027-03-03"),
             "https://x",
         );
@@ -194,7 +204,7 @@ mod tests {
             &workflow,
             status("in_review"),
             AGENT,
-            None,
+            Words::default(),
             moment("2027-03-10"),
             "https://x",
         );
@@ -216,7 +226,7 @@ mod tests {
             &workflow,
             workflow.status("accepted").unwrap(),
             AGENT,
-            None,
+            Words::default(),
             moment("2027-03-01"),
             "https://mairie.example",
         );

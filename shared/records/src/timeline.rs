@@ -16,6 +16,9 @@ pub struct Step {
     pub phase: Phase,
     /// The status's citizen label (« Pièce complémentaire demandée »).
     pub label: String,
+    /// Why the request was refused or closed, as the agent told the citizen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// Where a request stands, for its citizen.
@@ -58,6 +61,7 @@ pub fn citizen_timeline(request: &Request, workflow: &Workflow) -> Vec<Step> {
                 .as_deref()
                 .and_then(|id| workflow.status(id))
                 .map_or_else(|| entry.phase.label().to_owned(), |s| s.citizen_label.clone()),
+            reason: entry.reason.clone(),
         })
         .collect()
 }

@@ -94,8 +94,51 @@ async function act(form, send, done) {
   }
 }
 
+/**
+ * The confirmation a decision against the citizen (refusal, closure) asks for: what it
+ * does, the reason the citizen will read (required), « Confirmer » and « Annuler ».
+ * One panel, filled for the decision chosen. Returns { panel, open(tr, opener) }.
+ */
+function decisionPanel() {
+  const title = el('h4', { id: 'decision-title', class: 'callout-title', tabindex: '-1' });
+  const effect = el('p');
+  const confirm = el('button', { type: 'submit', class: 'button button-warning-solid', name: 'to' });
+  const cancel = el('button', { type: 'button', class: 'button button-secondary', text: t('admin.request.decisionCancel') });
+  const panel = el('div', { class: 'decision callout callout-warning', id: 'decision', hidden: true, role: 'group', 'aria-labelledby': 'decision-title' },
+    title, effect,
+    el('div', { class: 'field', 'data-path': 'reason' },
+      el('label', { class: 'label', for: 'decision-reason' }, t('admin.request.reason'), ' ', el('span', { class: 'required-mark', text: t('form.required') })),
+      el('p', { class: 'hint', id: 'decision-reason-hint', text: t('admin.request.reasonHint') }),
+      el('textarea', { class: 'input textarea textarea-short', id: 'decision-reason', name: 'reason', maxlength: '2000', required: true, 'aria-describedby': 'decision-reason-hint' })),
+    el('div', { class: 'form-actions' }, confirm, cancel));
+  let openedBy = null;
+  const expand = (opener) => {
+    for (const button of document.querySelectorAll('[aria-controls="decision"]')) button.setAttribute('aria-expanded', String(button === opener));
+  };
+  cancel.addEventListener('click', () => {
+    panel.hidden = true;
+    expand(null);
+    openedBy?.focus();
+  });
+  return {
+    panel,
+    open(tr, opener) {
+      openedBy = opener;
+      title.textContent = t('admin.request.decisionTitle', { label: tr.label });
+      effect.textContent = t(tr.emails_citizen ? 'admin.request.decisionEmailed' : 'admin.request.decisionShown');
+      confirm.value = tr.to;
+      confirm.textContent = t('admin.request.decisionConfirm', { label: tr.label });
+      panel.hidden = false;
+      expand(opener);
+      focusOn(title);
+    },
+  };
+}
+
 function transitionsForm(detail) {
   const transitions = detail.transitions || [];
+  const decisions = transitions.filter((tr) => tr.asks_reason);
+  const decision = decisionPanel();
   const form = el('form', { id: 'transition-form', class: 'action-form', novalidate: true, 'aria-labelledby': 'transition-title' },
     el('h3', { id: 'transition-title', text: t('admin.request.transition') }));
   if (transitions.length === 0) {
@@ -108,15 +151,28 @@ function transitionsForm(detail) {
         el('span', { class: 'optional-mark', text: t('form.optional') })),
       el('p', { class: 'hint', id: 'transition-comment-hint', text: t('admin.request.commentHint') }),
       el('textarea', { class: 'input textarea textarea-short', id: 'transition-comment', name: 'comment', maxlength: '2000', 'aria-describedby': 'transition-comment-hint' })),
-    el('div', { class: 'form-actions transition-buttons' }, transitions.map((tr) => el('button', {
-      type: 'submit', class: 'button', name: 'to', value: tr.to, text: tr.label,
-    }))));
+    el('div', { class: 'form-actions transition-buttons' },
+      transitions.filter((tr) => !tr.asks_reason).map((tr) => el('button', {
+        type: 'submit', class: 'button', name: 'to', value: tr.to, text: tr.label,
+      })),
+      decisions.map((tr) => {
+        const open = el('button', { type: 'button', class: 'button button-warning', 'aria-expanded': 'false', 'aria-controls': 'decision', text: tr.label });
+        open.addEventListener('click', () => decision.open(tr, open));
+        return open;
+      })),
+    decision.panel);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const button = event.submitter;
     if (!button?.value) return;
+    const decided = decisions.some((tr) => tr.to === button.value);
+    const reason = decided ? form.elements.reason.value.trim() : undefined;
+    if (decided && !reason) {
+      showErrors(form, [{ field: 'reason', message: t('admin.request.reasonMissing') }]);
+      return;
+    }
     whileBusy(button, () => act(form,
-      () => tracking.transition(reference, { to: button.value, version: current.version, comment: form.elements.comment.value.trim() || undefined }),
+      () => tracking.transition(reference, { to: button.value, version: current.version, comment: form.elements.comment.value.trim() || undefined, reason }),
       async (answer) => {
         render(answer);
         thread?.load().catch(() => {});
@@ -223,6 +279,8 @@ function historyEntry(entry) {
     (entry.by_name || entry.channel) && el('p', { class: 'timeline-meta' },
       [entry.by_name && t('admin.history.by', { name: entry.by_name }),
         entry.channel && entry.channel !== 'online' && t('admin.history.channel', { channel: channelLabel(entry.channel) })].filter(Boolean).join(' – ')),
+    entry.reason && el('p', { class: 'timeline-reason' },
+      el('span', { class: 'timeline-comment-label', text: t('admin.history.reason') }), ' ', entry.reason),
     entry.comment && el('p', { class: 'timeline-comment' },
       el('span', { class: 'timeline-comment-label', text: t('admin.history.comment') }), ' ', entry.comment));
 }
