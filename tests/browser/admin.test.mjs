@@ -275,6 +275,9 @@ test('the thread: markup and script in messages are shown as text on both sides;
   await page.getByLabel('Texte').fill(NOTE);
   await page.getByRole('button', { name: 'Envoyer', exact: true }).click();
   await waitForStatus(page, 'Note interne enregistrée.');
+  // After a message, « Traitement » is still on screen beside it.
+  const actions = await page.locator('#actions-title').boundingBox();
+  assert.ok(actions.y >= 0 && actions.y + actions.height <= 900, `« Traitement » in view after sending (at ${Math.round(actions.y)} px)`);
   const note = page.locator('.message-internal');
   assert.equal(await note.count(), 1);
   assert.match(await note.innerText(), /NOTE INTERNE|Note interne/);
