@@ -124,6 +124,13 @@ export function formatDate(value, { time = false } = {}) {
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
   const date = new Date(dateOnly ? `${value}T00:00:00Z` : value);
   if (Number.isNaN(date.getTime())) return String(value ?? '');
+  if (time && !dateOnly && lang !== 'en') {
+    // « 7 décembre 2026 à 16 h 30 »: the time as the emails and the booking pages write it.
+    const day = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long' }).format(date);
+    const parts = new Intl.DateTimeFormat('fr-FR', { hour: 'numeric', minute: '2-digit', hourCycle: 'h23' }).formatToParts(date);
+    const part = (type) => parts.find((p) => p.type === type)?.value || '';
+    return `${day} à ${Number(part('hour'))}\u00a0h\u00a0${part('minute')}`;
+  }
   return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'fr-FR', {
     dateStyle: 'long', ...(time && !dateOnly ? { timeStyle: 'short' } : {}), ...(dateOnly ? { timeZone: 'UTC' } : {}),
   }).format(date);

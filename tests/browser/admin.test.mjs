@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import {
   launch, closePage, waitForState, assertNoAxeViolations, overflow, focused, BASE, CITY_TITLE, freshEmail,
 } from './helpers.mjs';
-import { SERVICE, birthCertificate, pdfFile, pdfBytes } from './journey.mjs';
+import { SERVICE, birthCertificate, fillAnswers, pdfFile, pdfBytes } from './journey.mjs';
 import { createAgentByCli, AgentSession, submitRequest, citizenAccount, totp, wrongCode } from './admin-helpers.mjs';
 
 let browser;
@@ -131,7 +131,7 @@ test('an agent signs in with a TOTP code: a wrong code is refused in the error s
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await page.waitForFunction(() => /incorrect/.test(document.querySelector('.error-summary')?.innerText || ''));
   assert.equal((await focused(page)).className, 'error-summary');
-  assert.match(await page.locator('.error-summary').innerText(), /L'adresse e-mail, le mot de passe ou le code est incorrect\./);
+  assert.match(await page.locator('.error-summary').innerText(), /L'adresse électronique, le mot de passe ou le code est incorrect\./);
   assert.equal(await page.getByLabel('Code de vérification').inputValue(), '', 'the code is emptied');
   await axeBoth(page, 'connexion agents, code faux');
 
@@ -205,6 +205,7 @@ test('a request: its facts, answers, documents and history; take it, change its 
     assert.ok(main.includes(text), `the page shows « ${text} »`);
   }
   assert.ok(await page.getByRole('button', { name: /^Télécharger/ }).count() >= 1, 'documents can be downloaded');
+  assert.match(await page.locator('.request-facts').innerText(), /\d{4} à \d{1,2}\u00a0h\u00a0\d{2}/, 'times written « 16 h 30 », as in the emails');
   await axeBoth(page, 'demande');
 
   // Take the request.
@@ -497,14 +498,7 @@ test('a phone request recorded with the service\'s form: the citizen\'s account 
   assert.ok(await page.locator('.field-invalid').count() >= 1, 'the fields at fault are marked');
   await axeBoth(page, 'saisie en erreur');
 
-  for (const [, answers] of birthCertificate(citizen.email)) {
-    for (const [path, value] of Object.entries(answers)) {
-      const wrapper = page.locator(`#entry-questions [data-path="${path}"]`).first();
-      const radio = wrapper.locator(`input[type="radio"][value="${value}"]`);
-      if (await radio.count()) await radio.check();
-      else await wrapper.locator('input, textarea').first().fill(String(value));
-    }
-  }
+  for (const [, answers] of birthCertificate(citizen.email)) await fillAnswers(page.locator('#entry-questions'), answers);
   await page.getByRole('button', { name: 'Enregistrer la demande' }).click();
   const done = page.locator('#page-content .callout');
   await done.waitFor();

@@ -34,7 +34,9 @@ test('the error summary is focused, names each field, and each link moves focus 
     const links = summary.locator('a');
     const required = ['record_kind', 'copy_kind']; // copy_kind shows until « décès » is chosen
     assert.deepEqual((await links.allTextContents()).map((s) => s.replace(/\s+/g, ' ')),
-      required.map((id) => `${fieldOf(id).label} : Ce champ est obligatoire.`));
+      required.map((id) => `${fieldOf(id).label} Choisissez une réponse.`));
+    assert.ok(required.every((id) => fieldOf(id).label.endsWith('?')), 'questions: no « ? : » after them');
+    assert.doesNotMatch(await summary.innerText(), /\?\s*:/);
 
     for (const [i, id] of required.entries()) {
       await links.nth(i).focus();
@@ -44,7 +46,7 @@ test('the error summary is focused, names each field, and each link moves focus 
       const fieldset = page.locator(`fieldset[data-path="${id}"]`);
       const described = (await fieldset.getAttribute('aria-describedby')).split(' ');
       const message = page.locator(`#${described.find((d) => d.endsWith('-error'))}`);
-      assert.equal((await message.textContent()).replace(/\s+/g, ' '), 'Erreur : Ce champ est obligatoire.');
+      assert.equal((await message.textContent()).replace(/\s+/g, ' '), 'Erreur : Choisissez une réponse.');
       assert.ok(described.some((d) => d.endsWith('-hint')), 'the help text stays described');
       for (const radio of await fieldset.locator('input').all()) assert.equal(await radio.getAttribute('aria-invalid'), 'true');
       await page.keyboard.press('Shift+Tab');
@@ -67,17 +69,21 @@ test('text and date errors from the server link to their inputs; a date must be 
     await answerDirectly(page, { record_kind: 'death' });
     await waitForStep(page, form.pages.find((p) => p.id === 'person').title);
     await page.locator('#f-person_last_name').fill('Martin');
-    await page.locator('#f-death_date').fill('2999-01-01');
+    // A date known by heart: day, month and year in three boxes.
+    await page.locator('#f-death_date').fill('1');
+    await page.locator('#f-death_date-month').fill('1');
+    await page.locator('#f-death_date-year').fill('2999');
     await continueWithErrors(page);
     const items = (await page.locator('.error-summary a').allTextContents()).map((s) => s.replace(/\s+/g, ' '));
     assert.ok(items.includes(`${fieldOf('death_date').label} : Saisissez une date passée.`), items.join(' | '));
-    assert.ok(items.includes(`${fieldOf('person_first_names').label} : Ce champ est obligatoire.`), items.join(' | '));
+    assert.ok(items.includes(`${fieldOf('person_first_names').label} : Saisissez une réponse.`), items.join(' | '));
     await page.locator('.error-summary a', { hasText: fieldOf('death_date').label }).focus();
     await page.keyboard.press('Enter');
     assert.equal((await focused(page)).id, 'f-death_date');
     const input = page.locator('#f-death_date');
     assert.equal(await input.getAttribute('aria-invalid'), 'true');
-    const described = await input.getAttribute('aria-describedby');
+    assert.equal(await input.inputValue(), '1', 'the day typed is kept');
+    const described = await page.locator('fieldset[data-path="death_date"]').getAttribute('aria-describedby');
     assert.match(described, /f-death_date-hint/);
     assert.match(described, /f-death_date-error/);
     assert.equal(await page.locator('[data-path="death_date"]').evaluate((w) => w.classList.contains('field-invalid')), true);

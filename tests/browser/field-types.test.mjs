@@ -59,7 +59,7 @@ test('every field type has its label, help text and required marker; radios are 
   try {
     for (const field of FORM.pages[0].fields.filter((f) => !f.when)) {
       const wrapper = page.locator(`[data-field="${field.id}"]`);
-      const grouped = ['address', 'choice', 'choices', 'yesno', 'group'].includes(field.type);
+      const grouped = ['address', 'choice', 'choices', 'yesno', 'group'].includes(field.type) || field.date === 'past';
       assert.equal(await wrapper.evaluate((w) => w.tagName), grouped ? 'FIELDSET' : 'DIV', `${field.id}: fieldset for groups of controls`);
       const name = await wrapper.locator(grouped ? 'legend' : 'label').first().textContent();
       assert.equal(name.replace(/\s+/g, ' ').trim(), field.required ? `${field.label} (obligatoire)` : field.label, `${field.id}: label`);
@@ -72,7 +72,12 @@ test('every field type has its label, help text and required marker; radios are 
     assert.equal(await page.locator('[data-field="fruits"] input[type="checkbox"]').count(), 2);
     assert.deepEqual(await page.locator('[data-field="home"] label').allTextContents(),
       ['Numéro et voie (obligatoire)', "Complément d'adresse", 'Code postal (obligatoire)', 'Commune (obligatoire)']);
-    assert.equal(await page.locator('#f-day').getAttribute('type'), 'date');
+    // A date in the past (a birth, a death) is typed in three boxes, a future one picked.
+    assert.deepEqual(await page.locator('[data-field="day"] .date-part label').allTextContents(), ['Jour', 'Mois', 'Année']);
+    assert.equal(await page.locator('#f-day').getAttribute('inputmode'), 'numeric');
+    await page.locator('#f-day').fill('5');
+    await page.locator('#f-day-month').fill('3');
+    await page.locator('#f-day-year').fill('1990');
     assert.equal(await page.locator('#f-count').getAttribute('inputmode'), 'numeric');
     assert.equal(await page.locator('#f-name').getAttribute('autocomplete'), 'name', 'prefilled fields say what they hold');
 
@@ -129,7 +134,7 @@ test('errors inside a group item and an address link to their inputs', async () 
     documents: [],
     errors: [
       { field: 'home.postcode', message: 'Saisissez un code postal à 5 chiffres.' },
-      { field: 'children[0].first_name', message: 'Ce champ est obligatoire.' },
+      { field: 'children[0].first_name', message: 'Saisissez une réponse.' },
       { field: 'fruits[1]', message: 'Choisissez une des réponses proposées.' },
     ],
   };
@@ -139,7 +144,7 @@ test('errors inside a group item and an address link to their inputs', async () 
     await page.waitForSelector('.error-summary');
     assert.deepEqual((await page.locator('.error-summary a').allTextContents()).map((s) => s.replace(/\s+/g, ' ')), [
       'Adresse – Code postal : Saisissez un code postal à 5 chiffres.',
-      'Enfants, n° 1 – Prénom : Ce champ est obligatoire.',
+      'Enfants, n° 1 – Prénom : Saisissez une réponse.',
       'Fruits : Choisissez une des réponses proposées.',
     ]);
     const targets = [];

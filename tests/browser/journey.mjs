@@ -44,6 +44,7 @@ function describeFocus(page) {
       tag: e?.tagName.toLowerCase(), type: e?.type || '', value: e?.value ?? '', checked: Boolean(e?.checked),
       path: wrapper?.dataset.path ?? null, text: (e?.innerText || '').trim(),
       submit: Boolean(e?.matches('.step-form button[type="submit"]')),
+      dateDay: Boolean(e?.matches('.input-date-day')),
       radios: e?.type === 'radio' ? [...document.getElementsByName(e.name)].map((r) => ({ value: r.value, focused: r === e })) : null,
       visible: e ? e.getBoundingClientRect().width > 0 : false,
       outline: e ? getComputedStyle(e).outlineStyle !== 'none' : false,
@@ -112,6 +113,13 @@ export async function answerByKeyboard(page, wanted) {
       if (!f.checked && [].concat(want).includes(f.value)) await page.keyboard.press('Space');
       done.add(f.path);
       continue; // the other boxes of the group follow
+    } else if (f.dateDay) {
+      // Day, month and year in their three boxes, as the citizen types them.
+      const [year, month, day] = want.split('-');
+      for (const [i, part] of [String(Number(day)), String(Number(month)), year].entries()) {
+        if (i > 0) await page.keyboard.press('Tab');
+        await page.keyboard.type(part);
+      }
     } else if (f.type === 'date') {
       await typeDate(page, want);
       assert.equal(await page.evaluate(() => document.activeElement.value), want, `${f.path}: date typed`);
@@ -123,14 +131,29 @@ export async function answerByKeyboard(page, wanted) {
   throw new Error('« Continuer » not reached by Tab');
 }
 
+/**
+ * Fill `wanted` (answers by field path) into the fields under `scope` (a page or a
+ * locator) with Playwright's fill/check: radios checked, a date known by heart typed in
+ * its three boxes, any other input filled.
+ */
+export async function fillAnswers(scope, wanted) {
+  for (const [path, value] of Object.entries(wanted)) {
+    const wrapper = scope.locator(`[data-path="${path}"]`).first();
+    const radio = wrapper.locator(`input[type="radio"][value="${value}"]`);
+    const day = wrapper.locator('.input-date-day');
+    if (await radio.count()) await radio.check();
+    else if (await day.count()) {
+      const [year, month, date] = String(value).split('-');
+      await day.fill(date);
+      await wrapper.locator('.input-date-month').fill(month);
+      await wrapper.locator('.input-date-year').fill(year);
+    } else await wrapper.locator('input, textarea').first().fill(String(value));
+  }
+}
+
 /** Answer the current page with Playwright's fill/check (fast), then click « Continuer ». */
 export async function answerDirectly(page, wanted, { submit = true } = {}) {
-  for (const [path, value] of Object.entries(wanted)) {
-    const wrapper = page.locator(`[data-path="${path}"]`).first();
-    const radio = wrapper.locator(`input[type="radio"][value="${value}"]`);
-    if (await radio.count()) await radio.check();
-    else await wrapper.locator('input, textarea').first().fill(String(value));
-  }
+  await fillAnswers(page, wanted);
   if (submit) await page.locator('.step-form button[type="submit"]').click();
 }
 

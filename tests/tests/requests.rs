@@ -690,5 +690,5 @@ async fn a_name_of_invisible_characters_is_missing() {
     assert_eq!(refused.headers["content-type"], "application/problem+json");
     assert_eq!(refused.body["type"], "urn:gru:problem:invalid-answers");
     assert_eq!(refused.error_fields(), ["person_last_name"]);
-    assert_eq!(refused.body["errors"][0]["message"], "Ce champ est obligatoire.");
+    assert_eq!(refused.body["errors"][0]["message"], "Saisissez une réponse.");
 }

@@ -530,9 +530,14 @@ async fn a_refusal_needs_a_reason_for_the_citizen() {
 
     // No reason, or one that shows nothing: refused, nothing written.
     for reason in [None, Some("  \u{200b} ")] {
-        let body = json!({ "to": "refused", "version": version, "comment": "Vu avec la cheffe", "reason": reason });
+        let body =
+            json!({ "to": "refused", "version": version, "comment": "Vu avec la cheffe", "reason": reason });
         let (status, problem) = world.call(Some(&agent), "POST", &path, Some(body)).await;
-        assert_eq!((status, problem["type"].as_str()), (422, Some("urn:gru:problem:reason-required")), "{problem}");
+        assert_eq!(
+            (status, problem["type"].as_str()),
+            (422, Some("urn:gru:problem:reason-required")),
+            "{problem}"
+        );
         assert_eq!(problem["errors"][0]["field"], "reason");
     }
     assert_eq!(world.stored(&reference).await.version, version, "nothing written");

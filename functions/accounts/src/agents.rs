@@ -93,7 +93,7 @@ async fn create(
     let mut errors = Vec::new();
     let email = tokens::normalize_email(&new.email);
     if email.is_none() {
-        errors.push(field_error("email", "Adresse e-mail invalide (par exemple nom@exemple.fr)."));
+        errors.push(field_error("email", "Saisissez une adresse électronique de la forme nom@exemple.fr."));
     }
     let name = required_name(new.name, &mut errors);
     let services = check_services(new.services, &mut errors);

@@ -140,7 +140,7 @@ fn field_error(field: &str, message: &str) -> FieldError {
 fn check_email(raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     let email = tokens::normalize_email(raw);
     if email.is_none() {
-        errors.push(field_error("email", "Adresse e-mail invalide (par exemple nom@exemple.fr)."));
+        errors.push(field_error("email", "Saisissez une adresse électronique de la forme nom@exemple.fr."));
     }
     email
 }
@@ -148,7 +148,15 @@ fn check_email(raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
 fn check_password(field: &str, password: &str, errors: &mut Vec<FieldError>) {
     if !password::LENGTH.contains(&password.chars().count()) {
         let (min, max) = (password::LENGTH.start(), password::LENGTH.end());
-        errors.push(field_error(field, &format!("Entre {min} et {max} caractères.")));
+        let count = password.chars().count();
+        let message = if count < *min {
+            format!(
+                "Choisissez un mot de passe d'au moins {min} caractères (celui-ci en a {count}) : une phrase facile à retenir convient très bien."
+            )
+        } else {
+            format!("Choisissez un mot de passe de {max} caractères au plus.")
+        };
+        errors.push(field_error(field, &message));
     }
 }
 
@@ -273,7 +281,7 @@ async fn sign_in(
             StatusCode::UNAUTHORIZED,
             "invalid-credentials",
             "Identifiants incorrects",
-            "L'adresse e-mail ou le mot de passe est incorrect.",
+            "L'adresse électronique ou le mot de passe est incorrect.",
         )),
     }
 }

@@ -32,7 +32,7 @@ fn link(public_url: &str, page: &str, token: &str) -> String {
 pub fn verify(to: &str, public_url: &str, token: &str) -> Email {
     email(
         to,
-        "Confirmez votre adresse e-mail",
+        "Confirmez votre adresse électronique",
         format!(
             "Bonjour,\n\n\
              Pour terminer la création de votre compte, ouvrez ce lien (valable 24 heures) :\n\n\

@@ -76,7 +76,13 @@ impl AddressInput {
             return None;
         }
         let before = errors.len();
-        let street = required_text("address.street", street, MAX_STREET_CHARS, errors);
+        let street = required_text(
+            "address.street",
+            street,
+            MAX_STREET_CHARS,
+            errors,
+            "Saisissez le numéro et le nom de la voie.",
+        );
         let complement = complement.and_then(|c| text("address.complement", c, MAX_STREET_CHARS, errors));
         let postcode = match postcode {
             Some(p) if p.len() == 5 && p.bytes().all(|b| b.is_ascii_digit()) => Some(p),
@@ -89,7 +95,7 @@ impl AddressInput {
                 None
             }
         };
-        let city = required_text("address.city", city, MAX_CITY_CHARS, errors);
+        let city = required_text("address.city", city, MAX_CITY_CHARS, errors, "Saisissez la commune.");
         if errors.len() > before {
             return None;
         }
@@ -121,10 +127,10 @@ fn non_blank(value: String) -> Option<String> {
 /// break in a name would break the emails and documents it goes into).
 fn text(path: &str, value: String, max: usize, errors: &mut Vec<FieldError>) -> Option<String> {
     if value.chars().count() > max {
-        errors.push(field(path, &format!("{max} caractères au plus.")));
+        errors.push(field(path, &format!("Raccourcissez ce texte à {max} caractères au plus.")));
         None
     } else if value.chars().any(char::is_control) {
-        errors.push(field(path, "Ce champ contient des caractères non permis."));
+        errors.push(field(path, "Retirez les retours à la ligne et les caractères de contrôle de ce texte."));
         None
     } else {
         Some(value)
@@ -136,11 +142,12 @@ fn required_text(
     value: Option<String>,
     max: usize,
     errors: &mut Vec<FieldError>,
+    missing: &str,
 ) -> Option<String> {
     match value {
         Some(value) => text(path, value, max, errors),
         None => {
-            errors.push(field(path, "Ce champ est obligatoire."));
+            errors.push(field(path, missing));
             None
         }
     }

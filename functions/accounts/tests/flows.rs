@@ -28,7 +28,7 @@ async fn sign_up_then_verify_signs_the_citizen_in() {
     assert_eq!(signup.status, 202, "{}", signup.body);
     let mail = site.mail_to("anne@example.fr");
     assert_eq!(mail.len(), 1);
-    assert_eq!(mail[0].subject, "Confirmez votre adresse e-mail");
+    assert_eq!(mail[0].subject, "Confirmez votre adresse électronique");
 
     let token = site.token("anne@example.fr", VERIFY);
     let verified = site.post("/signup/verify", None, json!({ "token": token })).await;

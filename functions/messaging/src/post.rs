@@ -217,8 +217,15 @@ async fn decide(
                 .with_field("ask", "Envoyez un message simple."));
             }
             let by = progress::Author { id: &agent.id, name: Some(&agent.name) };
-            let moved =
-                progress::move_to(request, workflow, waiting, by, Default::default(), moment(ctx).await?, public_url);
+            let moved = progress::move_to(
+                request,
+                workflow,
+                waiting,
+                by,
+                Default::default(),
+                moment(ctx).await?,
+                public_url,
+            );
             // One email: the waiting status's own when the workflow has one,
             // or ours; it announces both the message and the wait.
             let email = moved.email.clone().unwrap_or_else(|| {
@@ -238,7 +245,15 @@ async fn decide(
                     let by = progress::Author { id: "citizen", name: None };
                     // The status's email to the citizen is left out: they
                     // made the change and see it on their page.
-                    Some(progress::move_to(request, workflow, to, by, Default::default(), moment(ctx).await?, public_url))
+                    Some(progress::move_to(
+                        request,
+                        workflow,
+                        to,
+                        by,
+                        Default::default(),
+                        moment(ctx).await?,
+                        public_url,
+                    ))
                 }
                 None => None,
             };

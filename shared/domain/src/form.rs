@@ -282,8 +282,21 @@ pub struct VisiblePage {
     pub fields: Vec<String>,
 }
 
-/// Shown when an answer is needed and missing.
-const REQUIRED: &str = "Ce champ est obligatoire.";
+/// Shown when an answer is needed and missing: what to do, in words that
+/// fit the kind of field (the error summary names the field before it).
+fn required(kind: FieldKind) -> &'static str {
+    match kind {
+        FieldKind::Text | FieldKind::Textarea => "Saisissez une réponse.",
+        FieldKind::Number => "Saisissez un nombre.",
+        FieldKind::Date => "Saisissez une date.",
+        FieldKind::Email => "Saisissez une adresse électronique, par exemple nom@exemple.fr.",
+        FieldKind::Phone => "Saisissez un numéro de téléphone.",
+        FieldKind::Address => "Saisissez une adresse.",
+        FieldKind::Choice | FieldKind::Yesno => "Choisissez une réponse.",
+        FieldKind::Choices => "Cochez au moins une réponse.",
+        FieldKind::Group => "Ajoutez au moins un élément.",
+    }
+}
 /// Shown on an answer to a field the citizen's case hides.
 const NOT_APPLICABLE: &str = "Cette question ne s'applique pas à votre demande.";
 /// Shown on an answer to a field the form does not have.

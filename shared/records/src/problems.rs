@@ -76,7 +76,7 @@ impl From<AgentsError> for Problem {
             AgentsError::Invalid(errors) => Problem::invalid(errors),
             AgentsError::EmailTaken => Problem::invalid(vec![FieldError {
                 field: "email".to_owned(),
-                message: "Un agent a déjà cette adresse e-mail.".to_owned(),
+                message: "Un agent a déjà cette adresse électronique.".to_owned(),
             }]),
             AgentsError::NotFound => Problem::not_found("Aucun agent ne correspond à cet identifiant."),
             AgentsError::Conflict => Problem::new(

@@ -94,7 +94,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
             None if message.starts_with("missing field `") => {
                 let name = message.split('`').nth(1).unwrap_or_default();
                 let field = if path == "." { name.to_owned() } else { format!("{path}.{name}") };
-                (field, "Ce champ est obligatoire.".to_owned())
+                (field, "Ajoutez ce champ à la requête.".to_owned())
             }
             None => (path, "Valeur invalide.".to_owned()),
         };

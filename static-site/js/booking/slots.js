@@ -26,8 +26,8 @@ export function addDays(iso, days) {
   return date.toISOString().slice(0, 10);
 }
 
-/** « 09:00 » as it is said: « 09 h 00 ». */
-export const spokenTime = (time) => String(time ?? '').replace(/^(\d{1,2}):(\d{2})$/, '$1\u00a0h\u00a0$2');
+/** « 09:00 » as it is said: « 9 h 00 » (as the emails and every other page write it). */
+export const spokenTime = (time) => String(time ?? '').replace(/^(\d{1,2}):(\d{2})$/, (_, h, m) => `${Number(h)}\u00a0h\u00a0${m}`);
 
 /** A time of day as the API writes it (« 9 h 40 ») from an ISO instant, in `zone`. */
 export function timeOf(instant, zone) {

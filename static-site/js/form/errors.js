@@ -102,7 +102,9 @@ export function errorSummary(items, { title = t('errors.title') } = {}) {
   return el('div', { class: 'error-summary', role: 'alert', tabindex: '-1', 'aria-labelledby': id },
     el('h2', { class: 'error-summary-title', id, text: title }),
     el('ul', {}, items.map((item) => {
-      const text = item.label ? t('errors.item', { label: item.label, message: item.message }) : item.message;
+      // « Pour qui ? Choisissez une réponse. », never « Pour qui ? : ».
+      const key = /[?!:]$/.test(item.label || '') ? 'errors.itemAfterPunctuation' : 'errors.item';
+      const text = item.label ? t(key, { label: item.label, message: item.message }) : item.message;
       if (item.href) {
         return el('li', {}, el('a', {
           href: item.href,

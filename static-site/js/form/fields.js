@@ -90,7 +90,40 @@ function number(field, path, value, onChange) {
   return single(field, path, input);
 }
 
+/**
+ * A date the citizen knows by heart (`date = "past"`: a birth, a death, a marriage):
+ * day, month and year typed in three boxes, as on paper, rather than picked in a calendar.
+ * The answer is YYYY-MM-DD once the three are given; a partial one reaches the server as
+ * it is, which says what is wrong.
+ */
+function memorableDate(field, path, value, onChange) {
+  const id = idFor(path);
+  const [year, month, day] = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || '')?.slice(1) ?? ['', '', ''];
+  const boxes = [['day', 'form.date.day', 2, day], ['month', 'form.date.month', 2, month], ['year', 'form.date.year', 4, year]]
+    .map(([part, label, size, current]) => {
+      const inputId = part === 'day' ? id : `${id}-${part}`;
+      const input = el('input', {
+        type: 'text', inputmode: 'numeric', class: `input input-date-part input-date-${part}`, id: inputId, name: inputId,
+        maxlength: String(size), spellcheck: 'false',
+      });
+      input.value = current;
+      return { part, input, box: el('div', { class: 'date-part' }, el('label', { class: 'label date-part-label', for: inputId, text: t(label) }), input) };
+    });
+  const read = () => Object.fromEntries(boxes.map(({ part, input }) => [part, input.value.trim()]));
+  const update = () => {
+    const { day: d, month: m, year: y } = read();
+    const pad = (text) => (/^\d$/.test(text) ? `0${text}` : text);
+    onChange(d || m || y ? `${y}-${pad(m)}-${pad(d)}` : '');
+  };
+  for (const { input } of boxes) input.addEventListener('input', update);
+  const wrapper = fieldset({ ...field, help: [field.help, t('form.date.example')].filter(Boolean).join(' ') }, path, 'field-date',
+    el('div', { class: 'date-parts' }, boxes.map(({ box }) => box)));
+  if (field.required) for (const { input } of boxes) input.required = true;
+  return wrapper;
+}
+
 function date(field, path, value, onChange) {
+  if (field.date === 'past') return memorableDate(field, path, value, onChange);
   const bound = (b) => (typeof b === 'string' ? b : null);
   const input = el('input', { type: 'date', class: 'input input-date', min: bound(field.min), max: bound(field.max) });
   input.value = value ?? '';

@@ -177,6 +177,10 @@ export default {
   'form.savedNote': 'Your answers are saved at each step: you can come back to your request later.',
   'form.yes': 'Yes',
   'form.no': 'No',
+  'form.date.day': 'Day',
+  'form.date.month': 'Month',
+  'form.date.year': 'Year',
+  'form.date.example': 'For example: 15 3 1990.',
   'form.dateHint': 'Format: dd/mm/yyyy.',
   'form.partOf': '{label} – {part}',
   'form.address.street': 'Number and street',
@@ -259,6 +263,7 @@ export default {
 
   'errors.title': 'Please correct the following',
   'errors.item': '{label}: {message}',
+  'errors.itemAfterPunctuation': '{label} {message}',
   'errors.prefix': 'Error:',
   'errors.titlePrefix': 'Error: {title}',
 

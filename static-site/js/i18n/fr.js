@@ -178,6 +178,10 @@ export default {
   'form.savedNote': 'Vos réponses sont enregistrées à chaque étape\u00a0: vous pourrez reprendre votre demande plus tard.',
   'form.yes': 'Oui',
   'form.no': 'Non',
+  'form.date.day': 'Jour',
+  'form.date.month': 'Mois',
+  'form.date.year': 'Année',
+  'form.date.example': 'Par exemple\u00a0: 15 3 1990.',
   'form.dateHint': 'Format\u00a0: jj/mm/aaaa.',
   'form.partOf': '{label} – {part}',
   'form.address.street': 'Numéro et voie',
@@ -260,6 +264,7 @@ export default {
 
   'errors.title': 'Corrigez les erreurs suivantes',
   'errors.item': '{label}\u00a0: {message}',
+  'errors.itemAfterPunctuation': '{label} {message}',
   'errors.prefix': 'Erreur\u00a0:',
   'errors.titlePrefix': 'Erreur\u00a0: {title}',
 

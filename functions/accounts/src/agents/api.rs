@@ -77,7 +77,7 @@ fn invalid_credentials() -> Problem {
         StatusCode::UNAUTHORIZED,
         "invalid-credentials",
         "Identifiants incorrects",
-        "L'adresse e-mail, le mot de passe ou le code est incorrect.",
+        "L'adresse électronique, le mot de passe ou le code est incorrect.",
     )
 }
 
@@ -171,7 +171,7 @@ async fn sign_in(
     let mut errors = Vec::new();
     let email = tokens::normalize_email(&body.email);
     if email.is_none() {
-        errors.push(field_error("email", "Adresse e-mail invalide (par exemple nom@exemple.fr)."));
+        errors.push(field_error("email", "Saisissez une adresse électronique de la forme nom@exemple.fr."));
     }
     if !totp::well_formed(&body.code) {
         errors.push(field_error("code", "Le code compte 6 chiffres : celui que montre votre application."));

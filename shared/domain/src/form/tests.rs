@@ -168,10 +168,16 @@ fn required_errors_stop_at_the_page_reached() {
         evaluation.errors.into_iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>()
     };
     let too_many = "copies: Saisissez un nombre inférieur ou égal à 5.";
-    let required = |field: &str| format!("{field}: {REQUIRED}");
+    // What to do, by kind of field: a choice, yes or no, a date.
+    let [record_kind, for_self, born] = [
+        "record_kind: Choisissez une réponse.",
+        "for_self: Choisissez une réponse.",
+        "born: Saisissez une date.",
+    ]
+    .map(String::from);
     assert_eq!(errors(Some("unknown-page")), [too_many]);
-    assert_eq!(errors(Some("acte")), [required("record_kind"), required("for_self"), too_many.into()]);
-    let all = [required("record_kind"), required("for_self"), required("born"), too_many.into()];
+    assert_eq!(errors(Some("acte")), [record_kind.clone(), for_self.clone(), too_many.into()]);
+    let all = [record_kind, for_self, born, too_many.into()];
     assert_eq!(errors(Some("personne")), all);
     assert_eq!(errors(None), all, "hidden pages and unknown answers bring no error");
 }
@@ -231,7 +237,7 @@ fn a_required_answer_of_invisible_characters_is_missing() {
         let errors = form.validate_submission(&answers(given), today()).unwrap_err();
         assert_eq!(
             errors,
-            [FieldError { field: "relationship".into(), message: REQUIRED.into() }],
+            [FieldError { field: "relationship".into(), message: "Saisissez une réponse.".into() }],
             "{invisible:?} is as missing as an empty answer"
         );
     }

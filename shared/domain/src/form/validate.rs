@@ -1,7 +1,7 @@
 //! The rules an answer follows, by field type, with the messages citizens
 //! read (in French, naming what to do rather than what went wrong).
 
-use super::{Bound, DateRule, Field, FieldError, FieldKind, REQUIRED, UNKNOWN};
+use super::{Bound, DateRule, Field, FieldError, FieldKind, UNKNOWN, required};
 use crate::condition::{is_missing, parse_date};
 use jiff::civil::Date;
 use serde_json::{Map, Value};
@@ -12,7 +12,12 @@ const TEXT_MAX: u32 = 200;
 const TEXTAREA_MAX: u32 = 5000;
 pub(super) const GROUP_MAX_ITEMS: u32 = 10;
 const ADDRESS_PARTS: [&str; 5] = ["street", "complement", "postcode", "city", "country"];
-const ADDRESS_REQUIRED: [&str; 3] = ["street", "postcode", "city"];
+/// The parts of an address that must be given, and what to say when one is not.
+const ADDRESS_REQUIRED: [(&str, &str); 3] = [
+    ("street", "Saisissez le numéro et le nom de la voie."),
+    ("postcode", "Saisissez le code postal."),
+    ("city", "Saisissez la commune."),
+];
 
 const CHOICE: &str = "Choisissez une des réponses proposées.";
 const EMAIL: &str = "Saisissez une adresse électronique valide, par exemple nom@exemple.fr.";
@@ -33,7 +38,7 @@ impl Check {
     pub fn field(&self, field: &Field, path: &str, answer: Option<&Value>, errors: &mut Vec<FieldError>) {
         let Some(value) = answer.filter(|a| !is_missing(Some(a))) else {
             if self.require && field.required {
-                errors.push(error(path, REQUIRED));
+                errors.push(error(path, required(field.kind)));
             }
             return;
         };
@@ -94,8 +99,10 @@ impl Check {
             let at = format!("{path}.{part}");
             let answer = address.get(part);
             if is_missing(answer) {
-                if self.require && ADDRESS_REQUIRED.contains(&part) {
-                    errors.push(error(&at, REQUIRED));
+                if let Some((_, message)) =
+                    ADDRESS_REQUIRED.iter().find(|(p, _)| *p == part).filter(|_| self.require)
+                {
+                    errors.push(error(&at, message));
                 }
                 continue;
             }
@@ -428,7 +435,12 @@ mod tests {
             ("tel", json!("01 23 ab 67"), "tel", PHONE),
             ("tel", json!("------"), "tel", PHONE),
             ("home", json!("1 rue de la Paix"), "home", "La réponse doit être une adresse."),
-            ("home", json!({"street": "1 rue", "city": "Nantes"}), "home.postcode", REQUIRED),
+            (
+                "home",
+                json!({"street": "1 rue", "city": "Nantes"}),
+                "home.postcode",
+                "Saisissez le code postal.",
+            ),
             (
                 "home",
                 json!({"street": "1 rue", "postcode": "4400", "city": "Nantes"}),
@@ -473,7 +485,7 @@ mod tests {
                 "children",
                 json!([{"child_name": "Léa"}, {"child_born": "2020-01-01"}]),
                 "children[1].child_name",
-                REQUIRED,
+                "Saisissez une réponse.",
             ),
             (
                 "children",
@@ -488,8 +500,8 @@ mod tests {
                 "children",
                 "Ajoutez au plus 2 éléments.",
             ),
-            ("must", json!("   "), "must", REQUIRED),
-            ("must", Value::Null, "must", REQUIRED),
+            ("must", json!("   "), "must", "Saisissez une réponse."),
+            ("must", Value::Null, "must", "Saisissez une réponse."),
         ];
         let form = form();
         for (field, answer, path, message) in cases {
