@@ -97,6 +97,36 @@ for (const width of [1280, 360]) {
   });
 }
 
+/** The controls under 44 px high at this width, other than links inside a sentence. */
+function smallTargets(page) {
+  return page.evaluate(() => {
+    const small = [];
+    for (const e of document.querySelectorAll('a[href], button, input, select, textarea, summary')) {
+      const own = e.getBoundingClientRect();
+      if (own.width === 0 || e.type === 'hidden' || e.classList.contains('skip-link')) continue;
+      // A radio or a checkbox answers a tap on its label too.
+      // A card's title link covers its card.
+      const boxes = [own, ...(['radio', 'checkbox'].includes(e.type) ? [...e.labels].map((l) => l.getBoundingClientRect()) : []),
+        ...(e.matches('.card-title a') ? [e.closest('.card').getBoundingClientRect()] : [])];
+      const height = Math.max(...boxes.map((b) => b.bottom)) - Math.min(...boxes.map((b) => b.top));
+      const inSentence = e.tagName === 'A' && getComputedStyle(e).display === 'inline' && e.parentElement.closest('p, dd, td');
+      if (height < 43.5 && !inSentence) small.push(`${e.tagName.toLowerCase()} « ${(e.innerText || e.value || '').trim().slice(0, 40)} » ${Math.round(height)} px`);
+    }
+    return small;
+  });
+}
+
+test('on a phone, every control and every link of a list is a 44 px tap target', async () => {
+  for (const { name, path, state } of pages.filter((p) => p.state === 'ready')) {
+    const page = await openPage(browser, path, { width: 360, state });
+    try {
+      assert.deepEqual(await smallTargets(page), [], `${name}: tap targets under 44 px`);
+    } finally {
+      await closePage(page);
+    }
+  }
+});
+
 test('text resized to 200% reflows without horizontal scrolling', async () => {
   // 200 % text in a 640-px-wide window is what 1280 px zoomed to 200 % gives.
   for (const path of ['/', '/service.html?slug=acte-etat-civil', '/demarche.html?service=acte-etat-civil', '/compte/connexion.html', '/rendez-vous/?type=titre-identite']) {
