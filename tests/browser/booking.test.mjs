@@ -161,17 +161,22 @@ test('keyboard only: a place chosen with the arrow keys, a slot by its full name
     assert.match(await slotsSaid(page), /créneaux? disponibles? du /);
 
     // « N'importe quelle mairie » and each town hall, as radios in a fieldset.
-    const radios = page.getByRole('radio');
+    const radios = page.locator('.slot-places').getByRole('radio');
     assert.deepEqual(await radios.evaluateAll((inputs) => inputs.map((i) => i.labels[0].querySelector('span').textContent)),
       ['N\'importe quelle mairie', ...type.agendas.map((a) => a.title)]);
     assert.equal(await page.getByRole('radio', { name: /N'importe quelle mairie/ }).isChecked(), true);
 
-    // Slots under day headings, each named by the API's full label (date, time, place).
+    // A day first (the days with free times, the first one chosen), then its times, each
+    // named by the API's full label (date, time, place): never every slot of two weeks at once.
     const all = await slots(TYPE, { days: 14 });
     assert.ok(all.length > 0, 'free slots in the next two weeks');
-    const first = page.locator('.slot-day').first();
-    assert.equal(await first.getByRole('heading', { level: 2 }).textContent(), all[0].dayLabel);
-    assert.equal(await first.locator('button.slot .slot-label').first().textContent(), all[0].label);
+    const dates = [...new Set(all.map((s) => s.date))];
+    assert.deepEqual(await page.locator('.slot-day-picker input[type="radio"]').evaluateAll((inputs) => inputs.map((i) => i.value)), dates);
+    assert.equal(await page.locator('.slot-day-picker input:checked').getAttribute('value'), dates[0]);
+    assert.equal(await page.locator('.slot-day').count(), 1, 'the times of one day');
+    const first = page.locator('.slot-day');
+    assert.equal(await first.getByRole('heading', { level: 2 }).textContent(), `Les horaires du ${all[0].dayLabel}`);
+    assert.deepEqual(await first.locator('button.slot .slot-label').allTextContents(), all.filter((s) => s.date === dates[0]).map((s) => s.label));
     assert.match(all[0].label, /^\w+ (1er|\d{1,2}) \S+ \d{4} à \d{1,2} h \d{2} — .+/u);
     assert.equal(await page.getByRole('button', { name: all[0].label, exact: true }).count(), 1, 'the accessible name is the label');
     await axeBoth(page, 'créneaux');
@@ -192,16 +197,27 @@ test('keyboard only: a place chosen with the arrow keys, a slot by its full name
     const labels = await page.locator('button.slot .slot-label').allTextContents();
     assert.ok(labels.every((label) => label.endsWith(chosen.title)), 'only that town hall\'s slots');
 
-    // Tab to the first slot, Enter: it is held, the details step takes focus.
+    // The second day, with the arrow keys: its times replace the first day's.
+    const days = [...new Set(ofAgenda.map((s) => s.date))];
+    assert.ok(days.length >= 2, `two days with free times at ${chosen.title}`);
+    await tabTo(page, '.slot-day-picker input[type="radio"]');
+    await page.keyboard.press('ArrowDown');
+    const ofDay = ofAgenda.filter((s) => s.date === days[1]);
+    await page.waitForFunction((label) => document.querySelector('button.slot .slot-label')?.textContent === label, ofDay[0].label);
+    assert.deepEqual(await page.locator('button.slot .slot-label').allTextContents(), ofDay.map((s) => s.label));
+    assert.match(await page.locator('#slots-status').textContent(), new RegExp(`^${ofDay.length} horaires? libres? le `), 'said politely');
+    await axeBoth(page, 'créneaux d\'un autre jour');
+
+    // Tab to the first time of that day, Enter: it is held, the details step takes focus.
     await tabTo(page, 'button.slot');
     const slot = await focused(page);
-    assert.equal(await page.evaluate(() => document.activeElement.querySelector('.slot-label')?.textContent), ofAgenda[0].label);
-    assert.ok(slot.text.includes(ofAgenda[0].time), `the button shows the time (${slot.text})`);
+    assert.equal(await page.evaluate(() => document.activeElement.querySelector('.slot-label')?.textContent), ofDay[0].label);
+    assert.ok(slot.text.includes(ofDay[0].time), `the button shows the time (${slot.text})`);
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Vos coordonnées');
     assert.equal((await focused(page)).id, 'page-title');
     assert.equal(await page.title(), `Vos coordonnées – ${type.title} – ${cityTitle}`);
-    assert.match(await page.locator('.held-slot').innerText(), new RegExp(`${ofAgenda[0].label}[\\s\\S]*réservé jusqu'à \\d{1,2}\\u00a0?h`));
+    assert.match(await page.locator('.held-slot').innerText(), new RegExp(`${ofDay[0].label}[\\s\\S]*réservé jusqu'à \\d{1,2}\\u00a0?h`));
     await axeBoth(page, 'coordonnées');
 
     // Nothing typed: the error summary, focused, links to the fields.
@@ -225,7 +241,7 @@ test('keyboard only: a place chosen with the arrow keys, a slot by its full name
     await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Votre rendez-vous est confirmé');
     assert.equal((await focused(page)).id, 'page-title');
     const main = await page.locator('main').innerText();
-    for (const text of [when(ofAgenda[0].label), chosen.title, chosen.address, type.title, email, 'Ajouter à mon agenda', 'rendez-vous.ics']) {
+    for (const text of [when(ofDay[0].label), chosen.title, chosen.address, type.title, email, 'Ajouter à mon agenda', 'rendez-vous.ics']) {
       assert.ok(main.includes(text), `the confirmation says « ${text} »`);
     }
     await axeBoth(page, 'rendez-vous confirmé');
@@ -238,7 +254,7 @@ test('keyboard only: a place chosen with the arrow keys, a slot by its full name
     assert.match(raw, /rendez-vous\.ics/);
     assert.match(raw, /text\/calendar/);
     assert.match(raw, /BEGIN:VCALENDAR[\s\S]*METHOD:REQUEST[\s\S]*BEGIN:VEVENT/);
-    firstBooking = { email, manage: link.pathname + link.hash, label: ofAgenda[0].label };
+    firstBooking = { email, manage: link.pathname + link.hash, label: ofDay[0].label };
   } finally {
     await context.close();
   }
@@ -394,7 +410,7 @@ test('a signed-in citizen books without typing an email, then finds and cancels 
 
     const page = await open(context, '/rendez-vous/?type=retrait-titre');
     await slotsSaid(page);
-    assert.equal(await page.getByRole('radio').count(), 0, 'one agenda: no place to choose');
+    assert.equal(await page.locator('.slot-places').count(), 0, 'one agenda: no place to choose');
     const slot = page.locator('button.slot').first();
     const label = await slot.locator('.slot-label').textContent();
     await slot.click();

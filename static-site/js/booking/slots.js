@@ -1,7 +1,7 @@
 // The slot chooser shared by the booking page and the manage page: the place (« N'importe
-// quelle mairie » or one agenda), then the free slots of the next days, one heading per day
-// and one button per slot whose accessible name is the whole label the API writes (date,
-// time and place). A polite live region says what is loading and what was found; a slot
+// quelle mairie » or one agenda), then a day among the first days with free slots (the
+// first one chosen), then that day's times, one button per slot whose accessible name is
+// the whole label the API writes (date, time and place). A polite live region says what is loading and what was found; a slot
 // taken meanwhile is said in a focused alert and the slots are read again.
 import { booking } from '../api.js';
 import { t } from '../i18n/index.js';
@@ -64,6 +64,9 @@ export function slotChooser({ type, agenda = '', onHeld, heading = null, prefix 
   const live = el('p', { class: 'status-message slots-status', role: 'status', 'aria-live': 'polite', id: `${prefix}-status` });
   const alertBox = el('div', { class: 'slots-alert' });
   const days = el('div', { class: 'slot-days', id: `${prefix}-days` });
+  /** The days with free slots read so far, in order, and the one whose times are shown. */
+  let found = [];
+  let shownDay = null;
   const more = el('button', { type: 'button', class: 'button button-secondary', hidden: true, text: t('booking.moreDays', { count: WINDOW }) });
 
   const places = agendas.length > 1 && el('fieldset', { class: 'field slot-places' },
@@ -126,8 +129,35 @@ export function slotChooser({ type, agenda = '', onHeld, heading = null, prefix 
   function day(d) {
     const id = `${prefix}-day-${d.date}`;
     return el('section', { class: 'slot-day', 'aria-labelledby': id },
-      el(heading ? 'h3' : 'h2', { id, class: 'slot-day-title', tabindex: '-1', text: d.label }),
+      el(heading ? 'h3' : 'h2', { id, class: 'slot-day-title', tabindex: '-1', text: t('booking.timesOf', { day: d.label }) }),
       el('ul', { class: 'slot-list' }, (d.slots || []).map((slot) => el('li', {}, slotButton(slot)))));
+  }
+
+  /** The days with free slots as radios (the day shown checked), then the times of that day. */
+  function renderDays() {
+    if (found.length === 0) {
+      days.replaceChildren(el('p', { class: 'slots-none', text: t('booking.noneYet') }));
+      return;
+    }
+    if (!found.some((d) => d.date === shownDay)) shownDay = found[0].date;
+    const picker = el('fieldset', { class: 'field slot-day-picker' },
+      el('legend', { class: 'legend', text: t('booking.chooseDay') }),
+      el('div', { class: 'choices choices-days' }, found.map((d) => {
+        const id = `${prefix}-pick-${d.date}`;
+        const input = el('input', { class: 'choice-input', type: 'radio', name: `${prefix}-day`, id, value: d.date,
+          checked: d.date === shownDay ? true : null, 'aria-describedby': `${id}-hint` });
+        input.addEventListener('change', () => {
+          if (!input.checked) return;
+          shownDay = d.date;
+          days.querySelector('.slot-day').replaceWith(day(d));
+          live.textContent = t('booking.dayShown', { count: d.slots.length, day: d.label });
+        });
+        return el('div', { class: 'choice' }, input,
+          el('label', { class: 'choice-label', for: id },
+            el('span', { class: 'slot-day-name', text: d.label }),
+            el('span', { class: 'choice-hint hint', id: `${id}-hint`, text: t('booking.dayCount', { count: d.slots.length }) })));
+      })));
+    days.replaceChildren(picker, day(found.find((d) => d.date === shownDay)));
   }
 
   /** Read the slots again from the first window (append: the next window after those shown). */
@@ -143,15 +173,14 @@ export function slotChooser({ type, agenda = '', onHeld, heading = null, prefix 
       const answer = await booking.availability({ type: type.id, agenda: chosen || undefined, from: windows > 0 ? from : undefined, days: WINDOW });
       if (mine !== generation) return;
       windows += 1;
-      const found = (answer.days || []).filter((d) => (d.slots || []).length > 0);
-      const count = found.reduce((n, d) => n + d.slots.length, 0);
-      const nodes = found.map(day);
-      if (append) days.append(...nodes);
-      else days.replaceChildren(...(nodes.length > 0 ? nodes : [el('p', { class: 'slots-none', text: t('booking.noneYet') })]));
-      if (append && nodes.length > 0) days.querySelector('.slots-none')?.remove();
+      const open = (answer.days || []).filter((d) => (d.slots || []).length > 0);
+      const count = open.reduce((n, d) => n + d.slots.length, 0);
+      found = append ? [...found, ...open] : open;
+      renderDays();
       more.hidden = windows >= MAX_WINDOWS;
       live.textContent = count > 0 ? t('booking.found', { count, ...range }) : t('booking.none', range);
-      if (append && nodes.length > 0) focusOn(nodes[0].querySelector('.slot-day-title'));
+      // The days just read are offered in the list: focus the first of them.
+      if (append && open.length > 0) focusOn(days.querySelector(`#${prefix}-pick-${open[0].date}`));
     } catch (err) {
       if (mine !== generation) return;
       live.textContent = '';
