@@ -111,7 +111,9 @@ async function rawEmail(message) {
     const lines = part.split(/\r?\n/).filter((l) => /^[A-Za-z0-9+/=]{8,}$/.test(l.trim()));
     return lines.length > 0 ? Buffer.from(lines.join(''), 'base64').toString('utf8') : '';
   }).join('\n');
-  return `${raw}\n${decoded}`;
+  // The text part is quoted-printable: decode it too, so the French text can be read.
+  const printable = Buffer.from(raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+  return `${raw}\n${decoded}\n${printable}`;
 }
 
 test('the service page of a service with an appointment offers « Prendre rendez-vous »', async () => {
@@ -224,7 +226,9 @@ test('keyboard only: a place chosen with the arrow keys, a slot by its full name
     await tabTo(page, 'button[type="submit"]');
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.activeElement?.classList.contains('error-summary'));
-    assert.match(await page.locator('.error-summary').innerText(), /Prénom et nom[\s\S]*Adresse électronique/);
+    assert.match(await page.locator('.error-summary').innerText(), /Prénom et nom[\s\S]*Adresse électronique[\s\S]*Numéro de pré-demande ANTS/);
+    // What the type asks to bring, before confirming.
+    assert.match(await page.locator('main').innerText(), /À apporter[\s\S]*Une photo d'identité de moins de 6 mois/);
     await axeBoth(page, 'coordonnées en erreur');
 
     await tabTo(page, '#booking-name');
@@ -235,13 +239,18 @@ test('keyboard only: a place chosen with the arrow keys, a slot by its full name
     await page.keyboard.press('Tab');
     assert.equal((await focused(page)).id, 'booking-phone');
     await page.keyboard.type('06 12 34 56 78');
+    // The type's own question: the passport page asks for the ANTS pre-application number.
+    await page.keyboard.press('Tab');
+    assert.equal((await focused(page)).id, 'booking-answers.numero-pre-demande');
+    await page.keyboard.type('2301A12345678');
     await page.keyboard.press('Tab');
     assert.equal((await focused(page)).text, 'Confirmer le rendez-vous');
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Votre rendez-vous est confirmé');
     assert.equal((await focused(page)).id, 'page-title');
     const main = await page.locator('main').innerText();
-    for (const text of [when(ofDay[0].label), chosen.title, chosen.address, type.title, email, 'Ajouter à mon agenda', 'rendez-vous.ics']) {
+    for (const text of [when(ofDay[0].label), chosen.title, chosen.address, type.title, email, 'Ajouter à mon agenda', 'rendez-vous.ics',
+      'Numéro de pré-demande ANTS', '2301A12345678', 'À apporter', 'Une photo d\'identité de moins de 6 mois']) {
       assert.ok(main.includes(text), `the confirmation says « ${text} »`);
     }
     await axeBoth(page, 'rendez-vous confirmé');
@@ -254,6 +263,7 @@ test('keyboard only: a place chosen with the arrow keys, a slot by its full name
     assert.match(raw, /rendez-vous\.ics/);
     assert.match(raw, /text\/calendar/);
     assert.match(raw, /BEGIN:VCALENDAR[\s\S]*METHOD:REQUEST[\s\S]*BEGIN:VEVENT/);
+    assert.match(raw, /À apporter :[\s\S]*- Une photo d'identité de moins de 6 mois/, 'the email says what to bring');
     firstBooking = { email, manage: link.pathname + link.hash, label: ofDay[0].label };
   } finally {
     await context.close();
@@ -385,6 +395,9 @@ test('the manage link: moving to another slot (a new link is emailed, the old on
     await page.getByRole('button', { name: 'Oui, annuler le rendez-vous' }).click();
     await page.waitForFunction(() => /est annulé/.test(document.activeElement?.textContent || ''));
     assert.match(await page.locator('main').innerText(), /État\s+Annulé/);
+    // After a cancellation, another appointment of the same kind is one click away.
+    const again = page.getByRole('link', { name: 'Prendre un autre rendez-vous' });
+    assert.equal(await again.getAttribute('href'), `/rendez-vous/?type=${TYPE}`);
     await axeBoth(page, 'rendez-vous annulé');
     await waitForEmail(firstBooking.email, /annul/i);
     const cancelled = await rawEmail((await outbox()).find((m) => m.to.includes(firstBooking.email) && /annul/i.test(m.subject)));

@@ -24,6 +24,8 @@ const CENTRALE: &str = "mairie-centrale-titres";
 const ANNEXE: &str = "mairie-annexe-nord-titres";
 const TITRE: &str = "titre-identite";
 const TITRES_SERVICE: &str = "passeport-carte-identite";
+/// The question the passport type asks when booking.
+const PRE_APPLICATION: &str = "numero-pre-demande";
 const BOOKING: &str = "/api/booking";
 
 fn clock_at(at: &str) -> Arc<FixedClock> {
@@ -76,7 +78,12 @@ async fn held(portal: &TestPortal, agenda: &str, start: &str) -> String {
     answer.body["hold"].as_str().expect("a hold").to_owned()
 }
 
-async fn confirm(portal: &TestPortal, body: Value, session: Option<&str>) -> Answer {
+/// Confirms an appointment of the passport type, which asks for the ANTS
+/// pre-application number: the body's own answers, else a valid one.
+async fn confirm(portal: &TestPortal, mut body: Value, session: Option<&str>) -> Answer {
+    if body.get("answers").is_none() {
+        body["answers"] = json!({ PRE_APPLICATION: "2301A12345678" });
+    }
     portal.call("POST", &format!("{BOOKING}/appointments"), Some(&body), session).await
 }
 
@@ -788,6 +795,7 @@ async fn bad_input_is_refused_and_hostile_input_stays_text() {
     let body = json!({
         "agenda": CENTRALE, "type": TITRE, "start": "2027-03-24T09:00:00Z",
         "name": "Camille Martin", "email": "deux-fois@exemple.fr",
+        "answers": { PRE_APPLICATION: "2301A12345678" },
     })
     .to_string();
     let key = [("idempotency-key", "7f1c2b9e-rdv-1")];
@@ -1017,7 +1025,9 @@ async fn a_confirmation_of_a_hold_sent_again_with_its_idempotency_key_answers_th
     // The site confirms a hold; when the answer is lost, it sends the same request again.
     let portal = TestPortal::spawn_with_clock(clock_at(MONDAY)).await;
     let hold = held(&portal, CENTRALE, "2027-03-23T08:00:00Z").await;
-    let body = json!({ "hold": hold, "name": "Camille Martin", "email": "camille@exemple.fr" }).to_string();
+    let body = json!({ "hold": hold, "name": "Camille Martin", "email": "camille@exemple.fr",
+                       "answers": { PRE_APPLICATION: "2301A12345678" } })
+    .to_string();
     let path = format!("{BOOKING}/appointments");
     let key = [("idempotency-key", "b0c4a7e2-confirmation")];
     let first = raw(&portal, &path, "application/json", &body, &key).await;
@@ -1166,14 +1176,15 @@ async fn twins_with_one_key_book_once(portal: TestPortal) {
     let path = format!("{BOOKING}/appointments");
     let camille = format!("gru_session={}", portal.signed_up("jumeaux@exemple.fr").await);
     let start = "2027-03-24T09:00:00Z";
-    let body = json!({ "agenda": CENTRALE, "type": TITRE, "start": start, "name": "Camille Martin" });
+    let number = json!({ PRE_APPLICATION: "2301A12345678" });
+    let body = json!({ "agenda": CENTRALE, "type": TITRE, "start": start, "name": "Camille Martin", "answers": number });
     all_answered_the_same(&twins(&portal, &path, body, "5d1e-twins-slot", Some(&camille)).await);
     assert_eq!(appointments_at(&portal, &agent, CENTRALE, start).await.len(), 1);
 
     let dominique = format!("gru_session={}", portal.signed_up("jumeaux-2@exemple.fr").await);
     let start = "2027-03-24T10:00:00Z";
     let hold = held(&portal, CENTRALE, start).await;
-    let body = json!({ "hold": hold, "name": "Dominique Petit" });
+    let body = json!({ "hold": hold, "name": "Dominique Petit", "answers": number });
     all_answered_the_same(&twins(&portal, &path, body, "5d1e-twins-hold", Some(&dominique)).await);
     assert_eq!(appointments_at(&portal, &agent, CENTRALE, start).await.len(), 1);
 
@@ -1194,4 +1205,45 @@ async fn twenty_copies_of_a_booking_with_one_idempotency_key_all_get_the_first_a
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_copies_of_a_booking_with_one_idempotency_key_all_get_the_first_answer_on_dynamodb() {
     twins_with_one_key_book_once(TestPortal::spawn_on_moto(clock_at(MONDAY)).await).await;
+}
+
+#[tokio::test]
+async fn the_passport_appointment_asks_for_the_pre_application_number_and_says_what_to_bring() {
+    let portal = TestPortal::spawn_with_clock(clock_at(MONDAY)).await;
+    let types = portal.get_json(&format!("{BOOKING}/types"), 200).await;
+    let passport = types.as_array().unwrap().iter().find(|t| t["id"] == TITRE).unwrap();
+    assert_eq!(passport["questions"][0]["id"], PRE_APPLICATION);
+    assert_eq!(passport["questions"][0]["required"], true);
+    assert!(passport["bring"].as_array().unwrap().len() >= 3, "{passport}");
+
+    let start = "2027-03-23T08:30:00Z";
+    let body = |answers: Value| {
+        json!({ "agenda": CENTRALE, "type": TITRE, "start": start, "name": "Camille Martin",
+                "email": "camille@exemple.fr", "answers": answers })
+    };
+    for (answers, field) in [
+        (json!({}), "answers.numero-pre-demande"),
+        (json!({ PRE_APPLICATION: "  " }), "answers.numero-pre-demande"),
+        (json!({ PRE_APPLICATION: "x".repeat(201) }), "answers.numero-pre-demande"),
+        (json!({ PRE_APPLICATION: "2301A", "couleur": "bleu" }), "answers.couleur"),
+    ] {
+        let refused = confirm(&portal, body(answers), None).await;
+        assert_eq!(
+            (refused.status, refused.error_fields()),
+            (422, vec![field.to_owned()]),
+            "{}",
+            refused.body
+        );
+    }
+    let booked = confirm(&portal, body(json!({ PRE_APPLICATION: " 2301A12345678 " })), None).await;
+    assert_eq!(booked.status, 201, "{}", booked.body);
+    assert_eq!(
+        booked.body["answers"],
+        json!([{ "label": "Numéro de pré-demande ANTS", "answer": "2301A12345678" }])
+    );
+    assert!(booked.body["bring"].as_array().unwrap().iter().any(|b| b.as_str().unwrap().contains("photo")));
+    let email = portal.email_to("camille@exemple.fr", "Rendez-vous confirmé").await;
+    assert!(email.text.contains("À apporter"), "{}", email.text);
+    assert!(email.text.contains("Une photo d'identité de moins de 6 mois"), "{}", email.text);
+    assert!(email.text.contains("2301A12345678"), "the number given: {}", email.text);
 }

@@ -17,7 +17,7 @@
 //! | `GET /types` | anyone | the appointment types and the agendas offering each |
 //! | `GET /availability` `?type&agenda&from&days` | anyone | free slots per day, of one agenda or all offering the type |
 //! | `POST /holds` `{agenda, type, start}` | anyone | 201 a hold of one place for 10 minutes; 409 `slot-taken` |
-//! | `POST /appointments` `{hold \| agenda+type+start, name, email?, phone?, reference?}` | anyone (email needed without a session) | 201 the appointment, emailed with its `.ics` and manage link; `Idempotency-Key` accepted |
+//! | `POST /appointments` `{hold \| agenda+type+start, name, email?, phone?, reference?, answers?}` | anyone (email needed without a session) | 201 the appointment, emailed with its `.ics`, what to bring and the manage link; 422 `invalid-answers` on `answers.<id>`; `Idempotency-Key` accepted |
 //! | `GET /appointments` | citizen | the citizen's appointments |
 //! | `POST /appointments/{id}/cancel` | the appointment's citizen | the cancelled appointment |
 //! | `POST /manage` `{token}` | holder of the manage link | the appointment |

@@ -27,15 +27,36 @@ pub struct AppointmentView {
     pub reference: Option<String>,
     /// Whether it can still be cancelled or moved.
     pub can_change: bool,
+    /// The questions the booking asked and their answers, in the type's order.
+    pub answers: Vec<AnswerView>,
+    /// What to bring.
+    pub bring: Vec<String>,
+}
+
+/// One question of the booking form and its answer.
+#[derive(Debug, Serialize)]
+pub struct AnswerView {
+    pub label: String,
+    pub answer: String,
 }
 
 impl AppointmentView {
     pub fn new(appointment: &Appointment, agendas: &CityAgendas, now: Timestamp) -> Self {
         let agenda = agendas.agenda(&appointment.slot.agenda);
-        let type_title = agenda
-            .and_then(|a| a.appointment_type(&appointment.slot.appointment_type))
-            .map(|t| t.title.clone())
-            .unwrap_or_else(|| appointment.slot.appointment_type.clone());
+        let kind = agenda.and_then(|a| a.appointment_type(&appointment.slot.appointment_type));
+        let type_title =
+            kind.map(|t| t.title.clone()).unwrap_or_else(|| appointment.slot.appointment_type.clone());
+        let answers = kind
+            .map(|t| {
+                t.questions
+                    .iter()
+                    .filter_map(|q| {
+                        let answer = appointment.answers.get(&q.id)?;
+                        Some(AnswerView { label: q.label.clone(), answer: answer.clone() })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Self {
             id: appointment.id.clone(),
             status: appointment.status,
@@ -50,6 +71,8 @@ impl AppointmentView {
             label: french::date_time(agendas.local(appointment.slot.start)),
             reference: appointment.reference.clone(),
             can_change: appointment.is_active(now),
+            answers,
+            bring: kind.map(|t| t.bring.clone()).unwrap_or_default(),
         }
     }
 }

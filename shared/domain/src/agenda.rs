@@ -78,6 +78,65 @@ pub struct AppointmentType {
     /// Active appointments of this kind one citizen may hold.
     #[serde(default = "one")]
     pub max_active_per_citizen: u32,
+    /// What the booking form asks besides the citizen's contact (« Numéro
+    /// de pré-demande »).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<AppointmentQuestion>,
+    /// What to bring, one item each, said on the booking pages, the
+    /// confirmation and its email.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bring: Vec<String>,
+}
+
+/// A question an appointment type asks when booking: a short text answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentQuestion {
+    pub id: String,
+    pub label: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub help: String,
+    #[serde(default)]
+    pub required: bool,
+}
+
+/// The longest answer to an appointment's question.
+pub const MAX_ANSWER_CHARS: usize = 200;
+
+impl AppointmentType {
+    /// The answers to keep for this type's questions: trimmed, blanks left
+    /// out; or each problem, keyed `answers.<id>`. `require`: whether a
+    /// required question must be answered (an agent booking for a caller
+    /// may not know yet).
+    pub fn checked_answers(
+        &self,
+        answers: &BTreeMap<String, String>,
+        require: bool,
+    ) -> Result<BTreeMap<String, String>, Vec<(String, String)>> {
+        let mut kept = BTreeMap::new();
+        let mut problems = Vec::new();
+        for (id, answer) in answers {
+            let answer = crate::text::trim_invisible(answer);
+            if !self.questions.iter().any(|q| &q.id == id) {
+                problems.push((format!("answers.{id}"), "Question inconnue pour ce rendez-vous.".to_owned()));
+            } else if answer.chars().count() > MAX_ANSWER_CHARS {
+                problems.push((
+                    format!("answers.{id}"),
+                    format!("Raccourcissez la réponse à {MAX_ANSWER_CHARS} caractères au plus."),
+                ));
+            } else if answer.chars().any(char::is_control) {
+                problems.push((format!("answers.{id}"), "Écrivez la réponse sur une ligne.".to_owned()));
+            } else if crate::text::has_visible(answer) {
+                kept.insert(id.clone(), answer.to_owned());
+            }
+        }
+        for question in self.questions.iter().filter(|q| require && q.required && !kept.contains_key(&q.id)) {
+            if !problems.iter().any(|(field, _)| field == &format!("answers.{}", question.id)) {
+                problems.push((format!("answers.{}", question.id), "Saisissez une réponse.".to_owned()));
+            }
+        }
+        if problems.is_empty() { Ok(kept) } else { Err(problems) }
+    }
 }
 
 fn one() -> u32 {
@@ -413,6 +472,19 @@ impl Agenda {
             seen.push(&kind.id);
             if kind.title.trim().is_empty() {
                 problem(entry, "« title » est vide".to_owned());
+            }
+            let mut asked = Vec::new();
+            for question in &kind.questions {
+                if !crate::catalogue::is_valid_slug(&question.id) || asked.contains(&&question.id) {
+                    problem(entry, format!("question « {} » : id invalide ou déjà utilisé", question.id));
+                }
+                asked.push(&question.id);
+                if question.label.trim().is_empty() {
+                    problem(entry, format!("question « {} » : « label » est vide", question.id));
+                }
+            }
+            if kind.bring.iter().any(|item| item.trim().is_empty()) {
+                problem(entry, "« bring » contient un élément vide".to_owned());
             }
             if !(5..=MAX_DURATION_MINUTES).contains(&kind.duration_minutes) {
                 problem(

@@ -86,6 +86,9 @@ pub struct Appointment {
     /// The SHA-256 of the live manage link, if there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+    /// The answers to its type's questions, by question id.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub answers: std::collections::BTreeMap<String, String>,
 }
 
 impl Appointment {

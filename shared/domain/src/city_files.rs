@@ -115,6 +115,7 @@ pub fn load(dir: &Path) -> Result<CityCatalogue, Vec<Problem>> {
     }
     check_open311_codes(&services, &mut problems);
     check_agenda_services(&agendas, &services, &dir.join("services"), &mut problems);
+    check_shared_types(&agendas, &mut problems);
     if agendas_all_parsed {
         for service in &services {
             check_appointment_of(service, &agendas, &mut problems);
@@ -395,6 +396,35 @@ fn check_workflow_of(
                     ids.join(", ")
                 ),
             });
+        }
+    }
+}
+
+/// A type offered by several agendas is booked through one form (its
+/// free slots are combined): its questions and what to bring must agree.
+fn check_shared_types(agendas: &[Source<Agenda>], problems: &mut Vec<Problem>) {
+    let mut first: HashMap<&str, (&Path, &crate::agenda::AppointmentType)> = HashMap::new();
+    for agenda in agendas {
+        for (n, kind) in agenda.value.appointment_types.iter().enumerate() {
+            match first.get(kind.id.as_str()) {
+                Some((path, earlier))
+                    if earlier.questions != kind.questions || earlier.bring != kind.bring =>
+                {
+                    problems.push(Problem {
+                        file: agenda.path.clone(),
+                        line: line_of_array_entry(&agenda.text, "appointment_types", n),
+                        message: format!(
+                            "le type « {} » pose d'autres questions ou demande d'apporter autre chose que dans {} : donnez-lui les mêmes questions et le même « bring »",
+                            kind.id,
+                            path.display()
+                        ),
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    first.insert(&kind.id, (&agenda.path, kind));
+                }
+            }
         }
     }
 }

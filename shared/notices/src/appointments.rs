@@ -33,18 +33,33 @@ struct Described {
     when: String,
     place: String,
     address: String,
+    /// « Numéro de pré-demande ANTS : 2301A… », one per answer given.
+    answers: Vec<String>,
+    /// What to bring, as the type says.
+    bring: Vec<String>,
 }
 
 fn describe(appointment: &Appointment, ctx: &Context<'_>) -> Described {
     let agenda = ctx.agendas.agenda(&appointment.slot.agenda);
-    let what = agenda
-        .and_then(|a| a.appointment_type(&appointment.slot.appointment_type))
-        .map_or_else(|| appointment.slot.appointment_type.clone(), |t| t.title.clone());
+    let kind = agenda.and_then(|a| a.appointment_type(&appointment.slot.appointment_type));
+    let what = kind.map_or_else(|| appointment.slot.appointment_type.clone(), |t| t.title.clone());
+    let answers = kind
+        .map(|t| {
+            t.questions
+                .iter()
+                .filter_map(|q| {
+                    appointment.answers.get(&q.id).map(|answer| format!("{} : {answer}", q.label))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Described {
         what,
         when: french::date_time(ctx.agendas.local(appointment.slot.start)),
         place: agenda.map(|a| a.title.clone()).unwrap_or_default(),
         address: agenda.map(|a| a.address.clone()).unwrap_or_default(),
+        answers,
+        bring: kind.map(|t| t.bring.clone()).unwrap_or_default(),
     }
 }
 
@@ -107,10 +122,21 @@ fn reminder_sentence(appointment: &Appointment) -> &'static str {
     if appointment.remind_at.is_some() { " Vous recevrez un rappel avant le rendez-vous." } else { "" }
 }
 
-/// The what, when and where of an appointment, one per line.
+/// The what, when and where of an appointment, one per line, then the
+/// answers given and what to bring.
 impl Described {
     fn lines(&self) -> String {
-        format!("{}\nLe {}\n{}\n{}", self.what, self.when, self.place, self.address)
+        let mut lines = format!("{}\nLe {}\n{}\n{}", self.what, self.when, self.place, self.address);
+        for answer in &self.answers {
+            lines.push_str(&format!("\n{answer}"));
+        }
+        if !self.bring.is_empty() {
+            lines.push_str("\n\nÀ apporter :");
+            for item in &self.bring {
+                lines.push_str(&format!("\n- {item}"));
+            }
+        }
+        lines
     }
 }
 

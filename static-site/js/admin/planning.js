@@ -173,7 +173,8 @@ function dayTable(day, showAgenda, reload) {
             const who = item.name || item.email || '';
             return el('tr', { 'data-appointment': item.id },
               el('th', { scope: 'row', tabindex: '-1' }, el('time', { datetime: item.start, text: item.time || timeOf(item.start, zone) })),
-              el('td', {}, who, item.reference && el('span', { class: 'cell-note', text: t('admin.planning.request', { reference: item.reference }) })),
+              el('td', {}, who, item.reference && el('span', { class: 'cell-note', text: t('admin.planning.request', { reference: item.reference }) }),
+                (item.answers || []).map((a) => el('span', { class: 'cell-note', text: `${a.label}\u00a0: ${a.answer}` }))),
               el('td', {}, item.email && el('span', { class: 'cell-note', text: item.email }), item.phone && el('span', { class: 'cell-note', text: item.phone })),
               el('td', { text: item.type_title || item.type }),
               showAgenda && el('td', { text: item.agenda_title || item.agenda }),

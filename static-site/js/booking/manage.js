@@ -7,7 +7,7 @@ import { t } from '../i18n/index.js';
 import { el, setChildren } from '../text.js';
 import { $, initPage, setTitle, setState, callout, focusOn, whileBusy, failureMessage, fragment, showError } from '../ui.js';
 import { slotChooser, slotProblem } from './slots.js';
-import { appointmentFacts } from './view.js';
+import { appointmentFacts, bringList } from './view.js';
 
 const cityReady = initPage();
 const token = fragment();
@@ -43,7 +43,12 @@ function show(view, { message = null, spent = false } = {}) {
     done,
     el('div', { id: 'manage-alert' }),
     appointmentFacts(view, { status: true }),
-    view.status === 'booked' && view.can_change && actions);
+    view.status === 'booked' && bringList(view.bring),
+    view.status === 'booked' && view.can_change && actions,
+    // Cancelled: the way to another appointment of the same kind, right here.
+    view.status === 'cancelled' && el('p', {}, el('a', {
+      class: 'button', href: `/rendez-vous/?type=${encodeURIComponent(view.type)}`, text: t('booking.bookAgain'),
+    })));
   if (view.status === 'booked' && view.can_change) renderActions(actions);
   else if (view.status === 'booked' && !spent) content().append(el('p', { text: t('booking.cannotChange') }));
   if (done) focusOn(done);

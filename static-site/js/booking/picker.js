@@ -10,7 +10,7 @@ import { currentAccount } from '../session.js';
 import { $, initPage, setTitle, setState, breadcrumb, showError, focusOn, whileBusy, failureMessage } from '../ui.js';
 import { showErrors, clearErrors } from '../form/errors.js';
 import { slotChooser, slotProblem, timeOf } from './slots.js';
-import { appointmentFacts } from './view.js';
+import { appointmentFacts, bringList } from './view.js';
 import { hasVisible } from '../visible.js';
 
 const cityReady = initPage();
@@ -61,6 +61,11 @@ function details(hold, slot) {
   const email = !state.me && el('input', { class: 'input', type: 'email', name: 'email', autocomplete: 'email', spellcheck: 'false', required: true });
   const phone = el('input', { class: 'input', type: 'tel', name: 'phone', autocomplete: 'tel' });
   phone.value = profile.phone || '';
+  // The type's own questions (« Numéro de pré-demande »), answered as short texts.
+  const questions = (state.type.questions || []).map((q) => ({
+    question: q,
+    input: el('input', { class: 'input', type: 'text', name: `answers.${q.id}`, maxlength: '200', spellcheck: 'false', required: q.required ? true : null }),
+  }));
   const again = el('button', { type: 'button', class: 'button button-secondary button-small', text: t('booking.chooseAnother') });
   again.addEventListener('click', () => choose({ focus: true }));
   const submit = el('button', { type: 'submit', class: 'button', text: t('booking.confirm') });
@@ -71,6 +76,7 @@ function details(hold, slot) {
       ? field({ path: 'email', label: t('account.email'), hint: t('booking.emailHint'), required: true, input: email })
       : el('p', { text: t('booking.emailSignedIn', { email: state.me.email }) }),
     field({ path: 'phone', label: t('account.phone'), hint: t('booking.phoneHint'), required: false, input: phone }),
+    ...questions.map(({ question, input }) => field({ path: `answers.${question.id}`, label: question.label, hint: question.help, required: question.required, input })),
     el('div', { class: 'form-actions' }, submit));
   setChildren(content(),
     el('div', { class: 'callout held-slot' },
@@ -81,6 +87,7 @@ function details(hold, slot) {
       hold.expires_at && el('p', { text: t('booking.heldUntil', { time: timeOf(hold.expires_at, state.city?.timezone) }) }),
       el('p', {}, again)),
     referenceNote(),
+    bringList(state.type.bring),
     form);
   focusOn($('#page-title'));
 
@@ -91,6 +98,9 @@ function details(hold, slot) {
       const missing = [];
       if (!hasVisible(name.value)) missing.push({ field: 'name', message: t('booking.nameMissing') });
       if (email && !email.value.trim()) missing.push({ field: 'email', message: t('booking.emailMissing') });
+      for (const { question, input } of questions) {
+        if (question.required && !hasVisible(input.value)) missing.push({ field: `answers.${question.id}`, message: t('booking.answerMissing') });
+      }
       if (missing.length > 0) {
         showErrors(form, missing);
         return;
@@ -103,6 +113,7 @@ function details(hold, slot) {
           email: email ? email.value.trim() : undefined,
           phone: phone.value.trim() || undefined,
           reference: wanted.reference || undefined,
+          answers: Object.fromEntries(questions.filter(({ input }) => input.value.trim()).map(({ question, input }) => [question.id, input.value.trim()])),
         }, key);
       } catch (err) {
         const problem = slotProblem(err);
@@ -128,6 +139,7 @@ function done(appointment, email) {
       el('p', { class: 'appointment-when', text: appointment.label })),
     appointmentFacts(appointment),
     email && el('p', { class: 'lead' }, t('booking.emailed'), ' ', el('strong', { text: email }), '.'),
+    bringList(appointment.bring),
     el('section', { class: 'section', 'aria-labelledby': 'booking-calendar' },
       el('h2', { id: 'booking-calendar', text: t('booking.addToCalendar') }),
       el('p', { text: t('booking.icsNote') })),

@@ -22,5 +22,14 @@ export function appointmentFacts(view, { status = false, className = 'summary-li
     row(t('booking.where'), view.agenda_title || view.place),
     row(t('booking.address'), view.address),
     status && row(t('booking.state'), el('strong', { text: statusLabel(view.status) })),
-    row(t('booking.reference'), view.reference && el('span', { class: 'reference-inline', text: view.reference })));
+    row(t('booking.reference'), view.reference && el('span', { class: 'reference-inline', text: view.reference })),
+    ...(view.answers || []).map((a) => row(a.label, a.answer)));
+}
+
+/** « À apporter »: what the appointment's type asks the citizen to bring, or nothing. */
+export function bringList(items, headingLevel = 'h2') {
+  if (!items?.length) return null;
+  return el('section', { class: 'section', 'aria-labelledby': 'booking-bring' },
+    el(headingLevel, { id: 'booking-bring', text: t('booking.bring') }),
+    el('ul', {}, items.map((item) => el('li', { text: item }))));
 }

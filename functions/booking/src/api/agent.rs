@@ -182,6 +182,9 @@ pub(crate) struct BookBody {
     #[serde(default)]
     override_notice: bool,
     reference: Option<String>,
+    /// Answers to the type's questions, if the caller gave them.
+    #[serde(default)]
+    answers: std::collections::BTreeMap<String, String>,
 }
 
 /// Books for a citizen who called, wrote or came. `override_notice` lifts
@@ -205,6 +208,8 @@ pub(crate) async fn book(
     let notice = if body.override_notice { Notice::Overridden } else { Notice::Respected };
     let slot =
         agendas.slot(agenda, &body.appointment_type, body.start, now, notice).ok_or_else(unavailable)?;
+    // A caller may not have every answer at hand: none is required here.
+    let answers = super::check_answers(&agendas, &slot, &body.answers, false)?;
     if let Some(reference) = &body.reference {
         let request = ctx.requests.request(reference).await?;
         if !request.is_some_and(|r| agent.handles(&r.service)) {
@@ -231,6 +236,7 @@ pub(crate) async fn book(
         created_at: now,
         remind_at: None,
         link: None,
+        answers,
     };
     let detail = body.override_notice.then_some("override-notice");
     let audit = |a: &Appointment| ctx.shared().audit.entry(&agent, "appointment.book", Some(&a.id), detail);

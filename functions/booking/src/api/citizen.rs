@@ -37,6 +37,10 @@ pub(crate) struct TypeView {
     title: String,
     duration_minutes: u32,
     agendas: Vec<AgendaSummary>,
+    /// What the booking form asks besides the contact.
+    questions: Vec<gru_domain::agenda::AppointmentQuestion>,
+    /// What to bring.
+    bring: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -74,6 +78,8 @@ pub(crate) async fn types(State(ctx): State<Ctx>) -> Result<Response, Problem> {
                     title: kind.title.clone(),
                     duration_minutes: kind.duration_minutes,
                     agendas: vec![AgendaSummary::new(agenda, kind)],
+                    questions: kind.questions.clone(),
+                    bring: kind.bring.clone(),
                 }),
             }
         }
@@ -189,6 +195,9 @@ pub(crate) struct ConfirmBody {
     email: Option<String>,
     phone: Option<String>,
     reference: Option<String>,
+    /// Answers to the type's questions, by question id.
+    #[serde(default)]
+    answers: std::collections::BTreeMap<String, String>,
 }
 
 /// Confirms an appointment: the held place, or a free one of the slot named.
@@ -240,6 +249,7 @@ pub(crate) async fn confirm(
                 .with_field("hold", "Un créneau réservé, ou agenda, type et start."));
             }
         };
+        let answers = super::check_answers(&agendas, &slot, &body.answers, true)?;
         let reference = match &body.reference {
             Some(reference) => Some(owned_reference(&ctx, reference, &email, citizen.as_ref()).await?),
             None => None,
@@ -265,6 +275,7 @@ pub(crate) async fn confirm(
             created_at: now,
             remind_at: None,
             link: None,
+            answers,
         };
         let new = NewBooking { claim, appointment, limit, idempotency: idempotency.clone(), audit: None };
         ctx.book(&agendas, new).await

@@ -326,6 +326,24 @@ pub(crate) fn reminder_of(agenda: &Agenda) -> Option<SignedDuration> {
 /// The name is kept cleaned for one line ([`text::clean_line`]: no
 /// bidirectional controls nor zero-width characters), and one that shows
 /// nothing once cleaned is no name.
+/// The answers to the questions of the type `slot` books (`require`: the
+/// required ones must be there), or a 422 naming each at fault.
+pub(crate) fn check_answers(
+    agendas: &gru_records::agendas::CityAgendas,
+    slot: &gru_domain::appointment::SlotRef,
+    answers: &std::collections::BTreeMap<String, String>,
+    require: bool,
+) -> Result<std::collections::BTreeMap<String, String>, Problem> {
+    let kind = agendas.agenda(&slot.agenda).and_then(|a| a.appointment_type(&slot.appointment_type));
+    let Some(kind) = kind else { return Ok(Default::default()) };
+    kind.checked_answers(answers, require).map_err(|faults| {
+        faults.into_iter().fold(
+            Problem::unprocessable("invalid-answers", "Vérifiez vos réponses aux questions du rendez-vous."),
+            |problem, (field, message)| problem.with_field(&field, message),
+        )
+    })
+}
+
 pub(crate) fn check_contact(
     name: &str,
     email: Option<&str>,

@@ -295,6 +295,13 @@ fn a_broken_agenda_lists_every_problem_with_its_entry() {
         buffer_minutes: 0,
         places: 0,
         max_active_per_citizen: 0,
+        questions: vec![AppointmentQuestion {
+            id: "Numéro".into(),
+            label: " ".into(),
+            help: String::new(),
+            required: true,
+        }],
+        bring: vec![" ".into()],
     });
     agenda.opening[0].types = Some(vec!["titre-identite".into(), "inconnu".into()]);
     agenda.opening[1].to = "13:00".parse().unwrap();
@@ -311,13 +318,24 @@ fn a_broken_agenda_lists_every_problem_with_its_entry() {
             Some(("appointment_types", 1)),
             Some(("appointment_types", 1)),
             Some(("appointment_types", 1)),
+            Some(("appointment_types", 1)),
+            Some(("appointment_types", 1)),
+            Some(("appointment_types", 1)),
             Some(("opening", 0)),
             Some(("opening", 1)),
             Some(("closures", 0)),
         ],
         "{problems:#?}"
     );
-    assert!(problems[5].message.contains("aucun horaire"), "{}", problems[5].message);
+    assert!(problems[8].message.contains("aucun horaire"), "{}", problems[8].message);
+    let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+    for expected in [
+        "question « Numéro » : id invalide ou déjà utilisé",
+        "question « Numéro » : « label » est vide",
+        "« bring » contient un élément vide",
+    ] {
+        assert!(messages.contains(&expected), "{expected}: {messages:#?}");
+    }
     assert!(town_hall().problems().is_empty());
 }
 
@@ -344,4 +362,39 @@ fn an_agenda_names_the_services_managing_it_and_reminds_a_day_before() {
     let messages: Vec<String> = agenda.problems().into_iter().map(|p| p.message).collect();
     assert_eq!(messages.len(), 2, "{messages:#?}");
     assert!(messages[0].contains("« pacs »") && messages[1].contains("« Pas un slug »"), "{messages:#?}");
+}
+
+#[test]
+fn the_answers_to_a_types_questions_are_checked_and_trimmed() {
+    let kind = AppointmentType {
+        questions: vec![
+            AppointmentQuestion {
+                id: "numero".into(),
+                label: "Numéro".into(),
+                help: String::new(),
+                required: true,
+            },
+            AppointmentQuestion {
+                id: "note".into(),
+                label: "Note".into(),
+                help: String::new(),
+                required: false,
+            },
+        ],
+        ..town_hall().appointment_types[0].clone()
+    };
+    let answers = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    };
+    let kept =
+        kind.checked_answers(&answers(&[("numero", " 2301A123 "), ("note", " \u{200b} ")]), true).unwrap();
+    assert_eq!(kept, answers(&[("numero", "2301A123")]), "trimmed, a blank answer left out");
+    let faults = kind
+        .checked_answers(&answers(&[("autre", "x"), ("note", &"x".repeat(201)), ("numero", "a\nb")]), true)
+        .unwrap_err();
+    let fields: Vec<&str> = faults.iter().map(|(field, _)| field.as_str()).collect();
+    assert_eq!(fields, ["answers.autre", "answers.note", "answers.numero"]);
+    let missing = kind.checked_answers(&answers(&[]), true).unwrap_err();
+    assert_eq!(missing, [("answers.numero".to_owned(), "Saisissez une réponse.".to_owned())]);
+    assert!(kind.checked_answers(&answers(&[]), false).is_ok(), "an agent may book without the answer");
 }

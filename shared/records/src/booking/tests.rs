@@ -47,6 +47,7 @@ fn appointment(email: Option<&str>) -> Appointment {
         created_at: now(),
         remind_at: None,
         link: None,
+        answers: Default::default(),
     }
 }
 
