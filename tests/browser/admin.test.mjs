@@ -533,6 +533,43 @@ test('a phone request recorded with the service\'s form: the citizen\'s account 
   await page.close();
 });
 
+test('a request received by post without an email: recorded with a postal address, its letters prepared and printed alone', async () => {
+  const page = await open(agentContext, '/admin/saisie.html');
+  await page.getByLabel('Démarche').selectOption(SERVICE);
+  await page.getByLabel('Courrier').check();
+  await page.getByLabel('Prénom et nom du demandeur').fill('Odette Marchand');
+  await page.getByLabel('Numéro et voie').fill('12 rue des Tanneurs');
+  await page.getByLabel('Code postal').fill('41000');
+  await page.getByLabel('Commune').fill('Belleval-sur-Loire');
+  await page.getByRole('button', { name: 'Afficher le formulaire de cette démarche' }).click();
+  await page.waitForFunction(() => document.activeElement?.id === 'entry-questions-title');
+  for (const [, answers] of birthCertificate('inutile@exemple.fr')) {
+    const { requester_email: _, ...rest } = answers;
+    await fillAnswers(page.locator('#entry-questions'), rest);
+  }
+  await page.getByRole('button', { name: 'Enregistrer la demande' }).click();
+  const done = page.locator('#page-content .callout');
+  await done.waitFor();
+  assert.match(await done.innerText(), /Pas d'adresse électronique : imprimez l'accusé de réception/);
+  await done.getByRole('link', { name: 'Ouvrir la demande' }).click();
+  await waitForState(page, 'ready');
+  assert.match(await page.locator('.request-facts').innerText(), /Adresse postale\s+12 rue des Tanneurs, 41000 Belleval-sur-Loire/);
+
+  await page.getByRole('button', { name: 'Préparer le courrier' }).click();
+  const letter = page.locator('.letter');
+  await letter.waitFor();
+  const text = await letter.innerText();
+  for (const line of ['Ville de Belleval-sur-Loire', 'Odette Marchand', '12 rue des Tanneurs', '41000 Belleval-sur-Loire', 'bien reçue', '02 61 91 20 00']) {
+    assert.ok(text.includes(line), `the letter says « ${line} »`);
+  }
+  assert.equal((await focused(page)).text, 'Imprimer le courrier');
+  await axeBoth(page, 'courrier au demandeur');
+  await page.evaluate(() => { window.print = () => { window.__printed = document.body.dataset.print; }; });
+  await page.getByRole('button', { name: 'Imprimer le courrier' }).click();
+  assert.equal(await page.evaluate(() => window.__printed), 'letter', 'printed alone');
+  await page.close();
+});
+
 test('a report an Open311 app sent: the agent sees the application, the place with its map link and the media link, markup as text', async () => {
   const application = await admin.json('POST', '/api/accounts/applications', { name: 'Signaler <b>Belleval</b>' }, 201);
   const voirie = await admin.createAgent({ name: 'Victor Voirie', role: 'agent', services: ['signalement-voirie'] });

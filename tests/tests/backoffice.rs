@@ -350,3 +350,70 @@ fn with(body: &Value, key: &str, value: Value) -> Value {
     changed[key] = value;
     changed
 }
+
+#[tokio::test]
+async fn a_request_received_by_post_without_an_email_gets_printed_letters() {
+    let portal = TestPortal::spawn().await;
+    let (agent, _) = portal.agent("courrier@belleval.example", Role::Agent, &[SERVICE]).await;
+    let path = "/api/submissions/agent/requests";
+    let address =
+        json!({ "street": "12 rue des Tanneurs", "postcode": "41000", "city": "Belleval-sur-Loire" });
+    let body = |channel: &str, citizen: Value| json!({ "service": SERVICE, "channel": channel, "citizen": citizen, "answers": death_certificate_answers() });
+    // No email: only by post or at the counter, and then with a name and a postal address.
+    for (channel, citizen, fields) in [
+        ("phone", json!({ "name": "Odette Marchand", "postal_address": address }), vec!["citizen.email"]),
+        ("post", json!({ "name": "Odette Marchand" }), vec!["citizen.email"]),
+        ("post", json!({ "postal_address": address }), vec!["citizen.email", "citizen.name"]),
+        (
+            "counter",
+            json!({ "name": "Odette Marchand", "postal_address": { "street": " ", "postcode": "4100", "city": "Belleval" } }),
+            vec!["citizen.postal_address.street", "citizen.postal_address.postcode"],
+        ),
+    ] {
+        let refused =
+            portal.call_with("POST", path, Some(&body(channel, citizen.clone())), Some(&agent)).await;
+        assert_eq!(
+            (refused.status, refused.error_fields()),
+            (422, fields.iter().map(|f| f.to_string()).collect()),
+            "{channel} {citizen}: {}",
+            refused.body
+        );
+    }
+
+    let citizen = json!({ "name": "Odette Marchand", "postal_address": address });
+    let recorded = portal.call_with("POST", path, Some(&body("post", citizen)), Some(&agent)).await;
+    assert_eq!(recorded.status, 201, "{}", recorded.body);
+    let reference = recorded.body["reference"].as_str().unwrap().to_owned();
+    let read = detail(&portal, &agent, &reference).await;
+    assert_eq!(read["postal_address"]["street"], "12 rue des Tanneurs");
+
+    // The first letter is the acknowledgement, addressed for the envelope's window.
+    let letter_path = format!("/api/tracking/requests/{reference}/letter");
+    let letter = portal.call_with("GET", &letter_path, None, Some(&agent)).await;
+    assert_eq!(letter.status, 200, "{}", letter.body);
+    assert_eq!(
+        letter.body["recipient"],
+        json!(["Odette Marchand", "12 rue des Tanneurs", "41000 Belleval-sur-Loire"])
+    );
+    assert_eq!(letter.body["sender"][0], "Ville de Belleval-sur-Loire");
+    assert!(letter.body["subject"].as_str().unwrap().contains("bien reçue"), "{}", letter.body);
+    let text = letter.body["body"].to_string();
+    assert!(text.contains(&reference) && text.contains("02 61 91 20 00"), "how to reach the service: {text}");
+    assert!(text.contains("Les services de la Ville de Belleval-sur-Loire"), "signed: {text}");
+
+    // A change of status sends no email, and the letter now says it, without the email's own note.
+    let (status, _) = transition(&portal, &agent, &reference, "verification", &read["version"]).await;
+    assert_eq!(status, 200);
+    let letter = portal.call_with("GET", &letter_path, None, Some(&agent)).await;
+    assert!(letter.body["subject"].as_str().unwrap().contains("vérification"), "{}", letter.body);
+    let text = letter.body["body"].to_string();
+    assert!(!text.contains("{link}") && !text.contains("Ce courriel"), "{text}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let sent = gru_embedded::outbox_messages(&portal.data_path().join("outbox")).unwrap();
+    assert!(sent.iter().all(|m| !m.subject.contains(&reference)), "no email about this request: {sent:?}");
+
+    // Another service's agent cannot print it.
+    let (elsewhere, _) =
+        portal.agent("urbanisme@belleval.example", Role::Agent, &["permis-de-construire"]).await;
+    assert_eq!(portal.call_with("GET", &letter_path, None, Some(&elsewhere)).await.status, 404);
+}

@@ -253,6 +253,7 @@ async fn every_route_against_every_caller() {
         ("GET", "/api/tracking/inbox".into(), None, ANY_AGENT),
         ("GET", format!("/api/tracking/inbox?service={SERVICE}"), None, [401, 401, 403, 200, 200, 200, 401]),
         ("GET", tracked.clone(), None, SERVICE_AGENTS),
+        ("GET", format!("{tracked}/letter"), None, SERVICE_AGENTS),
         (
             "POST",
             format!("{tracked}/assignee"),

@@ -66,6 +66,7 @@ pub fn router(platform: &Platform) -> Router {
         .route("/inbox", get(inbox))
         .route("/requests/{reference}", get(read_request))
         .route("/requests/{reference}/transitions", post(transition))
+        .route("/requests/{reference}/letter", get(letter))
         .route("/requests/{reference}/assignee", post(assign))
         .route("/agents", get(colleagues))
         .route("/audit", get(audit))
@@ -169,6 +170,7 @@ impl Inner {
             row: Row::new(&request, &workflow, today),
             version,
             form_version: request.form_version,
+            postal_address: request.postal_address.clone(),
             summary,
             documents,
             history: request.history.iter().map(|h| HistoryView::new(h, &workflow)).collect(),
@@ -306,6 +308,21 @@ async fn read_request(
     let moment = ctx.moment().await?;
     ctx.shared().audit.record(&agent, "request.read", Some(&request.value.reference), None).await?;
     Ok(axum::Json(ctx.detail(&agent, request, moment.today).await?).into_response())
+}
+
+/// The letter about where the request stands, for a citizen without an
+/// email address (the agent prints and posts it).
+async fn letter(
+    State(ctx): State<Ctx>,
+    agent: Agent,
+    Path(reference): Path<String>,
+) -> Result<Response, Problem> {
+    let request = ctx.request_for(&agent, &reference).await?;
+    let workflow = ctx.workflow(&request.value.service).await?;
+    let city = ctx.catalogue.imported_city().await?;
+    let moment = ctx.moment().await?;
+    ctx.shared().audit.record(&agent, "request.letter", Some(&request.value.reference), None).await?;
+    Ok(axum::Json(crate::letters::letter(&request.value, &workflow, &city, moment.today)).into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -10,7 +10,8 @@
 //! |---|---|---|
 //! | `GET /inbox` `?service&phase&status&assignee&due&channel&sort&q&limit&cursor` | agent (filtered on a `service` they handle, 403 otherwise) | rows of requests of their services (with their threads' unread counts): filters, sorts, search |
 //! | `GET /requests/{reference}` | agent of the request's service (404 otherwise) | the request in full, with what the agent may do; audited |
-//! | `POST /requests/{reference}/transitions` `{to, version, comment?}` | agent of the service, as the workflow allows (422 otherwise) | the request moved; 409 on a stale `version` |
+//! | `POST /requests/{reference}/transitions` `{to, version, comment?, reason?}` | agent of the service, as the workflow allows (422 otherwise) | the request moved; 409 on a stale `version` |
+//! | `GET /requests/{reference}/letter` | agent of the request's service (404 otherwise) | the letter about where the request stands, to print for a citizen without an email address; audited |
 //! | `POST /requests/{reference}/assignee` `{agent?, version}` | agent of the service: take it or release their own; supervisor: anyone | the request; 409 on a stale `version` |
 //! | `GET /agents?service=` | agent of the service (403 otherwise) | the colleagues who handle it |
 //! | `GET /audit?day=` or `?reference=` | admin (403 otherwise) | audit entries |
@@ -22,6 +23,7 @@
 
 mod api;
 mod inbox;
+mod letters;
 mod views;
 
 pub use api::router;

@@ -180,6 +180,9 @@ pub struct Detail {
     /// To send back with the next change.
     pub version: u64,
     pub form_version: u32,
+    /// Where letters go, when the citizen gave no email address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postal_address: Option<gru_domain::account::Address>,
     pub answers: Answers,
     /// The answers with their questions, page by page.
     pub summary: Vec<PageSummary>,

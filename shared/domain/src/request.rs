@@ -217,6 +217,11 @@ pub struct Request {
     /// citizen answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume_status: Option<String>,
+    /// Where to write to the citizen, for a request received by post or at
+    /// the counter without an email address: its letters are printed from
+    /// the back office.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_address: Option<crate::account::Address>,
     /// Sent by an Open311 app (channel `open311`): where, and with what media.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open311: Option<Open311Origin>,
@@ -343,6 +348,7 @@ impl NewRequest {
             deadline: workflow::apply(first.deadline, None, today, workflow, calendar),
             resume_status: None,
             open311: None,
+            postal_address: None,
         }
     }
 }

@@ -117,6 +117,7 @@ mod tests {
             deadline: None,
             resume_status: None,
             open311: None,
+            postal_address: None,
         }
     }
 

@@ -93,7 +93,8 @@ pub fn move_to(
         ..HistoryEntry::new(HistoryKind::Status, when.now, to.phase, by.id)
     });
     let event = format!("{}#{}", request.reference, next.history.len() - 1);
-    let email = to.email.as_ref().map(|template| {
+    // A request received by post without an address has its letters printed instead.
+    let email = to.email.as_ref().filter(|_| !request.email.trim().is_empty()).map(|template| {
         let link = format!("{public_url}/suivi.html?reference={}", request.reference);
         let rendered = template.render(&[
             ("reference", &request.reference),
@@ -155,6 +156,7 @@ mod tests {
             deadline: None,
             resume_status: None,
             open311: None,
+            postal_address: None,
         }
     }
 

@@ -105,6 +105,7 @@ mod tests {
             deadline: None,
             resume_status: None,
             open311: None,
+            postal_address: None,
         }
     }
 

@@ -27,6 +27,7 @@ export const tracking = {
   /** params: { service, phase, status, assignee, due, channel, sort, q } (empty ones left out). */
   inbox: (params, opts) => getJson('tracking/inbox', params, opts),
   request: (reference) => getJson(`tracking/requests/${enc(reference)}`),
+  letter: (reference) => getJson(`tracking/requests/${enc(reference)}/letter`),
   transition: (reference, { to, version, comment, reason }) => post(`tracking/requests/${enc(reference)}/transitions`, { to, version, comment, reason }),
   /** agent: an agent id, or null to leave the request unassigned. */
   assign: (reference, { agent, version }) => post(`tracking/requests/${enc(reference)}/assignee`, { agent, version }),

@@ -57,13 +57,29 @@ function receivedPart(services) {
     inputField({ path: 'service', id: 'entry-service', label: t('admin.filters.service'), required: true, input: service }),
     channels,
     inputField({
-      path: 'citizen.email', id: 'entry-email', label: t('admin.entry.email'), hint: t('admin.entry.emailHint'), required: true,
-      input: el('input', { class: 'input', type: 'email', name: 'email', autocomplete: 'off', spellcheck: 'false', required: true }),
+      path: 'citizen.email', id: 'entry-email', label: t('admin.entry.email'), hint: t('admin.entry.emailHint'), required: false,
+      input: el('input', { class: 'input', type: 'email', name: 'email', autocomplete: 'off', spellcheck: 'false' }),
     }),
     inputField({
       path: 'citizen.name', id: 'entry-name', label: t('admin.entry.name'), required: false,
       input: el('input', { class: 'input', type: 'text', name: 'name', autocomplete: 'off' }),
-    }));
+    }),
+    postalAddress());
+}
+
+/** The citizen's postal address: for a request by post or at the counter without an email address. */
+function postalAddress() {
+  const part = (name, label, required, short = false) => inputField({
+    path: `citizen.postal_address.${name}`, id: `entry-address-${name}`, label: t(label), required,
+    input: el('input', { class: short ? 'input input-short' : 'input', type: 'text', name: `address-${name}`, autocomplete: 'off' }),
+  });
+  return el('fieldset', { class: 'field entry-address', 'aria-describedby': 'entry-address-hint' },
+    el('legend', { class: 'legend', text: t('admin.entry.postalAddress') }),
+    el('p', { class: 'hint', id: 'entry-address-hint', text: t('admin.entry.postalAddressHint') }),
+    part('street', 'form.address.street', false),
+    part('complement', 'form.address.complement', false),
+    part('postcode', 'form.address.postcode', false, true),
+    part('city', 'form.address.city', false));
 }
 
 /** The service's form: every page, those the answers hide kept hidden, updated as answers change. */
@@ -109,7 +125,7 @@ function questions(form, answers) {
 
 function sent(receipt, email, city) {
   const box = callout('success', t('admin.entry.done', { reference: receipt.reference }),
-    el('p', { text: t('admin.entry.doneEmail', { email }) }),
+    el('p', { text: email ? t('admin.entry.doneEmail', { email }) : t('admin.entry.doneLetter') }),
     el('ul', { class: 'inline-links' },
       el('li', {}, el('a', { href: requestHref(receipt.reference), text: t('admin.entry.open') })),
       el('li', {}, el('a', { href: PAGE, text: t('admin.entry.another') }))));
@@ -139,6 +155,8 @@ try {
       channel: formNode.elements.channel.value,
       email: formNode.elements.email.value.trim(),
       name: formNode.elements.name.value.trim(),
+      address: Object.fromEntries(['street', 'complement', 'postcode', 'city']
+        .map((part) => [part, formNode.elements[`address-${part}`].value.trim()])),
     });
 
     load.addEventListener('click', () => whileBusy(load, async () => {
@@ -167,11 +185,12 @@ try {
       event.preventDefault();
       whileBusy(submit, async () => {
         clearErrors(formNode);
-        const { service, channel, email, name } = values();
+        const { service, channel, email, name, address } = values();
+        const written = Object.values(address).some(Boolean);
         const mistakes = [];
         if (!current || service !== current.service) mistakes.push({ field: 'service', message: t('admin.entry.serviceChanged') });
         if (!channel) mistakes.push({ field: 'channel', message: t('admin.entry.channelMissing') });
-        if (!email) mistakes.push({ field: 'citizen.email', message: t('admin.entry.emailMissing') });
+        if (!email && !['post', 'counter'].includes(channel)) mistakes.push({ field: 'citizen.email', message: t('admin.entry.emailMissing') });
         if (mistakes.length > 0) {
           showErrors(formNode, mistakes);
           adminTitle(t('errors.titlePrefix', { title: t('admin.entry') }), city);
@@ -179,7 +198,13 @@ try {
         }
         try {
           const receipt = await recording.record({
-            service, channel, citizen: { email, name: name || undefined },
+            service,
+            channel,
+            citizen: {
+              email: email || undefined,
+              name: name || undefined,
+              postal_address: written ? { ...address, complement: address.complement || undefined } : undefined,
+            },
             answers: cleanAnswers(visibleAnswers(current.form, current.answers)),
           }, current.key);
           sent(receipt, email, city);

@@ -41,11 +41,52 @@ function facts(detail) {
       detail.open311 && reportOrigin(detail.open311),
       row(t('admin.request.citizen'), [citizen.name, citizen.email].filter(Boolean).join(' – '),
         el('span', { class: 'cell-note', text: t(citizen.with_account ? 'admin.request.withAccount' : 'admin.request.withoutAccount') })),
+      detail.postal_address && row(t('admin.request.postalAddress'), postalLines(detail.postal_address).join(', ')),
       row(t('tracking.status'), el('strong', { class: `phase phase-${detail.phase}`, text: statusLabel(detail) }),
         el('span', { class: 'phase-public', text: ` ${t('admin.request.publicPhase', { phase: detail.status?.citizen_label || phaseLabel(detail.phase) })}` })),
       row(t('admin.request.due'), deadline(detail.deadline)),
       row(t('admin.request.assignee'), detail.assignee?.name || el('span', { class: 'muted', text: t('admin.inbox.nobody') })),
       detail.next_step && row(t('admin.request.nextStep'), detail.next_step)));
+}
+
+/** A postal address as the lines of an envelope. */
+const postalLines = (a) => [a.street, a.complement, `${a.postcode} ${a.city}`].filter(Boolean);
+
+/**
+ * « Courrier au demandeur », for a citizen without an email address: the letter about
+ * where the request stands, read from the API when asked for, then printed alone.
+ */
+function letterSection(detail) {
+  if (!detail.postal_address) return null;
+  const holder = el('div', { class: 'letter-holder' });
+  const prepare = el('button', { type: 'button', class: 'button button-secondary', text: t('admin.request.letterPrepare') });
+  prepare.addEventListener('click', () => whileBusy(prepare, async () => {
+    try {
+      const letter = await tracking.letter(reference);
+      const print = el('button', { type: 'button', class: 'button', text: t('admin.request.letterPrint') });
+      print.addEventListener('click', () => {
+        document.body.dataset.print = 'letter';
+        window.print();
+        delete document.body.dataset.print;
+      });
+      holder.replaceChildren(
+        el('article', { class: 'letter', 'aria-label': letter.subject },
+          el('address', { class: 'letter-sender' }, letter.sender.map((line) => el('span', { text: line }))),
+          el('address', { class: 'letter-recipient' }, letter.recipient.map((line) => el('span', { text: line }))),
+          el('p', { class: 'letter-date', text: letter.place_and_date }),
+          el('p', { class: 'letter-subject' }, el('strong', { text: letter.subject })),
+          letter.body.map((paragraph) => el('p', { class: 'letter-paragraph', text: paragraph }))),
+        el('div', { class: 'form-actions' }, print));
+      focusOn(print);
+    } catch (err) {
+      holder.replaceChildren(callout('error', failureMessage(err)));
+    }
+  }));
+  return el('section', { class: 'section letter-section', 'aria-labelledby': 'letter-title' },
+    el('h2', { id: 'letter-title', text: t('admin.request.letter') }),
+    el('p', { text: t('admin.request.letterIntro') }),
+    el('div', { class: 'form-actions' }, prepare),
+    holder);
 }
 
 /**
@@ -300,7 +341,7 @@ function render(detail) {
   setChildren($('#request-actions'),
     el('h2', { id: 'actions-title', text: t('admin.request.actions') }),
     transitionsForm(detail), assignForm(detail));
-  setChildren($('#request-details'), answers(detail), documents(detail), history(detail));
+  setChildren($('#request-details'), letterSection(detail), answers(detail), documents(detail), history(detail));
 }
 
 async function reload() {

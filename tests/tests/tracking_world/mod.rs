@@ -198,6 +198,7 @@ impl World {
             deadline: if status.is_final() { None } else { deadline },
             resume_status: (status.phase == Phase::WaitingForCitizen).then(|| "checking".to_owned()),
             open311: None,
+            postal_address: None,
         };
         let draft = Draft {
             id: format!("draft-{reference}-xxxxxxxxxxx"),
