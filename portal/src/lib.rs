@@ -56,7 +56,7 @@ pub struct Options {
     pub data_dir: PathBuf,
     /// The city's files (`city.toml`, `categories.toml`, `services/`).
     pub city_dir: PathBuf,
-    /// The static site's root (`static-site/`).
+    /// The static site's sources (`static-site/`): built into `<data>/site` at each start.
     pub site_dir: PathBuf,
     /// Whether to list sent emails at `/outbox/`: for a developer's machine
     /// only, since it shows every message to whoever can reach the portal.
@@ -249,6 +249,11 @@ impl Portal {
         let store: Arc<dyn Store> = sqlite.clone();
         let repository = CatalogueRepository::new(store.clone());
         let import = city::sync_catalogue(&repository, &options.city_dir).await?;
+        // The site stamped with the city's look, rebuilt at each start from its files.
+        let site_dir = data.join("site");
+        let profile = repository.imported_city().await?;
+        gru_site::build(&options.site_dir, &profile, &site_dir)
+            .with_context(|| format!("le site {} ne se construit pas", options.site_dir.display()))?;
         let base_url = base_url.trim_end_matches('/').to_owned();
         let local_files = Arc::new(LocalFiles::new(data.join("files"), base_url.clone(), key, clock.clone()));
         let scanner =
@@ -264,8 +269,8 @@ impl Portal {
         };
         let housekeeping = Housekeeping { store: sqlite.clone(), drafts: ports.housekeeping() };
         let notifications = ports.notifications();
-        let not_found_page = std::fs::read_to_string(options.site_dir.join("404.html")).unwrap_or_default();
-        let site = ServeDir::new(&options.site_dir).append_index_html_on_directories(true).not_found_service(
+        let not_found_page = std::fs::read_to_string(site_dir.join("404.html")).unwrap_or_default();
+        let site = ServeDir::new(&site_dir).append_index_html_on_directories(true).not_found_service(
             axum::routing::any(move || {
                 let page = not_found_page.clone();
                 async move { (StatusCode::NOT_FOUND, Html(page)).into_response() }

@@ -66,7 +66,8 @@ function renderHeader(city) {
   const tagline = brand.querySelector('.brand-tagline');
   tagline.textContent = city.tagline || '';
   tagline.hidden = !city.tagline;
-  if (city.logo) {
+  // The built site already carries the logo (shared/site): only a page without it gets one.
+  if (city.logo && !brand.querySelector('.brand-logo')) {
     // In the home link the name is written beside the logo: an alt repeating it would be read twice.
     const alt = city.logo_alt && city.logo_alt.trim() !== city.name.trim() ? city.logo_alt : '';
     brand.prepend(el('img', { class: 'brand-logo', src: city.logo, alt, width: 56, height: 56 }));

@@ -11,8 +11,8 @@ const read = (file) => readFileSync(join(SITE, file), 'utf8');
 const files = (dir, ext) => readdirSync(join(SITE, dir), { recursive: true })
   .filter((f) => f.endsWith(ext)).map((f) => join(dir, f));
 const ALL_HTML = files('.', '.html');
-/** The citizen site's pages (the admin pages have their own header: admin.test.mjs checks them). */
-const HTML = ALL_HTML.filter((f) => !f.includes('admin'));
+/** The pages: each its front matter and its <main>, stamped into _frame.html by shared/site. */
+const PAGES = ALL_HTML.filter((f) => !f.endsWith('_frame.html'));
 const JS = files('js', '.js');
 
 const { default: fr } = await import(join(SITE, 'js/i18n/fr.js'));
@@ -76,25 +76,25 @@ test('plain text: blank lines separate paragraphs, "- " lines are list items', (
   assert.deepEqual(parseText('<b>x</b>'), [{ type: 'p', text: '<b>x</b>' }]);
 });
 
-test('pages share a sound skeleton', () => {
-  for (const file of HTML) {
+test('the frame holds the skeleton once; each page is its front matter and its main', () => {
+  const frame = read('_frame.html');
+  assert.match(frame, /<!doctype html>\n<html lang="fr">/);
+  assert.match(frame, /<meta name="viewport" content="width=device-width, initial-scale=1">/);
+  assert.doesNotMatch(frame, /maximum-scale|user-scalable/, 'zoom must stay possible');
+  assert.match(frame, /<body[^>]*>\s*<a class="skip-link" href="#contenu"/, 'skip link first');
+  assert.match(frame, /<header class="site-header[\s\S]*\{\{ main \}\}[\s\S]*<footer class="site-footer">/);
+  assert.match(frame, /<a id="account-link" class="header-link" href="\/compte\/connexion\.html"/, 'the header links to the account');
+  for (const file of PAGES) {
     const html = read(file);
-    assert.match(html, /^<!doctype html>\n<html lang="fr">/, file);
-    assert.match(html, /<meta name="viewport" content="width=device-width, initial-scale=1">/, file);
-    assert.doesNotMatch(html, /maximum-scale|user-scalable/, `${file}: zoom must stay possible`);
-    assert.match(html, /<body>\s*<a class="skip-link" href="#contenu"/, `${file}: skip link first`);
-    assert.match(html, /<main id="contenu" tabindex="-1">/, file);
+    assert.match(html, /^\+\+\+\ntitle = "[^"]+"\nscript = "\/js\/(?:[\w-]+\/)*[\w.-]+\.js"\n(?:space = "agents"\n)?\+\+\+\n<main id="contenu" tabindex="-1">/, `${file}: front matter, then main`);
     assert.equal(html.match(/<h1[\s>]/g)?.length, 1, `${file}: one h1`);
-    assert.match(html, /<header class="site-header">[\s\S]*<main[\s\S]*<footer class="site-footer">/, file);
-    for (const m of html.matchAll(/<script\b([^>]*)>/g)) assert.match(m[1], /type="module" src="\/js\/(?:[\w-]+\/)*[\w.-]+\.js"/, `${file}: scripts are ES modules from /js/`);
-    assert.match(html, /<header class="site-header">[\s\S]*<a id="account-link" class="header-link" href="\/compte\/connexion\.html"[\s\S]*<\/header>/,
-      `${file}: the header links to the account (« Se connecter » / « Mon compte »)`);
+    assert.doesNotMatch(html, /<(?:head|header|footer|script)[\s>]/, `${file}: the frame's parts are the frame's`);
   }
 });
 
 test('every script and preloaded module a page names exists', () => {
   for (const file of ALL_HTML) {
-    for (const m of read(file).matchAll(/(?:src|href)="\/(js\/[^"]+\.js)"/g)) {
+    for (const m of read(file).matchAll(/(?:src|href|script) ?= ?"\/(js\/[^"]+\.js)"/g)) {
       if (m[1] === 'js/conditions.js') continue; // written alongside, checked by conditions.test.mjs
       assert.ok(JS.includes(m[1]), `${file}: ${m[1]} does not exist`);
     }
@@ -115,7 +115,7 @@ test('no HTML injection API, nothing loaded from elsewhere, no new windows', () 
   for (const file of JS) {
     assert.doesNotMatch(code(file), /innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/, file);
   }
-  for (const file of [...HTML, ...JS, ...files('css', '.css')]) {
+  for (const file of [...ALL_HTML, ...JS, ...files('css', '.css')]) {
     const source = code(file);
     assert.doesNotMatch(source, /(?:src|href)=["']?(?:https?:)?\/\/|url\(\s*["']?(?:https?:)?\/\/|@import|import\s+[^;]*from\s+["']https?:/, `${file}: external resource`);
     assert.doesNotMatch(source, /_blank/, `${file}: no target=_blank`);
