@@ -47,6 +47,26 @@ enum Command {
     /// Manage the agents of the back office.
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// Build the site of a city (what `serve` builds at each start): the
+    /// folder to upload to the site bucket on AWS.
+    #[command(subcommand)]
+    Site(SiteCommand),
+}
+
+#[derive(Subcommand)]
+enum SiteCommand {
+    /// Stamp every page of the site's sources with the city's frame into `--out`.
+    Build {
+        /// The city's folder.
+        #[arg(long, env = "PORTAL_CITY")]
+        city: PathBuf,
+        /// Where to write the site (emptied first).
+        #[arg(long)]
+        out: PathBuf,
+        /// The site's sources.
+        #[arg(long, env = "PORTAL_SITE")]
+        site: Option<PathBuf>,
+    },
 }
 
 /// How long unfinished drafts are kept (for `serve` and `purge`).
@@ -173,6 +193,7 @@ async fn main() -> std::process::ExitCode {
             purge(data_dir, city, &public_url, &drafts).await
         }
         Some(Command::Agent(AgentCommand::Create(args))) => create_agent(args).await,
+        Some(Command::Site(SiteCommand::Build { city, out, site })) => build_site(&city, &out, site),
     };
     match result {
         Ok(code) => code,
@@ -300,6 +321,26 @@ fn stop_requested() -> impl std::future::Future<Output = ()> {
             std::future::pending::<()>().await;
         }
     }
+}
+
+fn build_site(
+    city: &std::path::Path,
+    out: &std::path::Path,
+    site: Option<PathBuf>,
+) -> anyhow::Result<std::process::ExitCode> {
+    let catalogue = match gru_domain::city_files::load(city) {
+        Ok(catalogue) => catalogue,
+        Err(problems) => {
+            for problem in &problems {
+                println!("{problem}");
+            }
+            return Ok(std::process::ExitCode::FAILURE);
+        }
+    };
+    let site = site.unwrap_or_else(|| repository_dir().join("static-site"));
+    let built = gru_site::build(&site, &catalogue.city, out)?;
+    println!("{} : {} page(s) et {} fichier(s) écrits", out.display(), built.pages, built.files);
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 fn check(dir: &std::path::Path) -> anyhow::Result<std::process::ExitCode> {

@@ -380,3 +380,31 @@ async fn a_city_on_dynamodb_gets_its_catalogue_and_first_admin_from_the_command_
     let signed_in: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(signed_in["role"], "admin");
 }
+
+#[test]
+fn the_site_to_upload_is_built_for_the_city_from_the_command_line() {
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    let output =
+        portal().args(["site", "build", "--city"]).arg(demo()).arg("--out").arg(&site).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("20 page(s)"));
+    let home = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(home.contains("<span class=\"brand-name\">Ville de Belleval-sur-Loire</span>"), "{home}");
+    assert!(site.join("css/city.css").exists() && site.join("js/home.js").exists());
+
+    // A broken city builds nothing and says why.
+    let city = copy_of_demo();
+    std::fs::write(city.path().join("city.toml"), "name = \n").unwrap();
+    let broken = out.path().join("broken");
+    let output = portal()
+        .args(["site", "build", "--city"])
+        .arg(city.path())
+        .arg("--out")
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("city.toml"));
+    assert!(!broken.exists());
+}

@@ -63,8 +63,10 @@ pub fn build(source: &Path, city: &City, out: &Path) -> Result<Built, SiteError>
     let frame = std::fs::read_to_string(&frame_path).map_err(io(&frame_path))?;
     let mut env = Environment::new();
     env.set_formatter(html_text);
-    env.add_template(FRAME, &frame).map_err(|source| SiteError::Template { path: frame_path.clone(), source })?;
-    let layout = env.get_template(FRAME).map_err(|source| SiteError::Template { path: frame_path.clone(), source })?;
+    env.add_template(FRAME, &frame)
+        .map_err(|source| SiteError::Template { path: frame_path.clone(), source })?;
+    let layout =
+        env.get_template(FRAME).map_err(|source| SiteError::Template { path: frame_path.clone(), source })?;
 
     if out.exists() {
         std::fs::remove_dir_all(out).map_err(io(out))?;
@@ -108,7 +110,8 @@ fn stamp(
         .ok_or_else(|| SiteError::NoFrontMatter { path: path.to_owned() })?;
     let front: FrontMatter =
         toml::from_str(head).map_err(|source| SiteError::FrontMatter { path: path.to_owned(), source })?;
-    let preload = modules::imported(source, &front.script).map_err(|e| SiteError::Io { path: path.to_owned(), source: e })?;
+    let preload = modules::imported(source, &front.script)
+        .map_err(|e| SiteError::Io { path: path.to_owned(), source: e })?;
     // Beside the name in the home link, an alt repeating it would be read twice.
     let brand_alt = if city.logo_alt.trim() == city.name.trim() { "" } else { city.logo_alt.as_str() };
     let phone_href: String = city.contact.phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
@@ -131,7 +134,11 @@ fn stamp(
 /// Values written as HTML text: `& < > " '` escaped (not `/`, which
 /// minijinja's own escaping writes `&#x2f;` in every address), safe strings
 /// (a page's `<main>`) as they are.
-fn html_text(out: &mut minijinja::Output<'_>, state: &minijinja::State<'_, '_>, value: &Value) -> Result<(), minijinja::Error> {
+fn html_text(
+    out: &mut minijinja::Output<'_>,
+    state: &minijinja::State<'_, '_>,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
     if value.is_safe() || state.auto_escape() == minijinja::AutoEscape::None {
         return minijinja::escape_formatter(out, state, value);
     }
@@ -147,7 +154,9 @@ fn html_text(out: &mut minijinja::Output<'_>, state: &minijinja::State<'_, '_>, 
             c => escaped.push(c),
         }
     }
-    out.write_str(&escaped).map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "the page could not be written"))
+    out.write_str(&escaped).map_err(|_| {
+        minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "the page could not be written")
+    })
 }
 
 /// Every file under `dir`, in a stable order.

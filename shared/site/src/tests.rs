@@ -30,10 +30,15 @@ fn every_page_carries_the_citys_frame_from_its_first_byte() {
     ] {
         assert!(page.contains(expected), "{expected} in\n{page}");
     }
-    assert!(!page.contains("modulepreload\" href=\"/js/i18n/en.js"), "the English dictionary loads on demand");
+    assert!(
+        !page.contains("modulepreload\" href=\"/js/i18n/en.js"),
+        "the English dictionary loads on demand"
+    );
     assert!(!page.contains("+++"), "no front matter left");
     let agents = std::fs::read_to_string(out.path().join("admin/boite.html")).unwrap();
-    assert!(agents.contains("<meta name=\"robots\" content=\"noindex\">") && agents.contains("Espace agents"));
+    assert!(
+        agents.contains("<meta name=\"robots\" content=\"noindex\">") && agents.contains("Espace agents")
+    );
     assert!(!out.path().join(FRAME).exists(), "the layout is not served");
     let css = std::fs::read_to_string(out.path().join("css/city.css")).unwrap();
     assert!(css.contains("--city-primary: #1d4f73;"), "{css}");

@@ -18,7 +18,11 @@ pub fn css(colours: &Colours) -> String {
         properties.push(("--city-primary", colours.primary.as_str()));
         properties.push(("--city-on-primary", on_primary));
         // Links and headings in the primary colour only where it reads on light backgrounds.
-        let ink = if contrast(&colours.primary, "#f3f3f3").unwrap_or(0.0) >= 4.5 { &colours.primary } else { "#161616" };
+        let ink = if contrast(&colours.primary, "#f3f3f3").unwrap_or(0.0) >= 4.5 {
+            &colours.primary
+        } else {
+            "#161616"
+        };
         properties.push(("--city-ink", ink));
     }
     if let Some(on_white) = contrast(&colours.accent, "#ffffff") {
@@ -63,7 +67,12 @@ mod tests {
     #[test]
     fn readable_colours_are_kept_and_unreadable_pairs_corrected() {
         let kept = css(&colours("#1d4f73", "#ffffff", "#a63d16"));
-        for line in ["--city-primary: #1d4f73;", "--city-on-primary: #ffffff;", "--city-ink: #1d4f73;", "--focus: #a63d16;"] {
+        for line in [
+            "--city-primary: #1d4f73;",
+            "--city-on-primary: #ffffff;",
+            "--city-ink: #1d4f73;",
+            "--focus: #a63d16;",
+        ] {
             assert!(kept.contains(line), "{line} in {kept}");
         }
         // Yellow with yellow text: the text turns dark; yellow links would not read on white.
