@@ -35,14 +35,7 @@ pub fn letter(request: &Request, workflow: &Workflow, city: &City, today: Date) 
     let changed = request.history.iter().any(|e| e.kind == HistoryKind::Status);
     let (subject, text) = match (&status.email, changed) {
         (Some(template), true) => {
-            let rendered = template.render(&[
-                ("reference", &request.reference),
-                ("service", &request.service_title),
-                ("status", &status.citizen_label),
-                ("link", &reach),
-                ("name", request.citizen_name.as_deref().unwrap_or_default()),
-                ("signature", city.signature()),
-            ]);
+            let rendered = gru_records::progress::render_for(template, request, status, &reach);
             (rendered.subject, rendered.body)
         }
         (_, true) => (

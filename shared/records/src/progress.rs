@@ -9,7 +9,7 @@ use gru_domain::catalogue::City;
 use gru_domain::holidays::HolidayCalendar;
 use gru_domain::request::Phase;
 use gru_domain::request::{Assignee, HistoryEntry, HistoryKind, Request};
-use gru_domain::workflow::{self, Status, Workflow};
+use gru_domain::workflow::{self, EmailTemplate, Status, Workflow};
 use gru_ports::Email;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -50,6 +50,19 @@ pub struct Moved {
     pub email: Option<Email>,
     /// The change's unique name (`<reference>#<history index>`), for the outbox.
     pub event: String,
+}
+
+/// `template` (a status's email) filled in for `request` entering `status`;
+/// `link` is how the citizen follows it (the follow-up page, or in a letter
+/// how to reach the service). `{signature}` is left for the mailer.
+pub fn render_for(template: &EmailTemplate, request: &Request, status: &Status, link: &str) -> EmailTemplate {
+    template.render(&[
+        ("reference", request.reference.as_str()),
+        ("service", &request.service_title),
+        ("status", &status.citizen_label),
+        ("link", link),
+        ("name", request.citizen_name.as_deref().unwrap_or_default()),
+    ])
 }
 
 /// What an agent writes with a change of status.
@@ -96,13 +109,7 @@ pub fn move_to(
     // A request received by post without an address has its letters printed instead.
     let email = to.email.as_ref().filter(|_| !request.email.trim().is_empty()).map(|template| {
         let link = format!("{public_url}/suivi.html?reference={}", request.reference);
-        let rendered = template.render(&[
-            ("reference", &request.reference),
-            ("service", &request.service_title),
-            ("status", &to.citizen_label),
-            ("link", &link),
-            ("name", request.citizen_name.as_deref().unwrap_or_default()),
-        ]);
+        let rendered = render_for(template, request, to, &link);
         Email {
             to: request.email.clone(),
             subject: rendered.subject,
