@@ -56,14 +56,23 @@ async fn main() {
                 let Some((n, (agenda, start))) = next else { break };
                 let sent = Instant::now();
                 let post = |path: &str, body: Value| {
-                    client.post(format!("{url}/api/booking{path}")).header("x-gru-csrf", "1").json(&body).send()
+                    client
+                        .post(format!("{url}/api/booking{path}"))
+                        .header("x-gru-csrf", "1")
+                        .json(&body)
+                        .send()
                 };
-                let hold = post("/holds", json!({ "agenda": agenda, "type": "titre-identite", "start": start }))
-                    .await
-                    .unwrap();
+                let hold =
+                    post("/holds", json!({ "agenda": agenda, "type": "titre-identite", "start": start }))
+                        .await
+                        .unwrap();
                 assert_eq!(hold.status(), 201, "{}", hold.text().await.unwrap());
                 let hold: Value = hold.json().await.unwrap();
-                let body = json!({ "hold": hold["hold"], "name": "Camille Martin", "email": format!("c{n}@exemple.fr") });
+                // The passport type asks for the ANTS pre-application number.
+                let body = json!({
+                    "hold": hold["hold"], "name": "Camille Martin", "email": format!("c{n}@exemple.fr"),
+                    "answers": { "numero-pre-demande": "2301A12345678" },
+                });
                 let confirmed = post("/appointments", body).await.unwrap();
                 assert_eq!(confirmed.status(), 201, "{}", confirmed.text().await.unwrap());
                 latencies.push(sent.elapsed());
