@@ -56,8 +56,9 @@ pub struct Options {
     pub data_dir: PathBuf,
     /// The city's files (`city.toml`, `categories.toml`, `services/`).
     pub city_dir: PathBuf,
-    /// The static site's sources (`static-site/`): built into `<data>/site` at each start.
-    pub site_dir: PathBuf,
+    /// The static site's sources (`static-site/`): built into `<data>/site`
+    /// at each start; none for a command that serves nothing (`purge`).
+    pub site_dir: Option<PathBuf>,
     /// Whether to list sent emails at `/outbox/`: for a developer's machine
     /// only, since it shows every message to whoever can reach the portal.
     pub serve_outbox: bool,
@@ -78,7 +79,7 @@ impl Options {
         Self {
             data_dir,
             city_dir,
-            site_dir: repository_dir().join("static-site"),
+            site_dir: Some(repository_dir().join("static-site")),
             serve_outbox: false,
             drafts: Default::default(),
             clamd: None,
@@ -251,9 +252,11 @@ impl Portal {
         let import = city::sync_catalogue(&repository, &options.city_dir).await?;
         // The site stamped with the city's look, rebuilt at each start from its files.
         let site_dir = data.join("site");
-        let profile = repository.imported_city().await?;
-        gru_site::build(&options.site_dir, &profile, &site_dir)
-            .with_context(|| format!("le site {} ne se construit pas", options.site_dir.display()))?;
+        if let Some(sources) = &options.site_dir {
+            let profile = repository.imported_city().await?;
+            gru_site::build(sources, &profile, &site_dir)
+                .with_context(|| format!("le site {} ne se construit pas", sources.display()))?;
+        }
         let base_url = base_url.trim_end_matches('/').to_owned();
         let local_files = Arc::new(LocalFiles::new(data.join("files"), base_url.clone(), key, clock.clone()));
         let scanner =

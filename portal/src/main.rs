@@ -216,7 +216,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
     let options = Options {
         data_dir: args.data_dir,
         city_dir: args.city.unwrap_or_else(|| root.join("infra/cities/demo")),
-        site_dir: args.site.unwrap_or_else(|| root.join("static-site")),
+        site_dir: Some(args.site.unwrap_or_else(|| root.join("static-site"))),
         serve_outbox: address.ip().is_loopback(),
         drafts: args.drafts.policy()?,
         clamd: args.clamd,
@@ -275,8 +275,10 @@ async fn purge(
     drafts: &DraftArgs,
 ) -> anyhow::Result<std::process::ExitCode> {
     let root = repository_dir();
+    // Housekeeping serves no page: no site to build (its sources may not even be readable).
     let options = Options {
         drafts: drafts.policy()?,
+        site_dir: None,
         ..Options::new(data_dir, city.unwrap_or_else(|| root.join("infra/cities/demo")))
     };
     let portal = Portal::open(&options, public_url).await?;
