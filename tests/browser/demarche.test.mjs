@@ -51,8 +51,8 @@ test('keyboard alone: a birth certificate without an account, from the service p
 
     const steps = birthCertificate(email);
     for (const [index, [id, answers]] of steps.entries()) {
-      await answerByKeyboard(page, answers);
-      const announced = (await page.locator('.stepper-next').innerText()).replace(/^Étape suivante\s*:?\s*/, '');
+      // Read before « Continuer », not during the move to the next step.
+      const announced = await answerByKeyboard(page, answers);
       const next = steps[index + 1];
       await waitForStep(page, next ? titleOf(next[0]) : DOCUMENTS_STEP);
       assert.equal(announced, next ? titleOf(next[0]) : DOCUMENTS_STEP, `after ${id}, « Étape suivante » named the step that came`);

@@ -81,7 +81,8 @@ async function typeDate(page, iso) {
 
 /**
  * Answer the current page by keyboard alone (Tab, Space, arrows, typing), then press Enter
- * on « Continuer ». Every Tab stop must be visible and outlined.
+ * on « Continuer ». Every Tab stop must be visible and outlined. Returns what « Étape
+ * suivante » said once the answers were given, just before « Continuer ».
  */
 export async function answerByKeyboard(page, wanted) {
   const done = new Set();
@@ -92,8 +93,9 @@ export async function answerByKeyboard(page, wanted) {
     assert.ok(f.outline, `Tab stop ${f.path || f.text} shows its focus`);
     if (f.submit) {
       assert.deepEqual(Object.keys(wanted).filter((k) => !done.has(k)), [], 'every wanted answer was reached by Tab before « Continuer »');
+      const announced = await page.locator('.stepper-next').innerText().catch(() => '');
       await page.keyboard.press('Enter');
-      return;
+      return announced.replace(/^Étape suivante\s*:?\s*/, '');
     }
     if (!f.path || !(f.path in wanted) || (done.has(f.path) && f.type !== 'checkbox')) continue;
     const want = wanted[f.path];
