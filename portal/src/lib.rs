@@ -252,12 +252,12 @@ impl Portal {
         let import = city::sync_catalogue(&repository, &options.city_dir).await?;
         // The site stamped with the city's look, rebuilt at each start from its files.
         let site_dir = data.join("site");
+        let base_url = base_url.trim_end_matches('/').to_owned();
         if let Some(sources) = &options.site_dir {
-            let profile = repository.imported_city().await?;
-            gru_site::build(sources, &profile, &site_dir)
+            let catalogue = city::load(&options.city_dir)?;
+            gru_site::build(sources, &catalogue, &base_url, &site_dir)
                 .with_context(|| format!("le site {} ne se construit pas", sources.display()))?;
         }
-        let base_url = base_url.trim_end_matches('/').to_owned();
         let local_files = Arc::new(LocalFiles::new(data.join("files"), base_url.clone(), key, clock.clone()));
         let scanner =
             options.clamd.clone().map(|address| Arc::new(ClamdScanner::new(address)) as Arc<dyn Scanner>);
@@ -289,6 +289,8 @@ impl Portal {
             .route("/api", axum::routing::any(gru_web::problem::no_route))
             .route("/api/", axum::routing::any(gru_web::problem::no_route))
             .route("/api/{*rest}", axum::routing::any(gru_web::problem::no_route))
+            .route("/service.html", axum::routing::get(moved))
+            .route("/categorie.html", axum::routing::get(moved))
             .nest_service("/city", ServeDir::new(options.city_dir.join("assets")))
             .fallback_service(site)
             .layer(SetResponseHeaderLayer::if_not_present(
@@ -317,6 +319,13 @@ impl Portal {
             );
         Ok(Self { router, import, housekeeping, notifications, store: ports.platform.store.clone() })
     }
+}
+
+/// The first site's addresses (`/service.html?slug=…`) lead to the pages
+/// that replaced them, for good: bookmarks and search engines follow.
+async fn moved(uri: axum::http::Uri) -> axum::response::Response {
+    let to = gru_site::addresses::moved(uri.path(), uri.query()).unwrap_or_else(|| "/".to_owned());
+    axum::response::Redirect::permanent(&to).into_response()
 }
 
 /// Serves until `shutdown` completes, then lets requests in flight finish.

@@ -66,6 +66,9 @@ enum SiteCommand {
         /// The site's sources.
         #[arg(long, env = "PORTAL_SITE")]
         site: Option<PathBuf>,
+        /// Where citizens reach the site: the sitemap's addresses.
+        #[arg(long, env = "PORTAL_PUBLIC_URL")]
+        public_url: String,
     },
 }
 
@@ -193,7 +196,9 @@ async fn main() -> std::process::ExitCode {
             purge(data_dir, city, &public_url, &drafts).await
         }
         Some(Command::Agent(AgentCommand::Create(args))) => create_agent(args).await,
-        Some(Command::Site(SiteCommand::Build { city, out, site })) => build_site(&city, &out, site),
+        Some(Command::Site(SiteCommand::Build { city, out, site, public_url })) => {
+            build_site(&city, &out, site, &public_url)
+        }
     };
     match result {
         Ok(code) => code,
@@ -329,6 +334,7 @@ fn build_site(
     city: &std::path::Path,
     out: &std::path::Path,
     site: Option<PathBuf>,
+    public_url: &str,
 ) -> anyhow::Result<std::process::ExitCode> {
     let catalogue = match gru_domain::city_files::load(city) {
         Ok(catalogue) => catalogue,
@@ -340,7 +346,7 @@ fn build_site(
         }
     };
     let site = site.unwrap_or_else(|| repository_dir().join("static-site"));
-    let built = gru_site::build(&site, &catalogue.city, out)?;
+    let built = gru_site::build(&site, &catalogue, public_url, out)?;
     println!("{} : {} page(s) et {} fichier(s) écrits", out.display(), built.pages, built.files);
     Ok(std::process::ExitCode::SUCCESS)
 }

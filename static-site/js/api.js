@@ -81,8 +81,6 @@ const enc = encodeURIComponent;
 
 export const api = {
   city: () => getJson('catalogue/city'),
-  categories: () => getJson('catalogue/categories'),
-  featured: () => getJson('catalogue/featured'),
   services: (params, opts) => getJson('catalogue/services', params, opts),
   service: (slug) => getJson(`catalogue/services/${enc(slug)}`),
   /** The service's form: the current version, or `version` (a draft keeps its own). */

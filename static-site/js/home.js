@@ -1,8 +1,8 @@
-// Home: search as you type (debounced) and on submit, most requested services, categories.
+// Home: search as you type (debounced) and on submit. The city's featured services and
+// its categories are in the page as built (shared/site), readable without JavaScript.
 import { api } from './api.js';
 import { t } from './i18n/index.js';
-import { el } from './text.js';
-import { $, initPage, setTitle, setState, pagedList, serviceCard, categoryHref, excerpt } from './ui.js';
+import { $, initPage, setTitle, setState, pagedList } from './ui.js';
 
 const DEBOUNCE_MS = 300;
 
@@ -75,38 +75,9 @@ form.addEventListener('submit', (event) => {
   search(input.value, { force: true });
 });
 
-function categoryCard(category) {
-  return el('li', { class: 'card card-category' },
-    el('h3', { class: 'card-title' }, el('a', { href: categoryHref(category.slug), text: category.title })),
-    category.description && el('p', { text: excerpt(category.description) }),
-    el('p', { class: 'card-meta', text: t('category.count', { count: category.service_count }) }));
-}
-
-async function loadHome() {
-  const [profile, categories, popular] = await Promise.all([
-    cityReady, api.categories(), api.featured(),
-  ]);
-  city = profile;
-  $('#category-list').replaceChildren(...categories.items.map(categoryCard));
-  // The city's choice (`featured` in its city.toml); no list when it names none.
-  $('#popular-list').replaceChildren(...popular.items.map((s) => serviceCard(s)));
-  $('#popular').hidden = popular.items.length === 0 || Boolean(currentQ);
-  if (currentQ) setTitle(t('search.pageTitle', { q: currentQ }), city);
-  else setTitle(t('home.title'), city);
-}
-
 const initialQ = new URLSearchParams(location.search).get('q') || '';
 if (initialQ) input.value = initialQ;
-try {
-  await Promise.all([loadHome(), initialQ && search(initialQ)]);
-  setState('ready');
-} catch (err) {
-  city = await cityReady;
-  setTitle(t('home.title'), city);
-  $('#popular').hidden = true;
-  $('#themes').replaceWith(el('div', { class: 'callout callout-error' },
-    el('p', { class: 'callout-title', text: t(err?.status === 0 ? 'error.network' : 'error.generic') }),
-    err?.detail && el('p', { text: err.detail }),
-    el('p', {}, el('a', { href: '/', text: t('error.retry') }))));
-  setState('error');
-}
+city = await cityReady;
+if (initialQ) await search(initialQ);
+else setTitle(t('home.title'), city);
+setState('ready');

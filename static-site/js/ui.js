@@ -55,8 +55,9 @@ export function showError(err, city, { notFound = 'notFound.text', notFoundTitle
   setState('error');
 }
 
-export const serviceHref = (slug) => `/service.html?slug=${encodeURIComponent(slug)}`;
-export const categoryHref = (slug) => `/categorie.html?slug=${encodeURIComponent(slug)}`;
+// The catalogue's pages, built for the city (shared/site/src/addresses.rs).
+export const serviceHref = (slug) => `/demarches/${encodeURIComponent(slug)}/`;
+export const categoryHref = (slug) => `/themes/${encodeURIComponent(slug)}/`;
 
 /** First paragraph of a plain text, for card excerpts. */
 export const excerpt = (text) => parseText(text).find((b) => b.type === 'p')?.text || '';

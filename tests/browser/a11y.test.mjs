@@ -18,10 +18,9 @@ before(async () => {
   const passport = (await api('/api/booking/types')).find((type) => type.id === 'titre-identite');
   pages = [
     { name: 'accueil', path: '/', state: 'ready', title: `Démarches en ligne – ${cityTitle}` },
-    { name: 'catégorie', path: `/categorie.html?slug=${service.category.slug}`, state: 'ready', title: `${service.category.title} – ${cityTitle}` },
-    { name: 'démarche acte-etat-civil', path: '/service.html?slug=acte-etat-civil', state: 'ready', title: `${service.title} – ${cityTitle}` },
-    { name: 'démarche inconnue (404)', path: '/service.html?slug=demarche-inexistante', state: 'error', title: `Démarche introuvable – ${cityTitle}` },
-    { name: 'catégorie inconnue (404)', path: '/categorie.html?slug=theme-inexistant', state: 'error', title: `Thème introuvable – ${cityTitle}` },
+    { name: 'catégorie', path: `/themes/${service.category.slug}/`, state: 'ready', title: `${service.category.title} – ${cityTitle}` },
+    { name: 'démarche acte-etat-civil', path: '/demarches/acte-etat-civil/', state: 'ready', title: `${service.title} – ${cityTitle}` },
+    { name: 'démarche inconnue (404)', path: '/demarches/demarche-inexistante/', state: 'ready', status: 404, title: `Page introuvable – ${cityTitle}` },
     { name: 'page 404', path: '/404.html', state: 'ready', title: `Page introuvable – ${cityTitle}` },
     { name: 'formulaire, première étape', path: '/demarche.html?service=acte-etat-civil', state: 'ready',
       title: new RegExp(`^${escape(form.pages[0].title)} – Étape 1 sur \\d+ – ${escape(service.title)} – ${escape(cityTitle)}$`) },
@@ -70,7 +69,7 @@ for (const width of [1280, 360]) {
   test(`pages have no axe violations and a sound structure at ${width}px`, async (t) => {
     for (const spec of pages) {
       await t.test(spec.name, async () => {
-        const page = await openPage(browser, spec.path, { width, state: spec.state, bypassCSP: true });
+        const page = await openPage(browser, spec.path, { width, state: spec.state, status: spec.status, bypassCSP: true });
         try {
           await checkStructure(page, spec);
           await assertNoAxeViolations(page, `${spec.name} at ${width}px`);
@@ -117,8 +116,8 @@ function smallTargets(page) {
 }
 
 test('on a phone, every control and every link of a list is a 44 px tap target', async () => {
-  for (const { name, path, state } of pages.filter((p) => p.state === 'ready')) {
-    const page = await openPage(browser, path, { width: 360, state });
+  for (const { name, path, state, status } of pages.filter((p) => p.state === 'ready')) {
+    const page = await openPage(browser, path, { width: 360, state, status });
     try {
       assert.deepEqual(await smallTargets(page), [], `${name}: tap targets under 44 px`);
     } finally {
@@ -129,7 +128,7 @@ test('on a phone, every control and every link of a list is a 44 px tap target',
 
 test('text resized to 200% reflows without horizontal scrolling', async () => {
   // 200 % text in a 640-px-wide window is what 1280 px zoomed to 200 % gives.
-  for (const path of ['/', '/service.html?slug=acte-etat-civil', '/demarche.html?service=acte-etat-civil', '/compte/connexion.html', '/rendez-vous/?type=titre-identite']) {
+  for (const path of ['/', '/demarches/acte-etat-civil/', '/demarche.html?service=acte-etat-civil', '/compte/connexion.html', '/rendez-vous/?type=titre-identite']) {
     const page = await openPage(browser, path, { width: 640, state: 'ready' });
     try {
       const overflow = await page.evaluate(() => {

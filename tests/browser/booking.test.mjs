@@ -121,7 +121,7 @@ test('the service page of a service with an appointment offers « Prendre rendez
   assert.deepEqual(service.appointment, { type: TYPE, required: true }, 'the catalogue gives the service\'s appointment');
   const context = await newContext();
   try {
-    const page = await open(context, `/service.html?slug=${PASSPORT}`);
+    const page = await open(context, `/demarches/${PASSPORT}/`);
     const link = page.getByRole('link', { name: 'Prendre rendez-vous' }).first();
     assert.equal(await page.getByRole('link', { name: 'Prendre rendez-vous' }).count(), 2, 'at the top and at the end');
     assert.equal(await link.getAttribute('href'), `/rendez-vous/?type=${TYPE}`);
@@ -131,17 +131,7 @@ test('the service page of a service with an appointment offers « Prendre rendez
     await waitForState(page, 'ready');
     assert.equal(await page.locator('h1').textContent(), 'Choisissez un créneau');
 
-    // A service with a form that requires an appointment: the form first, booking said to come after.
-    await page.route('**/api/catalogue/services/acte-etat-civil', async (route) => {
-      const response = await route.fetch();
-      await route.fulfill({ response, json: { ...(await response.json()), appointment: { type: 'pacs', required: true } } });
-    });
-    await page.goto(`${BASE}/service.html?slug=acte-etat-civil`);
-    await waitForState(page, 'ready');
-    assert.equal(await page.getByRole('link', { name: 'Faire la demande en ligne' }).count(), 2, 'at the top and at the end');
-    assert.match(await page.locator('.start-appointment').innerText(), /après l'envoi de votre demande, vous choisirez votre créneau/);
-    assert.equal(await page.locator('.start-appointment').getByRole('link', { name: 'Prendre rendez-vous' }).getAttribute('href'), '/rendez-vous/?type=pacs');
-    await axeBoth(page, 'démarche avec formulaire et rendez-vous');
+    await axeBoth(page, 'prise de rendez-vous depuis la démarche');
   } finally {
     await context.close();
   }

@@ -38,7 +38,7 @@ async function tabTo(page, match, what, { max = 60, backwards = false } = {}) {
 
 test('keyboard alone: a birth certificate without an account, from the service page to the tracking page', async () => {
   const email = freshEmail('clavier');
-  const page = await openPage(browser, `/service.html?slug=${SERVICE}`, { state: 'ready' });
+  const page = await openPage(browser, `/demarches/${SERVICE}/`, { state: 'ready' });
   try {
     await tabTo(page, (f) => f.text === 'Faire la demande en ligne', '« Faire la demande en ligne »');
     await Promise.all([page.waitForURL(/\/demarche\.html\?service=acte-etat-civil/), page.keyboard.press('Enter')]);

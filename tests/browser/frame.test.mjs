@@ -16,7 +16,7 @@ after(() => browser?.close());
 /** `#rrggbb` as the browser computes it: `rgb(r, g, b)`. */
 const rgb = (hex) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
 
-for (const path of ['/', '/service.html?slug=acte-etat-civil', '/demarche.html?service=acte-etat-civil', '/compte/connexion.html', '/admin/']) {
+for (const path of ['/', '/demarches/acte-etat-civil/', '/demarche.html?service=acte-etat-civil', '/compte/connexion.html', '/admin/']) {
   test(`without JavaScript, ${path} has the city's look and contact`, async () => {
     const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 800 } });
     try {

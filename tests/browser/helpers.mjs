@@ -31,9 +31,10 @@ export function launch() {
 
 /**
  * Open `path` in a fresh context and wait until the page says it is done
- * (html[data-state] = "ready" or "error"). JavaScript errors fail the test.
+ * (html[data-state] = "ready" or "error"). JavaScript errors fail the test, and so
+ * does an HTTP status other than `status`.
  */
-export async function openPage(browser, path, { width = 1280, height = 900, state, setup, bypassCSP = false } = {}) {
+export async function openPage(browser, path, { width = 1280, height = 900, state, setup, bypassCSP = false, status = 200 } = {}) {
   const context = await browser.newContext({
     viewport: { width, height }, locale: 'fr-FR', reducedMotion: 'reduce', bypassCSP,
   });
@@ -46,7 +47,7 @@ export async function openPage(browser, path, { width = 1280, height = 900, stat
   }));
   if (setup) await setup(page);
   const response = await page.goto(BASE + path);
-  assert.equal(response.status(), 200, `GET ${path} answered ${response.status()}`);
+  assert.equal(response.status(), status, `GET ${path} answered ${response.status()}`);
   await waitForState(page, state);
   return page;
 }

@@ -72,9 +72,9 @@ test('keyboard only: search « etat civil acte » and open the civil-status cert
     }
     assert.equal(stops[0], 'Rechercher', 'the search button follows the box');
     assert.equal(now.text, TITLE, `Tab stops after the box: ${stops.join(' | ')}`);
-    assert.equal(now.href, '/service.html?slug=acte-etat-civil');
+    assert.equal(now.href, '/demarches/acte-etat-civil/');
 
-    await Promise.all([page.waitForURL(/\/service\.html\?slug=acte-etat-civil$/), page.keyboard.press('Enter')]);
+    await Promise.all([page.waitForURL(/\/demarches\/acte-etat-civil\/$/), page.keyboard.press('Enter')]);
     await waitForState(page, 'ready');
     assert.equal(await page.locator('h1').textContent(), TITLE);
     assert.equal(await page.title(), `${TITLE} – ${await CITY_TITLE()}`);
@@ -86,7 +86,7 @@ test('keyboard only: search « etat civil acte » and open the civil-status cert
     assert.ok(order[1].href === '/' && order[1].text.startsWith(city.name), `then the home link: ${order[1].text}`);
     assert.deepEqual([order[2].text, order[2].href], ['Se connecter', '/compte/connexion.html'], 'then the account link');
     assert.deepEqual(order.slice(3, 5).map((o) => [o.text, o.href]),
-      [['Accueil', '/'], [service.category.title, `/categorie.html?slug=${service.category.slug}`]],
+      [['Accueil', '/'], [service.category.title, `/themes/${service.category.slug}/`]],
       'then the breadcrumb');
     for (const stop of order) {
       assert.ok(stop.inDomOrder, `focus order follows the document: ${stop.text}`);

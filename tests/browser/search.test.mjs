@@ -20,7 +20,7 @@ for (const query of ['etat civil acte', 'ÉTAT civil', 'acte etat', "Acte d'Éta
       assert.ok(titles.includes(TITLE), `results for « ${query} »: ${titles.join(' | ')}`);
       assert.match(announced, new RegExp(`^${titles.length} démarches? trouvées?`));
       const link = page.locator('#results-list a', { hasText: TITLE });
-      assert.equal(await link.getAttribute('href'), '/service.html?slug=acte-etat-civil');
+      assert.equal(await link.getAttribute('href'), '/demarches/acte-etat-civil/');
     } finally {
       await closePage(page);
     }

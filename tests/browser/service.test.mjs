@@ -1,6 +1,7 @@
-// Service presentation pages: sections, « Faire la demande en ligne » when the service has an
-// online form, « Commencer » only when the API gives another `start`,
-// friendly error states, API text rendered as text (never as HTML).
+// Service presentation pages, built for the city (shared/site): sections in the API's
+// order, « Faire la demande en ligne » when the service has an online form, « Prendre
+// rendez-vous » when it books one, the other ways when it is not online; an unknown
+// address is the site's 404 page. Markup in the city's texts is tested in shared/site.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, openPage, closePage, api, allServices, assertNoAxeViolations } from './helpers.mjs';
@@ -25,7 +26,7 @@ const present = (value) => (Array.isArray(value) ? value.length > 0 : Boolean(va
 
 test('the acte-etat-civil presentation page shows every section of the API, in order', async () => {
   const service = await api('/api/catalogue/services/acte-etat-civil');
-  const page = await openPage(browser, '/service.html?slug=acte-etat-civil', { state: 'ready' });
+  const page = await openPage(browser, '/demarches/acte-etat-civil/', { state: 'ready' });
   try {
     assert.equal(await page.locator('h1').textContent(), service.title);
     assert.ok((await page.locator('main .lead').innerText()).includes(service.summary));
@@ -62,7 +63,7 @@ test('the acte-etat-civil presentation page shows every section of the API, in o
 
 test('on a phone, « En bref » gives who, delay, cost, online and what to bring before anything else, and the page ends with the way to start', async () => {
   const service = await api('/api/catalogue/services/acte-etat-civil');
-  const page = await openPage(browser, '/service.html?slug=acte-etat-civil', { width: 360, state: 'ready', bypassCSP: true });
+  const page = await openPage(browser, '/demarches/acte-etat-civil/', { width: 360, state: 'ready', bypassCSP: true });
   try {
     const box = page.locator('.service-summary');
     const rows = await box.locator('dt').allInnerTexts();
@@ -88,12 +89,12 @@ test('on a phone, « En bref » gives who, delay, cost, online and what to bring
   }
 });
 
-test('« Faire la demande en ligne » with a form; « Prendre rendez-vous » for a service that books an appointment; no « Commencer » while `start` is null, a note pointing to the other channels instead', async () => {
+test('« Faire la demande en ligne » with a form; « Prendre rendez-vous » for a service that books an appointment; otherwise no button but a note pointing to the other channels', async () => {
   const services = await allServices();
   assert.ok(services.length > 0, 'the catalogue has services');
   for (const { slug } of services) {
     const service = await api(`/api/catalogue/services/${slug}`);
-    const page = await openPage(browser, `/service.html?slug=${slug}`, { state: 'ready' });
+    const page = await openPage(browser, `/demarches/${slug}/`, { state: 'ready' });
     try {
       const start = page.getByRole('link', { name: /Commencer/ }).or(page.getByRole('button', { name: /Commencer/ }));
       const online = page.getByRole('link', { name: 'Faire la demande en ligne' });
@@ -109,15 +110,13 @@ test('« Faire la demande en ligne » with a form; « Prendre rendez-vous » for
         assert.equal(await book.first().getAttribute('href'), `/rendez-vous/?type=${service.appointment.type}`);
         assert.match(await book.first().getAttribute('class'), /\bbutton-large\b/, 'the page\'s main action');
         assert.equal(await start.count(), 0);
-      } else if (service.start === null) {
+      } else {
         assert.equal(await online.count(), 0, `${slug}: no online form, no « Faire la demande en ligne »`);
         assert.equal(await start.count(), 0, `${slug}: no « Commencer » while start is null`);
         assert.equal(await page.getByText("Cette démarche n'est pas encore disponible en ligne.").count(), 1, `${slug}: says so`);
         const toChannels = page.getByRole('link', { name: 'voir les autres façons de faire cette démarche' });
         const target = (await toChannels.getAttribute('href')).slice(1);
         assert.equal(await page.locator(`[id="${target}"]`).count(), 1, `${slug}: the note's link has a target`);
-      } else {
-        assert.equal(await start.count(), 2, `${slug}: « Commencer la démarche » when start is set, at the top and at the end`);
       }
     } finally {
       await closePage(page);
@@ -125,95 +124,28 @@ test('« Faire la demande en ligne » with a form; « Prendre rendez-vous » for
   }
 });
 
-test('a « Commencer la démarche » link appears once the API gives a start', async () => {
-  const page = await openPage(browser, '/service.html?slug=acte-etat-civil', {
-    state: 'ready',
-    setup: (p) => p.route((url) => url.pathname === '/api/catalogue/services/acte-etat-civil', async (route) => {
-      const response = await route.fetch();
-      const json = await response.json();
-      return route.fulfill({ response, json: { ...json, has_form: false, start: { url: '/demarche.html?slug=acte-etat-civil' } } });
-    }),
-  });
-  try {
-    const start = page.getByRole('link', { name: 'Commencer la démarche' }).first();
-    assert.equal(await start.getAttribute('href'), '/demarche.html?slug=acte-etat-civil');
-    assert.equal(await page.getByText("pas encore disponible en ligne").count(), 0);
-  } finally {
-    await closePage(page);
-  }
-});
-
-for (const [name, path] of [['unknown slug', '/service.html?slug=demarche-inexistante'], ['no slug', '/service.html']]) {
-  test(`service page, ${name}: « Cette démarche n'existe pas ou a été retirée. » and a way home`, async () => {
-    const page = await openPage(browser, path, { state: 'error' });
+test('an unknown service or category is the site\'s 404 page, with a way home', async () => {
+  for (const path of ['/demarches/demarche-inexistante/', '/themes/theme-inexistant/']) {
+    const page = await openPage(browser, path, { state: 'ready', status: 404 });
     try {
-      assert.equal(await page.locator('h1').textContent(), 'Démarche introuvable');
-      assert.equal(await page.getByText("Cette démarche n'existe pas ou a été retirée.").count(), 1);
+      assert.equal(await page.locator('h1').textContent(), 'Page introuvable', path);
       assert.equal(await page.getByRole('link', { name: "Retourner à l'accueil" }).getAttribute('href'), '/');
     } finally {
       await closePage(page);
     }
-  });
-}
-
-test('category page: unknown slug is a friendly not-found state', async () => {
-  const page = await openPage(browser, '/categorie.html?slug=theme-inexistant', { state: 'error' });
-  try {
-    assert.equal(await page.locator('h1').textContent(), 'Thème introuvable');
-    assert.equal(await page.getByText("Ce thème n'existe pas ou a été retiré.").count(), 1);
-  } finally {
-    await closePage(page);
   }
 });
 
-test('category page lists its services with the API count', async () => {
+test('category page lists its services with the API count, by title', async () => {
   const { items: categories } = await api('/api/catalogue/categories');
   const category = categories.find((c) => c.service_count > 0);
   const services = await allServices({ category: category.slug });
   assert.equal(services.length, category.service_count);
-  const page = await openPage(browser, `/categorie.html?slug=${category.slug}`, { state: 'ready' });
+  const page = await openPage(browser, `/themes/${category.slug}/`, { state: 'ready' });
   try {
     assert.equal(await page.locator('h1').textContent(), category.title);
-    assert.deepEqual(await page.locator('#services-list h3 a').allTextContents(), services.map((s) => s.title));
-  } finally {
-    await closePage(page);
-  }
-});
-
-test('API failures give a friendly French error with the problem detail', async () => {
-  const page = await openPage(browser, '/service.html?slug=acte-etat-civil', {
-    state: 'error',
-    setup: (p) => p.route((url) => url.pathname.startsWith('/api/catalogue/services/'), (route) => route.fulfill({
-      status: 500, contentType: 'application/problem+json',
-      body: JSON.stringify({ type: 'https://example.invalid/internal', title: 'Internal', status: 500, detail: 'Le catalogue est en maintenance.' }),
-    })),
-  });
-  try {
-    assert.equal(await page.locator('h1').textContent(), 'Service momentanément indisponible');
-    assert.equal(await page.getByText('Le catalogue est en maintenance.').count(), 1);
-    assert.equal(await page.getByRole('link', { name: 'Réessayer' }).getAttribute('href'), '/service.html?slug=acte-etat-civil');
-  } finally {
-    await closePage(page);
-  }
-});
-
-test('API text is shown as text, never interpreted as HTML', async () => {
-  const evil = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>';
-  const page = await openPage(browser, '/service.html?slug=acte-etat-civil', {
-    state: 'ready',
-    setup: (p) => p.route((url) => url.pathname === '/api/catalogue/services/acte-etat-civil', async (route) => {
-      const response = await route.fetch();
-      const json = await response.json();
-      json.title = `Titre ${evil}`;
-      json.presentation.purpose = `Paragraphe ${evil}\n\n- élément ${evil}`;
-      json.presentation.documents[0].when = evil;
-      return route.fulfill({ response, json });
-    }),
-  });
-  try {
-    assert.equal(await page.locator('h1').textContent(), `Titre ${evil}`);
-    assert.equal(await page.locator('main img, main script').count(), 0);
-    assert.equal(await page.evaluate(() => globalThis.__pwned), undefined);
+    const titles = services.map((s) => s.title).sort((a, b) => a.localeCompare(b, 'fr'));
+    assert.deepEqual(await page.locator('#services-list h3 a').allTextContents(), titles);
   } finally {
     await closePage(page);
   }

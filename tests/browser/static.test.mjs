@@ -12,7 +12,7 @@ const files = (dir, ext) => readdirSync(join(SITE, dir), { recursive: true })
   .filter((f) => f.endsWith(ext)).map((f) => join(dir, f));
 const ALL_HTML = files('.', '.html');
 /** The pages: each its front matter and its <main>, stamped into _frame.html by shared/site. */
-const PAGES = ALL_HTML.filter((f) => !f.endsWith('_frame.html'));
+const PAGES = ALL_HTML.filter((f) => read(f).startsWith('+++\n'));
 const JS = files('js', '.js');
 
 const { default: fr } = await import(join(SITE, 'js/i18n/fr.js'));
@@ -33,33 +33,38 @@ test('fr and en catalogues have the same keys, plural forms and placeholders', (
 test('every message key used by the pages and scripts exists', () => {
   const used = new Set();
   for (const file of ALL_HTML) {
-    for (const m of read(file).matchAll(/data-i18n(?:-[\w-]+)?="([^"]+)"/g)) used.add(m[1]);
+    for (const m of read(file).matchAll(/data-i18n(?:-[\w-]+)?="([^"{]+)"/g)) used.add(m[1]);
+    // A template's table of keys (the service page's sections).
+    for (const m of read(file).matchAll(/"(\w+\.[\w.]+)"/g)) if (m[1] in fr) used.add(m[1]);
   }
   for (const file of JS) {
     for (const m of read(file).matchAll(/\bt\('([\w.]+)'/g)) used.add(m[1]);
     for (const m of read(file).matchAll(/(?:notFound|notFoundTitle): '([\w.]+)'/g)) used.add(m[1]);
   }
-  for (const kind of ['counter', 'phone', 'post', 'email']) used.add(`channel.${kind}`);
+  // The tracking page names the request's channel (t(`channel.${request.channel}`)).
+  for (const kind of ['counter', 'phone', 'post', 'email', 'open311']) used.add(`channel.${kind}`);
   const missing = [...used].filter((key) => !(key in fr));
   assert.deepEqual(missing, [], 'keys used but not in the catalogue');
   // Keys may also be passed around as data (the service page's table of sections).
-  const literals = new Set(JS.flatMap((file) => [...read(file).matchAll(/'([\w]+\.[\w.]+)'/g)].map((m) => m[1])));
+  // (The dictionaries themselves aside: they name every key.)
+  const code = JS.filter((file) => !file.startsWith(join('js', 'i18n')));
+  const literals = new Set(code.flatMap((file) => [...read(file).matchAll(/'([\w]+\.[\w.]+)'/g)].map((m) => m[1])));
   assert.deepEqual(Object.keys(fr).filter((key) => !used.has(key) && !literals.has(key)), [], 'catalogue keys nothing uses');
 });
 
 test('the French text written in the pages is the catalogue\'s', () => {
   const norm = (s) => s.replace(/\s+/g, ' ').trim();
   for (const file of ALL_HTML) {
-    for (const m of read(file).matchAll(/<(\w+)[^>]*\sdata-i18n="([^"]+)"[^>]*>([^<]*)</g)) {
+    for (const m of read(file).matchAll(/<(\w+)[^>]*\sdata-i18n="([^"{]+)"[^>]*>([^<]*)</g)) {
       assert.equal(norm(m[3].replace(/&#39;|&apos;/g, "'")), norm(fr[m[2]]), `${file}: ${m[2]}`);
     }
   }
 });
 
 test('t() fills placeholders and picks French plural forms', () => {
-  assert.equal(t('category.count', { count: 0 }), '0 démarche');
-  assert.equal(t('category.count', { count: 1 }), '1 démarche');
-  assert.equal(t('category.count', { count: 12 }), '12 démarches');
+  assert.equal(t('search.count', { count: 0, q: 'x' }), '0 démarche trouvée pour «\u00a0x\u00a0»');
+  assert.equal(t('search.count', { count: 1, q: 'x' }), '1 démarche trouvée pour «\u00a0x\u00a0»');
+  assert.equal(t('search.count', { count: 12, q: 'x' }), '12 démarches trouvées pour «\u00a0x\u00a0»');
   assert.equal(t('search.none', { q: 'x' }).startsWith('Aucune démarche trouvée pour «\u00a0x\u00a0»'), true);
   assert.equal(t('unknown.key'), 'unknown.key');
 });
@@ -86,7 +91,7 @@ test('the frame holds the skeleton once; each page is its front matter and its m
   assert.match(frame, /<a id="account-link" class="header-link" href="\/compte\/connexion\.html"/, 'the header links to the account');
   for (const file of PAGES) {
     const html = read(file);
-    assert.match(html, /^\+\+\+\ntitle = "[^"]+"\nscript = "\/js\/(?:[\w-]+\/)*[\w.-]+\.js"\n(?:space = "agents"\n)?\+\+\+\n<main id="contenu" tabindex="-1">/, `${file}: front matter, then main`);
+    assert.match(html, /^\+\+\+\ntitle = "[^"]+"\n(?:description = "[^"]+"\n)?script = "\/js\/(?:[\w-]+\/)*[\w.-]+\.js"\n(?:space = "agents"\n|each = "(?:service|category)"\n)?\+\+\+\n(?:\{#[\s\S]*?#\}\n)?(?:\{%-? set [\s\S]*\n)?<main id="contenu" tabindex="-1">/, `${file}: front matter, then main`);
     assert.equal(html.match(/<h1[\s>]/g)?.length, 1, `${file}: one h1`);
     assert.doesNotMatch(html, /<(?:head|header|footer|script)[\s>]/, `${file}: the frame's parts are the frame's`);
   }

@@ -1,19 +1,27 @@
 //! The site built for one city: every page of `static-site/` is its front
-//! matter (title, script, space) and its `<main>`; the build stamps each
-//! into the one frame (`static-site/_frame.html`: head, header, footer)
-//! with the city's name, logo, colours, favicon and contact, so its look is
-//! there from the first byte, before any script. Each page preloads the
-//! modules its script imports, found by reading the imports, not kept by
-//! hand. The other files are copied as they are, and `css/city.css` holds
-//! the city's colours as CSS properties.
+//! matter (title, description, script, space) and its `<main>`, a template
+//! stamped into the one frame (`static-site/_frame.html`: head, header,
+//! footer) with the city's name, logo, colours, favicon and contact, so its
+//! look is there from the first byte, before any script. The catalogue's
+//! pages are rendered to HTML, readable without JavaScript: the home page,
+//! one page per category (`/themes/<slug>/`) and per service
+//! (`/demarches/<slug>/`), from the templates whose front matter says
+//! `each = "category"` or `each = "service"`; `sitemap.xml` lists them.
+//! Each page preloads the modules its script imports, found by reading the
+//! imports, not kept by hand. The other files are copied as they are, and
+//! `css/city.css` holds the city's colours as CSS properties.
 //!
 //! The all-in-one portal builds it when it imports the city and serves the
 //! output; the AWS deploy uploads the same output (`portal site build`).
 
+pub mod addresses;
+mod catalogue;
 mod modules;
+mod sitemap;
+mod text;
 mod theme;
 
-use gru_domain::catalogue::City;
+use gru_domain::catalogue::{Category, CityCatalogue, Service};
 use minijinja::{Environment, Value, context};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -33,17 +41,31 @@ pub enum SiteError {
     Template { path: PathBuf, source: minijinja::Error },
 }
 
-/// What a page says of itself, above its `<main>`.
+/// What a page says of itself, above its `<main>`. `title` and
+/// `description` are templates too (`{{ service.title }}`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FrontMatter {
-    /// The title before the city's name, until the page's script sets its own.
+    /// The title before the city's name.
     title: String,
+    /// What search engines show under the title.
+    #[serde(default)]
+    description: Option<String>,
     /// The page's module, from the site's root (`/js/service.js`).
     script: String,
     /// `agents` for the back office: its header, no indexing.
     #[serde(default)]
     space: Option<String>,
+    /// A template rendered once per service or per category, at its address.
+    #[serde(default)]
+    each: Option<Each>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Each {
+    Service,
+    Category,
 }
 
 /// What a build wrote.
@@ -53,82 +75,190 @@ pub struct Built {
     pub files: usize,
 }
 
-/// Builds the site of `city` from `source` into `out` (emptied first).
-pub fn build(source: &Path, city: &City, out: &Path) -> Result<Built, SiteError> {
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| SiteError::Io { path, source }
+/// Builds the site of `catalogue`'s city from `source` into `out` (emptied
+/// first). `public_url` is where citizens reach it (the sitemap's addresses).
+pub fn build(
+    source: &Path,
+    catalogue: &CityCatalogue,
+    public_url: &str,
+    out: &Path,
+) -> Result<Built, SiteError> {
+    let files = files(source).map_err(io(source))?;
+    // Templates without front matter (the frame, a card) are not pages:
+    // the pages include them.
+    let mut partials = Vec::new();
+    for file in &files {
+        let name = file.strip_prefix(source).expect("under the source").to_string_lossy().into_owned();
+        if name.starts_with('_') && name.ends_with(".html") {
+            let text = std::fs::read_to_string(file).map_err(io(file))?;
+            if !text.starts_with("+++\n") {
+                partials.push((name, text));
+            }
+        }
+    }
+    let mut env = environment();
+    for (name, text) in &partials {
+        env.add_template(name, text)
+            .map_err(|error| SiteError::Template { path: source.join(name), source: error })?;
+    }
+    let layout = env
+        .get_template(FRAME)
+        .map_err(|error| SiteError::Template { path: source.join(FRAME), source: error })?;
+    let city = &catalogue.city;
+    let listing = catalogue::Listing::of(catalogue);
+    let site = Site {
+        env: &env,
+        layout,
+        source,
+        // Beside the name in the home link, an alt repeating it would be read twice.
+        frame: context! {
+            city => Value::from_serialize(city),
+            brand_alt => if city.logo_alt.trim() == city.name.trim() { "" } else { city.logo_alt.as_str() },
+            phone_href => city.contact.phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect::<String>(),
+            themes => Value::from_serialize(&listing.themes),
+            featured => Value::from_serialize(&listing.featured),
+        },
     };
-    let frame_path = source.join(FRAME);
-    let frame = std::fs::read_to_string(&frame_path).map_err(io(&frame_path))?;
-    let mut env = Environment::new();
-    env.set_formatter(html_text);
-    env.add_template(FRAME, &frame)
-        .map_err(|source| SiteError::Template { path: frame_path.clone(), source })?;
-    let layout =
-        env.get_template(FRAME).map_err(|source| SiteError::Template { path: frame_path.clone(), source })?;
 
     if out.exists() {
         std::fs::remove_dir_all(out).map_err(io(out))?;
     }
     let mut built = Built::default();
-    for file in files(source).map_err(io(source))? {
+    for file in &files {
         let relative = file.strip_prefix(source).expect("under the source");
-        if relative == Path::new(FRAME) {
+        if partials.iter().any(|(name, _)| Path::new(name) == relative) {
             continue;
         }
-        let target = out.join(relative);
-        let parent = target.parent().expect("a file has a folder");
-        std::fs::create_dir_all(parent).map_err(io(parent))?;
-        if file.extension().is_some_and(|e| e == "html") {
-            let text = std::fs::read_to_string(&file).map_err(io(&file))?;
-            let page = stamp(&layout, &text, &file, source, city)?;
-            std::fs::write(&target, page).map_err(io(&target))?;
-            built.pages += 1;
-        } else {
-            std::fs::copy(&file, &target).map_err(io(&file))?;
+        if file.extension().is_none_or(|e| e != "html") {
+            write(&out.join(relative), &std::fs::read(file).map_err(io(file))?)?;
             built.files += 1;
+            continue;
+        }
+        let text = std::fs::read_to_string(file).map_err(io(file))?;
+        let page = Page::read(&text, file)?;
+        let pages: Vec<(PathBuf, Value)> = match page.front.each {
+            None => vec![(relative.to_owned(), Value::UNDEFINED)],
+            Some(Each::Service) => catalogue
+                .services
+                .iter()
+                .map(|service| {
+                    (index_of(&addresses::service(&service.slug)), service_context(catalogue, service))
+                })
+                .collect(),
+            Some(Each::Category) => catalogue
+                .categories
+                .iter()
+                .zip(&listing.themes)
+                .map(|(category, theme)| {
+                    (index_of(&addresses::category(&category.slug)), category_context(category, theme))
+                })
+                .collect(),
+        };
+        for (target, item) in pages {
+            write(&out.join(target), site.stamp(&page, file, item)?.as_bytes())?;
+            built.pages += 1;
         }
     }
-    let css = out.join("css").join("city.css");
-    std::fs::create_dir_all(out.join("css")).map_err(io(out))?;
-    std::fs::write(&css, theme::css(&city.colours)).map_err(io(&css))?;
+    write(&out.join("css").join("city.css"), theme::css(&city.colours).as_bytes())?;
+    write(&out.join("sitemap.xml"), sitemap::xml(public_url, &listing).as_bytes())?;
+    write(&out.join("robots.txt"), sitemap::robots(public_url).as_bytes())?;
     Ok(built)
 }
 
-/// One page: its front matter and `<main>` in the frame, for `city`.
-fn stamp(
-    layout: &minijinja::Template<'_, '_>,
-    text: &str,
-    path: &Path,
-    source: &Path,
-    city: &City,
-) -> Result<String, SiteError> {
-    let (head, main) = text
-        .strip_prefix("+++\n")
-        .and_then(|rest| rest.split_once("\n+++\n"))
-        .ok_or_else(|| SiteError::NoFrontMatter { path: path.to_owned() })?;
-    let front: FrontMatter =
-        toml::from_str(head).map_err(|source| SiteError::FrontMatter { path: path.to_owned(), source })?;
-    let preload = modules::imported(source, &front.script)
-        .map_err(|e| SiteError::Io { path: path.to_owned(), source: e })?;
-    // Beside the name in the home link, an alt repeating it would be read twice.
-    let brand_alt = if city.logo_alt.trim() == city.name.trim() { "" } else { city.logo_alt.as_str() };
-    let phone_href: String = city.contact.phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
-    layout
-        .render(context! {
-            city => Value::from_serialize(city),
-            brand_alt,
-            phone_href,
-            page => context! {
-                title => front.title,
-                script => front.script,
-                agents => front.space.as_deref() == Some("agents"),
-                preload,
-            },
-            main => Value::from_safe_string(main.trim_end().to_owned()),
-        })
-        .map_err(|source| SiteError::Template { path: path.to_owned(), source })
+/// The file that answers a directory address (`/demarches/x/`).
+fn index_of(address: &str) -> PathBuf {
+    Path::new(address.trim_start_matches('/')).join("index.html")
+}
+
+fn service_context(catalogue: &CityCatalogue, service: &Service) -> Value {
+    context! {
+        service => Value::from_serialize(service),
+        category => catalogue.category(&service.category).map(|c| context! {
+            title => c.title.clone(),
+            href => addresses::category(&c.slug),
+        }),
+    }
+}
+
+fn category_context(category: &Category, theme: &catalogue::Theme<'_>) -> Value {
+    context! { category => Value::from_serialize(category), services => Value::from_serialize(&theme.services) }
+}
+
+/// The templates' environment: HTML escaping for `.html` templates, the
+/// catalogue's texts as paragraphs and lists.
+fn environment<'source>() -> Environment<'source> {
+    let mut env = Environment::new();
+    env.set_formatter(html_text);
+    env.add_filter("text", |text: &str| Value::from_safe_string(text::html(text)));
+    env.add_filter("excerpt", |text: &str| text::excerpt(text));
+    env
+}
+
+/// A page's source: its front matter and its `<main>` template.
+struct Page<'a> {
+    front: FrontMatter,
+    main: &'a str,
+}
+
+impl<'a> Page<'a> {
+    fn read(text: &'a str, path: &Path) -> Result<Self, SiteError> {
+        let (head, main) = text
+            .strip_prefix("+++\n")
+            .and_then(|rest| rest.split_once("\n+++\n"))
+            .ok_or_else(|| SiteError::NoFrontMatter { path: path.to_owned() })?;
+        let front = toml::from_str(head)
+            .map_err(|source| SiteError::FrontMatter { path: path.to_owned(), source })?;
+        Ok(Self { front, main: main.trim_end() })
+    }
+}
+
+/// What every page shares: the templates, the frame and the catalogue.
+struct Site<'env, 'source> {
+    env: &'env Environment<'source>,
+    layout: minijinja::Template<'env, 'source>,
+    source: &'source Path,
+    frame: Value,
+}
+
+impl Site<'_, '_> {
+    /// `page` for one `item` (a service, a category, or none) in the frame.
+    fn stamp(&self, page: &Page<'_>, path: &Path, item: Value) -> Result<String, SiteError> {
+        let template = |source: minijinja::Error| SiteError::Template { path: path.to_owned(), source };
+        let values = context! { ..item, ..self.frame.clone() };
+        // The main is HTML (escaped); the title and description are text,
+        // escaped once, by the frame.
+        let main = self.env.template_from_named_str("main.html", page.main).map_err(template)?;
+        let main = main.render(&values).map_err(template)?;
+        let text = |source: &str| self.env.render_named_str("text.txt", source, &values).map_err(template);
+        let title = text(&page.front.title)?;
+        let description = page.front.description.as_deref().map(text).transpose()?;
+        let preload = modules::imported(self.source, &page.front.script)
+            .map_err(|e| SiteError::Io { path: path.to_owned(), source: e })?;
+        self.layout
+            .render(context! {
+                page => context! {
+                    title,
+                    description,
+                    script => page.front.script.clone(),
+                    agents => page.front.space.as_deref() == Some("agents"),
+                    preload,
+                },
+                main => Value::from_safe_string(main),
+                ..values
+            })
+            .map_err(template)
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SiteError {
+    let path = path.to_owned();
+    move |source| SiteError::Io { path, source }
+}
+
+fn write(target: &Path, bytes: &[u8]) -> Result<(), SiteError> {
+    let parent = target.parent().expect("a file has a folder");
+    std::fs::create_dir_all(parent).map_err(io(parent))?;
+    std::fs::write(target, bytes).map_err(io(target))
 }
 
 /// Values written as HTML text: `& < > " '` escaped (not `/`, which
@@ -142,19 +272,7 @@ fn html_text(
     if value.is_safe() || state.auto_escape() == minijinja::AutoEscape::None {
         return minijinja::escape_formatter(out, state, value);
     }
-    let text = value.to_string();
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
-    out.write_str(&escaped).map_err(|_| {
+    out.write_str(&text::escape(&value.to_string())).map_err(|_| {
         minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "the page could not be written")
     })
 }
