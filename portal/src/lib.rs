@@ -273,12 +273,16 @@ impl Portal {
         let housekeeping = Housekeeping { store: sqlite.clone(), drafts: ports.housekeeping() };
         let notifications = ports.notifications();
         let not_found_page = std::fs::read_to_string(site_dir.join("404.html")).unwrap_or_default();
-        let site = ServeDir::new(&site_dir).append_index_html_on_directories(true).not_found_service(
-            axum::routing::any(move || {
-                let page = not_found_page.clone();
-                async move { (StatusCode::NOT_FOUND, Html(page)).into_response() }
-            }),
-        );
+        let site = Router::new()
+            .fallback_service(
+                ServeDir::new(&site_dir).append_index_html_on_directories(true).not_found_service(
+                    axum::routing::any(move || {
+                        let page = not_found_page.clone();
+                        async move { (StatusCode::NOT_FOUND, Html(page)).into_response() }
+                    }),
+                ),
+            )
+            .layer(axum::middleware::from_fn(site_cache));
         let mut router = ports.router().merge(gru_embedded::files::router(local_files));
         if options.serve_outbox {
             router = router.merge(gru_embedded::mail_folder::router(data.join("outbox")));
@@ -319,6 +323,22 @@ impl Portal {
             );
         Ok(Self { router, import, housekeeping, notifications, store: ports.platform.store.clone() })
     }
+}
+
+/// Scripts and styles named by their content are kept a year by browsers
+/// (a changed file is a new name); pages are checked each time (ETag), so a
+/// rebuilt site shows at once.
+async fn site_cache(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let lasting = gru_site::is_hashed(request.uri().path());
+    let mut response = next.run(request).await;
+    if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
+        let policy = if lasting { "public, max-age=31536000, immutable" } else { "no-cache" };
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    response
 }
 
 /// The first site's addresses (`/service.html?slug=…`) lead to the pages

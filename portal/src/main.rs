@@ -55,7 +55,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum SiteCommand {
-    /// Stamp every page of the site's sources with the city's frame into `--out`.
+    /// Build the site of the city into `--out`: every page in the city's frame, the
+    /// catalogue's pages, hashed scripts and styles, and each text file's brotli
+    /// and gzip forms for the CDN.
     Build {
         /// The city's folder.
         #[arg(long, env = "PORTAL_CITY")]
@@ -347,7 +349,13 @@ fn build_site(
     };
     let site = site.unwrap_or_else(|| repository_dir().join("static-site"));
     let built = gru_site::build(&site, &catalogue, public_url, out)?;
-    println!("{} : {} page(s) et {} fichier(s) écrits", out.display(), built.pages, built.files);
+    let compressed = gru_site::precompress(out)?;
+    println!(
+        "{} : {} page(s), {} fichier(s) et {compressed} forme(s) compressée(s) écrits",
+        out.display(),
+        built.pages,
+        built.files
+    );
     Ok(std::process::ExitCode::SUCCESS)
 }
 

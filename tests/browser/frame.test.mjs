@@ -1,9 +1,10 @@
 // The city's look from the first byte: with JavaScript off, every page already shows the
 // city's name, logo, colours, favicon, theme colour and contact (shared/site stamps them
-// into the page frame when the portal builds the site).
+// into the page frame when the portal builds the site), and every page of the catalogue
+// has its content: a visitor or a search engine without JavaScript reads it all.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, api, BASE } from './helpers.mjs';
+import { launch, api, allServices, BASE } from './helpers.mjs';
 
 let browser;
 let city;
@@ -40,3 +41,39 @@ for (const path of ['/', '/demarches/acte-etat-civil/', '/demarche.html?service=
     }
   });
 }
+
+test('without JavaScript, the home page, every category and every service page have their content', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const { items: categories } = await api('/api/catalogue/categories');
+  const { items: featured } = await api('/api/catalogue/featured');
+  try {
+    const page = await context.newPage();
+    await page.goto(`${BASE}/`);
+    assert.deepEqual(await page.locator('#category-list h3 a').allTextContents(), categories.map((c) => c.title));
+    assert.deepEqual(await page.locator('#popular-list h3 a').allTextContents(), featured.map((s) => s.title));
+    assert.ok((await page.locator('meta[name="description"]').getAttribute('content')).includes(city.name));
+
+    // From the home page to a category, to a service, by their links.
+    for (const category of categories) {
+      await page.goto(`${BASE}/`);
+      await page.getByRole('link', { name: category.title, exact: true }).first().click();
+      assert.equal(new URL(page.url()).pathname, `/themes/${category.slug}/`);
+      assert.equal(await page.locator('h1').textContent(), category.title);
+      const services = await allServices({ category: category.slug });
+      assert.equal(await page.locator('#services-list > li').count(), services.length, category.slug);
+    }
+    for (const { slug } of await allServices()) {
+      const service = await api(`/api/catalogue/services/${slug}`);
+      const response = await page.goto(`${BASE}/demarches/${slug}/`);
+      assert.equal(response.status(), 200, slug);
+      assert.equal(await page.locator('h1').textContent(), service.title);
+      assert.equal(await page.title(), `${service.title} – ${city.name}`);
+      assert.ok((await page.locator('meta[name="description"]').getAttribute('content')).length > 0, `${slug}: a description`);
+      assert.equal(await page.locator('.service-summary dt').first().isVisible(), true, `${slug}: « En bref »`);
+      assert.deepEqual(await page.locator('#pieces ul.documents > li > h3').allTextContents(), service.presentation.documents.map((d) => d.title));
+      assert.doesNotMatch(await page.locator('main').innerText(), /Chargement/, `${slug}: nothing waits for a script`);
+    }
+  } finally {
+    await context.close();
+  }
+});

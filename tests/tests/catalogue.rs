@@ -230,7 +230,8 @@ async fn the_site_and_the_city_logo_are_served() {
 #[tokio::test]
 async fn answers_are_compressed_as_the_client_accepts() {
     let portal = TestPortal::spawn().await;
-    for path in ["/", "/js/form.js", "/api/catalogue/services"] {
+    let script = hashed_script(&portal, "/demarche.html", "form").await;
+    for path in ["/", script.as_str(), "/api/catalogue/services"] {
         let plain = portal.get(path).await;
         assert!(plain.headers().get("content-encoding").is_none(), "{path}");
         let plain = plain.bytes().await.unwrap().len();
@@ -242,6 +243,48 @@ async fn answers_are_compressed_as_the_client_accepts() {
             let size = packed.bytes().await.unwrap().len();
             assert!(size * 2 < plain, "{path}: {size} bytes in {encoding}, {plain} plain");
         }
+    }
+}
+
+/// The site path of the page's module `name` (`/js/form.3f2a9c1b7e.js`).
+async fn hashed_script(portal: &TestPortal, page: &str, name: &str) -> String {
+    let html = portal.get(page).await.text().await.unwrap();
+    let pattern = regex_lite::Regex::new(&format!(r#""(/js/{name}\.[0-9a-f]{{10}}\.js)""#)).unwrap();
+    pattern.captures(&html).unwrap_or_else(|| panic!("{name} in {page}"))[1].to_owned()
+}
+
+/// A script or a style is kept a year (its name changes with it); a page is
+/// checked at each visit, so a rebuilt site shows at once.
+#[tokio::test]
+async fn hashed_scripts_are_cached_for_a_year_and_pages_revalidated() {
+    let portal = TestPortal::spawn().await;
+    let script = hashed_script(&portal, "/", "home").await;
+    for (path, expected) in [
+        (script.as_str(), "public, max-age=31536000, immutable"),
+        ("/", "no-cache"),
+        ("/demarches/acte-etat-civil/", "no-cache"),
+    ] {
+        let response = portal.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["cache-control"], expected, "{path}");
+    }
+    // The unhashed name is gone: nothing old is served under it.
+    assert_eq!(portal.get("/js/home.js").await.status(), 404);
+}
+
+/// The first site's addresses lead to the catalogue's pages, for good.
+#[tokio::test]
+async fn the_first_sites_addresses_redirect_to_the_catalogues_pages() {
+    let portal = TestPortal::spawn().await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    for (old, new) in [
+        ("/service.html?slug=acte-etat-civil", "/demarches/acte-etat-civil/"),
+        ("/categorie.html?slug=etat-civil", "/themes/etat-civil/"),
+        ("/service.html?slug=%3Cscript%3E", "/"),
+    ] {
+        let response = client.get(format!("{}{old}", portal.url)).send().await.unwrap();
+        assert_eq!(response.status(), 308, "{old}");
+        assert_eq!(response.headers()["location"], new, "{old}");
     }
 }
 

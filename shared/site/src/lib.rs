@@ -11,10 +11,15 @@
 //! imports, not kept by hand. The other files are copied as they are, and
 //! `css/city.css` holds the city's colours as CSS properties.
 //!
-//! The all-in-one portal builds it when it imports the city and serves the
-//! output; the AWS deploy uploads the same output (`portal site build`).
+//! Scripts and styles get names that say their content, to be cached for a
+//! year. The all-in-one portal builds the site at each start and serves it,
+//! compressing as it answers; the AWS deploy uploads the same output
+//! (`portal site build`), with each text file's brotli and gzip forms beside
+//! it ([`precompress`]) for the CDN.
 
 pub mod addresses;
+mod assets;
+pub use assets::{is_hashed, precompress};
 mod catalogue;
 mod modules;
 mod sitemap;
@@ -39,6 +44,12 @@ pub enum SiteError {
     FrontMatter { path: PathBuf, source: toml::de::Error },
     #[error("{path}: {source}")]
     Template { path: PathBuf, source: minijinja::Error },
+    #[error(
+        "{module} imports itself, through the modules it imports: a module's hashed name needs those of its imports first"
+    )]
+    ImportCycle { module: String },
+    #[error("{module} is imported but does not exist")]
+    MissingModule { module: String },
 }
 
 /// What a page says of itself, above its `<main>`. `title` and
@@ -96,7 +107,30 @@ pub fn build(
             }
         }
     }
+    let city = &catalogue.city;
+    if out.exists() {
+        std::fs::remove_dir_all(out).map_err(io(out))?;
+    }
+    let mut built = Built::default();
+    let mut pages = Vec::new();
+    for file in &files {
+        let relative = file.strip_prefix(source).expect("under the source");
+        if partials.iter().any(|(name, _)| Path::new(name) == relative) {
+            continue;
+        }
+        if file.extension().is_some_and(|e| e == "html") {
+            pages.push(file);
+        } else {
+            write(&out.join(relative), &std::fs::read(file).map_err(io(file))?)?;
+            built.files += 1;
+        }
+    }
+    write(&out.join("css").join("city.css"), theme::css(&city.colours).as_bytes())?;
+    let assets = std::sync::Arc::new(assets::Assets::hash(out)?);
+
     let mut env = environment();
+    let names = assets.clone();
+    env.add_function("asset", move |path: &str| names.name(path));
     for (name, text) in &partials {
         env.add_template(name, text)
             .map_err(|error| SiteError::Template { path: source.join(name), source: error })?;
@@ -104,12 +138,12 @@ pub fn build(
     let layout = env
         .get_template(FRAME)
         .map_err(|error| SiteError::Template { path: source.join(FRAME), source: error })?;
-    let city = &catalogue.city;
     let listing = catalogue::Listing::of(catalogue);
     let site = Site {
         env: &env,
         layout,
         source,
+        assets: &assets,
         // Beside the name in the home link, an alt repeating it would be read twice.
         frame: context! {
             city => Value::from_serialize(city),
@@ -119,24 +153,11 @@ pub fn build(
             featured => Value::from_serialize(&listing.featured),
         },
     };
-
-    if out.exists() {
-        std::fs::remove_dir_all(out).map_err(io(out))?;
-    }
-    let mut built = Built::default();
-    for file in &files {
+    for file in pages {
         let relative = file.strip_prefix(source).expect("under the source");
-        if partials.iter().any(|(name, _)| Path::new(name) == relative) {
-            continue;
-        }
-        if file.extension().is_none_or(|e| e != "html") {
-            write(&out.join(relative), &std::fs::read(file).map_err(io(file))?)?;
-            built.files += 1;
-            continue;
-        }
         let text = std::fs::read_to_string(file).map_err(io(file))?;
         let page = Page::read(&text, file)?;
-        let pages: Vec<(PathBuf, Value)> = match page.front.each {
+        let each: Vec<(PathBuf, Value)> = match page.front.each {
             None => vec![(relative.to_owned(), Value::UNDEFINED)],
             Some(Each::Service) => catalogue
                 .services
@@ -154,12 +175,11 @@ pub fn build(
                 })
                 .collect(),
         };
-        for (target, item) in pages {
+        for (target, item) in each {
             write(&out.join(target), site.stamp(&page, file, item)?.as_bytes())?;
             built.pages += 1;
         }
     }
-    write(&out.join("css").join("city.css"), theme::css(&city.colours).as_bytes())?;
     write(&out.join("sitemap.xml"), sitemap::xml(public_url, &listing).as_bytes())?;
     write(&out.join("robots.txt"), sitemap::robots(public_url).as_bytes())?;
     Ok(built)
@@ -217,6 +237,7 @@ struct Site<'env, 'source> {
     env: &'env Environment<'source>,
     layout: minijinja::Template<'env, 'source>,
     source: &'source Path,
+    assets: &'env assets::Assets,
     frame: Value,
 }
 
@@ -232,14 +253,17 @@ impl Site<'_, '_> {
         let text = |source: &str| self.env.render_named_str("text.txt", source, &values).map_err(template);
         let title = text(&page.front.title)?;
         let description = page.front.description.as_deref().map(text).transpose()?;
-        let preload = modules::imported(self.source, &page.front.script)
-            .map_err(|e| SiteError::Io { path: path.to_owned(), source: e })?;
+        let preload: Vec<String> = modules::imported(self.source, &page.front.script)
+            .map_err(|e| SiteError::Io { path: path.to_owned(), source: e })?
+            .iter()
+            .map(|module| self.assets.name(module))
+            .collect();
         self.layout
             .render(context! {
                 page => context! {
                     title,
                     description,
-                    script => page.front.script.clone(),
+                    script => self.assets.name(&page.front.script),
                     agents => page.front.space.as_deref() == Some("agents"),
                     preload,
                 },

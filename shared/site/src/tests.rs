@@ -32,12 +32,12 @@ fn every_page_carries_the_citys_frame_from_its_first_byte() {
         "<title>Faire la demande en ligne – Ville de Belleval-sur-Loire</title>",
         "<meta name=\"theme-color\" content=\"#1d4f73\">",
         "<link rel=\"icon\" href=\"/city/logo.svg\">",
-        "<link rel=\"stylesheet\" href=\"/css/city.css\">",
+        "<link rel=\"stylesheet\" href=\"/css/city.",
         "<img class=\"brand-logo\" src=\"/city/logo.svg\" alt=\"\" width=\"56\" height=\"56\">",
         "<span class=\"brand-name\">Ville de Belleval-sur-Loire</span>",
         "<a href=\"tel:0261912000\">02 61 91 20 00</a>",
-        "<script type=\"module\" src=\"/js/form.js\"></script>",
-        "<link rel=\"modulepreload\" href=\"/js/ui.js\">",
+        "<script type=\"module\" src=\"/js/form.",
+        "<link rel=\"modulepreload\" href=\"/js/ui.",
         "<h1 id=\"page-title\"",
     ] {
         assert!(page.contains(expected), "{expected} in\n{page}");
@@ -52,7 +52,8 @@ fn every_page_carries_the_citys_frame_from_its_first_byte() {
         agents.contains("<meta name=\"robots\" content=\"noindex\">") && agents.contains("Espace agents")
     );
     assert!(!out.path().join(FRAME).exists(), "the layout is not served");
-    let css = std::fs::read_to_string(out.path().join("css/city.css")).unwrap();
+    let city_css = page.split("href=\"/css/city.").nth(1).unwrap().split('"').next().unwrap();
+    let css = std::fs::read_to_string(out.path().join(format!("css/city.{city_css}"))).unwrap();
     assert!(css.contains("--city-primary: #1d4f73;"), "{css}");
 }
 
@@ -178,4 +179,92 @@ fn a_service_with_a_form_and_an_appointment_says_the_booking_comes_after_sending
     assert!(block.contains("après l'envoi de votre demande, vous choisirez votre créneau"), "{block}");
     assert!(block.contains("href=\"/rendez-vous/?type=pacs\""), "{block}");
     assert_eq!(page.matches("Faire la demande en ligne</a>").count(), 2, "the form stays the way to start");
+}
+
+#[test]
+fn scripts_and_styles_are_named_by_their_content_and_import_each_other_by_those_names() {
+    let out = built(&demo());
+    let js = out.path().join("js");
+    let names: Vec<String> =
+        files(&js).unwrap().iter().map(|f| f.strip_prefix(&js).unwrap().display().to_string()).collect();
+    let hashed = regex_lite::Regex::new(r"^[\w/-]+\.[0-9a-f]{10}\.js$").unwrap();
+    assert!(names.iter().all(|n| hashed.is_match(n)), "{names:?}");
+    let index = names.iter().find(|n| n.starts_with("i18n/index.")).unwrap();
+    let text = std::fs::read_to_string(js.join(index)).unwrap();
+    let fr = names.iter().find(|n| n.starts_with("i18n/fr.")).unwrap().trim_start_matches("i18n/");
+    let en = names.iter().find(|n| n.starts_with("i18n/en.")).unwrap().trim_start_matches("i18n/");
+    assert!(
+        text.contains(&format!("from './{fr}'")) && text.contains(&format!("import('./{en}')")),
+        "{text}"
+    );
+    // A page preloads and runs the hashed modules, every one of which exists.
+    let page = read(&out, "demarche.html");
+    for module in regex_lite::Regex::new(r#""(/js/[^"]+)""#).unwrap().captures_iter(&page) {
+        assert!(out.path().join(&module[1][1..]).exists(), "{}", &module[1]);
+    }
+}
+
+#[test]
+fn a_changed_module_changes_the_names_of_the_modules_importing_it() {
+    let source = tempfile::tempdir().unwrap();
+    for (file, text) in [
+        ("js/a.js", "import { b } from './lib/b.js';\nexport const a = b;\n"),
+        ("js/lib/b.js", "export const b = 1;\n"),
+        ("js/c.js", "export const c = 1;\n"),
+    ] {
+        write(&source.path().join(file), text.as_bytes()).unwrap();
+    }
+    std::fs::copy(site().join(FRAME), source.path().join(FRAME)).unwrap();
+    let names = |out: &Path| -> Vec<String> {
+        let mut names: Vec<String> = files(&out.join("js"))
+            .unwrap()
+            .iter()
+            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let first = tempfile::tempdir().unwrap();
+    build(source.path(), &demo(), URL, first.path()).unwrap();
+    write(&source.path().join("js/lib/b.js"), b"export const b = 2;\n").unwrap();
+    let second = tempfile::tempdir().unwrap();
+    build(source.path(), &demo(), URL, second.path()).unwrap();
+    let (before, after) = (names(first.path()), names(second.path()));
+    let changed: Vec<&str> = before.iter().filter(|n| !after.contains(n)).map(|n| &n[..1]).collect();
+    assert_eq!(changed, ["a", "b"], "{before:?} → {after:?}");
+}
+
+#[test]
+fn an_import_cycle_is_named() {
+    let source = tempfile::tempdir().unwrap();
+    write(&source.path().join("js/a.js"), b"import './b.js';\n").unwrap();
+    write(&source.path().join("js/b.js"), b"import './a.js';\n").unwrap();
+    std::fs::copy(site().join(FRAME), source.path().join(FRAME)).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let error = build(source.path(), &demo(), URL, out.path()).unwrap_err();
+    assert!(error.to_string().contains("/js/a.js imports itself"), "{error}");
+}
+
+#[test]
+fn text_files_get_their_brotli_and_gzip_forms() {
+    let out = built(&demo());
+    let written = precompress(out.path()).unwrap();
+    let home = std::fs::read(out.path().join("index.html")).unwrap();
+    let mut unbrotli = Vec::new();
+    brotli::BrotliDecompress(
+        &mut &std::fs::read(out.path().join("index.html.br")).unwrap()[..],
+        &mut unbrotli,
+    )
+    .unwrap();
+    assert_eq!(unbrotli, home);
+    let mut ungzip = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&std::fs::read(out.path().join("index.html.gz")).unwrap()[..]),
+        &mut ungzip,
+    )
+    .unwrap();
+    assert_eq!(ungzip, home);
+    assert!(written >= 2 * 40, "{written}");
+    let css = files(&out.path().join("css")).unwrap();
+    assert!(css.iter().any(|f| f.to_string_lossy().ends_with(".css.br")));
 }
