@@ -68,8 +68,8 @@ enum SiteCommand {
         /// The site's sources.
         #[arg(long, env = "PORTAL_SITE")]
         site: Option<PathBuf>,
-        /// Where citizens reach the site: the sitemap's addresses.
-        #[arg(long, env = "PORTAL_PUBLIC_URL")]
+        /// Where citizens reach the site (`https://demarches.ville.fr`): the sitemap's addresses.
+        #[arg(long, env = "PORTAL_PUBLIC_URL", value_parser = public_address)]
         public_url: String,
     },
 }
@@ -329,6 +329,17 @@ fn stop_requested() -> impl std::future::Future<Output = ()> {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
+    }
+}
+
+/// An address the sitemap can give: `https://` (or `http://`) and a host.
+fn public_address(text: &str) -> Result<String, String> {
+    let host = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://"));
+    match host {
+        Some(host) if !host.is_empty() && !host.starts_with('/') && !text.contains(char::is_whitespace) => {
+            Ok(text.trim_end_matches('/').to_owned())
+        }
+        _ => Err("une adresse complète est attendue, comme https://demarches.ville.fr".to_owned()),
     }
 }
 

@@ -385,13 +385,31 @@ async fn a_city_on_dynamodb_gets_its_catalogue_and_first_admin_from_the_command_
 fn the_site_to_upload_is_built_for_the_city_from_the_command_line() {
     let out = tempfile::tempdir().unwrap();
     let site = out.path().join("site");
-    let output =
-        portal().args(["site", "build", "--city"]).arg(demo()).arg("--out").arg(&site).output().unwrap();
+    let build = |out: &std::path::Path, url: &str| {
+        portal()
+            .args(["site", "build", "--city"])
+            .arg(demo())
+            .arg("--out")
+            .arg(out)
+            .args(["--public-url", url])
+            .output()
+            .unwrap()
+    };
+    let output = build(&site, "https://demarches.belleval.example");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("20 page(s)"));
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.contains("page(s)") && said.contains("forme(s) compressée(s)"), "{said}");
     let home = std::fs::read_to_string(site.join("index.html")).unwrap();
     assert!(home.contains("<span class=\"brand-name\">Ville de Belleval-sur-Loire</span>"), "{home}");
-    assert!(site.join("css/city.css").exists() && site.join("js/home.js").exists());
+    assert!(site.join("demarches/acte-etat-civil/index.html.br").exists());
+    let sitemap = std::fs::read_to_string(site.join("sitemap.xml")).unwrap();
+    assert!(sitemap.contains("<loc>https://demarches.belleval.example/demarches/acte-etat-civil/</loc>"));
+
+    // An address that is not one gets no sitemap.
+    let output = build(&out.path().join("typo"), "demarches.belleval.example");
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("https://"));
+    assert!(!out.path().join("typo").exists());
 
     // A broken city builds nothing and says why.
     let city = copy_of_demo();
@@ -402,6 +420,7 @@ fn the_site_to_upload_is_built_for_the_city_from_the_command_line() {
         .arg(city.path())
         .arg("--out")
         .arg(&broken)
+        .args(["--public-url", "https://demarches.belleval.example"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
