@@ -21,7 +21,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex,
     KeySchemaElement, KeyType, Projection, ProjectionType, Put, ScalarAttributeType, TimeToLiveSpecification,
-    TransactWriteItem,
+    TransactWriteItem, Update,
 };
 use gru_ports::store::{
     Condition, Cursor, CursorPosition, Index, Item, Key, Page, Query, SortKeyCondition, Store, StoreError,
@@ -40,6 +40,8 @@ const GSI1_SK: &str = "gsi1sk";
 const VERSION: &str = "version";
 const EXPIRES_AT: &str = "expires_at";
 const DATA: &str = "data";
+/// The prefix of a counter's attribute (`TransactOp::Add`): `c:received`.
+const COUNTER: &str = "c:";
 
 /// How long [`create_table`] waits for a new table to become active.
 const TABLE_ACTIVE_TIMEOUT: Duration = Duration::from_secs(120);
@@ -339,6 +341,25 @@ impl DynamoStore {
                         .map_err(invalid_request)?,
                 )
             }
+            TransactOp::Add { key, counts } => {
+                // `ADD #c0 :c0, #c1 :c1`: DynamoDB adds atomically, from 0 for a missing attribute or item.
+                let names = counts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (name, _))| (format!("#c{i}"), format!("{COUNTER}{name}")));
+                let values = counts.iter().enumerate().map(|(i, (_, count))| (format!(":c{i}"), n(count)));
+                let expression: Vec<String> = (0..counts.len()).map(|i| format!("#c{i} :c{i}")).collect();
+                item.update(
+                    Update::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(table_key(key)))
+                        .update_expression(format!("ADD {}", expression.join(", ")))
+                        .set_expression_attribute_names(Some(names.collect()))
+                        .set_expression_attribute_values(Some(values.collect()))
+                        .build()
+                        .map_err(invalid_request)?,
+                )
+            }
             TransactOp::Check { key, condition } => {
                 let condition = ConditionParts::new(*condition);
                 item.condition_check(
@@ -479,6 +500,23 @@ fn from_attributes(attributes: &Attributes) -> Result<Item, StoreError> {
         None => None,
         Some(_) => Some(number(attributes, EXPIRES_AT)?),
     };
+    // An item of counters (written by `ADD`) has no data and no version.
+    if !attributes.contains_key(DATA) {
+        let mut counters = serde_json::Map::new();
+        for (name, value) in attributes {
+            if let (Some(counter), AttributeValue::N(total)) = (name.strip_prefix(COUNTER), value) {
+                let total: i64 = total.parse().map_err(|_| malformed(COUNTER))?;
+                counters.insert(counter.to_owned(), total.into());
+            }
+        }
+        return Ok(Item {
+            key: Key::new(string(attributes, PK)?, string(attributes, SK)?),
+            index_key,
+            version: 0,
+            expires_at,
+            data: serde_json::Value::Object(counters),
+        });
+    }
     let data = serde_json::from_str(&string(attributes, DATA)?).map_err(|_| malformed(DATA))?;
     Ok(Item {
         key: Key::new(string(attributes, PK)?, string(attributes, SK)?),

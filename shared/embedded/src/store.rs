@@ -244,6 +244,7 @@ impl Store for SqliteStore {
                 TransactOp::Put { item, .. } => RawRow::from_item(item).map(Write::Put),
                 TransactOp::Delete { key, .. } => Ok(Write::Delete(key.clone())),
                 TransactOp::Check { .. } => Ok(Write::Nothing),
+                TransactOp::Add { key, counts } => Ok(Write::Add(key.clone(), counts.clone())),
             })
             .collect::<Result<Vec<_>, _>>()?;
         self.write(move |tx| {
@@ -253,6 +254,7 @@ impl Store for SqliteStore {
                     TransactOp::Put { condition, .. }
                     | TransactOp::Delete { condition, .. }
                     | TransactOp::Check { condition, .. } => *condition,
+                    TransactOp::Add { .. } => Condition::None,
                 };
                 check_condition(tx, op.key(), condition)?;
             }
@@ -260,6 +262,7 @@ impl Store for SqliteStore {
                 match write {
                     Write::Put(row) => upsert(tx, row)?,
                     Write::Delete(key) => remove(tx, key)?,
+                    Write::Add(key, counts) => add(tx, key, counts)?,
                     Write::Nothing => {}
                 }
             }
@@ -283,6 +286,7 @@ impl Store for SqliteStore {
 enum Write {
     Put(RawRow),
     Delete(Key),
+    Add(Key, Vec<(String, i64)>),
     Nothing,
 }
 
@@ -381,6 +385,27 @@ fn upsert(tx: &Transaction<'_>, row: &RawRow) -> Result<(), StoreError> {
         })
         .map_err(backend)?;
     Ok(())
+}
+
+/// Adds `counts` to the counters of the item under `key` (created when
+/// missing). The writer is this transaction's alone: no addition is lost.
+fn add(tx: &Transaction<'_>, key: &Key, counts: &[(String, i64)]) -> Result<(), StoreError> {
+    let stored: Option<String> = tx
+        .prepare_cached("SELECT data FROM items WHERE pk = ?1 AND sk = ?2")
+        .and_then(|mut stmt| stmt.query_row([&key.pk, &key.sk], |row| row.get(0)).optional())
+        .map_err(backend)?;
+    let mut counters: serde_json::Map<String, serde_json::Value> = match stored {
+        Some(text) => serde_json::from_str(&text).map_err(backend)?,
+        None => serde_json::Map::new(),
+    };
+    for (name, count) in counts {
+        let total =
+            counters.get(name).and_then(serde_json::Value::as_i64).unwrap_or(0).saturating_add(*count);
+        counters.insert(name.clone(), total.into());
+    }
+    let mut item = Item::new(key.clone(), serde_json::Value::Object(counters));
+    item.version = 0;
+    upsert(tx, &RawRow::from_item(&item)?)
 }
 
 fn remove(tx: &Transaction<'_>, key: &Key) -> Result<(), StoreError> {

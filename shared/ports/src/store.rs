@@ -194,13 +194,24 @@ pub enum TransactOp {
         key: Key,
         condition: Condition,
     },
+    /// Adds to the counters of the item under `key`, creating it (every
+    /// counter at 0) when missing. No condition and no version: concurrent
+    /// additions are all applied, none lost (DynamoDB's `ADD`). Read back,
+    /// the item's data is `{counter: total}` at version 0; an item is either
+    /// counters only, written by `Add`, or never added to.
+    Add {
+        key: Key,
+        counts: Vec<(String, i64)>,
+    },
 }
 
 impl TransactOp {
     pub fn key(&self) -> &Key {
         match self {
             TransactOp::Put { item, .. } => &item.key,
-            TransactOp::Delete { key, .. } | TransactOp::Check { key, .. } => key,
+            TransactOp::Delete { key, .. } | TransactOp::Check { key, .. } | TransactOp::Add { key, .. } => {
+                key
+            }
         }
     }
 }
@@ -268,6 +279,10 @@ pub fn check_item(item: &Item) -> Result<(), StoreError> {
     })
 }
 
+/// The longest counter name (DynamoDB allows 255 bytes per attribute name,
+/// some taken by the adapter's prefix).
+pub const MAX_COUNTER_NAME_BYTES: usize = 200;
+
 /// Checks the limits every adapter enforces the same way before a transaction.
 pub fn check_transaction(ops: &[TransactOp]) -> Result<(), StoreError> {
     if ops.is_empty() {
@@ -277,8 +292,23 @@ pub fn check_transaction(ops: &[TransactOp]) -> Result<(), StoreError> {
         return Err(StoreError::InvalidTransaction("more than 100 operations"));
     }
     for op in ops {
-        if let TransactOp::Put { item, .. } = op {
-            check_item(item)?;
+        match op {
+            TransactOp::Put { item, .. } => check_item(item)?,
+            TransactOp::Add { key, counts } => {
+                check_item(&Item::new(key.clone(), serde_json::Value::Null))?;
+                if counts.is_empty() {
+                    return Err(StoreError::InvalidTransaction("an addition without counters"));
+                }
+                let named = |name: &String| !name.is_empty() && name.len() <= MAX_COUNTER_NAME_BYTES;
+                if !counts.iter().all(|(name, _)| named(name)) {
+                    return Err(StoreError::InvalidTransaction("a counter's name is empty or too long"));
+                }
+                let mut names = std::collections::HashSet::new();
+                if !counts.iter().all(|(name, _)| names.insert(name)) {
+                    return Err(StoreError::InvalidTransaction("one counter named twice"));
+                }
+            }
+            TransactOp::Delete { .. } | TransactOp::Check { .. } => {}
         }
     }
     let mut keys = std::collections::HashSet::new();

@@ -27,6 +27,10 @@ macro_rules! store_contract {
             a_forged_cursor_is_refused,
             keys_dynamodb_would_refuse_are_refused,
             a_change_mark_moves_with_every_write,
+            additions_create_the_counters_and_add_to_them,
+            an_addition_in_a_failed_transaction_adds_nothing,
+            of_concurrent_additions_none_is_lost,
+            additions_are_checked_like_writes,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -333,4 +337,81 @@ pub async fn a_change_mark_moves_with_every_write(store: Arc<dyn Store>) {
     let mark = moved(mark, "transaction");
     store.delete(&written.key, Condition::None).await.unwrap();
     moved(mark, "delete");
+}
+
+async fn counters(store: &Arc<dyn Store>, key: &Key) -> serde_json::Value {
+    store.get(key).await.unwrap().expect("the counters' item").data
+}
+
+fn add(key: &Key, counts: &[(&str, i64)]) -> TransactOp {
+    TransactOp::Add { key: key.clone(), counts: counts.iter().map(|(n, c)| ((*n).to_owned(), *c)).collect() }
+}
+
+pub async fn additions_create_the_counters_and_add_to_them(store: Arc<dyn Store>) {
+    let key = Key::new(partition(), "D2026-12-07#acte-etat-civil#online");
+    store.transact(vec![add(&key, &[("received", 1), ("time:3", 1)])]).await.unwrap();
+    store.transact(vec![add(&key, &[("received", 2), ("decided", 1), ("time:3", -1)])]).await.unwrap();
+    assert_eq!(counters(&store, &key).await, json!({ "received": 3, "decided": 1, "time:3": 0 }));
+    // Read by a query too, as a dashboard reads them.
+    let page = store.query(Query::partition(key.pk.clone()).prefix("D2026-12")).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].data["received"], 3);
+}
+
+pub async fn an_addition_in_a_failed_transaction_adds_nothing(store: Arc<dyn Store>) {
+    let pk = partition();
+    let key = Key::new(&pk, "COUNTS");
+    store.transact(vec![add(&key, &[("received", 1)])]).await.unwrap();
+    let taken = item(&pk, "TAKEN", 1);
+    store.put(taken.clone(), Condition::None).await.unwrap();
+    let failed = store
+        .transact(vec![
+            add(&key, &[("received", 1)]),
+            TransactOp::Put { item: taken, condition: Condition::NotExists },
+        ])
+        .await;
+    assert!(matches!(failed, Err(StoreError::ConditionFailed)), "{failed:?}");
+    assert_eq!(counters(&store, &key).await, json!({ "received": 1 }));
+}
+
+pub async fn of_concurrent_additions_none_is_lost(store: Arc<dyn Store>) {
+    let key = Key::new(partition(), "COUNTS");
+    let racers = (0..16).map(|i| {
+        let store = store.clone();
+        let key = key.clone();
+        tokio::spawn(async move {
+            // Each with its own write beside the shared counters, as a request's change is.
+            let own = TransactOp::Put {
+                item: item(&key.pk, &format!("OWN{i:02}"), i),
+                condition: Condition::NotExists,
+            };
+            loop {
+                match store.transact(vec![add(&key, &[("a", 1), ("b", 2)]), own.clone()]).await {
+                    Ok(()) => return,
+                    // DynamoDB refuses a transaction while another holds the item: try again.
+                    Err(StoreError::TransactionConflict) => tokio::task::yield_now().await,
+                    Err(error) => panic!("{error}"),
+                }
+            }
+        })
+    });
+    for racer in racers.collect::<Vec<_>>() {
+        racer.await.unwrap();
+    }
+    assert_eq!(counters(&store, &key).await, json!({ "a": 16, "b": 32 }));
+}
+
+pub async fn additions_are_checked_like_writes(store: Arc<dyn Store>) {
+    let key = Key::new(partition(), "COUNTS");
+    for (counts, why) in [
+        (vec![], "nothing to add"),
+        (vec![("", 1)], "a counter without a name"),
+        (vec![("a", 1), ("a", 2)], "one counter twice"),
+    ] {
+        let error = store.transact(vec![add(&key, &counts)]).await.unwrap_err();
+        assert!(matches!(error, StoreError::InvalidTransaction(_)), "{why}: {error:?}");
+    }
+    let long = "x".repeat(MAX_COUNTER_NAME_BYTES + 1);
+    assert!(store.transact(vec![add(&key, &[(long.as_str(), 1)])]).await.is_err());
+    assert!(store.get(&key).await.unwrap().is_none(), "nothing was written");
 }
