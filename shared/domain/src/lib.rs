@@ -40,6 +40,7 @@ pub mod city_files;
 pub mod condition;
 pub mod form;
 pub mod holidays;
+pub mod indicators;
 pub mod ics;
 pub mod open311;
 pub mod request;

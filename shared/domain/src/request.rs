@@ -213,6 +213,10 @@ pub struct Request {
     /// The processing deadline, when its workflow sets one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<Deadline>,
+    /// The due day its deadline had when it was decided (a decision stops
+    /// the deadline): whether it was decided in time, for the indicators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_due: Option<jiff::civil::Date>,
     /// While it waits for the citizen: the status to go back to when the
     /// citizen answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -346,6 +350,7 @@ impl NewRequest {
             case: self.case,
             assignee: None,
             deadline: workflow::apply(first.deadline, None, today, workflow, calendar),
+            decided_due: None,
             resume_status: None,
             open311: None,
             postal_address: None,

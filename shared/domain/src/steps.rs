@@ -116,6 +116,7 @@ mod tests {
             assignee: None,
             deadline: None,
             resume_status: None,
+            decided_due: None,
             open311: None,
             postal_address: None,
         }

@@ -97,6 +97,7 @@ pub fn move_to(
     next.status = to.id.clone();
     next.phase = to.phase;
     next.deadline = workflow::apply(to.deadline, request.deadline, when.today, workflow, when.calendar);
+    next.decided_due = if to.phase.is_final() { request.deadline.map(|d| d.due) } else { None };
     next.updated_at = when.now;
     next.history.push(HistoryEntry {
         status: Some(to.id.clone()),

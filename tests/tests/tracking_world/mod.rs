@@ -197,6 +197,7 @@ impl World {
             assignee: seed.assignee.map(|(id, name)| Assignee { id: id.to_owned(), name: name.to_owned() }),
             deadline: if status.is_final() { None } else { deadline },
             resume_status: (status.phase == Phase::WaitingForCitizen).then(|| "checking".to_owned()),
+            decided_due: None,
             open311: None,
             postal_address: None,
         };

@@ -1,0 +1,137 @@
+//! What a change of a request adds to the city's indicators, without I/O:
+//! each change is a few counts on the day it happens, for the request's
+//! service and channel, written by the store in the change's own
+//! transaction (`gru_records::indicators`). A dashboard then reads counts
+//! per day, never the requests themselves.
+//!
+//! Counters (names are stable: stored):
+//! - `received`: the request arrived (submitted online, or recorded by an agent);
+//! - `instructed`: it left « received » for the first time (the funnel's third step);
+//! - `asked`: it waited for the citizen for the first time (a document, an answer);
+//! - `decided:<phase>`: it reached `accepted`, `refused` or `closed`;
+//! - `days:<phase>:<n>`: of those, decided after `n` working days (the time
+//!   waiting for the citizen left out; `n` at most [`MAX_DAYS`]): a histogram
+//!   from which any period's median and p90 are read;
+//! - `waited`, `waiting_days`: of those, how many waited for the citizen, and
+//!   for how many working days in all;
+//! - `in_time`, `late`: of those with a deadline, decided by its due day or after
+//!   (`Request::decided_due`).
+//!
+//! A decided request moved back to an open status takes its decision's
+//! counts back from the day it was decided: counters always equal a recount
+//! ([`counted`] over the requests).
+
+use crate::holidays::HolidayCalendar;
+use crate::request::{Phase, Request};
+use crate::workflow::working_days_between;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use std::collections::BTreeMap;
+
+/// Processing times above this many working days count as this many.
+pub const MAX_DAYS: u32 = 250;
+
+/// One count on one day, for one service and channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    pub day: Date,
+    pub service: String,
+    pub channel: String,
+    pub counter: String,
+    pub count: i64,
+}
+
+/// The city's days: its time zone and its public holidays.
+#[derive(Debug, Clone, Copy)]
+pub struct CityDays<'a> {
+    pub zone: &'a TimeZone,
+    pub holidays: HolidayCalendar,
+}
+
+impl CityDays<'_> {
+    fn day(&self, at: jiff::Timestamp) -> Date {
+        at.to_zoned_datetime(self.zone.clone()).date()
+    }
+}
+
+/// What `before` becoming `after` adds (`before` is `None` for a new
+/// request): the difference of what each stands for, day by day.
+pub fn tallies(before: Option<&Request>, after: &Request, days: CityDays<'_>) -> Vec<Tally> {
+    let mut totals: BTreeMap<(Date, String), i64> = BTreeMap::new();
+    for (day, counter, count) in before.map(|b| counted(b, days)).unwrap_or_default() {
+        *totals.entry((day, counter)).or_default() -= count;
+    }
+    for (day, counter, count) in counted(after, days) {
+        *totals.entry((day, counter)).or_default() += count;
+    }
+    totals
+        .into_iter()
+        .filter(|(_, count)| *count != 0)
+        .map(|((day, counter), count)| Tally {
+            day,
+            service: after.service.clone(),
+            channel: after.channel.clone(),
+            counter,
+            count,
+        })
+        .collect()
+}
+
+/// Every count a request stands for, as it is now, each on its day: a
+/// recount of the requests gives the counters (`tallies` adds the
+/// difference of each change).
+pub fn counted(request: &Request, days: CityDays<'_>) -> Vec<(Date, String, i64)> {
+    let mut counts = vec![(days.day(request.submitted_at), "received".to_owned(), 1)];
+    let history = &request.history;
+    if let Some(entry) = history.iter().find(|e| e.phase != Phase::Submitted) {
+        counts.push((days.day(entry.at), "instructed".to_owned(), 1));
+    }
+    if let Some(entry) = history.iter().find(|e| e.phase == Phase::WaitingForCitizen) {
+        counts.push((days.day(entry.at), "asked".to_owned(), 1));
+    }
+    if let Some(decision) = decision(request, days) {
+        let day = decision.day;
+        let phase = request.phase.as_str();
+        counts.push((day, format!("decided:{phase}"), 1));
+        counts.push((day, format!("days:{phase}:{}", decision.working_days.min(MAX_DAYS)), 1));
+        if decision.waiting_days > 0 {
+            counts.push((day, "waited".to_owned(), 1));
+            counts.push((day, "waiting_days".to_owned(), i64::from(decision.waiting_days)));
+        }
+        if let Some(due) = request.decided_due {
+            counts.push((day, if day <= due { "in_time" } else { "late" }.to_owned(), 1));
+        }
+    }
+    counts
+}
+
+/// How a decided request's processing went.
+struct Decision {
+    day: Date,
+    working_days: u32,
+    waiting_days: u32,
+}
+
+/// When a request in a final phase was decided (its last entry into that
+/// phase), after how many working days, of which how many waiting for the citizen.
+fn decision(request: &Request, days: CityDays<'_>) -> Option<Decision> {
+    if !request.phase.is_final() {
+        return None;
+    }
+    let history = &request.history;
+    // The decision is the entry after which the request stayed final.
+    let index = history.iter().rposition(|e| !e.phase.is_final()).map_or(0, |i| i + 1);
+    let decided = history.get(index)?;
+    let day = days.day(decided.at);
+    let mut waiting_days = 0;
+    for pair in history[..=index].windows(2) {
+        if pair[0].phase == Phase::WaitingForCitizen {
+            waiting_days += working_days_between(days.day(pair[0].at), days.day(pair[1].at), days.holidays);
+        }
+    }
+    let total = working_days_between(days.day(request.submitted_at), day, days.holidays);
+    Some(Decision { day, working_days: total.saturating_sub(waiting_days), waiting_days })
+}
+
+#[cfg(test)]
+mod tests;
