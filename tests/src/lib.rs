@@ -30,6 +30,42 @@ const DELIVERY_PERIOD: std::time::Duration = std::time::Duration::from_millis(10
 /// How long [`TestPortal::email_to`] waits for an email.
 const EMAIL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// Runs each story (`async fn story(portal: &TestPortal, clock: &Arc<FixedClock>)`)
+/// on both deployments: the embedded portal, and the functions on moto.
+#[macro_export]
+macro_rules! on_both {
+    ($($story:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test]
+                async fn $story() {
+                    let clock = std::sync::Arc::new(gru_ports::FixedClock::new(jiff::Timestamp::now()));
+                    let portal = gru_tests::TestPortal::spawn_with_clock(clock.clone()).await;
+                    super::$story(&portal, &clock).await;
+                }
+            )*
+        }
+        mod on_moto {
+            $(
+                #[tokio::test]
+                async fn $story() {
+                    let clock = std::sync::Arc::new(gru_ports::FixedClock::new(jiff::Timestamp::now()));
+                    let portal = gru_tests::TestPortal::spawn_on_moto(clock.clone()).await;
+                    super::$story(&portal, &clock).await;
+                }
+            )*
+        }
+    };
+}
+
+/// The demo city's days (Paris, France's public holidays), for tests that
+/// write requests through the repository.
+pub fn demo_days() -> gru_domain::indicators::CityDays<'static> {
+    static PARIS: std::sync::LazyLock<jiff::tz::TimeZone> =
+        std::sync::LazyLock::new(|| jiff::tz::TimeZone::get("Europe/Paris").expect("the bundled database"));
+    gru_domain::indicators::CityDays { zone: &PARIS, holidays: gru_domain::holidays::HolidayCalendar::France }
+}
+
 /// Copies a folder tree (the demo city, to change it in a test).
 pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).expect("the copy's folder is created");

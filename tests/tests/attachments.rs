@@ -9,31 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-/// Runs each story on the embedded portal and on the functions on moto.
-macro_rules! on_both {
-    ($($story:ident),* $(,)?) => {
-        mod embedded {
-            $(
-                #[tokio::test]
-                async fn $story() {
-                    let clock = std::sync::Arc::new(gru_ports::FixedClock::new(jiff::Timestamp::now()));
-                    let portal = gru_tests::TestPortal::spawn_with_clock(clock.clone()).await;
-                    super::$story(&portal, &clock).await;
-                }
-            )*
-        }
-        mod on_moto {
-            $(
-                #[tokio::test]
-                async fn $story() {
-                    let clock = std::sync::Arc::new(gru_ports::FixedClock::new(jiff::Timestamp::now()));
-                    let portal = gru_tests::TestPortal::spawn_on_moto(clock.clone()).await;
-                    super::$story(&portal, &clock).await;
-                }
-            )*
-        }
-    };
-}
+use gru_tests::on_both;
 
 on_both!(
     a_file_of_another_type_is_refused_before_any_upload,
@@ -513,7 +489,8 @@ async fn a_closed_request_takes_no_new_thread_file(portal: &TestPortal, _: &Fixe
     let current = requests.request_versioned(&reference).await.unwrap().unwrap();
     let mut closed = current.value.clone();
     closed.phase = gru_domain::request::Phase::Closed;
-    requests.change_request(&current, &closed, "Terminée", Vec::new()).await.unwrap();
+    let days = gru_tests::demo_days();
+    requests.change_request(&current, &closed, "Terminée", days, Vec::new()).await.unwrap();
 
     let mut by_link = grant.clone();
     by_link["token"] = json!(token);

@@ -160,6 +160,7 @@ async fn every_route_against_every_caller() {
     const SERVICE_AGENTS: [u16; 7] = [401, 401, 404, 200, 200, 200, 401];
     const ANY_AGENT: [u16; 7] = [401, 401, 200, 200, 200, 200, 401];
     const ADMIN: [u16; 7] = [401, 401, 403, 403, 403, 200, 401];
+    const SUPERVISORS: [u16; 7] = [401, 401, 403, 403, 200, 200, 401];
     const FIVE_AN_HOUR: [u16; 7] = [202, 202, 202, 202, 202, 429, 429];
     let table: Vec<Row> = vec![
         // The API's description and the catalogue: public.
@@ -269,6 +270,8 @@ async fn every_route_against_every_caller() {
         ("GET", format!("/api/tracking/agents?service={SERVICE}"), None, [401, 401, 403, 200, 200, 200, 401]),
         ("GET", format!("/api/tracking/audit?day={today}"), None, ADMIN),
         ("GET", format!("/api/tracking/audit?reference={reference}"), None, ADMIN),
+        ("GET", "/api/tracking/indicators".into(), None, SUPERVISORS),
+        ("GET", format!("/api/tracking/indicators.csv?service={SERVICE}"), None, SUPERVISORS),
         // Messaging: the request's citizen, link holders, the service's agents.
         ("GET", format!("/api/messaging/requests/{reference}/thread"), None, A_SIGNED_IN),
         (

@@ -70,7 +70,10 @@ async fn close(store: &Arc<dyn Store>, reference: &str) {
     let mut closed = current.value.clone();
     closed.phase = gru_domain::request::Phase::Closed;
     closed.status = "closed".into();
-    repository.change_request(&current, &closed, "Terminée", Vec::new()).await.unwrap();
+    repository
+        .change_request(&current, &closed, "Terminée", gru_tests::demo_days(), Vec::new())
+        .await
+        .unwrap();
 }
 
 struct World {

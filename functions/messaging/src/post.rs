@@ -367,7 +367,8 @@ pub(crate) async fn post(
         let written = match &effect.moved {
             Some(moved) => {
                 let label = workflow.status(&moved.request.status).map_or("", |s| s.citizen_label.as_str());
-                ctx.requests.change_request(&current, &moved.request, label, ops).await
+                let moment = moment(ctx).await?;
+                ctx.requests.change_request(&current, &moved.request, label, moment.days(), ops).await
             }
             None => ctx.platform.store.transact(ops).await.map(|()| current.version).map_err(Into::into),
         };

@@ -143,6 +143,7 @@ pub(crate) async fn post(
             .repository
             .record(
                 Recording {
+                    days: moment.days(),
                     request: &request,
                     agent: &application.id,
                     tracking_hash: &tokens::hash(&token),

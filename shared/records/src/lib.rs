@@ -19,6 +19,7 @@
 //!   [`applications`]: outside applications' keys (Open311).
 //! - [`booking`], [`agendas`]: appointments, day ledgers, holds, closures,
 //!   and the city's agendas with their free slots.
+//! - [`indicators`]: the day's and month's counters each change adds to.
 
 pub mod access;
 pub mod accounts;
@@ -28,6 +29,7 @@ pub mod applications;
 pub mod booking;
 pub mod case_files;
 pub mod catalogue;
+pub mod indicators;
 mod problems;
 pub mod progress;
 pub mod reference;

@@ -15,22 +15,26 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 
 /// When a change happens, on the city's calendar.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Moment {
     pub now: Timestamp,
     /// Today in the city's time zone.
     pub today: Date,
     pub calendar: HolidayCalendar,
+    /// The city's time zone, which makes a past instant a day of the city.
+    pub zone: jiff::tz::TimeZone,
 }
 
 impl Moment {
     /// `now` on `city`'s calendar.
     pub fn of(city: &City, now: Timestamp) -> Self {
-        Moment {
-            now,
-            today: now.to_zoned_datetime(city.timezone.zone().clone()).date(),
-            calendar: city.holidays,
-        }
+        let zone = city.timezone.zone().clone();
+        Moment { now, today: now.to_zoned_datetime(zone.clone()).date(), calendar: city.holidays, zone }
+    }
+
+    /// The city's days, as the indicators count them.
+    pub fn days(&self) -> gru_domain::indicators::CityDays<'_> {
+        gru_domain::indicators::CityDays { zone: &self.zone, holidays: self.calendar }
     }
 }
 
@@ -163,6 +167,7 @@ mod tests {
             assignee: None,
             deadline: None,
             resume_status: None,
+            decided_due: None,
             open311: None,
             postal_address: None,
         }
@@ -174,6 +179,7 @@ mod tests {
             now: today.to_zoned_datetime(jiff::tz::TimeZone::UTC).unwrap().timestamp(),
             today,
             calendar: HolidayCalendar::France,
+            zone: jiff::tz::TimeZone::UTC,
         }
     }
 

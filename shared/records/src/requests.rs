@@ -13,7 +13,9 @@
 //! | a tracking link | get `TRACK#<sha256(token)>` / `TRACK` |
 //! | a submission already answered | get `IDEMPOTENCY#<draft>#<key>` / `IDEMPOTENCY` |
 
+use crate::indicators;
 use crate::reference::is_reference;
+use gru_domain::indicators::{CityDays, tallies};
 use gru_domain::request::Phase;
 use gru_domain::request::{Draft, Receipt, Request, RequestSummary};
 use gru_ports::store::{
@@ -73,6 +75,8 @@ pub struct Submission<'a> {
     /// Writes about the case's files: the check that they are as read, and
     /// the deletion of those the request does not keep.
     pub files: Vec<TransactOp>,
+    /// The city's days, on which the indicators count the request.
+    pub days: CityDays<'a>,
 }
 
 /// What recording a request from another channel writes, besides the
@@ -85,6 +89,8 @@ pub struct Recording<'a> {
     pub tracking_hash: &'a str,
     pub idempotency: Option<(&'a str, &'a StoredReceipt)>,
     pub keep_idempotency_until: Timestamp,
+    /// The city's days, on which the indicators count the request.
+    pub days: CityDays<'a>,
 }
 
 /// The submissions' typed access to the store.
@@ -345,7 +351,7 @@ impl Repository {
     /// read) and of the code spent. `Err(ConditionFailed)` when any of them
     /// was taken meanwhile.
     pub async fn submit(&self, s: Submission<'_>) -> Result<(), RepositoryError> {
-        let mut ops = new_request_writes(s.request, s.email_key, s.tracking_hash)?;
+        let mut ops = new_request_writes(s.request, s.email_key, s.tracking_hash, s.days)?;
         ops.push(TransactOp::Delete {
             key: draft_key(&s.draft.value.id),
             condition: Condition::Version(s.draft.version),
@@ -376,7 +382,7 @@ impl Repository {
     /// confirmation in the outbox, the audit entry).
     pub async fn record(&self, r: Recording<'_>, extra: Vec<TransactOp>) -> Result<(), RepositoryError> {
         let email_key = gru_web::tokens::email_key(&r.request.email);
-        let mut ops = new_request_writes(r.request, &email_key, r.tracking_hash)?;
+        let mut ops = new_request_writes(r.request, &email_key, r.tracking_hash, r.days)?;
         if let Some((key, receipt)) = r.idempotency {
             ops.push(idempotency_write(&agent_scope(r.agent), key, receipt, r.keep_idempotency_until)?);
         }
@@ -457,7 +463,8 @@ impl Repository {
     /// Writes a change of a request, all or nothing: the request at the
     /// version it was read at (its index entry follows its phase), the
     /// citizen's list entry with the new phase and `status_label` (the
-    /// citizen's words), and the caller's `extra` writes (the email in the
+    /// citizen's words), what the change adds to the indicators (counted on
+    /// the city's `days`), and the caller's `extra` writes (the email in the
     /// outbox, the audit entry). Returns the new version;
     /// `Err(ConditionFailed)` when the request changed since it was read.
     /// The reference, email and submission time never change.
@@ -466,6 +473,7 @@ impl Repository {
         previous: &Versioned<Request>,
         request: &Request,
         status_label: &str,
+        days: CityDays<'_>,
         extra: Vec<TransactOp>,
     ) -> Result<u64, RepositoryError> {
         let version = previous.version + 1;
@@ -482,6 +490,7 @@ impl Repository {
                 condition: Condition::None,
             },
         ];
+        ops.extend(indicators::writes(&tallies(Some(&previous.value), request, days)));
         ops.extend(extra);
         self.store.transact(ops).await?;
         Ok(version)
@@ -511,13 +520,15 @@ impl Repository {
 
 /// The writes that create a request: the request itself (in its service's
 /// index), the citizen's list entry and the tracking link, none of which may
-/// exist yet.
+/// exist yet, and its arrival in the indicators.
 fn new_request_writes(
     request: &Request,
     email_key: &str,
     tracking_hash: &str,
+    days: CityDays<'_>,
 ) -> Result<Vec<TransactOp>, RepositoryError> {
-    Ok(vec![
+    let arrival = indicators::writes(&tallies(None, request, days));
+    Ok([
         TransactOp::Put { item: request_item(request, 1)?, condition: Condition::NotExists },
         TransactOp::Put { item: summary_item(request, email_key, None)?, condition: Condition::NotExists },
         TransactOp::Put {
@@ -527,7 +538,10 @@ fn new_request_writes(
             ),
             condition: Condition::NotExists,
         },
-    ])
+    ]
+    .into_iter()
+    .chain(arrival)
+    .collect())
 }
 
 /// The record that answers a retry with the same `Idempotency-Key` (`scope`:

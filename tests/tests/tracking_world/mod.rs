@@ -217,6 +217,7 @@ impl World {
         let version = self.repository.save_draft(&draft, None).await.unwrap();
         self.repository
             .submit(Submission {
+                days: gru_tests::demo_days(),
                 request: &request,
                 draft: &Versioned { value: draft, version },
                 tracking_hash: &gru_web::tokens::hash(&reference),

@@ -11,7 +11,7 @@ use serde::Deserialize;
 impl Inner {
     /// Today in the city's time zone.
     async fn today(&self) -> Result<jiff::civil::Date, Problem> {
-        Ok(self.city_day().await?.0)
+        Ok(self.city_day().await?.today)
     }
 }
 

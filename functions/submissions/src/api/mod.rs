@@ -14,7 +14,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use gru_domain::form::Form;
-use gru_domain::holidays::HolidayCalendar;
 use gru_domain::request::{Draft, Receipt};
 use gru_ports::{Mailer, StoreError, TransactOp};
 use gru_records::case_files::AttachmentRepository;
@@ -134,9 +133,8 @@ impl Inner {
 
     /// Today in the city's time zone (a date "in the past" is the city's
     /// past), with the city's public holidays (deadlines count working days).
-    async fn city_day(&self) -> Result<(jiff::civil::Date, HolidayCalendar), Problem> {
-        let moment = self.catalogue.moment(self.now()).await?;
-        Ok((moment.today, moment.calendar))
+    async fn city_day(&self) -> Result<gru_records::progress::Moment, Problem> {
+        Ok(self.catalogue.moment(self.now()).await?)
     }
 
     /// The link a new request's tracking `token` opens on the site.

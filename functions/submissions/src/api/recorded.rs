@@ -112,7 +112,8 @@ pub(super) async fn record(
         return Err(problem);
     }
     let form = ctx.form(&body.service, None).await?;
-    let (today, calendar) = ctx.city_day().await?;
+    let moment = ctx.city_day().await?;
+    let (today, calendar) = (moment.today, moment.calendar);
     let answers = form
         .validate_submission(&body.answers, today)
         .map_err(|errors| invalid_answers(errors, StatusCode::UNPROCESSABLE_ENTITY))?;
@@ -161,6 +162,7 @@ pub(super) async fn record(
             .repository
             .record(
                 Recording {
+                    days: moment.days(),
                     request: &request,
                     agent: &agent.id,
                     tracking_hash: &tokens::hash(&token),

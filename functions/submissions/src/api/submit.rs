@@ -113,7 +113,8 @@ async fn submit_once(
 ) -> Result<Receipt, Failure> {
     let draft = ctx.owned_draft(id, &citizen).await.map_err(Failure::MovedOn)?;
     let form = ctx.form(&draft.value.service, Some(draft.value.form_version)).await?;
-    let (today, calendar) = ctx.city_day().await?;
+    let moment = ctx.city_day().await?;
+    let (today, calendar) = (moment.today, moment.calendar);
     let answers = form
         .validate_submission(&draft.value.answers, today)
         .map_err(|errors| invalid_answers(errors, StatusCode::UNPROCESSABLE_ENTITY))?;
@@ -176,6 +177,7 @@ async fn submit_once(
         let written = ctx
             .repository
             .submit(Submission {
+                days: moment.days(),
                 request: &request,
                 draft: &draft,
                 tracking_hash: &tokens::hash(&token),

@@ -1,0 +1,260 @@
+//! The indicators, told over HTTP on both deployments: counters kept by the
+//! changes themselves, read by supervisors as a dashboard and a CSV, equal
+//! to a recount of the requests even when changes race.
+
+use accounts::agents::Role;
+use gru_ports::FixedClock;
+use gru_tests::{Answer, TestPortal, on_both};
+use jiff::SignedDuration;
+use jiff::civil::Date;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+on_both!(
+    a_supervisor_sees_what_was_received_and_decided_beside_last_year,
+    the_dashboard_is_for_supervisors_and_refuses_bad_periods,
+    the_csv_opens_in_a_spreadsheet_with_the_dashboards_figures,
+    racing_changes_lose_no_count,
+);
+
+/// Today in the demo city (Paris).
+fn today(clock: &FixedClock) -> Date {
+    gru_ports::Clock::now(clock).to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Paris").unwrap()).date()
+}
+
+/// `reference` moved by the agent of `cookie` through `statuses`, the last
+/// with `reason` when it asks one.
+async fn move_through(portal: &TestPortal, cookie: &str, reference: &str, statuses: &[&str]) {
+    for to in statuses {
+        let path = format!("/api/tracking/requests/{reference}");
+        let version = portal.call_with("GET", &path, None, Some(cookie)).await.body["version"].clone();
+        let body = json!({ "to": to, "version": version, "reason": "Les pièces ne correspondent pas à la demande." });
+        let moved = portal.call_with("POST", &format!("{path}/transitions"), Some(&body), Some(cookie)).await;
+        assert_eq!(moved.status, 200, "{reference} -> {to}: {}", moved.body);
+    }
+}
+
+async fn dashboard(portal: &TestPortal, cookie: &str, query: &str) -> Answer {
+    portal.call_with("GET", &format!("/api/tracking/indicators{query}"), None, Some(cookie)).await
+}
+
+async fn supervisor(portal: &TestPortal) -> String {
+    portal.agent("direction@belleval.example", Role::Supervisor, &[]).await.0
+}
+
+async fn clerk(portal: &TestPortal) -> String {
+    portal.agent("etat-civil@belleval.example", Role::Agent, &["acte-etat-civil"]).await.0
+}
+
+/// A week later, sessions have ended: colleagues of the first ones sign in.
+async fn next_week(portal: &TestPortal, clock: &FixedClock) -> (String, String) {
+    clock.advance(SignedDuration::from_hours(24 * 7));
+    let clerk = portal.agent("etat-civil-2@belleval.example", Role::Agent, &["acte-etat-civil"]).await.0;
+    let boss = portal.agent("direction-2@belleval.example", Role::Supervisor, &[]).await.0;
+    (clerk, boss)
+}
+
+async fn a_supervisor_sees_what_was_received_and_decided_beside_last_year(
+    portal: &TestPortal,
+    clock: &Arc<FixedClock>,
+) {
+    let day = today(clock);
+    let citizen = portal.signed_up("camille@exemple.fr").await;
+    let mut references = Vec::new();
+    for _ in 0..3 {
+        references.push(portal.death_certificate_request(&citizen).await);
+    }
+    let clerk = clerk(portal).await;
+    move_through(portal, &clerk, &references[0], &["verification", "acte_etabli", "acte_envoye"]).await;
+    move_through(portal, &clerk, &references[1], &["verification", "refusee"]).await;
+
+    let boss = supervisor(portal).await;
+    let answer = dashboard(portal, &boss, &format!("?from={day}&to={day}")).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let figures = &answer.body["figures"];
+    assert_eq!(figures["received"], 3);
+    assert_eq!(figures["online"], 3);
+    assert_eq!(figures["online_share"], 100.0);
+    assert_eq!(figures["instructed"], 2);
+    assert_eq!(figures["decided"], json!({ "accepted": 1, "refused": 1, "closed": 0 }));
+    assert_eq!(figures["days_median"]["all"], 0, "decided the day they came");
+    assert_eq!(answer.body["previous"]["received"], 0, "nothing a year earlier");
+    assert_eq!(answer.body["previous_period"]["from"], (day - jiff::Span::new().years(1)).to_string());
+    let services = answer.body["by_service"].as_array().unwrap();
+    assert_eq!(services.len(), 1, "only the services with something: {services:?}");
+    assert_eq!(services[0]["id"], "acte-etat-civil");
+    assert_eq!(services[0]["figures"]["received"], 3);
+    assert_eq!(answer.body["series_by"], "day");
+    assert_eq!(
+        answer.body["series"],
+        json!([{ "label": day.to_string(), "received": 3, "decided": 2, "previous_received": 0 }])
+    );
+
+    // Another channel than online: nothing; the service's own figures: the same.
+    let phone = dashboard(portal, &boss, &format!("?from={day}&to={day}&channel=phone")).await;
+    assert_eq!(phone.body["figures"]["received"], 0);
+    let service = dashboard(portal, &boss, &format!("?from={day}&to={day}&service=acte-etat-civil")).await;
+    assert_eq!(service.body["figures"], *figures);
+
+    // A decision taken later lands on its own day, a year's view by month.
+    let (clerk, boss) = next_week(portal, clock).await;
+    move_through(portal, &clerk, &references[2], &["verification", "acte_etabli", "acte_envoye"]).await;
+    let later = today(clock);
+    let from = later - jiff::Span::new().days(300);
+    let year = dashboard(portal, &boss, &format!("?from={from}&to={later}")).await;
+    assert_eq!(year.body["series_by"], "month");
+    assert_eq!(year.body["figures"]["decided"]["accepted"], 2);
+    let slowest =
+        gru_domain::workflow::working_days_between(day, later, gru_domain::holidays::HolidayCalendar::France);
+    assert_eq!(year.body["figures"]["days_p90"]["accepted"], slowest, "the slower of the two");
+    let received: i64 =
+        year.body["series"].as_array().unwrap().iter().map(|p| p["received"].as_i64().unwrap()).sum();
+    assert_eq!(received, 3);
+}
+
+async fn the_dashboard_is_for_supervisors_and_refuses_bad_periods(
+    portal: &TestPortal,
+    clock: &Arc<FixedClock>,
+) {
+    let day = today(clock);
+    assert_eq!(portal.call("GET", "/api/tracking/indicators", None, None).await.status, 401);
+    let clerk = clerk(portal).await;
+    let refused = dashboard(portal, &clerk, "").await;
+    assert_eq!(refused.status, 403, "an agent sees their requests, not the city's figures");
+    assert_eq!(refused.body["type"], "urn:gru:problem:forbidden");
+
+    let boss = supervisor(portal).await;
+    let month = dashboard(portal, &boss, "").await;
+    assert_eq!(month.status, 200, "{}", month.body);
+    assert_eq!(month.body["period"]["from"], day.first_of_month().to_string(), "the month so far by default");
+    for (query, field) in [
+        (format!("?from={day}&to={}", day - jiff::Span::new().days(1)), "to"),
+        (format!("?from={}&to={day}", day - jiff::Span::new().days(400)), "from"),
+        ("?from=2026-02-30".to_owned(), "from"),
+        ("?service=inconnue".to_owned(), "service"),
+        ("?channel=pigeon".to_owned(), "channel"),
+        ("?service=<script>".to_owned(), "service"),
+        ("?vue=tout".to_owned(), "vue"),
+    ] {
+        let answer = dashboard(portal, &boss, &query).await;
+        assert_eq!(answer.status, 400, "{query}: {}", answer.body);
+        assert_eq!(answer.headers["content-type"], "application/problem+json", "{query}");
+        let fields: Vec<&str> = answer.body["errors"]
+            .as_array()
+            .map_or(Vec::new(), |e| e.iter().filter_map(|e| e["field"].as_str()).collect());
+        assert!(
+            fields.contains(&field) || answer.body.to_string().contains(field),
+            "{query}: {}",
+            answer.body
+        );
+    }
+}
+
+async fn the_csv_opens_in_a_spreadsheet_with_the_dashboards_figures(
+    portal: &TestPortal,
+    clock: &Arc<FixedClock>,
+) {
+    let day = today(clock);
+    let citizen = portal.signed_up("dominique@exemple.fr").await;
+    let reference = portal.death_certificate_request(&citizen).await;
+    move_through(portal, &clerk(portal).await, &reference, &["verification", "refusee"]).await;
+    let boss = supervisor(portal).await;
+    let query = format!("?from={day}&to={day}");
+    let figures = dashboard(portal, &boss, &query).await.body["figures"].clone();
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/tracking/indicators.csv{query}", portal.url))
+        .header("cookie", &boss)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("indicateurs-{day}-{day}.csv"))
+    );
+    let csv = response.bytes().await.unwrap();
+
+    // Python's csv reads it as a French spreadsheet would (`;`, UTF-8 with BOM).
+    const READ: &str = r#"
+import csv, io, json, sys
+rows = list(csv.DictReader(io.StringIO(sys.stdin.buffer.read().decode("utf-8-sig")), delimiter=";"))
+print(json.dumps(rows))
+"#;
+    let python =
+        std::env::var("GRU_PYTHON").expect("GRU_PYTHON: cargo xtask test gives target/venv/bin/python");
+    let mut child = std::process::Command::new(python)
+        .args(["-c", READ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &csv).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let total = &rows[0];
+    assert_eq!(total["vue"], "total");
+    assert_eq!(total["période"], format!("{day} – {day}"));
+    assert_eq!(total["reçues"], figures["received"].to_string());
+    assert_eq!(total["refusées"], figures["decided"]["refused"].to_string());
+    assert_eq!(total["délai médian (jours ouvrés)"], figures["days_median"]["all"].to_string());
+    let title = portal.get_json("/api/catalogue/services/acte-etat-civil", 200).await["title"].clone();
+    assert!(rows.iter().any(|r| r["vue"] == "démarche" && r["ligne"] == title), "{rows:?}");
+    // The export is in the audit trail.
+    let admin = portal.agent("admin@belleval.example", Role::Admin, &[]).await.0;
+    let trail = portal.call_with("GET", &format!("/api/tracking/audit?day={day}"), None, Some(&admin)).await;
+    assert!(trail.body.to_string().contains("indicators.export"), "{}", trail.body);
+}
+
+/// Eight requests sent at once, then moved at once: the counters are
+/// exactly a recount of the requests as they end up.
+async fn racing_changes_lose_no_count(portal: &TestPortal, clock: &Arc<FixedClock>) {
+    let day = today(clock);
+    let citizen = portal.signed_up("sacha@exemple.fr").await;
+    let sent =
+        futures_util::future::join_all((0..8).map(|_| portal.death_certificate_request(&citizen))).await;
+    let clerk = clerk(portal).await;
+    futures_util::future::join_all(sent.iter().enumerate().map(|(i, reference)| {
+        let path: &[&str] = if i % 2 == 0 { &["verification", "refusee"] } else { &["piece_demandee"] };
+        move_through(portal, &clerk, reference, path)
+    }))
+    .await;
+    let boss = supervisor(portal).await;
+    let figures = dashboard(portal, &boss, &format!("?from={day}&to={day}")).await.body["figures"].clone();
+    assert_eq!(
+        (
+            figures["received"].as_i64(),
+            figures["instructed"].as_i64(),
+            figures["asked"].as_i64(),
+            figures["decided"]["refused"].as_i64()
+        ),
+        (Some(8), Some(8), Some(4), Some(4)),
+        "{figures}"
+    );
+
+    // The recount: what each request stands for as it ends up (`counted`), added up.
+    let days = gru_tests::demo_days();
+    let requests = gru_records::requests::Repository::new(portal.store.clone());
+    let mut recount = std::collections::BTreeMap::<String, i64>::new();
+    for reference in &sent {
+        let request = requests.request(reference).await.unwrap().expect("the request");
+        for (_, counter, count) in gru_domain::indicators::counted(&request, days) {
+            *recount.entry(counter).or_default() += count;
+        }
+    }
+    let kept = gru_records::indicators::IndicatorsRepository::new(portal.store.clone())
+        .counts(day, day)
+        .await
+        .unwrap();
+    let mut counters = std::collections::BTreeMap::<String, i64>::new();
+    for row in kept {
+        for (counter, count) in row.counters {
+            *counters.entry(counter).or_default() += count;
+        }
+    }
+    counters.retain(|_, n| *n != 0);
+    assert_eq!(counters, recount, "the counters are the recount");
+}
