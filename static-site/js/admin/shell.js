@@ -11,6 +11,8 @@ export const INBOX = '/admin/boite.html';
 export const SIGN_IN = '/admin/';
 /** The appointments' planning. */
 export const PLANNING = '/admin/planning.html';
+/** The city's indicators (supervisors and admins). */
+export const INDICATORS = '/admin/indicateurs.html';
 /** Where the last inbox address (its filters) is kept, for the request page's way back. */
 export const LAST_INBOX = 'gru.admin.inbox';
 
@@ -90,7 +92,8 @@ function renderNav(me, current) {
     location.assign(`${SIGN_IN}?deconnecte`);
   }));
   setChildren(nav,
-    el('ul', { class: 'admin-links' }, link(INBOX, 'admin.inbox'), link('/admin/saisie.html', 'admin.entry'), link(PLANNING, 'admin.planning')),
+    el('ul', { class: 'admin-links' }, link(INBOX, 'admin.inbox'), link('/admin/saisie.html', 'admin.entry'), link(PLANNING, 'admin.planning'),
+      atLeast(me, 'supervisor') && link(INDICATORS, 'admin.indicators')),
     el('p', { class: 'admin-who' },
       el('span', { class: 'sr-only', text: t('admin.signedInAs') }), ' ',
       el('span', { class: 'admin-name', text: me.name }), ' ',
