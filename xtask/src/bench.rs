@@ -1,8 +1,9 @@
 //! `cargo xtask bench`: the figures quoted in docs/performance.md, measured
 //! with public tools: the release portal against a hello-world axum server
 //! (`bench/floor`) under `wrk`, every Lambda's cold init against a
-//! hello-world lambda_http function's, and, for submissions and booking, the
-//! `tests/benches/submissions.rs` and `booking.rs` clients.
+//! hello-world lambda_http function's, and, for submissions, booking and the
+//! indicators' dashboard, the `tests/benches/submissions.rs`, `booking.rs`
+//! and `indicators.rs` clients.
 
 use crate::tools::{Background, run, start_portal_binary};
 use anyhow::{Context, Result, bail};
@@ -19,15 +20,20 @@ const ROUNDS: usize = 3;
 const COLD_STARTS: usize = 20;
 
 /// Every part, or only the one named (`portal`, `lambda`, `submissions`,
-/// `booking`).
+/// `booking`, `indicators`).
 pub fn bench(root: &Path, only: Option<&str>) -> Result<()> {
     type Part = fn(&Path) -> Result<()>;
-    let parts: [(&str, Part); 4] =
-        [("portal", portal), ("lambda", cold_init), ("submissions", submissions), ("booking", booking)];
+    let parts: [(&str, Part); 5] = [
+        ("portal", portal),
+        ("lambda", cold_init),
+        ("submissions", submissions),
+        ("booking", booking),
+        ("indicators", indicators),
+    ];
     if let Some(name) = only
         && !parts.iter().any(|(part, _)| *part == name)
     {
-        bail!("no benchmark part named {name:?}: portal, lambda, submissions or booking");
+        bail!("no benchmark part named {name:?}: portal, lambda, submissions, booking or indicators");
     }
     for (name, part) in parts {
         if only.is_none_or(|only| only == name) {
@@ -71,6 +77,11 @@ fn submissions(_: &Path) -> Result<()> {
 fn booking(_: &Path) -> Result<()> {
     println!("\n## Booking (SQLite store, 400 holds and confirmations, 8 clients, same process)");
     run(Command::new("cargo").args(["bench", "--locked", "-p", "gru-tests", "--bench", "booking"]))
+}
+
+fn indicators(_: &Path) -> Result<()> {
+    println!("\n## Indicators (SQLite store, a year's dashboard of a city with 100,000 requests a year)");
+    run(Command::new("cargo").args(["bench", "--locked", "-p", "gru-tests", "--bench", "indicators"]))
 }
 
 fn median_ms(samples: &mut [Duration]) -> f64 {
