@@ -780,13 +780,14 @@ impl Dashboard {
     /// The figures by service and channel, both periods, as CSV.
     fn csv(&self) -> String {
         let mut csv = String::from("\u{feff}");
-        csv.push_str("vue;ligne;période;reçues;dont en ligne;instruites;complément demandé;décidées;acceptées;refusées;classées;délai médian (jours ouvrés);délai p90 (jours ouvrés);dans les délais;hors délai\r\n");
+        csv.push_str("vue;ligne;période;formulaires commencés;reçues;dont en ligne;instruites;complément demandé;décidées;acceptées;refusées;classées;délai médian (jours ouvrés);délai p90 (jours ouvrés);dans les délais;hors délai\r\n");
         let mut row = |view: &str, label: &str, period: indicators::Period, f: &indicators::Figures| {
             let days = |d: Option<u32>| d.map(|d| d.to_string()).unwrap_or_default();
             let cells = [
                 view.to_owned(),
                 label.to_owned(),
                 format!("{} – {}", period.from, period.to),
+                f.drafts.to_string(),
                 f.received.to_string(),
                 f.online.to_string(),
                 f.instructed.to_string(),

@@ -50,6 +50,8 @@ impl Filter {
 /// The figures of one period.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Figures {
+    /// Forms started online (drafts).
+    pub drafts: i64,
     pub received: i64,
     /// Received online (the citizen sent it on the portal).
     pub online: i64,
@@ -93,6 +95,7 @@ pub fn figures(totals: &BTreeMap<String, i64>, online: i64) -> Figures {
     let get = |name: &str| totals.get(name).copied().unwrap_or(0);
     let received = get("received");
     let mut figures = Figures {
+        drafts: get("drafts"),
         received,
         online,
         online_share: share(online, received),

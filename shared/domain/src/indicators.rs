@@ -5,6 +5,9 @@
 //! per day, never the requests themselves.
 //!
 //! Counters (names are stable: stored):
+//! - `drafts`: a citizen started the service's form online (the funnel's
+//!   first step; drafts are deleted once sent or purged, so this one is kept
+//!   only as it happens, [`draft_started`], never recounted);
 //! - `received`: the request arrived (submitted online, or recorded by an agent);
 //! - `instructed`: it left « received » for the first time (the funnel's third step);
 //! - `asked`: it waited for the citizen for the first time (a document, an answer);
@@ -51,6 +54,17 @@ pub struct CityDays<'a> {
 impl CityDays<'_> {
     fn day(&self, at: jiff::Timestamp) -> Date {
         at.to_zoned_datetime(self.zone.clone()).date()
+    }
+}
+
+/// A draft of `service` started online at `at`.
+pub fn draft_started(service: &str, at: jiff::Timestamp, days: CityDays<'_>) -> Tally {
+    Tally {
+        day: days.day(at),
+        service: service.to_owned(),
+        channel: "online".to_owned(),
+        counter: "drafts".to_owned(),
+        count: 1,
     }
 }
 

@@ -223,6 +223,19 @@ impl Repository {
         }
     }
 
+    /// Writes a new draft a citizen starts, counted in the indicators'
+    /// `drafts` on the city's `days`, in the same transaction.
+    pub async fn start_draft(&self, draft: &Draft, days: CityDays<'_>) -> Result<u64, RepositoryError> {
+        let (mut ops, version) = draft_writes(draft, None)?;
+        ops.extend(indicators::writes(&[gru_domain::indicators::draft_started(
+            &draft.service,
+            draft.created_at,
+            days,
+        )]));
+        self.store.transact(ops).await?;
+        Ok(version)
+    }
+
     /// Writes a draft: a new one (`previous` is `None`) or the next version
     /// of the one read. The warning pointer moves with the purge day.
     /// `Err(ConditionFailed)` when someone saved in between.

@@ -95,6 +95,7 @@ function funnel(data) {
   const row = (label, pick) => [label, number(pick(data.figures)), number(pick(data.previous))];
   const head = [t('admin.indicators.step'), periodLabel(data.period), periodLabel(data.previous_period)];
   return table(t('admin.indicators.funnel'), head, [
+    row(t('admin.indicators.drafts'), (f) => f.drafts),
     row(t('admin.indicators.received'), (f) => f.received),
     row(t('admin.indicators.instructed'), (f) => f.instructed),
     row(t('admin.indicators.asked'), (f) => f.asked),

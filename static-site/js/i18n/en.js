@@ -737,4 +737,5 @@ export default {
   'admin.indicators.byChannel': 'By channel',
   'admin.indicators.nothing': 'No request in either period.',
   'admin.indicators.csv': 'Download these figures (CSV)',
+  'admin.indicators.drafts': 'Forms started online',
 };

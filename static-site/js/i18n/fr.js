@@ -738,4 +738,5 @@ export default {
   'admin.indicators.byChannel': 'Par canal',
   'admin.indicators.nothing': 'Aucune demande sur ces deux périodes.',
   'admin.indicators.csv': 'Télécharger ces chiffres (CSV)',
+  'admin.indicators.drafts': 'Formulaires commencés en ligne',
 };

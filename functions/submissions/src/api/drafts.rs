@@ -81,7 +81,8 @@ pub(super) async fn create_draft(
         warn_on: None,
     };
     ctx.schedule_purge(&mut draft);
-    let version = ctx.repository.save_draft(&draft, None).await?;
+    let moment = ctx.city_day().await?;
+    let version = ctx.repository.start_draft(&draft, moment.days()).await?;
     Ok((StatusCode::CREATED, axum::Json(DraftView::from(Versioned { value: draft, version })))
         .into_response())
 }
