@@ -83,7 +83,7 @@ async fn main() {
     let mut tallies = year_of_requests(requests, last, &services, &mut dice);
     tallies.extend(year_of_requests(requests, last.checked_sub(1.year()).unwrap(), &services, &mut dice));
     // The counters as the changes write them; grouped by day, as many changes of a day would.
-    let ops = gru_records::indicators::writes(&tallies);
+    let ops = gru_records::indicators::writes(gru_records::indicators::Family::Requests, &tallies);
     let written = ops.len();
     let mut ops = ops.into_iter().peekable();
     while ops.peek().is_some() {

@@ -15,6 +15,7 @@ on_both!(
     the_dashboard_is_for_supervisors_and_refuses_bad_periods,
     the_csv_opens_in_a_spreadsheet_with_the_dashboards_figures,
     racing_changes_lose_no_count,
+    appointments_are_counted_on_their_day_as_they_end_up,
 );
 
 /// Today in the demo city (Paris).
@@ -247,7 +248,7 @@ async fn racing_changes_lose_no_count(portal: &TestPortal, clock: &Arc<FixedCloc
         }
     }
     let kept = gru_records::indicators::IndicatorsRepository::new(portal.store.clone())
-        .counts(day, day)
+        .counts(gru_records::indicators::Family::Requests, day, day)
         .await
         .unwrap();
     let mut counters = std::collections::BTreeMap::<String, i64>::new();
@@ -260,4 +261,72 @@ async fn racing_changes_lose_no_count(portal: &TestPortal, clock: &Arc<FixedCloc
     assert_eq!(counters.remove("drafts"), Some(8));
     counters.retain(|_, n| *n != 0);
     assert_eq!(counters, recount, "the counters are the recount");
+}
+
+/// Four passport appointments in the coming fortnight: three booked online
+/// (one cancelled), one by an agent for a caller; once their time has
+/// passed, one attended and one missed.
+async fn appointments_are_counted_on_their_day_as_they_end_up(portal: &TestPortal, clock: &Arc<FixedClock>) {
+    const AGENDA: &str = "mairie-centrale-titres";
+    let day = today(clock);
+    let free = portal
+        .get_json(&format!("/api/booking/availability?type=titre-identite&agenda={AGENDA}&days=14"), 200)
+        .await;
+    let starts: Vec<String> = free["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["slots"].as_array().unwrap().iter().map(|s| s["start"].as_str().unwrap().to_owned()))
+        .collect();
+    let mut ids = Vec::new();
+    for (n, start) in starts.iter().take(3).enumerate() {
+        let body = json!({
+            "agenda": AGENDA, "type": "titre-identite", "start": start, "name": "Camille Martin",
+            "email": format!("rdv{n}@exemple.fr"), "answers": { "numero-pre-demande": "2301A12345678" },
+        });
+        let booked = portal.call("POST", "/api/booking/appointments", Some(&body), None).await;
+        assert_eq!(booked.status, 201, "{}", booked.body);
+        ids.push(booked.body["id"].as_str().unwrap().to_owned());
+    }
+    let titres = portal.agent("titres@belleval.example", Role::Agent, &["passeport-carte-identite"]).await.0;
+    let body = json!({ "agenda": AGENDA, "type": "titre-identite", "start": starts[3], "name": "Dominique Roux", "phone": "0612345678", "channel": "phone" });
+    let by_phone =
+        portal.call_with("POST", "/api/booking/agent/appointments", Some(&body), Some(&titres)).await;
+    assert_eq!(by_phone.status, 201, "{}", by_phone.body);
+    let cancel = json!({ "reason": "Le demandeur a appelé pour annuler." });
+    let cancelled = portal
+        .call_with(
+            "POST",
+            &format!("/api/booking/agent/appointments/{}/cancel", ids[2]),
+            Some(&cancel),
+            Some(&titres),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+
+    clock.advance(SignedDuration::from_hours(24 * 15));
+    let titres =
+        portal.agent("titres-2@belleval.example", Role::Agent, &["passeport-carte-identite"]).await.0;
+    for (id, status) in [(&ids[0], "present"), (&ids[1], "no_show")] {
+        let marked = portal
+            .call_with(
+                "POST",
+                &format!("/api/booking/agent/appointments/{id}/attendance"),
+                Some(&json!({ "status": status })),
+                Some(&titres),
+            )
+            .await;
+        assert_eq!(marked.status, 200, "{status}: {}", marked.body);
+    }
+    let boss = supervisor(portal).await;
+    let answer =
+        dashboard(portal, &boss, &format!("?from={day}&to={}", day + jiff::Span::new().days(14))).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        answer.body["appointments"],
+        json!({ "booked_online": 3, "booked_by_agent": 1, "present": 1, "no_show": 1, "cancelled": 1, "no_show_rate": 50.0 })
+    );
+    let agendas = answer.body["by_agenda"].as_array().unwrap();
+    assert_eq!(agendas.len(), 1, "{agendas:?}");
+    assert_eq!(agendas[0]["id"], AGENDA);
 }

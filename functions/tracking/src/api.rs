@@ -18,7 +18,7 @@ use gru_ports::{StoreError, TransactOp};
 use gru_records::agents::Directory;
 use gru_records::case_files::AttachmentRepository;
 use gru_records::catalogue::CatalogueRepository;
-use gru_records::indicators::{Counts, IndicatorsRepository};
+use gru_records::indicators::{Counts, Family, IndicatorsRepository};
 use gru_records::progress::{Author, Moment};
 use gru_records::requests::{Repository, RepositoryError, Versioned};
 use gru_records::thread_state;
@@ -615,6 +615,20 @@ struct Dashboard {
     /// Received and decided, day by day for a short period, else month by month.
     series: Vec<Point>,
     series_by: &'static str,
+    /// The appointments taking place in the period, and a year earlier
+    /// (every agenda, whatever the service and channel chosen).
+    appointments: indicators::Appointments,
+    previous_appointments: indicators::Appointments,
+    by_agenda: Vec<AgendaLine>,
+}
+
+/// One agenda's appointments in both periods.
+#[derive(serde::Serialize)]
+struct AgendaLine {
+    id: String,
+    label: String,
+    figures: indicators::Appointments,
+    previous: indicators::Appointments,
 }
 
 /// One service or channel: its label and both periods' figures.
@@ -667,8 +681,9 @@ impl Inner {
         }
         let filter = indicators::Filter { service: params.service.clone(), channel: params.channel.clone() };
         let previous_period = period.a_year_earlier();
-        let now = self.indicators.counts(period.from, period.to).await?;
-        let before = self.indicators.counts(previous_period.from, previous_period.to).await?;
+        let now = self.indicators.counts(Family::Requests, period.from, period.to).await?;
+        let before =
+            self.indicators.counts(Family::Requests, previous_period.from, previous_period.to).await?;
         let figures_of = |rows: &[Counts], filter: &indicators::Filter| {
             let online = indicators::Filter { channel: Some("online".to_owned()), ..filter.clone() };
             let online = if filter.channel.as_deref().is_some_and(|c| c != "online") {
@@ -705,14 +720,41 @@ impl Inner {
         let daily = span <= DAILY_UP_TO;
         let (series_now, series_before) = if daily {
             (
-                self.indicators.daily(period.from, period.to).await?,
-                self.indicators.daily(previous_period.from, previous_period.to).await?,
+                self.indicators.daily(Family::Requests, period.from, period.to).await?,
+                self.indicators.daily(Family::Requests, previous_period.from, previous_period.to).await?,
             )
         } else {
             (now.clone(), before.clone())
         };
         let series = series(&series_now, &series_before, &filter, period, daily);
+        let booked = self.indicators.counts(Family::Appointments, period.from, period.to).await?;
+        let booked_before =
+            self.indicators.counts(Family::Appointments, previous_period.from, previous_period.to).await?;
+        let everything = indicators::Filter::default();
+        let by_agenda = self
+            .catalogue
+            .agendas()
+            .await?
+            .into_iter()
+            .map(|agenda| {
+                // An agenda's counters carry its id where requests carry their service.
+                let only = indicators::Filter { service: Some(agenda.id.clone()), channel: None };
+                AgendaLine {
+                    figures: indicators::appointments(&indicators::totals(&booked, &only)),
+                    previous: indicators::appointments(&indicators::totals(&booked_before, &only)),
+                    id: agenda.id,
+                    label: agenda.title,
+                }
+            })
+            .filter(|line| {
+                line.figures != indicators::Appointments::default()
+                    || line.previous != indicators::Appointments::default()
+            })
+            .collect();
         Ok(Dashboard {
+            appointments: indicators::appointments(&indicators::totals(&booked, &everything)),
+            previous_appointments: indicators::appointments(&indicators::totals(&booked_before, &everything)),
+            by_agenda,
             figures: figures_of(&now, &filter),
             previous: figures_of(&before, &filter),
             period,

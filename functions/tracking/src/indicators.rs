@@ -79,6 +79,34 @@ pub struct Figures {
     pub in_time_share: Option<f64>,
 }
 
+/// The appointments of a period, on the day each takes place.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Appointments {
+    /// Booked by the citizen on the site, or by an agent for a caller.
+    pub booked_online: i64,
+    pub booked_by_agent: i64,
+    pub present: i64,
+    pub no_show: i64,
+    pub cancelled: i64,
+    /// Of the appointments whose attendance was marked, the share missed
+    /// without notice, in percent.
+    pub no_show_rate: Option<f64>,
+}
+
+/// The appointments' figures of counters `totals`.
+pub fn appointments(totals: &BTreeMap<String, i64>) -> Appointments {
+    let get = |name: &str| totals.get(name).copied().unwrap_or(0);
+    let (present, no_show) = (get("present"), get("no_show"));
+    Appointments {
+        booked_online: get("booked:online"),
+        booked_by_agent: get("booked:agent"),
+        present,
+        no_show,
+        cancelled: get("cancelled"),
+        no_show_rate: share(no_show, present + no_show),
+    }
+}
+
 /// The counters of `rows` the filter keeps, added up by name.
 pub fn totals<'a>(rows: impl IntoIterator<Item = &'a Counts>, filter: &Filter) -> BTreeMap<String, i64> {
     let mut totals = BTreeMap::new();
@@ -193,6 +221,21 @@ mod tests {
         assert_eq!(figures.days_p90["all"], Some(20), "the sixth of six");
         assert_eq!(figures.in_time_share, Some(83.3));
         assert_eq!(figures.waiting_days_mean, Some(2.5));
+    }
+
+    #[test]
+    fn the_no_show_rate_is_of_the_appointments_marked() {
+        let totals = totals_of(&[
+            ("booked:online", 8),
+            ("booked:agent", 2),
+            ("present", 6),
+            ("no_show", 2),
+            ("cancelled", 1),
+        ]);
+        let figures = appointments(&totals);
+        assert_eq!((figures.booked_online, figures.booked_by_agent, figures.cancelled), (8, 2, 1));
+        assert_eq!(figures.no_show_rate, Some(25.0));
+        assert_eq!(appointments(&BTreeMap::new()).no_show_rate, None);
     }
 
     #[test]

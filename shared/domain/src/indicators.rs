@@ -31,6 +31,39 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use std::collections::BTreeMap;
 
+/// What an appointment stands for, counted on the day it takes place, for
+/// its agenda (in a tally's `service`) and its type (in its `channel`):
+/// `booked:online` or `booked:agent` (an agent booked it for a caller), and
+/// `present`, `no_show` or `cancelled` as it ends up. A move to another day
+/// moves its counts; [`appointment_tallies`] adds the difference.
+pub fn appointment_counted(appointment: &crate::appointment::Appointment) -> Vec<(Date, String, i64)> {
+    use crate::appointment::Status;
+    let day = appointment.slot.day;
+    let by = if appointment.booked_by.is_some() { "booked:agent" } else { "booked:online" };
+    let mut counts = vec![(day, by.to_owned(), 1)];
+    let end = match appointment.status {
+        Status::Booked => None,
+        Status::Present => Some("present"),
+        Status::NoShow => Some("no_show"),
+        Status::Cancelled => Some("cancelled"),
+    };
+    counts.extend(end.map(|name| (day, name.to_owned(), 1)));
+    counts
+}
+
+/// What an appointment's change adds (`before` is `None` for a new one).
+pub fn appointment_tallies(
+    before: Option<&crate::appointment::Appointment>,
+    after: &crate::appointment::Appointment,
+) -> Vec<Tally> {
+    difference(
+        before.map(appointment_counted).unwrap_or_default(),
+        appointment_counted(after),
+        &after.slot.agenda,
+        &after.slot.appointment_type,
+    )
+}
+
 /// Processing times above this many working days count as this many.
 pub const MAX_DAYS: u32 = 250;
 
@@ -71,11 +104,26 @@ pub fn draft_started(service: &str, at: jiff::Timestamp, days: CityDays<'_>) -> 
 /// What `before` becoming `after` adds (`before` is `None` for a new
 /// request): the difference of what each stands for, day by day.
 pub fn tallies(before: Option<&Request>, after: &Request, days: CityDays<'_>) -> Vec<Tally> {
+    difference(
+        before.map(|b| counted(b, days)).unwrap_or_default(),
+        counted(after, days),
+        &after.service,
+        &after.channel,
+    )
+}
+
+/// `after`'s counts less `before`'s, day by day, those that change.
+fn difference(
+    before: Vec<(Date, String, i64)>,
+    after: Vec<(Date, String, i64)>,
+    service: &str,
+    channel: &str,
+) -> Vec<Tally> {
     let mut totals: BTreeMap<(Date, String), i64> = BTreeMap::new();
-    for (day, counter, count) in before.map(|b| counted(b, days)).unwrap_or_default() {
+    for (day, counter, count) in before {
         *totals.entry((day, counter)).or_default() -= count;
     }
-    for (day, counter, count) in counted(after, days) {
+    for (day, counter, count) in after {
         *totals.entry((day, counter)).or_default() += count;
     }
     totals
@@ -83,8 +131,8 @@ pub fn tallies(before: Option<&Request>, after: &Request, days: CityDays<'_>) ->
         .filter(|(_, count)| *count != 0)
         .map(|((day, counter), count)| Tally {
             day,
-            service: after.service.clone(),
-            channel: after.channel.clone(),
+            service: service.to_owned(),
+            channel: channel.to_owned(),
             counter,
             count,
         })

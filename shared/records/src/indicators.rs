@@ -5,8 +5,10 @@
 //! count). A period is read as its whole months and its edge days, a few
 //! queries per year: never the requests.
 //!
-//! Keys: partition `STATS#<year>`; sort keys `D<yyyy-mm-dd>#<service>#<channel>`
-//! (a day) and `M<yyyy-mm>#<service>#<channel>` (a month).
+//! Keys: partition `STATS#<year>`; for requests, sort keys
+//! `D<yyyy-mm-dd>#<service>#<channel>` (a day) and `M<yyyy-mm>#<service>#<channel>`
+//! (a month); for appointments, `AD<yyyy-mm-dd>#<agenda>#<type>` and
+//! `AM<yyyy-mm>#<agenda>#<type>`.
 
 use crate::requests::RepositoryError;
 use gru_domain::indicators::Tally;
@@ -25,12 +27,33 @@ pub struct Counts {
     pub counters: BTreeMap<String, i64>,
 }
 
-/// The writes that add `tallies` to the counters: one addition per day and
-/// per month, service and channel.
-pub fn writes(tallies: &[Tally]) -> Vec<TransactOp> {
+/// What the counters count: requests (by service and channel) or
+/// appointments (by agenda and type, in a tally's `service` and `channel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Requests,
+    Appointments,
+}
+
+impl Family {
+    /// The sort keys' prefixes of a day's and a month's counters.
+    fn prefixes(self) -> (&'static str, &'static str) {
+        match self {
+            Family::Requests => ("D", "M"),
+            Family::Appointments => ("AD", "AM"),
+        }
+    }
+}
+
+/// The writes that add `tallies` of `family` to the counters: one addition
+/// per day and per month, service and channel.
+pub fn writes(family: Family, tallies: &[Tally]) -> Vec<TransactOp> {
+    let (day, month) = family.prefixes();
     let mut grouped: BTreeMap<Key, BTreeMap<&str, i64>> = BTreeMap::new();
     for tally in tallies {
-        for key in [day_key(tally), month_key(tally)] {
+        for key in
+            [counter_key(day, &tally.day.to_string(), tally), counter_key(month, &month_of(tally.day), tally)]
+        {
             *grouped.entry(key).or_default().entry(tally.counter.as_str()).or_default() += tally.count;
         }
     }
@@ -48,18 +71,12 @@ fn partition(year: i16) -> String {
     format!("STATS#{year:04}")
 }
 
-fn day_key(tally: &Tally) -> Key {
-    Key::new(partition(tally.day.year()), format!("D{}#{}#{}", tally.day, tally.service, tally.channel))
+/// The counters of `tally`'s service and channel for the day or month `period`.
+fn counter_key(prefix: &str, period: &str, tally: &Tally) -> Key {
+    Key::new(partition(tally.day.year()), format!("{prefix}{period}#{}#{}", tally.service, tally.channel))
 }
 
-fn month_key(tally: &Tally) -> Key {
-    Key::new(
-        partition(tally.day.year()),
-        format!("M{}#{}#{}", month(tally.day), tally.service, tally.channel),
-    )
-}
-
-fn month(day: Date) -> String {
+fn month_of(day: Date) -> String {
     format!("{:04}-{:02}", day.year(), day.month())
 }
 
@@ -77,28 +94,34 @@ impl IndicatorsRepository {
     /// Every service's and channel's counters from `from` to `to`
     /// (included): whole months as months, the days of the months cut by
     /// the period's ends as days.
-    pub async fn counts(&self, from: Date, to: Date) -> Result<Vec<Counts>, RepositoryError> {
-        self.read_spans(spans(from, to)).await
+    pub async fn counts(&self, family: Family, from: Date, to: Date) -> Result<Vec<Counts>, RepositoryError> {
+        self.read_spans(family, spans(from, to)).await
     }
 
     /// Every service's and channel's counters day by day from `from` to
     /// `to` (included): for a short period's chart.
-    pub async fn daily(&self, from: Date, to: Date) -> Result<Vec<Counts>, RepositoryError> {
+    pub async fn daily(&self, family: Family, from: Date, to: Date) -> Result<Vec<Counts>, RepositoryError> {
         let days = spans(from, to).into_iter().map(|(first, last, _)| (first, last, false)).collect();
-        self.read_spans(days).await
+        self.read_spans(family, days).await
     }
 
-    async fn read_spans(&self, spans: Vec<(Date, Date, bool)>) -> Result<Vec<Counts>, RepositoryError> {
+    async fn read_spans(
+        &self,
+        family: Family,
+        spans: Vec<(Date, Date, bool)>,
+    ) -> Result<Vec<Counts>, RepositoryError> {
+        let (day, month) = family.prefixes();
         let mut found = Vec::new();
         for (first, last, by_month) in spans {
             let (start, end) = if by_month {
-                (format!("M{}", month(first)), format!("M{}~", month(last)))
+                (format!("{month}{}", month_of(first)), format!("{month}{}~", month_of(last)))
             } else {
-                (format!("D{first}"), format!("D{last}~"))
+                (format!("{day}{first}"), format!("{day}{last}~"))
             };
             let query = Query::partition(partition(first.year())).sort(SortKeyCondition::Between(start, end));
             for item in query_all(self.store.as_ref(), query).await? {
-                found.push(read(&item.key.sk, item.data)?);
+                let prefix = if by_month { month } else { day };
+                found.push(read(&item.key.sk[prefix.len()..], item.data)?);
             }
         }
         Ok(found)
@@ -139,10 +162,10 @@ fn spans(from: Date, to: Date) -> Vec<(Date, Date, bool)> {
     spans
 }
 
-/// One item of counters, from its sort key and data.
+/// One item of counters, from its sort key (its prefix taken off) and data.
 fn read(sort_key: &str, data: serde_json::Value) -> Result<Counts, RepositoryError> {
     let corrupt = || RepositoryError::Corrupt(serde::de::Error::custom("a counters' key is malformed"));
-    let mut parts = sort_key[1..].splitn(3, '#');
+    let mut parts = sort_key.splitn(3, '#');
     let (Some(period), Some(service), Some(channel)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(corrupt());
     };

@@ -227,11 +227,10 @@ impl Repository {
     /// `drafts` on the city's `days`, in the same transaction.
     pub async fn start_draft(&self, draft: &Draft, days: CityDays<'_>) -> Result<u64, RepositoryError> {
         let (mut ops, version) = draft_writes(draft, None)?;
-        ops.extend(indicators::writes(&[gru_domain::indicators::draft_started(
-            &draft.service,
-            draft.created_at,
-            days,
-        )]));
+        ops.extend(indicators::writes(
+            indicators::Family::Requests,
+            &[gru_domain::indicators::draft_started(&draft.service, draft.created_at, days)],
+        ));
         self.store.transact(ops).await?;
         Ok(version)
     }
@@ -503,7 +502,10 @@ impl Repository {
                 condition: Condition::None,
             },
         ];
-        ops.extend(indicators::writes(&tallies(Some(&previous.value), request, days)));
+        ops.extend(indicators::writes(
+            indicators::Family::Requests,
+            &tallies(Some(&previous.value), request, days),
+        ));
         ops.extend(extra);
         self.store.transact(ops).await?;
         Ok(version)
@@ -540,7 +542,7 @@ fn new_request_writes(
     tracking_hash: &str,
     days: CityDays<'_>,
 ) -> Result<Vec<TransactOp>, RepositoryError> {
-    let arrival = indicators::writes(&tallies(None, request, days));
+    let arrival = indicators::writes(indicators::Family::Requests, &tallies(None, request, days));
     Ok([
         TransactOp::Put { item: request_item(request, 1)?, condition: Condition::NotExists },
         TransactOp::Put { item: summary_item(request, email_key, None)?, condition: Condition::NotExists },

@@ -154,6 +154,23 @@ function lines(caption, first, list, label) {
     list.map((l) => [label(l), number(l.figures.received), number(l.previous.received), number(l.figures.decided_total), days(l.figures.days_median.all), percent(l.figures.in_time_share)]));
 }
 
+/** The appointments taking place in the period: key figures and each agenda's. */
+function appointments(data) {
+  const a = data.appointments;
+  const b = data.previous_appointments;
+  const key = el('dl', { class: 'indicators' },
+    figure(t('admin.indicators.bookedOnline'), number(a.booked_online), number(b.booked_online)),
+    figure(t('admin.indicators.bookedByAgent'), number(a.booked_by_agent), number(b.booked_by_agent)),
+    figure(t('admin.indicators.present'), number(a.present), number(b.present)),
+    figure(t('admin.indicators.noShowRate'), percent(a.no_show_rate), percent(b.no_show_rate)),
+    figure(t('admin.indicators.cancelled'), number(a.cancelled), number(b.cancelled)));
+  const rows = data.by_agenda.map((l) => [l.label, number(l.figures.booked_online + l.figures.booked_by_agent),
+    number(l.figures.present), number(l.figures.no_show), percent(l.figures.no_show_rate), number(l.figures.cancelled)]);
+  return [key, rows.length === 0 ? el('p', { text: t('admin.indicators.noAppointment') })
+    : table(t('admin.indicators.byAgenda'), [t('admin.indicators.agenda'), t('admin.indicators.booked'), t('admin.indicators.present'),
+      t('admin.indicators.noShow'), t('admin.indicators.noShowRate'), t('admin.indicators.cancelled')], rows)];
+}
+
 /** Every page of the catalogue's services, for the filter. */
 async function allServices() {
   const found = [];
@@ -191,6 +208,8 @@ async function main() {
       lines(t('admin.indicators.byService'), t('admin.indicators.service'), data.by_service, (l) => l.label)),
     el('section', { 'aria-labelledby': 'channels-title' }, el('h2', { id: 'channels-title', text: t('admin.indicators.byChannel') }),
       lines(t('admin.indicators.byChannel'), t('admin.indicators.channel'), data.by_channel, (l) => channelLabel(l.id))),
+    el('section', { 'aria-labelledby': 'appointments-title' }, el('h2', { id: 'appointments-title', text: t('admin.indicators.appointments') }),
+      el('p', { class: 'hint', text: t('admin.indicators.appointmentsHint') }), appointments(data)),
     el('p', {}, el('a', { class: 'button button-secondary', href: csv, download: '', text: t('admin.indicators.csv') })));
   setState('ready');
 }

@@ -456,6 +456,7 @@ impl BookingRepository {
             ops.push(self.booker_op(email, &appointment.slot.appointment_type, change, limit, now).await?);
         }
         ops.push(self.appointment_op(&appointment, None)?);
+        ops.extend(counted(None, &appointment));
         if let Some(hash) = &appointment.link {
             ops.push(link_op(hash, &appointment)?);
         }
@@ -496,6 +497,7 @@ impl BookingRepository {
             ops.push(link_op(&hash, &appointment)?);
         }
         ops.push(self.appointment_op(&appointment, Some(current.version))?);
+        ops.extend(counted(Some(&current.value), &appointment));
         for ledger in ledgers {
             ops.push(ledger_op(ledger)?);
         }
@@ -524,6 +526,7 @@ impl BookingRepository {
         appointment.sequence += 1;
         appointment.remind_at = None;
         ops.push(self.appointment_op(&appointment, Some(current.version))?);
+        ops.extend(counted(Some(&current.value), &appointment));
         for ledger in ledgers {
             ops.push(ledger_op(ledger)?);
         }
@@ -537,7 +540,8 @@ impl BookingRepository {
         current: &Versioned<Appointment>,
         appointment: Appointment,
     ) -> Result<Plan, BookingError> {
-        let ops = vec![self.appointment_op(&appointment, Some(current.version))?];
+        let mut ops = vec![self.appointment_op(&appointment, Some(current.version))?];
+        ops.extend(counted(Some(&current.value), &appointment));
         Ok(Plan { appointment, ops })
     }
 
@@ -657,6 +661,13 @@ fn link_op(hash: &str, appointment: &Appointment) -> Result<TransactOp, BookingE
     let mut item = put(link_key(hash), &Link { appointment: appointment.id.clone() }, 1)?;
     item.expires_at = expiry_after(appointment.slot.day);
     Ok(TransactOp::Put { item, condition: Condition::NotExists })
+}
+
+/// The writes of what `before` becoming `after` adds to the indicators
+/// (`gru_domain::indicators::appointment_tallies`), in the change's transaction.
+fn counted(before: Option<&Appointment>, after: &Appointment) -> Vec<TransactOp> {
+    let tallies = gru_domain::indicators::appointment_tallies(before, after);
+    crate::indicators::writes(crate::indicators::Family::Appointments, &tallies)
 }
 
 #[cfg(test)]
