@@ -49,8 +49,9 @@ const FUNCTIONS: &[&str] = &[
 ];
 
 /// The most a function's zipped package may weigh, in bytes (the cold
-/// start grows with it; docs/performance.md, « Lambda package »).
-const PACKAGE_LIMIT: u64 = 2_500_000;
+/// start grows with it; docs/performance.md, « Lambda package », says why
+/// it moved from 2,500,000 to this).
+const PACKAGE_LIMIT: u64 = 2_560_000;
 
 fn main() -> Result<()> {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -221,7 +222,7 @@ fn run_tests(root: &Path, steps: &mut Steps) -> Result<()> {
     drop(portal);
     drop(clamd);
 
-    steps.start("Lambda: every function packaged with cargo-lambda (arm64, `lambda` profile, one build, begun beside the browser tests), each at most 2.5 MB");
+    steps.start("Lambda: every function packaged with cargo-lambda (arm64, `lambda` profile, one build, begun beside the browser tests), each at most 2.56 MB");
     packages.wait()?;
     print_package_sizes(root)
 }

@@ -29,7 +29,6 @@ use crate::request::{Phase, Request};
 use crate::workflow::working_days_between;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use std::collections::BTreeMap;
 
 /// What an appointment stands for, counted on the day it takes place, for
 /// its agenda (in a tally's `service`) and its type (in its `channel`):
@@ -101,6 +100,15 @@ pub fn draft_started(service: &str, at: jiff::Timestamp, days: CityDays<'_>) -> 
     }
 }
 
+/// `received`, and `instructed` when its workflow's first status is past « received ».
+fn arrival_counts(request: &Request, days: CityDays<'_>) -> Vec<(Date, String, i64)> {
+    let mut counts = vec![(days.day(request.submitted_at), "received".to_owned(), 1)];
+    if let Some(entry) = request.history.iter().find(|e| e.phase != Phase::Submitted) {
+        counts.push((days.day(entry.at), "instructed".to_owned(), 1));
+    }
+    counts
+}
+
 /// What `before` becoming `after` adds (`before` is `None` for a new
 /// request): the difference of what each stands for, day by day.
 pub fn tallies(before: Option<&Request>, after: &Request, days: CityDays<'_>) -> Vec<Tally> {
@@ -112,24 +120,27 @@ pub fn tallies(before: Option<&Request>, after: &Request, days: CityDays<'_>) ->
     )
 }
 
-/// `after`'s counts less `before`'s, day by day, those that change.
+/// `after`'s counts less `before`'s, day by day, those that change. (A
+/// change touches a handful of counters: a list, not a map, keeps the
+/// Lambda packages small.)
 fn difference(
     before: Vec<(Date, String, i64)>,
     after: Vec<(Date, String, i64)>,
     service: &str,
     channel: &str,
 ) -> Vec<Tally> {
-    let mut totals: BTreeMap<(Date, String), i64> = BTreeMap::new();
-    for (day, counter, count) in before {
-        *totals.entry((day, counter)).or_default() -= count;
-    }
-    for (day, counter, count) in after {
-        *totals.entry((day, counter)).or_default() += count;
+    let mut totals: Vec<(Date, String, i64)> = Vec::new();
+    let negated = before.into_iter().map(|(day, counter, count)| (day, counter, -count));
+    for (day, counter, count) in negated.chain(after) {
+        match totals.iter_mut().find(|(d, c, _)| *d == day && *c == counter) {
+            Some(total) => total.2 += count,
+            None => totals.push((day, counter, count)),
+        }
     }
     totals
         .into_iter()
-        .filter(|(_, count)| *count != 0)
-        .map(|((day, counter), count)| Tally {
+        .filter(|(_, _, count)| *count != 0)
+        .map(|(day, counter, count)| Tally {
             day,
             service: service.to_owned(),
             channel: channel.to_owned(),
@@ -143,11 +154,8 @@ fn difference(
 /// recount of the requests gives the counters (`tallies` adds the
 /// difference of each change).
 pub fn counted(request: &Request, days: CityDays<'_>) -> Vec<(Date, String, i64)> {
-    let mut counts = vec![(days.day(request.submitted_at), "received".to_owned(), 1)];
+    let mut counts = arrival_counts(request, days);
     let history = &request.history;
-    if let Some(entry) = history.iter().find(|e| e.phase != Phase::Submitted) {
-        counts.push((days.day(entry.at), "instructed".to_owned(), 1));
-    }
     if let Some(entry) = history.iter().find(|e| e.phase == Phase::WaitingForCitizen) {
         counts.push((days.day(entry.at), "asked".to_owned(), 1));
     }

@@ -49,19 +49,29 @@ impl Family {
 /// per day and per month, service and channel.
 pub fn writes(family: Family, tallies: &[Tally]) -> Vec<TransactOp> {
     let (day, month) = family.prefixes();
-    let mut grouped: BTreeMap<Key, BTreeMap<&str, i64>> = BTreeMap::new();
+    // A handful of counters per change: lists, not maps, keep the Lambda packages small.
+    let mut grouped: Vec<(Key, Vec<(String, i64)>)> = Vec::new();
     for tally in tallies {
         for key in
             [counter_key(day, &tally.day.to_string(), tally), counter_key(month, &month_of(tally.day), tally)]
         {
-            *grouped.entry(key).or_default().entry(tally.counter.as_str()).or_default() += tally.count;
+            let counts = match grouped.iter_mut().position(|(k, _)| *k == key) {
+                Some(found) => &mut grouped[found].1,
+                None => {
+                    grouped.push((key, Vec::new()));
+                    &mut grouped.last_mut().expect("just pushed").1
+                }
+            };
+            match counts.iter_mut().find(|(name, _)| *name == tally.counter) {
+                Some(count) => count.1 += tally.count,
+                None => counts.push((tally.counter.clone(), tally.count)),
+            }
         }
     }
     grouped
         .into_iter()
-        .filter_map(|(key, counts)| {
-            let counts: Vec<(String, i64)> =
-                counts.into_iter().filter(|(_, n)| *n != 0).map(|(name, n)| (name.to_owned(), n)).collect();
+        .filter_map(|(key, mut counts)| {
+            counts.retain(|(_, n)| *n != 0);
             (!counts.is_empty()).then_some(TransactOp::Add { key, counts })
         })
         .collect()
