@@ -3,8 +3,8 @@
 use gru_records::progress;
 
 use crate::PREFIX;
+use crate::dashboard;
 use crate::inbox::{self, Due, Filter, Sort};
-use crate::indicators;
 use crate::views::{self, Colleague, Detail, HistoryView, InboxRow, Row, TransitionView};
 use axum::Router;
 use axum::extract::{Path, State};
@@ -18,7 +18,7 @@ use gru_ports::{StoreError, TransactOp};
 use gru_records::agents::Directory;
 use gru_records::case_files::AttachmentRepository;
 use gru_records::catalogue::CatalogueRepository;
-use gru_records::indicators::{Counts, Family, IndicatorsRepository};
+use gru_records::indicators::IndicatorsRepository;
 use gru_records::progress::{Author, Moment};
 use gru_records::requests::{Repository, RepositoryError, Versioned};
 use gru_records::thread_state;
@@ -41,15 +41,15 @@ const MAX_QUERY_CHARS: usize = 200;
 const WRITE_ATTEMPTS: u32 = 3;
 
 /// The state every handler shares.
-type Ctx = gru_web::Ctx<Inner>;
+pub(crate) type Ctx = gru_web::Ctx<Inner>;
 
-struct Inner {
+pub(crate) struct Inner {
     platform: Platform,
     repository: Repository,
     attachments: AttachmentRepository,
-    catalogue: CatalogueRepository,
+    pub(crate) catalogue: CatalogueRepository,
     directory: Directory,
-    indicators: IndicatorsRepository,
+    pub(crate) indicators: IndicatorsRepository,
 }
 
 /// The tracking function's routes, under [`PREFIX`].
@@ -74,8 +74,8 @@ pub fn router(platform: &Platform) -> Router {
         .route("/requests/{reference}/assignee", post(assign))
         .route("/agents", get(colleagues))
         .route("/audit", get(audit))
-        .route("/indicators", get(indicators))
-        .route("/indicators.csv", get(indicators_csv))
+        .route("/indicators", get(dashboard::indicators))
+        .route("/indicators.csv", get(dashboard::indicators_csv))
         .with_state(ctx);
     gru_web::mount(PREFIX, routes)
 }
@@ -100,7 +100,7 @@ fn conflict() -> Problem {
 
 impl Inner {
     /// Now, and today in the city's time zone with its public holidays.
-    async fn moment(&self) -> Result<Moment, Problem> {
+    pub(crate) async fn moment(&self) -> Result<Moment, Problem> {
         Ok(self.catalogue.moment(self.platform.clock.now()).await?)
     }
 
@@ -551,318 +551,4 @@ async fn audit(
         }
     }?;
     Ok(axum::Json(serde_json::json!({ "entries": entries })).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IndicatorParams {
-    from: Option<Date>,
-    to: Option<Date>,
-    service: Option<String>,
-    channel: Option<String>,
-}
-
-/// The channels requests come by, in the order the dashboard lists them.
-const CHANNELS: [&str; 6] = ["online", "phone", "email", "counter", "post", "open311"];
-
-/// Periods up to this many days are charted day by day, longer ones by month.
-const DAILY_UP_TO: i32 = 62;
-
-/// The dashboard of a period (by default the month so far) and the same
-/// period a year earlier, for supervisors and admins.
-async fn indicators(
-    State(ctx): State<Ctx>,
-    agent: Agent,
-    Query(params): Query<IndicatorParams>,
-) -> Result<Response, Problem> {
-    let dashboard = ctx.dashboard(&agent, params).await?;
-    Ok(axum::Json(dashboard).into_response())
-}
-
-/// The dashboard's figures by service and channel as a spreadsheet's CSV
-/// (`;`-separated, UTF-8 with its byte-order mark, as French spreadsheets
-/// open it); audited.
-async fn indicators_csv(
-    State(ctx): State<Ctx>,
-    agent: Agent,
-    Query(params): Query<IndicatorParams>,
-) -> Result<Response, Problem> {
-    let dashboard = ctx.dashboard(&agent, params).await?;
-    let detail = format!("{} {}", dashboard.period.from, dashboard.period.to);
-    ctx.shared().audit.record(&agent, "indicators.export", None, Some(&detail)).await?;
-    let file = format!("indicateurs-{}-{}.csv", dashboard.period.from, dashboard.period.to);
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
-        ],
-        dashboard.csv(),
-    )
-        .into_response())
-}
-
-/// What the dashboard shows.
-#[derive(serde::Serialize)]
-struct Dashboard {
-    period: indicators::Period,
-    previous_period: indicators::Period,
-    service: Option<String>,
-    channel: Option<String>,
-    figures: indicators::Figures,
-    previous: indicators::Figures,
-    by_service: Vec<Line>,
-    by_channel: Vec<Line>,
-    /// Received and decided, day by day for a short period, else month by month.
-    series: Vec<Point>,
-    series_by: &'static str,
-    /// The appointments taking place in the period, and a year earlier
-    /// (every agenda, whatever the service and channel chosen).
-    appointments: indicators::Appointments,
-    previous_appointments: indicators::Appointments,
-    by_agenda: Vec<AgendaLine>,
-}
-
-/// One agenda's appointments in both periods.
-#[derive(serde::Serialize)]
-struct AgendaLine {
-    id: String,
-    label: String,
-    figures: indicators::Appointments,
-    previous: indicators::Appointments,
-}
-
-/// One service or channel: its label and both periods' figures.
-#[derive(serde::Serialize)]
-struct Line {
-    id: String,
-    label: String,
-    figures: indicators::Figures,
-    previous: indicators::Figures,
-}
-
-#[derive(serde::Serialize)]
-struct Point {
-    /// `2026-12` or `2026-12-07`.
-    label: String,
-    received: i64,
-    decided: i64,
-    previous_received: i64,
-}
-
-impl Inner {
-    async fn dashboard(&self, agent: &Agent, params: IndicatorParams) -> Result<Dashboard, Problem> {
-        agent.require_role(Role::Supervisor)?;
-        let today = self.moment().await?.today;
-        let period = indicators::Period {
-            from: params.from.unwrap_or_else(|| today.first_of_month()),
-            to: params.to.unwrap_or(today),
-        };
-        let span = (period.to - period.from).get_days() + 1;
-        if span < 1 {
-            return Err(Problem::bad_request("invalid-query", "La période finit avant de commencer.")
-                .with_field("to", "Une date de fin après la date de début."));
-        }
-        if span > indicators::MAX_DAYS {
-            return Err(Problem::bad_request("invalid-query", "La période dépasse un an.")
-                .with_field("from", "Une période d'un an au plus."));
-        }
-        let services = self.catalogue.all_summaries().await?;
-        if let Some(service) = &params.service
-            && !services.iter().any(|s| &s.slug == service)
-        {
-            return Err(Problem::bad_request("invalid-query", "Cette démarche n'existe pas.")
-                .with_field("service", "Une démarche du catalogue."));
-        }
-        if let Some(channel) = &params.channel
-            && !CHANNELS.contains(&channel.as_str())
-        {
-            return Err(Problem::bad_request("invalid-query", "Ce canal n'existe pas.")
-                .with_field("channel", "online, phone, email, counter, post ou open311."));
-        }
-        let filter = indicators::Filter { service: params.service.clone(), channel: params.channel.clone() };
-        let previous_period = period.a_year_earlier();
-        let now = self.indicators.counts(Family::Requests, period.from, period.to).await?;
-        let before =
-            self.indicators.counts(Family::Requests, previous_period.from, previous_period.to).await?;
-        let figures_of = |rows: &[Counts], filter: &indicators::Filter| {
-            let online = indicators::Filter { channel: Some("online".to_owned()), ..filter.clone() };
-            let online = if filter.channel.as_deref().is_some_and(|c| c != "online") {
-                0
-            } else {
-                indicators::totals(rows, &online).get("received").copied().unwrap_or(0)
-            };
-            indicators::figures(&indicators::totals(rows, filter), online)
-        };
-        let line = |id: &str, label: &str, filter: indicators::Filter| Line {
-            id: id.to_owned(),
-            label: label.to_owned(),
-            figures: figures_of(&now, &filter),
-            previous: figures_of(&before, &filter),
-        };
-        let by_service = services
-            .iter()
-            .filter(|s| filter.service.as_ref().is_none_or(|only| *only == s.slug))
-            .map(|s| {
-                line(
-                    &s.slug,
-                    &s.title,
-                    indicators::Filter { service: Some(s.slug.clone()), ..filter.clone() },
-                )
-            })
-            .filter(|l| l.figures.received + l.previous.received + l.figures.decided_total > 0)
-            .collect();
-        let by_channel = CHANNELS
-            .iter()
-            .filter(|c| filter.channel.as_ref().is_none_or(|only| only == *c))
-            .map(|c| line(c, c, indicators::Filter { channel: Some((*c).to_owned()), ..filter.clone() }))
-            .filter(|l| l.figures.received + l.previous.received > 0)
-            .collect();
-        let daily = span <= DAILY_UP_TO;
-        let (series_now, series_before) = if daily {
-            (
-                self.indicators.daily(Family::Requests, period.from, period.to).await?,
-                self.indicators.daily(Family::Requests, previous_period.from, previous_period.to).await?,
-            )
-        } else {
-            (now.clone(), before.clone())
-        };
-        let series = series(&series_now, &series_before, &filter, period, daily);
-        let booked = self.indicators.counts(Family::Appointments, period.from, period.to).await?;
-        let booked_before =
-            self.indicators.counts(Family::Appointments, previous_period.from, previous_period.to).await?;
-        let everything = indicators::Filter::default();
-        let by_agenda = self
-            .catalogue
-            .agendas()
-            .await?
-            .into_iter()
-            .map(|agenda| {
-                // An agenda's counters carry its id where requests carry their service.
-                let only = indicators::Filter { service: Some(agenda.id.clone()), channel: None };
-                AgendaLine {
-                    figures: indicators::appointments(&indicators::totals(&booked, &only)),
-                    previous: indicators::appointments(&indicators::totals(&booked_before, &only)),
-                    id: agenda.id,
-                    label: agenda.title,
-                }
-            })
-            .filter(|line| {
-                line.figures != indicators::Appointments::default()
-                    || line.previous != indicators::Appointments::default()
-            })
-            .collect();
-        Ok(Dashboard {
-            appointments: indicators::appointments(&indicators::totals(&booked, &everything)),
-            previous_appointments: indicators::appointments(&indicators::totals(&booked_before, &everything)),
-            by_agenda,
-            figures: figures_of(&now, &filter),
-            previous: figures_of(&before, &filter),
-            period,
-            previous_period,
-            service: params.service,
-            channel: params.channel,
-            by_service,
-            by_channel,
-            series,
-            series_by: if daily { "day" } else { "month" },
-        })
-    }
-}
-
-/// Received and decided per day (`daily`) or per month of `period`, beside
-/// the same day or month a year earlier.
-fn series(
-    now: &[Counts],
-    before: &[Counts],
-    filter: &indicators::Filter,
-    period: indicators::Period,
-    daily: bool,
-) -> Vec<Point> {
-    let label = |date: Date| if daily { date.to_string() } else { date.to_string()[..7].to_owned() };
-    let mut labels = Vec::new();
-    let mut day = period.from;
-    while day <= period.to {
-        if labels.last() != Some(&label(day)) {
-            labels.push(label(day));
-        }
-        day = match day.tomorrow() {
-            Ok(next) => next,
-            Err(_) => break,
-        };
-    }
-    let sum = |rows: &[Counts], wanted: &str, counter: &dyn Fn(&str) -> bool| -> i64 {
-        rows.iter()
-            .filter(|row| row.period.starts_with(wanted))
-            .map(|row| {
-                indicators::totals([row], filter)
-                    .iter()
-                    .filter(|(name, _)| counter(name))
-                    .map(|(_, n)| n)
-                    .sum::<i64>()
-            })
-            .sum()
-    };
-    labels
-        .into_iter()
-        .map(|label| {
-            // The same day or month a year earlier.
-            let year: i32 = label[..4].parse().unwrap_or(0);
-            let earlier = format!("{:04}{}", year - 1, &label[4..]);
-            Point {
-                received: sum(now, &label, &|name| name == "received"),
-                decided: sum(now, &label, &|name| name.starts_with("decided:")),
-                previous_received: sum(before, &earlier, &|name| name == "received"),
-                label,
-            }
-        })
-        .collect()
-}
-
-impl Dashboard {
-    /// The figures by service and channel, both periods, as CSV.
-    fn csv(&self) -> String {
-        let mut csv = String::from("\u{feff}");
-        csv.push_str("vue;ligne;période;formulaires commencés;reçues;dont en ligne;instruites;complément demandé;décidées;acceptées;refusées;classées;délai médian (jours ouvrés);délai p90 (jours ouvrés);dans les délais;hors délai\r\n");
-        let mut row = |view: &str, label: &str, period: indicators::Period, f: &indicators::Figures| {
-            let days = |d: Option<u32>| d.map(|d| d.to_string()).unwrap_or_default();
-            let cells = [
-                view.to_owned(),
-                label.to_owned(),
-                format!("{} – {}", period.from, period.to),
-                f.drafts.to_string(),
-                f.received.to_string(),
-                f.online.to_string(),
-                f.instructed.to_string(),
-                f.asked.to_string(),
-                f.decided_total.to_string(),
-                f.decided["accepted"].to_string(),
-                f.decided["refused"].to_string(),
-                f.decided["closed"].to_string(),
-                days(f.days_median["all"]),
-                days(f.days_p90["all"]),
-                f.in_time.to_string(),
-                f.late.to_string(),
-            ];
-            let quoted: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-            csv.push_str(&quoted.join(";"));
-            csv.push_str("\r\n");
-        };
-        row("total", "toutes", self.period, &self.figures);
-        row("total", "toutes", self.previous_period, &self.previous);
-        for (view, lines) in [("démarche", &self.by_service), ("canal", &self.by_channel)] {
-            for line in lines {
-                row(view, &line.label, self.period, &line.figures);
-                row(view, &line.label, self.previous_period, &line.previous);
-            }
-        }
-        csv
-    }
-}
-
-/// A CSV cell: quoted when it holds the separator, a quote or a line
-/// break; a leading `= + - @` is neutralised, so a spreadsheet never reads
-/// a service's title as a formula.
-fn csv_cell(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
-    if text.contains([';', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
 }

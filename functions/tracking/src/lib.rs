@@ -24,6 +24,7 @@
 //! service is 403 `forbidden`: a service's existence is public.
 
 mod api;
+mod dashboard;
 mod inbox;
 mod indicators;
 mod letters;
