@@ -139,8 +139,8 @@ function chart(data) {
     svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-labelledby': 'chart-caption', focusable: 'false' }, ...bars),
     el('figcaption', { id: 'chart-caption' },
       title, ' ',
-      el('span', { class: 'legend legend-now', text: t('admin.indicators.legendNow') }), ' ',
-      el('span', { class: 'legend legend-before', text: t('admin.indicators.legendBefore') })));
+      el('span', { class: 'chart-legend chart-legend-now', text: t('admin.indicators.legendNow') }), ' ',
+      el('span', { class: 'chart-legend chart-legend-before', text: t('admin.indicators.legendBefore') })));
   const rows = points.map((p) => [pointLabel(p.label), number(p.received), number(p.previous_received), number(p.decided)]);
   return [figureNode, table(t('admin.indicators.chartTable'), [
     t(data.series_by === 'day' ? 'admin.indicators.day' : 'admin.indicators.month'),
