@@ -82,16 +82,28 @@ async fn main() {
     let seeding = Instant::now();
     let mut tallies = year_of_requests(requests, last, &services, &mut dice);
     tallies.extend(year_of_requests(requests, last.checked_sub(1.year()).unwrap(), &services, &mut dice));
-    // The counters as the changes write them; grouped by day, as many changes of a day would.
-    let ops = gru_records::indicators::writes(gru_records::indicators::Family::Requests, &tallies);
-    let written = ops.len();
-    let mut ops = ops.into_iter().peekable();
-    while ops.peek().is_some() {
-        let batch: Vec<_> = ops.by_ref().take(100).collect();
-        portal.store.transact(batch).await.unwrap();
+    // The counters as the changes write them: each day's, service's and
+    // channel's tallies together, as a busy day's changes would add them.
+    let mut by_key: std::collections::BTreeMap<(Date, String, String), Vec<Tally>> = Default::default();
+    for tally in tallies {
+        by_key.entry((tally.day, tally.service.clone(), tally.channel.clone())).or_default().push(tally);
     }
+    let ops: Vec<_> = by_key
+        .values()
+        .flat_map(|group| gru_records::indicators::writes(gru_records::indicators::Family::Requests, group))
+        .collect();
+    let written = ops.len();
+    // Transactions of at most 100 additions, each on another key.
+    let mut batch: Vec<gru_ports::TransactOp> = Vec::new();
+    for op in ops {
+        if batch.len() == 100 || batch.iter().any(|o| o.key() == op.key()) {
+            portal.store.transact(std::mem::take(&mut batch)).await.unwrap();
+        }
+        batch.push(op);
+    }
+    portal.store.transact(batch).await.unwrap();
     println!(
-        "seeded {} requests a year over two years: {written} counter items in {:.1?}",
+        "seeded {} requests a year over two years: {written} counter additions in {:.1?}",
         requests,
         seeding.elapsed()
     );

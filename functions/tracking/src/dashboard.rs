@@ -252,14 +252,8 @@ fn series(
     }
     let sum = |rows: &[Counts], wanted: &str, counter: &dyn Fn(&str) -> bool| -> i64 {
         rows.iter()
-            .filter(|row| row.period.starts_with(wanted))
-            .map(|row| {
-                indicators::totals([row], filter)
-                    .iter()
-                    .filter(|(name, _)| counter(name))
-                    .map(|(_, n)| n)
-                    .sum::<i64>()
-            })
+            .filter(|row| row.period.starts_with(wanted) && filter.keeps(row))
+            .flat_map(|row| row.counters.iter().filter(|(name, _)| counter(name)).map(|(_, n)| n))
             .sum()
     };
     labels

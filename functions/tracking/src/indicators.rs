@@ -41,7 +41,7 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn keeps(&self, counts: &Counts) -> bool {
+    pub fn keeps(&self, counts: &Counts) -> bool {
         self.service.as_ref().is_none_or(|s| *s == counts.service)
             && self.channel.as_ref().is_none_or(|c| *c == counts.channel)
     }
@@ -94,7 +94,7 @@ pub struct Appointments {
 }
 
 /// The appointments' figures of counters `totals`.
-pub fn appointments(totals: &BTreeMap<String, i64>) -> Appointments {
+pub fn appointments(totals: &BTreeMap<&str, i64>) -> Appointments {
     let get = |name: &str| totals.get(name).copied().unwrap_or(0);
     let (present, no_show) = (get("present"), get("no_show"));
     Appointments {
@@ -108,18 +108,19 @@ pub fn appointments(totals: &BTreeMap<String, i64>) -> Appointments {
 }
 
 /// The counters of `rows` the filter keeps, added up by name.
-pub fn totals<'a>(rows: impl IntoIterator<Item = &'a Counts>, filter: &Filter) -> BTreeMap<String, i64> {
+pub fn totals<'a>(rows: impl IntoIterator<Item = &'a Counts>, filter: &Filter) -> BTreeMap<&'a str, i64> {
+    // Borrowed names: a year's dashboard adds up a few hundred thousand counts.
     let mut totals = BTreeMap::new();
     for row in rows.into_iter().filter(|row| filter.keeps(row)) {
         for (name, count) in &row.counters {
-            *totals.entry(name.clone()).or_default() += count;
+            *totals.entry(name.as_str()).or_default() += count;
         }
     }
     totals
 }
 
 /// The figures of counters `totals`, of which `online` came online.
-pub fn figures(totals: &BTreeMap<String, i64>, online: i64) -> Figures {
+pub fn figures(totals: &BTreeMap<&str, i64>, online: i64) -> Figures {
     let get = |name: &str| totals.get(name).copied().unwrap_or(0);
     let received = get("received");
     let mut figures = Figures {
@@ -161,7 +162,7 @@ fn share(part: i64, whole: i64) -> Option<f64> {
 }
 
 /// The processing times of `outcome`: working days → how many requests.
-fn histogram(totals: &BTreeMap<String, i64>, outcome: &str) -> BTreeMap<u32, i64> {
+fn histogram(totals: &BTreeMap<&str, i64>, outcome: &str) -> BTreeMap<u32, i64> {
     let prefix = format!("days:{outcome}:");
     totals
         .iter()
@@ -189,8 +190,8 @@ fn rank(histogram: &BTreeMap<u32, i64>, q: f64) -> Option<u32> {
 mod tests {
     use super::*;
 
-    fn totals_of(pairs: &[(&str, i64)]) -> BTreeMap<String, i64> {
-        pairs.iter().map(|(n, c)| ((*n).to_owned(), *c)).collect()
+    fn totals_of<'a>(pairs: &[(&'a str, i64)]) -> BTreeMap<&'a str, i64> {
+        pairs.iter().copied().collect()
     }
 
     #[test]
