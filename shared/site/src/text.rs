@@ -102,21 +102,8 @@ pub fn excerpt(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// `& < > " '` as entities: text safe in an element and in a quoted attribute.
-pub fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
-}
+/// Text safe in an element and in a quoted attribute.
+pub use gru_domain::text::escape_html as escape;
 
 #[cfg(test)]
 mod tests {

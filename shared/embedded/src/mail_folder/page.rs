@@ -8,6 +8,7 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use gru_domain::text::escape_html as escape;
 use std::path::PathBuf;
 
 /// `GET /outbox/`: the page listing the messages; `GET /outbox/{file}`: one
@@ -129,22 +130,6 @@ fn page(entries: &[OutboxEntry]) -> String {
          <p>Les courriels de cette instance ne partent pas : ils sont écrits ici, pour le développement.</p>\n\
          {body}\n</main>\n</body>\n</html>\n"
     )
-}
-
-/// Escapes text for HTML content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
