@@ -141,9 +141,27 @@ impl Inner {
         }
         let filter = indicators::Filter { service: params.service.clone(), channel: params.channel.clone() };
         let previous_period = period.a_year_earlier();
-        let now = self.indicators.counts(Family::Requests, period.from, period.to).await?;
-        let before =
-            self.indicators.counts(Family::Requests, previous_period.from, previous_period.to).await?;
+        let daily = span <= DAILY_UP_TO;
+        let read = |family, period: indicators::Period| self.indicators.counts(family, period.from, period.to);
+        let read_daily = |period: indicators::Period| async move {
+            if daily { self.indicators.daily(Family::Requests, period.from, period.to).await } else { Ok(Vec::new()) }
+        };
+        // Six reads at once: on SQLite each has its own connection.
+        let (now, before, days_now, days_before, booked, booked_before) = tokio::try_join!(
+            read(Family::Requests, period),
+            read(Family::Requests, previous_period),
+            read_daily(period),
+            read_daily(previous_period),
+            read(Family::Appointments, period),
+            read(Family::Appointments, previous_period),
+        )?;
+        let series = if daily {
+            series(&days_now, &days_before, &filter, period, daily)
+        } else {
+            series(&now, &before, &filter, period, daily)
+        };
+        let now = indicators::by_service_and_channel(now);
+        let before = indicators::by_service_and_channel(before);
         let figures_of = |rows: &[Counts], filter: &indicators::Filter| {
             let online = indicators::Filter { channel: Some("online".to_owned()), ..filter.clone() };
             let online = if filter.channel.as_deref().is_some_and(|c| c != "online") {
@@ -177,19 +195,6 @@ impl Inner {
             .map(|c| line(c, c, indicators::Filter { channel: Some((*c).to_owned()), ..filter.clone() }))
             .filter(|l| l.figures.received + l.previous.received > 0)
             .collect();
-        let daily = span <= DAILY_UP_TO;
-        let (series_now, series_before) = if daily {
-            (
-                self.indicators.daily(Family::Requests, period.from, period.to).await?,
-                self.indicators.daily(Family::Requests, previous_period.from, previous_period.to).await?,
-            )
-        } else {
-            (now.clone(), before.clone())
-        };
-        let series = series(&series_now, &series_before, &filter, period, daily);
-        let booked = self.indicators.counts(Family::Appointments, period.from, period.to).await?;
-        let booked_before =
-            self.indicators.counts(Family::Appointments, previous_period.from, previous_period.to).await?;
         let everything = indicators::Filter::default();
         let by_agenda = self
             .catalogue
@@ -250,26 +255,32 @@ fn series(
             Err(_) => break,
         };
     }
-    let sum = |rows: &[Counts], wanted: &str, counter: &dyn Fn(&str) -> bool| -> i64 {
-        rows.iter()
-            .filter(|row| row.period.starts_with(wanted) && filter.keeps(row))
-            .flat_map(|row| row.counters.iter().filter(|(name, _)| counter(name)).map(|(_, n)| n))
-            .sum()
-    };
-    labels
+    let mut points: Vec<Point> = labels
         .into_iter()
-        .map(|label| {
-            // The same day or month a year earlier.
-            let year: i32 = label[..4].parse().unwrap_or(0);
-            let earlier = format!("{:04}{}", year - 1, &label[4..]);
-            Point {
-                received: sum(now, &label, &|name| name == "received"),
-                decided: sum(now, &label, &|name| name.starts_with("decided:")),
-                previous_received: sum(before, &earlier, &|name| name == "received"),
-                label,
-            }
-        })
-        .collect()
+        .map(|label| Point { label, received: 0, decided: 0, previous_received: 0 })
+        .collect();
+    // One pass over each period's rows; a row's day or month begins with its point's label.
+    let width = if daily { 10 } else { 7 };
+    let decided = |counters: &std::collections::BTreeMap<String, i64>| -> i64 {
+        use std::ops::Bound::Excluded;
+        counters.range::<str, _>((Excluded("decided:"), Excluded("decided;"))).map(|(_, n)| n).sum()
+    };
+    for row in now.iter().filter(|row| filter.keeps(row)) {
+        if let Some(point) = points.iter_mut().find(|p| row.period.get(..width) == Some(p.label.as_str())) {
+            point.received += row.counters.get("received").copied().unwrap_or(0);
+            point.decided += decided(&row.counters);
+        }
+    }
+    for row in before.iter().filter(|row| filter.keeps(row)) {
+        // The same day or month a year later.
+        let Some(label) = row.period.get(..width) else { continue };
+        let year: i32 = label[..4].parse().unwrap_or(0);
+        let later = format!("{:04}{}", year + 1, &label[4..]);
+        if let Some(point) = points.iter_mut().find(|p| p.label == later) {
+            point.previous_received += row.counters.get("received").copied().unwrap_or(0);
+        }
+    }
+    points
 }
 
 impl Dashboard {

@@ -107,6 +107,23 @@ pub fn appointments(totals: &BTreeMap<&str, i64>) -> Appointments {
     }
 }
 
+/// `rows` added up per service and channel, whatever their day or month:
+/// one pass over the period's counters, after which each line of the
+/// dashboard adds up a few dozen rows, not thousands.
+pub fn by_service_and_channel(rows: Vec<Counts>) -> Vec<Counts> {
+    let mut lines: BTreeMap<(String, String), BTreeMap<String, i64>> = BTreeMap::new();
+    for row in rows {
+        let line = lines.entry((row.service, row.channel)).or_default();
+        for (name, count) in row.counters {
+            *line.entry(name).or_default() += count;
+        }
+    }
+    lines
+        .into_iter()
+        .map(|((service, channel), counters)| Counts { period: String::new(), service, channel, counters })
+        .collect()
+}
+
 /// The counters of `rows` the filter keeps, added up by name.
 pub fn totals<'a>(rows: impl IntoIterator<Item = &'a Counts>, filter: &Filter) -> BTreeMap<&'a str, i64> {
     // Borrowed names: a year's dashboard adds up a few hundred thousand counts.
