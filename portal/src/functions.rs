@@ -50,6 +50,7 @@ impl Ports {
             .merge(messaging::router(platform))
             .merge(booking::router(platform))
             .merge(open311::router(platform))
+            .merge(reporting::router(platform, self.files.clone()))
             .merge(accounts::router(platform, self.mailer.clone()))
     }
 }

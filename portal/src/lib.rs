@@ -48,6 +48,7 @@ pub const FUNCTION_PREFIXES: &[&str] = &[
     messaging::PREFIX,
     booking::PREFIX,
     open311::PREFIX,
+    reporting::PREFIX,
 ];
 
 /// Where the portal finds its parts and keeps its data.

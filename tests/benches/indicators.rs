@@ -2,7 +2,7 @@
 //! a city that received 100,000 requests in the year (and as many the year
 //! before, for the comparison), its counters written as the changes write
 //! them (`gru_records::indicators::writes`), then `GET
-//! /api/tracking/indicators` for the whole year by a supervisor, timed
+//! /api/reporting/indicators` for the whole year by a supervisor, timed
 //! over HTTP from the client. `cargo bench -p gru-tests --bench
 //! indicators` (what `cargo xtask bench` runs) measures; run as a test
 //! (`cargo test --all-targets`), it checks the same path on 2,000 requests.
@@ -109,7 +109,7 @@ async fn main() {
     );
 
     let (boss, _) = portal.agent("direction@belleval.example", accounts::agents::Role::Supervisor, &[]).await;
-    let path = format!("/api/tracking/indicators?from={}&to={last}", last.checked_sub(364.days()).unwrap());
+    let path = format!("/api/reporting/indicators?from={}&to={last}", last.checked_sub(364.days()).unwrap());
     let mut times: Vec<Duration> = Vec::new();
     let mut answer = serde_json::Value::Null;
     for _ in 0..calls {

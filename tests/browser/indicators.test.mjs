@@ -31,7 +31,7 @@ test('a supervisor reads the month\'s figures, the chart and its data table, and
     await clerk.json('POST', `/api/tracking/requests/${reference}/transitions`, { to, version, reason: 'Pièce illisible.' });
   }
   const boss = await AgentSession.signIn(await createAgentByCli({ role: 'supervisor', name: 'Bastien Responsable' }));
-  const expected = await boss.json('GET', '/api/tracking/indicators');
+  const expected = await boss.json('GET', '/api/reporting/indicators');
 
   for (const width of [1280, 360]) {
     const page = await asAgent(boss, '/admin/indicateurs.html', width);

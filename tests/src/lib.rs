@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 pub mod counting;
 pub mod routes;
+pub mod spreadsheets;
 
 /// A running portal, stopped when dropped.
 pub struct TestPortal {
@@ -385,9 +386,15 @@ impl TestPortal {
         let credentials = accounts::agents::enrol(self.store.clone(), self.clock.clone(), &self.url, new)
             .await
             .expect("the agent is enrolled");
+        (self.agent_signs_in(&credentials).await, credentials.agent.id)
+    }
+
+    /// The agent of `credentials` signs in again (a new session, e.g. after
+    /// the clock moved past the last one): their cookie.
+    pub async fn agent_signs_in(&self, credentials: &accounts::agents::Credentials) -> String {
         let now = self.clock.now().as_second().try_into().expect("after 1970");
         let body = serde_json::json!({
-            "email": email,
+            "email": credentials.agent.email,
             "password": credentials.password,
             "code": accounts::agents::totp_code(&credentials.totp_secret, now),
         });
@@ -400,7 +407,7 @@ impl TestPortal {
             .filter_map(|v| v.to_str().ok())
             .find_map(|c| c.strip_prefix("gru_agent=")?.split(';').next())
             .expect("the agent's session cookie");
-        (format!("gru_agent={cookie}"), credentials.agent.id)
+        format!("gru_agent={cookie}")
     }
 
     /// GETs `path` and parses the JSON body, asserting the status.

@@ -91,6 +91,7 @@ fn each_lambda_links_only_the_aws_sdk_crates_it_calls() {
         ("open311", &["aws-sdk-dynamodb"]),
         ("accounts", &["aws-sdk-dynamodb", "aws-sdk-ses"]),
         ("attachments", &["aws-sdk-dynamodb", "aws-sdk-s3"]),
+        ("reporting", &["aws-sdk-dynamodb", "aws-sdk-s3"]),
         ("submissions", &["aws-sdk-dynamodb", "aws-sdk-ses"]),
         ("notifier", &["aws-sdk-dynamodb", "aws-sdk-s3", "aws-sdk-ses"]),
     ];

@@ -7,13 +7,13 @@ use gru_ports::FixedClock;
 use gru_tests::{Answer, TestPortal, on_both};
 use jiff::SignedDuration;
 use jiff::civil::Date;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::sync::Arc;
 
 on_both!(
     a_supervisor_sees_what_was_received_and_decided_beside_last_year,
     the_dashboard_is_for_supervisors_and_refuses_bad_periods,
-    the_csv_opens_in_a_spreadsheet_with_the_dashboards_figures,
+    the_csv_and_the_ods_open_in_a_spreadsheet_with_the_dashboards_figures,
     racing_changes_lose_no_count,
     appointments_are_counted_on_their_day_as_they_end_up,
 );
@@ -36,7 +36,7 @@ async fn move_through(portal: &TestPortal, cookie: &str, reference: &str, status
 }
 
 async fn dashboard(portal: &TestPortal, cookie: &str, query: &str) -> Answer {
-    portal.call_with("GET", &format!("/api/tracking/indicators{query}"), None, Some(cookie)).await
+    portal.call_with("GET", &format!("/api/reporting/indicators{query}"), None, Some(cookie)).await
 }
 
 async fn supervisor(portal: &TestPortal) -> String {
@@ -119,7 +119,7 @@ async fn the_dashboard_is_for_supervisors_and_refuses_bad_periods(
     clock: &Arc<FixedClock>,
 ) {
     let day = today(clock);
-    assert_eq!(portal.call("GET", "/api/tracking/indicators", None, None).await.status, 401);
+    assert_eq!(portal.call("GET", "/api/reporting/indicators", None, None).await.status, 401);
     let clerk = clerk(portal).await;
     let refused = dashboard(portal, &clerk, "").await;
     assert_eq!(refused.status, 403, "an agent sees their requests, not the city's figures");
@@ -152,7 +152,7 @@ async fn the_dashboard_is_for_supervisors_and_refuses_bad_periods(
     }
 }
 
-async fn the_csv_opens_in_a_spreadsheet_with_the_dashboards_figures(
+async fn the_csv_and_the_ods_open_in_a_spreadsheet_with_the_dashboards_figures(
     portal: &TestPortal,
     clock: &Arc<FixedClock>,
 ) {
@@ -163,52 +163,55 @@ async fn the_csv_opens_in_a_spreadsheet_with_the_dashboards_figures(
     let boss = supervisor(portal).await;
     let query = format!("?from={day}&to={day}");
     let figures = dashboard(portal, &boss, &query).await.body["figures"].clone();
-    let response = reqwest::Client::new()
-        .get(format!("{}/api/tracking/indicators.csv{query}", portal.url))
-        .header("cookie", &boss)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
-    assert!(
-        response.headers()["content-disposition"]
-            .to_str()
-            .unwrap()
-            .contains(&format!("indicateurs-{day}-{day}.csv"))
-    );
-    let csv = response.bytes().await.unwrap();
+    let title = portal.get_json("/api/catalogue/services/acte-etat-civil", 200).await["title"].clone();
+    let download = |extension: &'static str| {
+        let (boss, query) = (boss.clone(), query.clone());
+        async move {
+            let response = reqwest::Client::new()
+                .get(format!("{}/api/reporting/indicators.{extension}{query}", portal.url))
+                .header("cookie", &boss)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
+            assert!(disposition.contains(&format!("indicateurs-{day}-{day}.{extension}")), "{disposition}");
+            (response.headers()["content-type"].to_str().unwrap().to_owned(), response.bytes().await.unwrap())
+        }
+    };
 
-    // Python's csv reads it as a French spreadsheet would (`;`, UTF-8 with BOM).
-    const READ: &str = r#"
-import csv, io, json, sys
-rows = list(csv.DictReader(io.StringIO(sys.stdin.buffer.read().decode("utf-8-sig")), delimiter=";"))
-print(json.dumps(rows))
-"#;
-    let python =
-        std::env::var("GRU_PYTHON").expect("GRU_PYTHON: cargo xtask test gives target/venv/bin/python");
-    let mut child = std::process::Command::new(python)
-        .args(["-c", READ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &csv).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
-    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    // Python's csv reads the CSV as a French spreadsheet would (`;`, UTF-8 with BOM).
+    let (kind, csv) = download("csv").await;
+    assert_eq!(kind, "text/csv; charset=utf-8");
+    let rows = gru_tests::spreadsheets::read_csv(&csv);
     let total = &rows[0];
-    assert_eq!(total["vue"], "total");
-    assert_eq!(total["période"], format!("{day} – {day}"));
+    assert_eq!(
+        (total["vue"].as_str(), total["du"].as_str()),
+        (Some("total"), Some(day.to_string().as_str()))
+    );
     assert_eq!(total["reçues"], figures["received"].to_string());
     assert_eq!(total["refusées"], figures["decided"]["refused"].to_string());
     assert_eq!(total["délai médian (jours ouvrés)"], figures["days_median"]["all"].to_string());
-    let title = portal.get_json("/api/catalogue/services/acte-etat-civil", 200).await["title"].clone();
     assert!(rows.iter().any(|r| r["vue"] == "démarche" && r["ligne"] == title), "{rows:?}");
-    // The export is in the audit trail.
+    assert!(rows.iter().any(|r| r["vue"] == "canal" && r["ligne"] == "En ligne"), "{rows:?}");
+
+    // odfpy reads the ODS: numbers as numbers, days as dates, the same figures.
+    let (kind, ods) = download("ods").await;
+    assert_eq!(kind, "application/vnd.oasis.opendocument.spreadsheet");
+    let (sheet, rows) = gru_tests::spreadsheets::read_ods(&ods);
+    assert_eq!(sheet, "Indicateurs");
+    let total = &rows[0];
+    assert_eq!(total["du"], day.to_string());
+    assert_eq!(total["reçues"].as_f64(), figures["received"].as_f64());
+    assert_eq!(total["refusées"].as_f64(), figures["decided"]["refused"].as_f64());
+    assert_eq!(total["délai médian (jours ouvrés)"].as_f64(), figures["days_median"]["all"].as_f64());
+    assert!(rows.iter().any(|r| r["vue"] == "démarche" && r["ligne"] == title), "{rows:?}");
+
+    // Both downloads are in the audit trail.
     let admin = portal.agent("admin@belleval.example", Role::Admin, &[]).await.0;
     let trail = portal.call_with("GET", &format!("/api/tracking/audit?day={day}"), None, Some(&admin)).await;
-    assert!(trail.body.to_string().contains("indicators.export"), "{}", trail.body);
+    let exports = trail.body.to_string().matches("indicators.export").count();
+    assert_eq!(exports, 2, "{}", trail.body);
 }
 
 /// Eight requests sent at once, then moved at once: the counters are

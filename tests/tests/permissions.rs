@@ -109,6 +109,12 @@ async fn every_route_against_every_caller() {
         "service": SERVICE, "channel": "phone",
         "citizen": { "email": "c@exemple.fr" }, "answers": death_certificate_answers(),
     });
+    // An export the agent of the service started: theirs alone.
+    let order =
+        json!({ "service": SERVICE, "from": today, "to": today, "fields": ["reference"], "format": "csv" });
+    let started = portal.call_with("POST", "/api/reporting/exports", Some(&order), Some(&agent)).await;
+    assert_eq!(started.status, 201, "{}", started.body);
+    let export = format!("/api/reporting/exports/{}", started.body["id"].as_str().unwrap());
     // Booking: the first free PACS slots of the état civil desk, an agenda
     // the agent of the service (acte-etat-civil) handles; one of them booked
     // by A, one by the agent for a citizen who called.
@@ -161,6 +167,7 @@ async fn every_route_against_every_caller() {
     const ANY_AGENT: [u16; 7] = [401, 401, 200, 200, 200, 200, 401];
     const ADMIN: [u16; 7] = [401, 401, 403, 403, 403, 200, 401];
     const SUPERVISORS: [u16; 7] = [401, 401, 403, 403, 200, 200, 401];
+    const THE_AGENT_WHO_STARTED_IT: [u16; 7] = [401, 401, 404, 200, 404, 404, 401];
     const FIVE_AN_HOUR: [u16; 7] = [202, 202, 202, 202, 202, 429, 429];
     let table: Vec<Row> = vec![
         // The API's description and the catalogue: public.
@@ -250,7 +257,8 @@ async fn every_route_against_every_caller() {
             SERVICE_AGENTS,
         ),
         ("POST", format!("{agent_files}/files/{request_file}/download"), Some(json!({})), SERVICE_AGENTS),
-        // Tracking: agents only, within their services.
+        // Tracking: agents only, within their services; reporting: supervisors,
+        // and agents for the requests of their services.
         ("GET", "/api/tracking/inbox".into(), None, ANY_AGENT),
         ("GET", format!("/api/tracking/inbox?service={SERVICE}"), None, [401, 401, 403, 200, 200, 200, 401]),
         ("GET", tracked.clone(), None, SERVICE_AGENTS),
@@ -270,8 +278,12 @@ async fn every_route_against_every_caller() {
         ("GET", format!("/api/tracking/agents?service={SERVICE}"), None, [401, 401, 403, 200, 200, 200, 401]),
         ("GET", format!("/api/tracking/audit?day={today}"), None, ADMIN),
         ("GET", format!("/api/tracking/audit?reference={reference}"), None, ADMIN),
-        ("GET", "/api/tracking/indicators".into(), None, SUPERVISORS),
-        ("GET", format!("/api/tracking/indicators.csv?service={SERVICE}"), None, SUPERVISORS),
+        ("GET", "/api/reporting/indicators".into(), None, SUPERVISORS),
+        ("GET", format!("/api/reporting/indicators.csv?service={SERVICE}"), None, SUPERVISORS),
+        ("GET", format!("/api/reporting/indicators.ods?service={SERVICE}"), None, SUPERVISORS),
+        ("POST", "/api/reporting/exports".into(), Some(order), [401, 401, 403, 201, 201, 201, 401]),
+        ("GET", export.clone(), None, THE_AGENT_WHO_STARTED_IT),
+        ("POST", format!("{export}/next"), Some(json!({})), THE_AGENT_WHO_STARTED_IT),
         // Messaging: the request's citizen, link holders, the service's agents.
         ("GET", format!("/api/messaging/requests/{reference}/thread"), None, A_SIGNED_IN),
         (

@@ -46,6 +46,7 @@ const FUNCTIONS: &[&str] = &[
     "notifier",
     "booking",
     "open311",
+    "reporting",
 ];
 
 /// The most a function's zipped package may weigh, in bytes (the cold

@@ -3,7 +3,6 @@
 use gru_records::progress;
 
 use crate::PREFIX;
-use crate::dashboard;
 use crate::inbox::{self, Due, Filter, Sort};
 use crate::views::{self, Colleague, Detail, HistoryView, InboxRow, Row, TransitionView};
 use axum::Router;
@@ -18,7 +17,6 @@ use gru_ports::{StoreError, TransactOp};
 use gru_records::agents::Directory;
 use gru_records::case_files::AttachmentRepository;
 use gru_records::catalogue::CatalogueRepository;
-use gru_records::indicators::IndicatorsRepository;
 use gru_records::progress::{Author, Moment};
 use gru_records::requests::{Repository, RepositoryError, Versioned};
 use gru_records::thread_state;
@@ -41,15 +39,14 @@ const MAX_QUERY_CHARS: usize = 200;
 const WRITE_ATTEMPTS: u32 = 3;
 
 /// The state every handler shares.
-pub(crate) type Ctx = gru_web::Ctx<Inner>;
+type Ctx = gru_web::Ctx<Inner>;
 
-pub(crate) struct Inner {
+struct Inner {
     platform: Platform,
     repository: Repository,
     attachments: AttachmentRepository,
-    pub(crate) catalogue: CatalogueRepository,
+    catalogue: CatalogueRepository,
     directory: Directory,
-    pub(crate) indicators: IndicatorsRepository,
 }
 
 /// The tracking function's routes, under [`PREFIX`].
@@ -62,7 +59,6 @@ pub fn router(platform: &Platform) -> Router {
             attachments: AttachmentRepository::new(store.clone()),
             catalogue: CatalogueRepository::new(store.clone()),
             directory: Directory::new(store.clone()),
-            indicators: IndicatorsRepository::new(store.clone()),
             platform: platform.clone(),
         },
     );
@@ -74,8 +70,6 @@ pub fn router(platform: &Platform) -> Router {
         .route("/requests/{reference}/assignee", post(assign))
         .route("/agents", get(colleagues))
         .route("/audit", get(audit))
-        .route("/indicators", get(dashboard::indicators))
-        .route("/indicators.csv", get(dashboard::indicators_csv))
         .with_state(ctx);
     gru_web::mount(PREFIX, routes)
 }
@@ -100,7 +94,7 @@ fn conflict() -> Problem {
 
 impl Inner {
     /// Now, and today in the city's time zone with its public holidays.
-    pub(crate) async fn moment(&self) -> Result<Moment, Problem> {
+    async fn moment(&self) -> Result<Moment, Problem> {
         Ok(self.catalogue.moment(self.platform.clock.now()).await?)
     }
 

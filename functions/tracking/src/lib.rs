@@ -15,8 +15,6 @@
 //! | `POST /requests/{reference}/assignee` `{agent?, version}` | agent of the service: take it or release their own; supervisor: anyone | the request; 409 on a stale `version` |
 //! | `GET /agents?service=` | agent of the service (403 otherwise) | the colleagues who handle it |
 //! | `GET /audit?day=` or `?reference=` | admin (403 otherwise) | audit entries |
-//! | `GET /indicators` `?from&to&service&channel` | supervisor or admin (403 otherwise) | the period's figures (default: the month so far) beside the same period a year earlier, by service and channel, and a series by day or month |
-//! | `GET /indicators.csv` (same query) | supervisor or admin (403 otherwise) | the same figures as CSV; audited |
 //!
 //! An agent of another service gets 404 for a request, as for one that does
 //! not exist: references are guessable, and the back office does not tell
@@ -24,9 +22,7 @@
 //! service is 403 `forbidden`: a service's existence is public.
 
 mod api;
-mod dashboard;
 mod inbox;
-mod indicators;
 mod letters;
 mod views;
 

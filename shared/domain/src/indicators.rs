@@ -185,13 +185,9 @@ struct Decision {
 /// When a request in a final phase was decided (its last entry into that
 /// phase), after how many working days, of which how many waiting for the citizen.
 fn decision(request: &Request, days: CityDays<'_>) -> Option<Decision> {
-    if !request.phase.is_final() {
-        return None;
-    }
+    let index = request.decision_entry()?;
     let history = &request.history;
-    // The decision is the entry after which the request stayed final.
-    let index = history.iter().rposition(|e| !e.phase.is_final()).map_or(0, |i| i + 1);
-    let decided = history.get(index)?;
+    let decided = &history[index];
     let day = days.day(decided.at);
     let mut waiting_days = 0;
     for pair in history[..=index].windows(2) {

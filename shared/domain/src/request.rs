@@ -25,6 +25,16 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// Every phase, in a request's usual order.
+    pub const ALL: [Phase; 6] = [
+        Phase::Submitted,
+        Phase::InProgress,
+        Phase::WaitingForCitizen,
+        Phase::Accepted,
+        Phase::Refused,
+        Phase::Closed,
+    ];
+
     /// Whether requests end here: accepted, refused or closed.
     pub fn is_final(self) -> bool {
         matches!(self, Phase::Accepted | Phase::Refused | Phase::Closed)
@@ -229,6 +239,23 @@ pub struct Request {
     /// Sent by an Open311 app (channel `open311`): where, and with what media.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open311: Option<Open311Origin>,
+}
+
+impl Request {
+    /// When a request in a final phase was decided: its last entry into
+    /// that phase (a decided request may be reopened, then decided again).
+    pub fn decided_at(&self) -> Option<Timestamp> {
+        self.decision_entry().map(|index| self.history[index].at)
+    }
+
+    /// The index in `history` of the entry after which the request stayed final.
+    pub fn decision_entry(&self) -> Option<usize> {
+        if !self.phase.is_final() || self.history.is_empty() {
+            return None;
+        }
+        Some(self.history.iter().rposition(|e| !e.phase.is_final()).map_or(0, |i| i + 1))
+            .filter(|index| *index < self.history.len())
+    }
 }
 
 /// What an Open311 app sent besides the form's answers: the location as

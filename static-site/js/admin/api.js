@@ -34,10 +34,10 @@ export const tracking = {
   colleagues: (service) => getJson('tracking/agents', { service }),
 };
 
-/** /api/tracking/indicators: the city's figures, for supervisors and admins. */
+/** /api/reporting/indicators: the city's figures, for supervisors and admins. */
 export const indicators = {
   /** params: { from, to, service, channel } (empty ones left out). */
-  read: (params, opts) => getJson('tracking/indicators', params, opts),
+  read: (params, opts) => getJson('reporting/indicators', params, opts),
 };
 
 /** /api/messaging, agents' side: the thread with its internal notes. */

@@ -197,7 +197,7 @@ async function main() {
   const chosen = choices(today);
   const query = { from: chosen.from, to: chosen.to, service: chosen.service || undefined, channel: chosen.channel || undefined };
   const [services, data] = await Promise.all([allServices(), indicators.read(query)]);
-  const csv = `/api/tracking/indicators.csv?${new URLSearchParams(Object.entries(query).filter(([, v]) => v)).toString()}`;
+  const csv = `/api/reporting/indicators.csv?${new URLSearchParams(Object.entries(query).filter(([, v]) => v)).toString()}`;
   setChildren($('#page-content'),
     filters(chosen, services),
     el('p', { class: 'indicator-period' }, t('admin.indicators.comparing', { now: periodLabel(data.period), before: periodLabel(data.previous_period) })),

@@ -4,7 +4,9 @@
 //! figures computed by `crate::indicators`.
 
 use crate::api::{Ctx, Inner};
+use crate::channels::CHANNELS;
 use crate::indicators;
+use crate::sheet::{Cell, Format, Sheet};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use gru_records::indicators::{Counts, Family};
@@ -22,9 +24,6 @@ pub(crate) struct IndicatorParams {
     channel: Option<String>,
 }
 
-/// The channels requests come by, in the order the dashboard lists them.
-const CHANNELS: [&str; 6] = ["online", "phone", "email", "counter", "post", "open311"];
-
 /// Periods up to this many days are charted day by day, longer ones by month.
 const DAILY_UP_TO: i32 = 62;
 
@@ -39,24 +38,41 @@ pub(crate) async fn indicators(
     Ok(axum::Json(dashboard).into_response())
 }
 
-/// The dashboard's figures by service and channel as a spreadsheet's CSV
-/// (`;`-separated, UTF-8 with its byte-order mark, as French spreadsheets
-/// open it); audited.
+/// The dashboard's figures by service and channel as CSV (`;`-separated,
+/// UTF-8 with its byte-order mark, as French spreadsheets open it); audited.
 pub(crate) async fn indicators_csv(
     State(ctx): State<Ctx>,
     agent: Agent,
     Query(params): Query<IndicatorParams>,
 ) -> Result<Response, Problem> {
-    let dashboard = ctx.dashboard(&agent, params).await?;
-    let detail = format!("{} {}", dashboard.period.from, dashboard.period.to);
-    ctx.shared().audit.record(&agent, "indicators.export", None, Some(&detail)).await?;
-    let file = format!("indicateurs-{}-{}.csv", dashboard.period.from, dashboard.period.to);
+    exported(&ctx, &agent, params, Format::Csv).await
+}
+
+/// The same figures as an OpenDocument spreadsheet; audited.
+pub(crate) async fn indicators_ods(
+    State(ctx): State<Ctx>,
+    agent: Agent,
+    Query(params): Query<IndicatorParams>,
+) -> Result<Response, Problem> {
+    exported(&ctx, &agent, params, Format::Ods).await
+}
+
+async fn exported(
+    ctx: &Ctx,
+    agent: &Agent,
+    params: IndicatorParams,
+    format: Format,
+) -> Result<Response, Problem> {
+    let dashboard = ctx.dashboard(agent, params).await?;
+    let (from, to) = (dashboard.period.from, dashboard.period.to);
+    ctx.shared().audit.record(agent, "indicators.export", None, Some(&format!("{from} {to}"))).await?;
+    let file = format!("indicateurs-{from}-{to}.{}", format.extension());
     Ok((
         [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (axum::http::header::CONTENT_TYPE, format.content_type().to_owned()),
             (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
         ],
-        dashboard.csv(),
+        dashboard.sheet().write(format),
     )
         .into_response())
 }
@@ -134,7 +150,7 @@ impl Inner {
                 .with_field("service", "Une démarche du catalogue."));
         }
         if let Some(channel) = &params.channel
-            && !CHANNELS.contains(&channel.as_str())
+            && !CHANNELS.iter().any(|(id, _)| id == channel)
         {
             return Err(Problem::bad_request("invalid-query", "Ce canal n'existe pas.")
                 .with_field("channel", "online, phone, email, counter, post ou open311."));
@@ -142,9 +158,14 @@ impl Inner {
         let filter = indicators::Filter { service: params.service.clone(), channel: params.channel.clone() };
         let previous_period = period.a_year_earlier();
         let daily = span <= DAILY_UP_TO;
-        let read = |family, period: indicators::Period| self.indicators.counts(family, period.from, period.to);
+        let read =
+            |family, period: indicators::Period| self.indicators.counts(family, period.from, period.to);
         let read_daily = |period: indicators::Period| async move {
-            if daily { self.indicators.daily(Family::Requests, period.from, period.to).await } else { Ok(Vec::new()) }
+            if daily {
+                self.indicators.daily(Family::Requests, period.from, period.to).await
+            } else {
+                Ok(Vec::new())
+            }
         };
         // Six reads at once: on SQLite each has its own connection.
         let (now, before, days_now, days_before, booked, booked_before) = tokio::try_join!(
@@ -191,8 +212,10 @@ impl Inner {
             .collect();
         let by_channel = CHANNELS
             .iter()
-            .filter(|c| filter.channel.as_ref().is_none_or(|only| only == *c))
-            .map(|c| line(c, c, indicators::Filter { channel: Some((*c).to_owned()), ..filter.clone() }))
+            .filter(|(id, _)| filter.channel.as_ref().is_none_or(|only| only == id))
+            .map(|(id, label)| {
+                line(id, label, indicators::Filter { channel: Some((*id).to_owned()), ..filter.clone() })
+            })
             .filter(|l| l.figures.received + l.previous.received > 0)
             .collect();
         let everything = indicators::Filter::default();
@@ -284,50 +307,59 @@ fn series(
 }
 
 impl Dashboard {
-    /// The figures by service and channel, both periods, as CSV.
-    fn csv(&self) -> String {
-        let mut csv = String::from("\u{feff}");
-        csv.push_str("vue;ligne;période;formulaires commencés;reçues;dont en ligne;instruites;complément demandé;décidées;acceptées;refusées;classées;délai médian (jours ouvrés);délai p90 (jours ouvrés);dans les délais;hors délai\r\n");
-        let mut row = |view: &str, label: &str, period: indicators::Period, f: &indicators::Figures| {
-            let days = |d: Option<u32>| d.map(|d| d.to_string()).unwrap_or_default();
-            let cells = [
-                view.to_owned(),
-                label.to_owned(),
-                format!("{} – {}", period.from, period.to),
-                f.drafts.to_string(),
-                f.received.to_string(),
-                f.online.to_string(),
-                f.instructed.to_string(),
-                f.asked.to_string(),
-                f.decided_total.to_string(),
-                f.decided["accepted"].to_string(),
-                f.decided["refused"].to_string(),
-                f.decided["closed"].to_string(),
+    /// The figures by service and channel, both periods, as a table.
+    fn sheet(&self) -> Sheet {
+        let header = [
+            "vue",
+            "ligne",
+            "du",
+            "au",
+            "formulaires commencés",
+            "reçues",
+            "dont en ligne",
+            "instruites",
+            "complément demandé",
+            "décidées",
+            "acceptées",
+            "refusées",
+            "classées",
+            "délai médian (jours ouvrés)",
+            "délai p90 (jours ouvrés)",
+            "dans les délais",
+            "hors délai",
+        ];
+        let row = |view: &str, label: &str, period: indicators::Period, f: &indicators::Figures| {
+            let days = |d: Option<u32>| Cell::maybe(d.map(f64::from));
+            vec![
+                Cell::text(view),
+                Cell::text(label),
+                Cell::Date(period.from),
+                Cell::Date(period.to),
+                Cell::count(f.drafts),
+                Cell::count(f.received),
+                Cell::count(f.online),
+                Cell::count(f.instructed),
+                Cell::count(f.asked),
+                Cell::count(f.decided_total),
+                Cell::count(f.decided["accepted"]),
+                Cell::count(f.decided["refused"]),
+                Cell::count(f.decided["closed"]),
                 days(f.days_median["all"]),
                 days(f.days_p90["all"]),
-                f.in_time.to_string(),
-                f.late.to_string(),
-            ];
-            let quoted: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-            csv.push_str(&quoted.join(";"));
-            csv.push_str("\r\n");
+                Cell::count(f.in_time),
+                Cell::count(f.late),
+            ]
         };
-        row("total", "toutes", self.period, &self.figures);
-        row("total", "toutes", self.previous_period, &self.previous);
+        let mut rows = vec![
+            row("total", "toutes", self.period, &self.figures),
+            row("total", "toutes", self.previous_period, &self.previous),
+        ];
         for (view, lines) in [("démarche", &self.by_service), ("canal", &self.by_channel)] {
             for line in lines {
-                row(view, &line.label, self.period, &line.figures);
-                row(view, &line.label, self.previous_period, &line.previous);
+                rows.push(row(view, &line.label, self.period, &line.figures));
+                rows.push(row(view, &line.label, self.previous_period, &line.previous));
             }
         }
-        csv
+        Sheet { name: "Indicateurs".to_owned(), header: header.map(str::to_owned).to_vec(), rows }
     }
-}
-
-/// A CSV cell: quoted when it holds the separator, a quote or a line
-/// break; a leading `= + - @` is neutralised, so a spreadsheet never reads
-/// a service's title as a formula.
-fn csv_cell(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
-    if text.contains([';', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
 }
