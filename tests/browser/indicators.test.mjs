@@ -1,6 +1,6 @@
 // The indicators page of the back office: supervisors read the period's figures beside a
 // year earlier, the chart with its data table, by service and channel, and download the
-// CSV; an agent is told the page is not theirs. Axe at zero at 360 and 1280 px.
+// CSV and the ODS; an agent is told the page is not theirs. Axe at zero at 360 and 1280 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, BASE, waitForState, assertNoAxeViolations, closePage } from './helpers.mjs';
@@ -49,7 +49,9 @@ test('a supervisor reads the month\'s figures, the chart and its data table, and
       const funnel = page.getByRole('table', { name: 'De la réception à la décision' });
       assert.match(await funnel.locator('tr', { hasText: 'Refusées' }).innerText(), new RegExp(`\\b${expected.figures.decided.refused}\\b`));
       const csv = page.getByRole('link', { name: 'Télécharger ces chiffres (CSV)' });
-      assert.match(await csv.getAttribute('href'), /^\/api\/tracking\/indicators\.csv\?from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}$/);
+      assert.match(await csv.getAttribute('href'), /^\/api\/reporting\/indicators\.csv\?from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}$/);
+      const ods = page.getByRole('link', { name: 'Télécharger ces chiffres (ODS : LibreOffice, Excel)' });
+      assert.match(await ods.getAttribute('href'), /^\/api\/reporting\/indicators\.ods\?from=/);
       assert.deepEqual(page.jsErrors, []);
       await assertNoAxeViolations(page, `indicateurs à ${width} px`);
     } finally {

@@ -1,6 +1,6 @@
 // The agents' calls to the API: sign-in and agent administration (/api/accounts/agents),
-// the inbox, request detail and actions (/api/tracking), the thread (/api/messaging) and
-// files (/api/attachments). Every call goes through api.js's helpers (CSRF header, problems).
+// the inbox, request detail and actions (/api/tracking), the thread (/api/messaging),
+// files (/api/attachments), indicators and exports (/api/reporting). Every call goes through api.js's helpers (CSRF header, problems).
 import { getJson, sendJson } from '../api.js';
 
 const post = (path, body, opts) => sendJson('POST', path, body, opts);
@@ -38,6 +38,14 @@ export const tracking = {
 export const indicators = {
   /** params: { from, to, service, channel } (empty ones left out). */
   read: (params, opts) => getJson('reporting/indicators', params, opts),
+};
+
+/** /api/reporting/exports: a service's requests as a file, built in steps. */
+export const exports = {
+  /** order: { service, from, to, fields: [...], format: 'csv' | 'ods' }; answers its progress. */
+  start: (order) => post('reporting/exports', order),
+  next: (id) => post(`reporting/exports/${enc(id)}/next`),
+  progress: (id) => getJson(`reporting/exports/${enc(id)}`),
 };
 
 /** /api/messaging, agents' side: the thread with its internal notes. */

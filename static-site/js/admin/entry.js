@@ -13,23 +13,11 @@ import { showErrors, clearErrors } from '../form/errors.js';
 import { renderField } from '../form/fields.js';
 import { cleanAnswers } from '../form/answers.js';
 import { recording } from './api.js';
-import { adminError, initAdmin, adminTitle, atLeast, requestHref, CHANNELS, channelLabel } from './shell.js';
+import { adminError, initAdmin, adminTitle, allServices, servicesOf, requestHref, CHANNELS, channelLabel } from './shell.js';
 
 const PAGE = '/admin/saisie.html';
 /** The channels an agent records a request from: not online, nor an app's report (Open311), which come in by themselves. */
 const OTHER_CHANNELS = Object.keys(CHANNELS).filter((c) => !['online', 'open311'].includes(c));
-
-/** Every service of the catalogue (few: the list is paged by the API's cursor). */
-async function allServices() {
-  const items = [];
-  let cursor = null;
-  do {
-    const page = await api.services(cursor ? { cursor } : {});
-    items.push(...page.items);
-    cursor = page.next || null;
-  } while (cursor);
-  return items;
-}
 
 const mark = (required) => el('span', { class: required ? 'required-mark' : 'optional-mark', text: t(required ? 'form.required' : 'form.optional') });
 
@@ -139,7 +127,7 @@ try {
   if (session) {
     const { city, me } = session;
     adminTitle(t('admin.entry'), city);
-    const services = (await allServices()).filter((s) => atLeast(me, 'supervisor') || (me.services || []).includes(s.slug));
+    const services = servicesOf(me, await allServices());
     const load = el('button', { type: 'button', class: 'button button-secondary', text: t('admin.entry.load') });
     const submit = el('button', { type: 'submit', class: 'button', text: t('admin.entry.submit') });
     const holder = el('div', { id: 'entry-questions' });

@@ -1,13 +1,12 @@
 // admin/boite.html: the requests of the agent's services. The filters are a form whose
 // values live in the address (?service=…&phase=…), so a filtered inbox can be reloaded,
 // bookmarked and left with Back; each change of filters is announced with the count.
-import { api } from '../api.js';
 import { t } from '../i18n/index.js';
 import { el, setChildren } from '../text.js';
 import { $, setState, formatDate, failureMessage, whileBusy, focusOn } from '../ui.js';
 import { tracking } from './api.js';
 import {
-  adminError, initAdmin, adminTitle, status, requestHref, PHASES, CHANNELS, phaseLabel, channelLabel, deadline, atLeast, INBOX, LAST_INBOX,
+  adminError, initAdmin, adminTitle, allServices, servicesOf, status, requestHref, PHASES, CHANNELS, phaseLabel, channelLabel, deadline, atLeast, INBOX, LAST_INBOX,
 } from './shell.js';
 
 const FILTERS = ['q', 'service', 'phase', 'status', 'assignee', 'due', 'channel', 'sort'];
@@ -22,18 +21,6 @@ function select(name, label, options, value) {
     el('select', { class: 'input', id, name }, options.map(([v, l]) => option(v, l, value || ''))));
 }
 
-/** Every service of the catalogue (few: the list is paged by the API's cursor). */
-async function allServices() {
-  const items = [];
-  let cursor = null;
-  do {
-    const page = await api.services(cursor ? { cursor } : {});
-    items.push(...page.items);
-    cursor = page.next || null;
-  } while (cursor);
-  return items;
-}
-
 const params = () => Object.fromEntries(FILTERS.map((name) => [name, new URLSearchParams(location.search).get(name) || '']));
 
 /** The statuses to choose from: the API's list when it gives one, else those the rows have shown. */
@@ -45,7 +32,7 @@ function statusOptions(answer, rows) {
 }
 
 function filterForm(me, services, colleagues, values) {
-  const mine = atLeast(me, 'supervisor') ? services : services.filter((s) => (me.services || []).includes(s.slug));
+  const mine = servicesOf(me, services);
   const form = el('form', { id: 'filters', class: 'filters', method: 'get', action: INBOX, 'aria-labelledby': 'filters-title', novalidate: true },
     el('h2', { id: 'filters-title', class: 'filters-title', text: t('admin.filters.title') }),
     el('div', { class: 'filters-grid' },

@@ -1,14 +1,13 @@
 // admin/indicateurs.html?periode=month|week|year|12m|custom&du=…&au=…&demarche=…&canal=…: the
 // city's indicators for supervisors and admins, beside the same period a year earlier: the
 // key figures, the funnel, received requests as a bar chart (SVG) with its data table, and
-// the figures by service and by channel; « Télécharger (CSV) » gives the same figures. The
+// the figures by service and by channel; « Télécharger » gives the same figures as CSV or ODS. The
 // choices live in the address, so the page reloads as seen.
-import { api } from '../api.js';
 import { t } from '../i18n/index.js';
 import { el, setChildren } from '../text.js';
 import { $, setState, formatDate } from '../ui.js';
 import { indicators } from './api.js';
-import { adminError, initAdmin, adminTitle, atLeast, channelLabel, CHANNELS, INDICATORS } from './shell.js';
+import { adminError, initAdmin, adminTitle, allServices, atLeast, channelLabel, CHANNELS, INDICATORS } from './shell.js';
 
 const PERIODS = {
   week: 'admin.indicators.period.week',
@@ -172,17 +171,6 @@ function appointments(data) {
 }
 
 /** Every page of the catalogue's services, for the filter. */
-async function allServices() {
-  const found = [];
-  let cursor;
-  do {
-    const page = await api.services({ limit: 100, cursor });
-    found.push(...page.items);
-    cursor = page.next;
-  } while (cursor);
-  return found.sort((a, b) => a.title.localeCompare(b.title, 'fr'));
-}
-
 async function main() {
   const started = await initAdmin({ current: INDICATORS });
   if (!started) return;
@@ -197,7 +185,7 @@ async function main() {
   const chosen = choices(today);
   const query = { from: chosen.from, to: chosen.to, service: chosen.service || undefined, channel: chosen.channel || undefined };
   const [services, data] = await Promise.all([allServices(), indicators.read(query)]);
-  const csv = `/api/reporting/indicators.csv?${new URLSearchParams(Object.entries(query).filter(([, v]) => v)).toString()}`;
+  const file = (format) => `/api/reporting/indicators.${format}?${new URLSearchParams(Object.entries(query).filter(([, v]) => v)).toString()}`;
   setChildren($('#page-content'),
     filters(chosen, services),
     el('p', { class: 'indicator-period' }, t('admin.indicators.comparing', { now: periodLabel(data.period), before: periodLabel(data.previous_period) })),
@@ -210,7 +198,9 @@ async function main() {
       lines(t('admin.indicators.byChannel'), t('admin.indicators.channel'), data.by_channel, (l) => channelLabel(l.id))),
     el('section', { 'aria-labelledby': 'appointments-title' }, el('h2', { id: 'appointments-title', text: t('admin.indicators.appointments') }),
       el('p', { class: 'hint', text: t('admin.indicators.appointmentsHint') }), appointments(data)),
-    el('p', {}, el('a', { class: 'button button-secondary', href: csv, download: '', text: t('admin.indicators.csv') })));
+    el('p', { class: 'export-links' },
+      el('a', { class: 'button button-secondary', href: file('csv'), download: '', text: t('admin.indicators.csv') }), ' ',
+      el('a', { class: 'button button-secondary', href: file('ods'), download: '', text: t('admin.indicators.ods') })));
   setState('ready');
 }
 

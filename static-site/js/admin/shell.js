@@ -5,6 +5,7 @@ import { t, translatePage } from '../i18n/index.js';
 import { loadCity, renderCity } from '../city.js';
 import { el, setChildren } from '../text.js';
 import { $, setTitle, safeReturn, whileBusy, failureMessage, callout, formatDate, showError } from '../ui.js';
+import { api } from '../api.js';
 import { agents } from './api.js';
 
 export const INBOX = '/admin/boite.html';
@@ -13,8 +14,25 @@ export const SIGN_IN = '/admin/';
 export const PLANNING = '/admin/planning.html';
 /** The city's indicators (supervisors and admins). */
 export const INDICATORS = '/admin/indicateurs.html';
+/** Exports of requests (every agent, for their services). */
+export const EXPORT = '/admin/export.html';
 /** Where the last inbox address (its filters) is kept, for the request page's way back. */
 export const LAST_INBOX = 'gru.admin.inbox';
+
+/** Every service of the catalogue by title (few: the list is paged by the API's cursor). */
+export async function allServices() {
+  const items = [];
+  let cursor = null;
+  do {
+    const page = await api.services(cursor ? { cursor } : {});
+    items.push(...page.items);
+    cursor = page.next || null;
+  } while (cursor);
+  return items.sort((a, b) => a.title.localeCompare(b.title, 'fr'));
+}
+
+/** The services `me` handles: every one for supervisors and admins. */
+export const servicesOf = (me, services) => services.filter((s) => atLeast(me, 'supervisor') || (me.services || []).includes(s.slug));
 
 /** The address of a request's page. */
 export const requestHref = (reference) => `/admin/demande.html?ref=${encodeURIComponent(reference)}`;
@@ -93,7 +111,7 @@ function renderNav(me, current) {
   }));
   setChildren(nav,
     el('ul', { class: 'admin-links' }, link(INBOX, 'admin.inbox'), link('/admin/saisie.html', 'admin.entry'), link(PLANNING, 'admin.planning'),
-      atLeast(me, 'supervisor') && link(INDICATORS, 'admin.indicators')),
+      atLeast(me, 'supervisor') && link(INDICATORS, 'admin.indicators'), link(EXPORT, 'admin.export')),
     el('p', { class: 'admin-who' },
       el('span', { class: 'sr-only', text: t('admin.signedInAs') }), ' ',
       el('span', { class: 'admin-name', text: me.name }), ' ',
