@@ -183,8 +183,13 @@ async fn exports_refuse_bad_orders_and_stay_their_agents_own(portal: &TestPortal
             portal.call_with("GET", &format!("/api/reporting/exports/{unknown}"), None, Some(&clerk)).await;
         assert_eq!(answer.status, 404, "{unknown}: {}", answer.body);
     }
-    // An export is kept 32 hours (sessions are shorter: the agent signs in again).
+    // An export is kept 32 hours (sessions are shorter: the agent signs in
+    // again), then its file is deleted by the outbox (checked on the
+    // all-in-one's files; the bucket's deletions are the outbox's contract).
     let path = format!("/api/reporting/exports/{id}");
+    let name = started.body["file_name"].as_str().unwrap();
+    let file = portal.data_path().join(format!("files/objects/exports/{id}/{name}~obj"));
+    let local = file.exists();
     clock.advance(jiff::SignedDuration::from_hours(31));
     let clerk = portal.agent_signs_in(&credentials).await;
     assert_eq!(portal.call_with("GET", &path, None, Some(&clerk)).await.status, 200);
@@ -192,4 +197,7 @@ async fn exports_refuse_bad_orders_and_stay_their_agents_own(portal: &TestPortal
     let clerk = portal.agent_signs_in(&credentials).await;
     let gone = portal.call_with("GET", &path, None, Some(&clerk)).await;
     assert_eq!(gone.status, 404, "{}", gone.body);
+    if local {
+        portal.wait_until_gone(&file).await;
+    }
 }

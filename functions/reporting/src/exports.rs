@@ -191,7 +191,8 @@ pub(crate) async fn start(
     let detail = format!("{} {} {}", export.service, export.from, export.to);
     let audit = ctx.shared().audit.entry(&agent, "requests.export", None, Some(&detail));
     let created = TransactOp::Put { item: export_item(&export, 1)?, condition: Condition::NotExists };
-    ctx.platform.store.transact(vec![created, audit]).await?;
+    let expiry = expiry(&export, file_key(&export), "file")?;
+    ctx.platform.store.transact(vec![created, audit, expiry]).await?;
     let progress = ctx.step(export, 1).await?;
     Ok((StatusCode::CREATED, axum::Json(progress)).into_response())
 }
@@ -226,6 +227,13 @@ fn export_item(export: &Export, version: u64) -> Result<Item, Problem> {
     item.version = version;
     item.expires_at = Some(export.expires_at.as_second());
     Ok(item)
+}
+
+/// The deletion of an export's object once the export expires, queued in
+/// the outbox with the write that makes it (`what` names the object).
+fn expiry(export: &Export, object: String, what: &str) -> Result<TransactOp, Problem> {
+    let event = format!("export#{}#{what}", export.id);
+    gru_outbox::enqueue_file_deletion(vec![object], &event, export.expires_at).map_err(Problem::internal)
 }
 
 /// Where a step's rows wait, and where the file is.
@@ -307,16 +315,17 @@ impl Inner {
             }
         }
         let finished = export.phase == Phase::ALL.len();
+        let mut writes = Vec::new();
         if finished && export.parts == 0 {
             // Everything fit in one step: the file at once.
             self.write_file(&export, rows).await?;
             export.ready = true;
         } else if !rows.is_empty() {
             let part = serde_json::to_vec(&rows).map_err(Problem::internal)?;
-            self.files
-                .put(&part_key(&export, export.parts), part, "application/json")
-                .await
-                .map_err(Problem::internal)?;
+            let key = part_key(&export, export.parts);
+            self.files.put(&key, part, "application/json").await.map_err(Problem::internal)?;
+            // Gone with the export, should it never be finished.
+            writes.push(expiry(&export, key, &format!("part-{}", export.parts))?);
             export.parts += 1;
         } else if finished {
             self.assemble(&export).await?;
@@ -325,10 +334,14 @@ impl Inner {
         match self
             .platform
             .store
-            .transact(vec![TransactOp::Put {
-                item: export_item(&export, version + 1)?,
-                condition: Condition::Version(version),
-            }])
+            .transact(
+                std::iter::once(TransactOp::Put {
+                    item: export_item(&export, version + 1)?,
+                    condition: Condition::Version(version),
+                })
+                .chain(writes)
+                .collect(),
+            )
             .await
         {
             Ok(()) => self.progress(&export).await,
