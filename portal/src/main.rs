@@ -47,6 +47,9 @@ enum Command {
     /// Manage the agents of the back office.
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// The city's indicators.
+    #[command(subcommand)]
+    Indicators(IndicatorsCommand),
     /// Build the site of a city (what `serve` builds at each start): the
     /// folder to upload to the site bucket on AWS.
     #[command(subcommand)]
@@ -198,6 +201,7 @@ async fn main() -> std::process::ExitCode {
             purge(data_dir, city, &public_url, &drafts).await
         }
         Some(Command::Agent(AgentCommand::Create(args))) => create_agent(args).await,
+        Some(Command::Indicators(IndicatorsCommand::Rebuild { store })) => rebuild_indicators(store).await,
         Some(Command::Site(SiteCommand::Build { city, out, site, public_url })) => {
             build_site(&city, &out, site, &public_url)
         }
@@ -406,6 +410,37 @@ async fn import(args: ImportArgs) -> anyhow::Result<std::process::ExitCode> {
         report.unchanged
     );
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+async fn rebuild_indicators(args: StoreArgs) -> anyhow::Result<std::process::ExitCode> {
+    let store = args.open().await?;
+    let catalogue = CatalogueRepository::new(store.clone());
+    let moment = catalogue.moment(jiff::Timestamp::now()).await?;
+    let services: Vec<String> = catalogue.all_summaries().await?.into_iter().map(|s| s.slug).collect();
+    let report = gru_records::recount::rebuild(
+        store,
+        &services,
+        moment.days(),
+        moment.today.year(),
+        |service, read| {
+            eprintln!("{service} : {read} demande(s) relue(s)");
+        },
+    )
+    .await?;
+    println!("{} demande(s) recomptée(s), {} compteur(s) corrigé(s)", report.requests, report.corrected);
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+#[derive(Subcommand)]
+enum IndicatorsCommand {
+    /// Recount the requests' counters from the requests (read by service
+    /// and phase through the index, never by scanning) and correct those
+    /// that differ; running it again changes nothing. Forms started and
+    /// appointments are left as counted (docs/reporting.md, « Rebuild »).
+    Rebuild {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Subcommand)]

@@ -137,6 +137,18 @@ fn import_into_the_embedded_store_is_idempotent() {
 }
 
 #[test]
+fn the_indicators_are_rebuilt_from_the_command_line_and_a_second_rebuild_changes_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = portal().args(args).arg("--data-dir").arg(data.path()).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    run(&["catalogue", "import", demo().to_str().unwrap()]);
+    assert_eq!(run(&["indicators", "rebuild"]).trim(), "0 demande(s) recomptée(s), 0 compteur(s) corrigé(s)");
+}
+
+#[test]
 fn import_of_a_broken_city_changes_nothing_and_says_why() {
     let data = tempfile::tempdir().unwrap();
     let city = copy_of_demo();
@@ -315,7 +327,7 @@ fn a_data_directory_that_cannot_be_written_is_refused_at_start() {
 /// in through the accounts function as on AWS, with the printed password
 /// and a code of the printed TOTP secret.
 #[tokio::test]
-async fn a_city_on_dynamodb_gets_its_catalogue_and_first_admin_from_the_command_line() {
+async fn a_city_on_dynamodb_gets_its_catalogue_its_indicators_rebuilt_and_first_admin_from_the_command_line() {
     use tower::ServiceExt;
     let endpoint = gru_ports::contract::moto_endpoint();
     let client = gru_dynamodb::emulator_client(&endpoint);
@@ -339,6 +351,9 @@ async fn a_city_on_dynamodb_gets_its_catalogue_and_first_admin_from_the_command_
     assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
     let again = String::from_utf8_lossy(&on_aws(&["catalogue", "import", demo]).stdout).into_owned();
     assert!(again.contains(" 0 élément(s) ajouté(s), 0 modifié(s), 0 retiré(s)"), "idempotent: {again}");
+    let rebuilt = on_aws(&["indicators", "rebuild"]);
+    assert!(rebuilt.status.success(), "{}", String::from_utf8_lossy(&rebuilt.stderr));
+    assert!(String::from_utf8_lossy(&rebuilt.stdout).contains("0 compteur(s) corrigé(s)"));
 
     let email = "premier.admin@belleval.example";
     let admin = ["agent", "create", "--email", email, "--name", "Premier Admin", "--role", "admin"];

@@ -18,25 +18,18 @@ use std::time::{Duration, Instant};
 
 const CHANNELS: [&str; 5] = ["online", "phone", "email", "counter", "post"];
 
-/// A small deterministic generator: the same city at every run.
-struct Dice(u64);
-
-impl Dice {
-    fn roll(&mut self, sides: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % sides
-    }
-}
-
 /// The tallies of `requests` requests received in the year ending on `last`.
-fn year_of_requests(requests: u64, last: Date, services: &[String], dice: &mut Dice) -> Vec<Tally> {
+fn year_of_requests(
+    requests: u64,
+    last: Date,
+    services: &[String],
+    dice: &mut gru_tests::Dice,
+) -> Vec<Tally> {
     let mut tallies = Vec::new();
     for _ in 0..requests {
         let day = last.checked_sub((dice.roll(365) as i64).days()).unwrap();
-        let service = services[dice.roll(services.len() as u64) as usize].clone();
-        let channel = if dice.roll(10) < 7 { "online" } else { CHANNELS[1 + dice.roll(4) as usize] };
+        let service = services[dice.roll(services.len())].clone();
+        let channel = if dice.roll(10) < 7 { "online" } else { CHANNELS[1 + dice.roll(4)] };
         let mut count = |day: Date, counter: String| {
             tallies.push(Tally {
                 day,
@@ -78,7 +71,7 @@ async fn main() {
         .collect();
 
     let last = date(2026, 11, 30);
-    let mut dice = Dice(0x9e37_79b9_7f4a_7c15);
+    let mut dice = gru_tests::Dice(0x9e37_79b9_7f4a_7c15);
     let seeding = Instant::now();
     let mut tallies = year_of_requests(requests, last, &services, &mut dice);
     tallies.extend(year_of_requests(requests, last.checked_sub(1.year()).unwrap(), &services, &mut dice));

@@ -59,6 +59,20 @@ macro_rules! on_both {
     };
 }
 
+/// A small deterministic generator (xorshift): the same series at every
+/// run, for benchmarks' data sets and tests' random series.
+pub struct Dice(pub u64);
+
+impl Dice {
+    /// A number from 0 to `sides - 1`.
+    pub fn roll(&mut self, sides: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % sides as u64) as usize
+    }
+}
+
 /// The demo city's days (Paris, France's public holidays), for tests that
 /// write requests through the repository.
 pub fn demo_days() -> gru_domain::indicators::CityDays<'static> {

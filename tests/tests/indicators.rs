@@ -16,6 +16,7 @@ on_both!(
     the_csv_and_the_ods_open_in_a_spreadsheet_with_the_dashboards_figures,
     racing_changes_lose_no_count,
     appointments_are_counted_on_their_day_as_they_end_up,
+    a_random_series_of_changes_is_recounted_as_kept_and_a_corrupt_count_is_repaired,
 );
 
 /// Today in the demo city (Paris).
@@ -332,4 +333,115 @@ async fn appointments_are_counted_on_their_day_as_they_end_up(portal: &TestPorta
     let agendas = answer.body["by_agenda"].as_array().unwrap();
     assert_eq!(agendas.len(), 1, "{agendas:?}");
     assert_eq!(agendas[0]["id"], AGENDA);
+}
+
+/// Rounds of three changes at once, each drawn at random: a citizen sends a
+/// request, an agent records one from another channel, an agent moves a
+/// request by one of the transitions its workflow offers (a lost race is a
+/// 409, as in the back office), or a caller's appointment is booked then
+/// cancelled. Then `portal indicators rebuild`'s recount finds nothing to
+/// correct; a counter corrupted on purpose is corrected, and a rebuild run
+/// again corrects nothing.
+async fn a_random_series_of_changes_is_recounted_as_kept_and_a_corrupt_count_is_repaired(
+    portal: &TestPortal,
+    clock: &Arc<FixedClock>,
+) {
+    const AGENDA: &str = "mairie-centrale-titres";
+    let day = today(clock);
+    let citizen = portal.signed_up("alex@exemple.fr").await;
+    let clerk = clerk(portal).await;
+    let titres = portal.agent("titres@belleval.example", Role::Agent, &["passeport-carte-identite"]).await.0;
+    let free = portal
+        .get_json(&format!("/api/booking/availability?type=titre-identite&agenda={AGENDA}&days=14"), 200)
+        .await;
+    let mut starts: Vec<String> = free["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["slots"].as_array().unwrap().iter().map(|s| s["start"].as_str().unwrap().to_owned()))
+        .collect();
+    let mut dice = gru_tests::Dice(0x5eed_1234_abcd_0042);
+    let references = std::sync::Mutex::new(Vec::<String>::new());
+    for round in 0..6 {
+        let changes = (0..3).map(|n| {
+            let (pick, channel, choice) = (dice.roll(4), ["phone", "email", "counter", "post"][dice.roll(4)], dice.roll(8));
+            let start = if pick == 3 { starts.pop() } else { None };
+            let (citizen, clerk, titres, references) = (&citizen, &clerk, &titres, &references);
+            async move {
+                match pick {
+                    0 => {
+                        let reference = portal.death_certificate_request(citizen).await;
+                        references.lock().unwrap().push(reference);
+                    }
+                    1 => {
+                        let body = json!({
+                            "service": "acte-etat-civil", "channel": channel,
+                            "citizen": { "email": format!("appel{round}-{n}@exemple.fr") },
+                            "answers": gru_tests::death_certificate_answers(),
+                        });
+                        let recorded = portal
+                            .call_with("POST", "/api/submissions/agent/requests", Some(&body), Some(clerk))
+                            .await;
+                        assert_eq!(recorded.status, 201, "{}", recorded.body);
+                        references.lock().unwrap().push(recorded.body["reference"].as_str().unwrap().to_owned());
+                    }
+                    2 => {
+                        let known = references.lock().unwrap().clone();
+                        let Some(reference) = known.get(choice % known.len().max(1)) else { return };
+                        let path = format!("/api/tracking/requests/{reference}");
+                        let detail = portal.call_with("GET", &path, None, Some(clerk)).await.body;
+                        let offered = detail["transitions"].as_array().unwrap();
+                        let Some(to) = offered.get(choice % offered.len().max(1)) else { return };
+                        let body = json!({ "to": to["to"], "version": detail["version"], "reason": "Dossier incomplet." });
+                        let moved =
+                            portal.call_with("POST", &format!("{path}/transitions"), Some(&body), Some(clerk)).await;
+                        assert!([200, 409].contains(&moved.status), "{}", moved.body);
+                    }
+                    _ => {
+                        let Some(start) = start else { return };
+                        let body = json!({ "agenda": AGENDA, "type": "titre-identite", "start": start, "name": "Dominique Roux", "phone": "0612345678", "channel": "phone" });
+                        let booked = portal
+                            .call_with("POST", "/api/booking/agent/appointments", Some(&body), Some(titres))
+                            .await;
+                        assert_eq!(booked.status, 201, "{}", booked.body);
+                        let cancel = json!({ "reason": "Empêchement." });
+                        let path = format!("/api/booking/agent/appointments/{}/cancel", booked.body["id"].as_str().unwrap());
+                        assert_eq!(portal.call_with("POST", &path, Some(&cancel), Some(titres)).await.status, 200);
+                    }
+                }
+            }
+        });
+        futures_util::future::join_all(changes.collect::<Vec<_>>()).await;
+    }
+    let sent = references.lock().unwrap().len() as u64;
+    assert!(sent >= 4, "the series sent requests: {sent}");
+
+    let boss = supervisor(portal).await;
+    let query = format!("?from={day}&to={day}");
+    let kept = dashboard(portal, &boss, &query).await.body;
+    let services = vec!["acte-etat-civil".to_owned(), "passeport-carte-identite".to_owned()];
+    let rebuild = || {
+        gru_records::recount::rebuild(
+            portal.store.clone(),
+            &services,
+            gru_tests::demo_days(),
+            day.year(),
+            |_, _| {},
+        )
+    };
+    let report = rebuild().await.unwrap();
+    assert_eq!(
+        report,
+        gru_records::recount::Recount { requests: sent, corrected: 0 },
+        "the counters kept are the recount"
+    );
+
+    // A fault adds what never happened: the rebuild takes it back.
+    let key = gru_ports::Key::new(format!("STATS#{}", day.year()), format!("D{day}#acte-etat-civil#online"));
+    let bogus = vec![("received".to_owned(), 5), ("decided:closed".to_owned(), -1)];
+    portal.store.transact(vec![gru_ports::TransactOp::Add { key, counts: bogus }]).await.unwrap();
+    assert_ne!(dashboard(portal, &boss, &query).await.body["figures"], kept["figures"]);
+    assert_eq!(rebuild().await.unwrap().corrected, 2);
+    assert_eq!(dashboard(portal, &boss, &query).await.body["figures"], kept["figures"]);
+    assert_eq!(rebuild().await.unwrap().corrected, 0, "a second rebuild changes nothing");
 }

@@ -19,7 +19,8 @@
 //!   [`applications`]: outside applications' keys (Open311).
 //! - [`booking`], [`agendas`]: appointments, day ledgers, holds, closures,
 //!   and the city's agendas with their free slots.
-//! - [`indicators`]: the day's and month's counters each change adds to.
+//! - [`indicators`]: the day's and month's counters each change adds to;
+//!   [`recount`]: the requests' counters rebuilt from the requests.
 
 pub mod access;
 pub mod accounts;
@@ -32,6 +33,7 @@ pub mod catalogue;
 pub mod indicators;
 mod problems;
 pub mod progress;
+pub mod recount;
 pub mod reference;
 pub mod requests;
 pub mod thread_state;
