@@ -327,7 +327,8 @@ fn a_data_directory_that_cannot_be_written_is_refused_at_start() {
 /// in through the accounts function as on AWS, with the printed password
 /// and a code of the printed TOTP secret.
 #[tokio::test]
-async fn a_city_on_dynamodb_gets_its_catalogue_its_indicators_rebuilt_and_first_admin_from_the_command_line() {
+async fn a_city_on_dynamodb_gets_its_catalogue_its_indicators_rebuilt_and_first_admin_from_the_command_line()
+{
     use tower::ServiceExt;
     let endpoint = gru_ports::contract::moto_endpoint();
     let client = gru_dynamodb::emulator_client(&endpoint);

@@ -17,6 +17,7 @@ on_both!(
     racing_changes_lose_no_count,
     appointments_are_counted_on_their_day_as_they_end_up,
     a_random_series_of_changes_is_recounted_as_kept_and_a_corrupt_count_is_repaired,
+    messages_are_counted_each_way_without_the_internal_notes,
 );
 
 /// Today in the demo city (Paris).
@@ -328,7 +329,7 @@ async fn appointments_are_counted_on_their_day_as_they_end_up(portal: &TestPorta
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(
         answer.body["appointments"],
-        json!({ "booked_online": 3, "booked_by_agent": 1, "present": 1, "no_show": 1, "cancelled": 1, "no_show_rate": 50.0 })
+        json!({ "booked_online": 3, "booked_by_agent": 1, "present": 1, "no_show": 1, "cancelled": 1, "cancelled_by_citizen": 0, "cancelled_by_agent": 1, "no_show_rate": 50.0 })
     );
     let agendas = answer.body["by_agenda"].as_array().unwrap();
     assert_eq!(agendas.len(), 1, "{agendas:?}");
@@ -444,4 +445,36 @@ async fn a_random_series_of_changes_is_recounted_as_kept_and_a_corrupt_count_is_
     assert_eq!(rebuild().await.unwrap().corrected, 2);
     assert_eq!(dashboard(portal, &boss, &query).await.body["figures"], kept["figures"]);
     assert_eq!(rebuild().await.unwrap().corrected, 0, "a second rebuild changes nothing");
+}
+
+/// An agent writes to the citizen and leaves an internal note, the citizen
+/// answers: two messages counted, one each way, the note not.
+async fn messages_are_counted_each_way_without_the_internal_notes(
+    portal: &TestPortal,
+    clock: &Arc<FixedClock>,
+) {
+    let day = today(clock);
+    let citizen = portal.signed_up("noa@exemple.fr").await;
+    let reference = portal.death_certificate_request(&citizen).await;
+    let clerk = clerk(portal).await;
+    let agent_thread = format!("/api/messaging/agent/requests/{reference}/thread");
+    for (text, internal) in
+        [("Bonjour, votre acte est en préparation.", false), ("Vérifier le registre.", true)]
+    {
+        let body = json!({ "text": text, "internal": internal });
+        let sent = portal.call_with("POST", &agent_thread, Some(&body), Some(&clerk)).await;
+        assert_eq!(sent.status, 201, "{}", sent.body);
+    }
+    let answer = json!({ "text": "Merci beaucoup." });
+    let sent = portal
+        .call("POST", &format!("/api/messaging/requests/{reference}/thread"), Some(&answer), Some(&citizen))
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let figures =
+        dashboard(portal, &supervisor(portal).await, &format!("?from={day}&to={day}")).await.body["figures"]
+            .clone();
+    assert_eq!(
+        (&figures["messages_citizen"], &figures["messages_agent"], &figures["messages_per_request"]),
+        (&json!(1), &json!(1), &json!(2.0))
+    );
 }

@@ -12,7 +12,7 @@
 //!   packages every function for Lambda.
 //! - `cargo xtask package`: builds every function for Lambda (arm64, zip,
 //!   the `lambda` profile) with cargo-lambda, prints each package's size
-//!   and fails when one is over [`PACKAGE_LIMIT`].
+//!   and fails when one is over its limit ([`package_limit`]).
 //! - `cargo xtask bench [portal|lambda|submissions|booking]`: the figures
 //!   of docs/performance.md (the portal beside a hello-world server under
 //!   `wrk`, the Lambdas' cold init, submissions, booking), every part or one.
@@ -53,6 +53,17 @@ const FUNCTIONS: &[&str] = &[
 /// start grows with it; docs/performance.md, « Lambda package », says why
 /// it moved from 2,500,000 to this).
 const PACKAGE_LIMIT: u64 = 2_560_000;
+
+/// The reporting function's own limit: it writes compressed ODS files (a
+/// zip writer and deflate) and serves agents only, never a citizen's page,
+/// so a slightly longer cold start costs less there (docs/performance.md,
+/// « Lambda package »).
+const REPORTING_PACKAGE_LIMIT: u64 = 2_700_000;
+
+/// The most `function`'s package may weigh.
+fn package_limit(function: &str) -> u64 {
+    if function == "reporting" { REPORTING_PACKAGE_LIMIT } else { PACKAGE_LIMIT }
+}
 
 fn main() -> Result<()> {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -230,7 +241,7 @@ fn run_tests(root: &Path, steps: &mut Steps) -> Result<()> {
 
 /// Builds every function for Lambda in one cargo-lambda run (so their
 /// dependencies are compiled once, with one feature set), zips each, prints
-/// each package's size and fails when one is over [`PACKAGE_LIMIT`].
+/// each package's size and fails when one is over its limit.
 fn package(root: &Path) -> Result<()> {
     run(&mut package_command(root)?)?;
     print_package_sizes(root)
@@ -291,24 +302,25 @@ fn lambda_rustflags(root: &Path) -> Vec<String> {
 }
 
 /// Prints each function's package size; fails, naming each package over
-/// [`PACKAGE_LIMIT`] and its size, when one is.
+/// its limit ([`package_limit`]) and its size, when one is.
 fn print_package_sizes(root: &Path) -> Result<()> {
     let mut too_large = Vec::new();
     for function in FUNCTIONS {
         let zip = root.join("target/lambda").join(function).join("bootstrap.zip");
         let size = std::fs::metadata(&zip).with_context(|| format!("no package at {}", zip.display()))?.len();
-        let margin = PACKAGE_LIMIT as i64 - size as i64;
+        let limit = package_limit(function);
+        let margin = limit as i64 - size as i64;
         println!(
             "{function}: {} ({size} bytes, {:.2} MiB zipped, {margin} bytes under the limit)",
             zip.display(),
             size as f64 / 1_048_576.0
         );
-        if size > PACKAGE_LIMIT {
-            too_large.push(format!("{function} ({size} bytes)"));
+        if size > limit {
+            too_large.push(format!("{function} ({size} bytes, over {limit})"));
         }
     }
     if !too_large.is_empty() {
-        bail!("Lambda packages over {PACKAGE_LIMIT} bytes: {}", too_large.join(", "));
+        bail!("Lambda packages over their limit: {}", too_large.join(", "));
     }
     Ok(())
 }

@@ -13,11 +13,13 @@ use crate::emails;
 use crate::thread::{Author, MAX_FILES, Message, MessageFile, text_problem};
 use crate::views::{MessageView, PostedView};
 use axum::http::StatusCode;
+use gru_domain::indicators::message_sent;
 use gru_domain::request::Phase;
 use gru_domain::request::Request;
 use gru_domain::workflow::{Actor, Workflow};
 use gru_ports::{Email, TransactOp};
 use gru_records::case_files::{THREAD_DOCUMENT, request_case};
+use gru_records::indicators::{self, Family};
 use gru_records::progress;
 use gru_records::progress::{Moment, Moved};
 use gru_records::requests::{Versioned, request_unchanged};
@@ -355,6 +357,12 @@ pub(crate) async fn post(
         }
         if let Some((email, event)) = &effect.email {
             ops.push(gru_outbox::enqueue(email, event, ctx.now()).map_err(Problem::internal)?);
+        }
+        if !draft.internal {
+            let days = moment(ctx).await?;
+            let sent =
+                message_sent(&current.value, matches!(poster, Poster::Citizen), ctx.now(), days.days());
+            ops.extend(indicators::writes(Family::Requests, &[sent]));
         }
         if let Poster::Agent(agent) = poster {
             let (action, detail) = match &effect.moved {

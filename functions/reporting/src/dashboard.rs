@@ -327,6 +327,8 @@ impl Dashboard {
             "délai p90 (jours ouvrés)",
             "dans les délais",
             "hors délai",
+            "messages des usagers",
+            "messages des agents",
         ];
         let row = |view: &str, label: &str, period: indicators::Period, f: &indicators::Figures| {
             let days = |d: Option<u32>| Cell::maybe(d.map(f64::from));
@@ -348,6 +350,8 @@ impl Dashboard {
                 days(f.days_p90["all"]),
                 Cell::count(f.in_time),
                 Cell::count(f.late),
+                Cell::count(f.messages_citizen),
+                Cell::count(f.messages_agent),
             ]
         };
         let mut rows = vec![

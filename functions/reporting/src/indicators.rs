@@ -72,6 +72,11 @@ pub struct Figures {
     /// mean working days they waited.
     pub waited: i64,
     pub waiting_days_mean: Option<f64>,
+    /// Messages of the requests' threads sent in the period, by citizens and
+    /// by agents (internal notes left out), and how many per request received.
+    pub messages_citizen: i64,
+    pub messages_agent: i64,
+    pub messages_per_request: Option<f64>,
     /// Of the decided requests with a deadline: by their due day or after,
     /// and the share in time in percent.
     pub in_time: i64,
@@ -88,6 +93,9 @@ pub struct Appointments {
     pub present: i64,
     pub no_show: i64,
     pub cancelled: i64,
+    /// Of those, cancelled by their citizen, or by an agent.
+    pub cancelled_by_citizen: i64,
+    pub cancelled_by_agent: i64,
     /// Of the appointments whose attendance was marked, the share missed
     /// without notice, in percent.
     pub no_show_rate: Option<f64>,
@@ -103,6 +111,8 @@ pub fn appointments(totals: &BTreeMap<&str, i64>) -> Appointments {
         present,
         no_show,
         cancelled: get("cancelled"),
+        cancelled_by_citizen: get("cancelled:citizen"),
+        cancelled_by_agent: get("cancelled:agent"),
         no_show_rate: share(no_show, present + no_show),
     }
 }
@@ -150,8 +160,13 @@ pub fn figures(totals: &BTreeMap<&str, i64>, online: i64) -> Figures {
         waited: get("waited"),
         in_time: get("in_time"),
         late: get("late"),
+        messages_citizen: get("messages:citizen"),
+        messages_agent: get("messages:agent"),
         ..Figures::default()
     };
+    figures.messages_per_request = (received > 0).then(|| {
+        ((figures.messages_citizen + figures.messages_agent) as f64 * 10.0 / received as f64).round() / 10.0
+    });
     figures.waiting_days_mean =
         (figures.waited > 0).then(|| get("waiting_days") as f64 / figures.waited as f64);
     figures.in_time_share = share(figures.in_time, figures.in_time + figures.late);
@@ -227,6 +242,8 @@ mod tests {
             ("late", 1),
             ("waited", 2),
             ("waiting_days", 5),
+            ("messages:citizen", 7),
+            ("messages:agent", 5),
         ]);
         let figures = figures(&totals, 6);
         assert_eq!(figures.online_share, Some(75.0));
@@ -239,6 +256,10 @@ mod tests {
         assert_eq!(figures.days_p90["all"], Some(20), "the sixth of six");
         assert_eq!(figures.in_time_share, Some(83.3));
         assert_eq!(figures.waiting_days_mean, Some(2.5));
+        assert_eq!(
+            (figures.messages_citizen, figures.messages_agent, figures.messages_per_request),
+            (7, 5, Some(1.5))
+        );
     }
 
     #[test]

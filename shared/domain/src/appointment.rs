@@ -89,12 +89,33 @@ pub struct Appointment {
     /// The answers to its type's questions, by question id.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub answers: std::collections::BTreeMap<String, String>,
+    /// Who cancelled it, once cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_by: Option<Canceller>,
 }
 
 impl Appointment {
     /// Whether it still takes a place and can be moved or cancelled.
     pub fn is_active(&self, now: Timestamp) -> bool {
         self.status == Status::Booked && self.slot.start > now
+    }
+}
+
+/// Who cancelled an appointment: its citizen (signed in or by its link), or
+/// an agent (for a caller, or closing a day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Canceller {
+    Citizen,
+    Agent,
+}
+
+impl Canceller {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Canceller::Citizen => "citizen",
+            Canceller::Agent => "agent",
+        }
     }
 }
 

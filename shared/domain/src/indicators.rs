@@ -18,7 +18,10 @@
 //! - `waited`, `waiting_days`: of those, how many waited for the citizen, and
 //!   for how many working days in all;
 //! - `in_time`, `late`: of those with a deadline, decided by its due day or after
-//!   (`Request::decided_due`).
+//!   (`Request::decided_due`);
+//! - `messages:citizen`, `messages:agent`: a message of the request's thread,
+//!   from its citizen or from an agent (internal notes left out), counted only
+//!   as it is sent ([`message_sent`]), never recounted, like `drafts`.
 //!
 //! A decided request moved back to an open status takes its decision's
 //! counts back from the day it was decided: counters always equal a recount
@@ -33,8 +36,9 @@ use jiff::tz::TimeZone;
 /// What an appointment stands for, counted on the day it takes place, for
 /// its agenda (in a tally's `service`) and its type (in its `channel`):
 /// `booked:online` or `booked:agent` (an agent booked it for a caller), and
-/// `present`, `no_show` or `cancelled` as it ends up. A move to another day
-/// moves its counts; [`appointment_tallies`] adds the difference.
+/// `present`, `no_show` or `cancelled` as it ends up, a cancellation also as
+/// `cancelled:citizen` or `cancelled:agent` (who did it). A move to another
+/// day moves its counts; [`appointment_tallies`] adds the difference.
 pub fn appointment_counted(appointment: &crate::appointment::Appointment) -> Vec<(Date, String, i64)> {
     use crate::appointment::Status;
     let day = appointment.slot.day;
@@ -47,6 +51,9 @@ pub fn appointment_counted(appointment: &crate::appointment::Appointment) -> Vec
         Status::Cancelled => Some("cancelled"),
     };
     counts.extend(end.map(|name| (day, name.to_owned(), 1)));
+    if let Some(by) = appointment.cancelled_by.filter(|_| appointment.status == Status::Cancelled) {
+        counts.push((day, format!("cancelled:{}", by.as_str()), 1));
+    }
     counts
 }
 
@@ -98,6 +105,23 @@ pub fn draft_started(service: &str, at: jiff::Timestamp, days: CityDays<'_>) -> 
         counter: "drafts".to_owned(),
         count: 1,
     }
+}
+
+/// A message of `request`'s thread sent at `at`, by its citizen or by an agent.
+pub fn message_sent(request: &Request, from_citizen: bool, at: jiff::Timestamp, days: CityDays<'_>) -> Tally {
+    Tally {
+        day: days.day(at),
+        service: request.service.clone(),
+        channel: request.channel.clone(),
+        counter: if from_citizen { "messages:citizen" } else { "messages:agent" }.to_owned(),
+        count: 1,
+    }
+}
+
+/// Whether a recount of the requests gives `counter` ([`counted`]): not the
+/// counts kept only as they happen (forms started, messages).
+pub fn recounted(counter: &str) -> bool {
+    counter != "drafts" && !counter.starts_with("messages:")
 }
 
 /// `received`, and `instructed` when its workflow's first status is past « received ».

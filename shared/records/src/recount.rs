@@ -7,8 +7,9 @@
 //! one are set to that recount by adding the difference (`TransactOp::Add`),
 //! so a rebuild run again changes nothing.
 //!
-//! Left as they are: `drafts` (drafts are deleted once sent, so they cannot
-//! be recounted) and the appointments' counters (appointments are deleted
+//! Left as they are: `drafts` and `messages:*` (drafts are deleted once
+//! sent, messages are counted as they are sent: neither is recounted), and
+//! the appointments' counters (appointments are deleted
 //! some time after their day: their counters are all that is left of them).
 //! A change made while the rebuild runs may be counted twice or not at all:
 //! run it when the back office is quiet, then once more, which then finds
@@ -16,7 +17,7 @@
 
 use crate::indicators::{Family, writes};
 use crate::requests::{Repository, RepositoryError};
-use gru_domain::indicators::{CityDays, tallies};
+use gru_domain::indicators::{CityDays, recounted, tallies};
 use gru_domain::request::Phase;
 use gru_ports::store::{Key, Query, SortKeyCondition, Store, TransactOp, query_all};
 use jiff::Timestamp;
@@ -115,19 +116,19 @@ fn add(totals: &mut Totals, ops: Vec<TransactOp>) {
     }
 }
 
-/// The additions that bring `stored` to `recounted`, `drafts` left as stored.
-fn differences(recounted: &Totals, stored: &Totals) -> Vec<TransactOp> {
+/// The additions that bring `stored` to `recount`, the counts kept only as
+/// they happen (forms started, messages) left as stored.
+fn differences(recount: &Totals, stored: &Totals) -> Vec<TransactOp> {
     let empty = BTreeMap::new();
-    let items: std::collections::BTreeSet<&(String, String)> =
-        recounted.keys().chain(stored.keys()).collect();
+    let items: std::collections::BTreeSet<&(String, String)> = recount.keys().chain(stored.keys()).collect();
     items
         .into_iter()
         .filter_map(|item| {
-            let (want, have) = (recounted.get(item).unwrap_or(&empty), stored.get(item).unwrap_or(&empty));
+            let (want, have) = (recount.get(item).unwrap_or(&empty), stored.get(item).unwrap_or(&empty));
             let names: std::collections::BTreeSet<&String> = want.keys().chain(have.keys()).collect();
             let counts: Vec<(String, i64)> = names
                 .into_iter()
-                .filter(|name| *name != "drafts")
+                .filter(|name| recounted(name))
                 .map(|name| {
                     let difference =
                         want.get(name).copied().unwrap_or(0) - have.get(name).copied().unwrap_or(0);

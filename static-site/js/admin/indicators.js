@@ -41,6 +41,7 @@ function choices(today) {
 }
 
 const number = (n) => (n === null || n === undefined ? '–' : new Intl.NumberFormat('fr-FR').format(n));
+const decimal = (n) => (n === null || n === undefined ? '–' : new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 }).format(n));
 const percent = (n) => (n === null || n === undefined ? '–' : `${new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 }).format(n)} %`);
 const days = (n) => (n === null || n === undefined ? '–' : t('admin.indicators.days', { count: n }));
 
@@ -77,7 +78,9 @@ function keyFigures(data) {
     figure(t('admin.indicators.decided'), number(f.decided_total), number(p.decided_total)),
     figure(t('admin.indicators.median'), days(f.days_median.all), days(p.days_median.all)),
     figure(t('admin.indicators.p90'), days(f.days_p90.all), days(p.days_p90.all)),
-    figure(t('admin.indicators.inTime'), percent(f.in_time_share), percent(p.in_time_share)));
+    figure(t('admin.indicators.inTime'), percent(f.in_time_share), percent(p.in_time_share)),
+    figure(t('admin.indicators.messages'), number(f.messages_citizen + f.messages_agent), number(p.messages_citizen + p.messages_agent)),
+    figure(t('admin.indicators.messagesPerRequest'), decimal(f.messages_per_request), decimal(p.messages_per_request)));
 }
 
 /** A table with a caption, a header row and rows of cells (the first one a row header). */
@@ -162,7 +165,9 @@ function appointments(data) {
     figure(t('admin.indicators.bookedByAgent'), number(a.booked_by_agent), number(b.booked_by_agent)),
     figure(t('admin.indicators.present'), number(a.present), number(b.present)),
     figure(t('admin.indicators.noShowRate'), percent(a.no_show_rate), percent(b.no_show_rate)),
-    figure(t('admin.indicators.cancelled'), number(a.cancelled), number(b.cancelled)));
+    figure(t('admin.indicators.cancelled'), number(a.cancelled), number(b.cancelled)),
+    figure(t('admin.indicators.cancelledByCitizen'), number(a.cancelled_by_citizen), number(b.cancelled_by_citizen)),
+    figure(t('admin.indicators.cancelledByAgent'), number(a.cancelled_by_agent), number(b.cancelled_by_agent)));
   const rows = data.by_agenda.map((l) => [l.label, number(l.figures.booked_online + l.figures.booked_by_agent),
     number(l.figures.present), number(l.figures.no_show), percent(l.figures.no_show_rate), number(l.figures.cancelled)]);
   return [key, rows.length === 0 ? el('p', { text: t('admin.indicators.noAppointment') })
@@ -170,7 +175,6 @@ function appointments(data) {
       t('admin.indicators.noShow'), t('admin.indicators.noShowRate'), t('admin.indicators.cancelled')], rows)];
 }
 
-/** Every page of the catalogue's services, for the filter. */
 async function main() {
   const started = await initAdmin({ current: INDICATORS });
   if (!started) return;

@@ -237,6 +237,7 @@ pub(crate) async fn book(
         remind_at: None,
         link: None,
         answers,
+        cancelled_by: None,
     };
     let detail = body.override_notice.then_some("override-notice");
     let audit = |a: &Appointment| ctx.shared().audit.entry(&agent, "appointment.book", Some(&a.id), detail);

@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use gru_domain::agenda::{Agenda, AppointmentType};
-use gru_domain::appointment::{Appointment, SlotRef, Status};
+use gru_domain::appointment::{Appointment, Canceller, SlotRef, Status};
 use gru_notices::appointments;
 use gru_records::access;
 use gru_records::agendas::Notice;
@@ -276,6 +276,7 @@ pub(crate) async fn confirm(
             remind_at: None,
             link: None,
             answers,
+            cancelled_by: None,
         };
         let new = NewBooking { claim, appointment, limit, idempotency: idempotency.clone(), audit: None };
         ctx.book(&agendas, new).await
@@ -355,7 +356,8 @@ pub(crate) async fn cancel_appointment(
         if current.value.status != Status::Booked || (audit.is_none() && !current.value.is_active(now)) {
             return Err(not_changeable().into());
         }
-        let plan = ctx.booking.plan_cancel(&current, now).await?;
+        let by = if audit.is_some() { Canceller::Agent } else { Canceller::Citizen };
+        let plan = ctx.booking.plan_cancel(&current, now, by).await?;
         let mut ops = plan.ops;
         if let Some(to) = &plan.appointment.contact.email {
             let email = appointments::cancelled(to, &plan.appointment, reason, &ctx.email_context(&agendas));

@@ -37,7 +37,7 @@ mod ledger;
 
 use gru_domain::agenda::{Booked, Closure};
 use gru_domain::appointment::{
-    Appointment, HOLD_TTL, KEEP_AFTER_END, SHOWN_AFTER, SlotRef, Status, remind_at,
+    Appointment, Canceller, HOLD_TTL, KEEP_AFTER_END, SHOWN_AFTER, SlotRef, Status, remind_at,
 };
 use gru_outbox::OutboxError;
 use gru_ports::store::query_all;
@@ -504,12 +504,14 @@ impl BookingRepository {
         Ok(Plan { appointment, ops })
     }
 
-    /// Plans a cancellation: the interval freed, the link revoked, the
-    /// booker's list updated, the appointment kept as cancelled.
+    /// Plans a cancellation `by` its citizen or an agent: the interval
+    /// freed, the link revoked, the booker's list updated, the appointment
+    /// kept as cancelled.
     pub async fn plan_cancel(
         &self,
         current: &Versioned<Appointment>,
         now: Timestamp,
+        by: Canceller,
     ) -> Result<Plan, BookingError> {
         let mut appointment = current.value.clone();
         let mut ledgers = Vec::new();
@@ -523,6 +525,7 @@ impl BookingRepository {
             ops.push(self.booker_op(email, &appointment.slot.appointment_type, change, None, now).await?);
         }
         appointment.status = Status::Cancelled;
+        appointment.cancelled_by = Some(by);
         appointment.sequence += 1;
         appointment.remind_at = None;
         ops.push(self.appointment_op(&appointment, Some(current.version))?);

@@ -3,7 +3,7 @@
 //! tests/tests/booking.rs.
 
 use super::*;
-use gru_domain::appointment::Contact;
+use gru_domain::appointment::{Canceller, Contact};
 use gru_embedded::SqliteStore;
 use std::sync::Arc;
 
@@ -48,6 +48,7 @@ fn appointment(email: Option<&str>) -> Appointment {
         remind_at: None,
         link: None,
         answers: Default::default(),
+        cancelled_by: None,
     }
 }
 
@@ -179,7 +180,7 @@ async fn the_limit_per_booker_counts_active_appointments() {
     let second = book(&repository, Claim::Free(&slot(5)), email, Some(1)).await;
     assert!(matches!(second, Err(BookingError::LimitReached)));
     let current = repository.appointment(&first.id).await.expect("read").expect("found");
-    let cancel = repository.plan_cancel(&current, now()).await.expect("planned");
+    let cancel = repository.plan_cancel(&current, now(), Canceller::Citizen).await.expect("planned");
     repository.commit(cancel.ops).await.expect("cancelled");
     book(&repository, Claim::Free(&slot(5)), email, Some(1)).await.expect("allowed again");
     // The dashboard still lists the cancelled one.
