@@ -62,6 +62,19 @@ export async function sendJson(method, path, body = undefined, { headers = {}, s
 }
 
 /**
+ * Tells the city a page was read or a search settled, for its indicators: sent even as
+ * the page is left (`keepalive`), never awaited, and its failure never shown.
+ */
+export function count(path, body = undefined) {
+  fetch(new URL(`/api/${path}`, location.origin), {
+    method: 'POST',
+    keepalive: true,
+    headers: { 'Content-Type': 'application/json', 'X-GRU-CSRF': '1' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  }).catch(() => {});
+}
+
+/**
  * A random UUID, for the Idempotency-Key of a submission the API may see twice (a request
  * sent, an appointment booked or recorded): made once per attempt and sent again with a
  * retry, so the retry can never act twice. crypto.randomUUID needs a secure context;

@@ -1,6 +1,7 @@
-// Home: search as you type (debounced) and on submit. The city's featured services and
+// Home: search as you type (debounced) and on submit, each search counted for the city once
+// it settles (its indicators). The city's featured services and
 // its categories are in the page as built (shared/site), readable without JavaScript.
-import { api } from './api.js';
+import { api, count } from './api.js';
 import { t } from './i18n/index.js';
 import { $, initPage, setTitle, setState, pagedList } from './ui.js';
 
@@ -39,6 +40,19 @@ function clearSearch() {
   setTitle(t('home.title'), city);
 }
 
+/** A search is counted for the city once it settles: sent, or left as it is for a while. */
+const SETTLED_MS = 2000;
+let settling;
+let counted = '';
+function settled(q, { now = false } = {}) {
+  clearTimeout(settling);
+  settling = setTimeout(() => {
+    if (q === counted) return;
+    counted = q;
+    count('catalogue/searches', { q });
+  }, now ? 0 : SETTLED_MS);
+}
+
 async function search(raw, { force = false } = {}) {
   const q = raw.trim().replace(/\s+/g, ' ');
   if (q === currentQ && !force) return;
@@ -55,6 +69,7 @@ async function search(raw, { force = false } = {}) {
     results.hidden = false;
     $('#popular').hidden = true;
     announce(q, page.items.length, Boolean(page.next));
+    settled(q, { now: force });
     setTitle(t('search.pageTitle', { q }), city);
   } catch (err) {
     if (err.name === 'AbortError' || mine !== seq) return;
@@ -64,6 +79,7 @@ async function search(raw, { force = false } = {}) {
 
 input.addEventListener('input', () => {
   clearTimeout(timer);
+  clearTimeout(settling);
   const value = input.value;
   // Results as you type from two characters; an emptied box clears them at once.
   if (value.trim().length === 1) return;

@@ -18,6 +18,8 @@ on_both!(
     appointments_are_counted_on_their_day_as_they_end_up,
     a_random_series_of_changes_is_recounted_as_kept_and_a_corrupt_count_is_repaired,
     messages_are_counted_each_way_without_the_internal_notes,
+    open_data_publishes_a_closed_month_with_small_counts_blank,
+    catalogue_pages_and_searches_are_counted_without_personal_data,
 );
 
 /// Today in the demo city (Paris).
@@ -476,5 +478,112 @@ async fn messages_are_counted_each_way_without_the_internal_notes(
     assert_eq!(
         (&figures["messages_citizen"], &figures["messages_agent"], &figures["messages_per_request"]),
         (&json!(1), &json!(1), &json!(2.0))
+    );
+}
+
+/// Six requests sent online and two recorded by phone in a month, one of
+/// them refused: once the month is over, anyone reads its file, where the
+/// phone's two and the one refusal are blank (1 to 4: the statistical secret).
+async fn open_data_publishes_a_closed_month_with_small_counts_blank(
+    portal: &TestPortal,
+    clock: &Arc<FixedClock>,
+) {
+    let month = today(clock).first_of_month();
+    let citizen = portal.signed_up("eden@exemple.fr").await;
+    let mut online = Vec::new();
+    for _ in 0..6 {
+        online.push(portal.death_certificate_request(&citizen).await);
+    }
+    let clerk = clerk(portal).await;
+    for n in 0..2 {
+        let body = json!({
+            "service": "acte-etat-civil", "channel": "phone",
+            "citizen": { "email": format!("tel{n}@exemple.fr"), "name": "Sam Personne" },
+            "answers": gru_tests::death_certificate_answers(),
+        });
+        let recorded =
+            portal.call_with("POST", "/api/submissions/agent/requests", Some(&body), Some(&clerk)).await;
+        assert_eq!(recorded.status, 201, "{}", recorded.body);
+    }
+    move_through(portal, &clerk, &online[0], &["verification", "refusee"]).await;
+    let name = format!("{:04}-{:02}", month.year(), month.month());
+    let file = format!("/api/reporting/open-data/{name}.csv");
+    assert_eq!(portal.call("GET", &file, None, None).await.status, 404, "not before the month is over");
+
+    // The first of the next month.
+    let next = month.checked_add(jiff::ToSpan::months(1)).unwrap();
+    clock.advance(SignedDuration::from_hours(24 * i64::from((next - today(clock)).get_days())));
+    let index = portal.get_json("/api/reporting/open-data", 200).await;
+    assert_eq!(index["months"][0]["month"], name, "{index}");
+    assert!(index["months"][0]["url"].as_str().unwrap().ends_with(&file));
+    let response = reqwest::get(format!("{}{file}", portal.url)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    let csv = response.bytes().await.unwrap();
+    let text = String::from_utf8_lossy(&csv);
+    assert!(!text.contains("exemple.fr") && !text.contains("Sam Personne"), "no personal data: {text}");
+    let rows = gru_tests::spreadsheets::read_csv(&csv);
+    let row = |channel: &str| {
+        rows.iter().find(|r| r["canal"] == channel).unwrap_or_else(|| panic!("{channel}: {rows:?}"))
+    };
+    let web = row("En ligne");
+    assert_eq!((web["démarche"].as_str(), web["reçues"].as_str()), (Some("acte-etat-civil"), Some("6")));
+    assert_eq!(
+        (web["acceptées"].as_str(), web["refusées"].as_str()),
+        (Some("0"), Some("")),
+        "one refusal: blank"
+    );
+    assert_eq!(row("Téléphone")["reçues"], "", "two by phone: blank");
+    for wrong in ["2026-13.csv", "2026-1.csv", "demandes.csv", "..%2F..%2Fportal.db"] {
+        let answer = portal.call("GET", &format!("/api/reporting/open-data/{wrong}"), None, None).await;
+        assert_eq!(answer.status, 404, "{wrong}: {}", answer.body);
+        assert_eq!(answer.headers["content-type"], "application/problem+json");
+    }
+}
+
+/// A service's page read three times; searches that found something, that
+/// found nothing (twice the same words), and some whose words are personal:
+/// the dashboard counts them all, and lists only the harmless words.
+async fn catalogue_pages_and_searches_are_counted_without_personal_data(
+    portal: &TestPortal,
+    clock: &Arc<FixedClock>,
+) {
+    let day = today(clock);
+    for _ in 0..3 {
+        let read = portal.call("POST", "/api/catalogue/services/acte-etat-civil/views", None, None).await;
+        assert_eq!(read.status, 204, "{}", read.body);
+    }
+    assert_eq!(portal.call("POST", "/api/catalogue/services/nulle-part/views", None, None).await.status, 404);
+    for q in [
+        "acte de naissance",
+        "Piscine municipale",
+        "piscine  MUNICIPALE",
+        "jean.dupont@exemple.fr",
+        "06 12 34 56 78",
+    ] {
+        let sent = portal.call("POST", "/api/catalogue/searches", Some(&json!({ "q": q })), None).await;
+        assert_eq!(sent.status, 204, "{q}: {}", sent.body);
+    }
+    for (body, field) in [
+        (json!({ "q": "  " }), "q"),
+        (json!({ "q": "x".repeat(201) }), "q"),
+        (json!({ "query": "x" }), "query"),
+    ] {
+        let refused = portal.call("POST", "/api/catalogue/searches", Some(&body), None).await;
+        assert_eq!(refused.status, 400, "{body}: {}", refused.body);
+        assert!(refused.body.to_string().contains(field), "{}", refused.body);
+    }
+    let answer = dashboard(portal, &supervisor(portal).await, &format!("?from={day}&to={day}")).await;
+    let catalogue = &answer.body["catalogue"];
+    assert_eq!(
+        (&catalogue["views"], &catalogue["searches"], &catalogue["searches_empty"]),
+        (&json!(3), &json!(5), &json!(4))
+    );
+    assert_eq!(catalogue["by_service"][0]["id"], "acte-etat-civil");
+    assert_eq!(catalogue["by_service"][0]["views"], 3);
+    assert_eq!(
+        catalogue["unanswered"],
+        json!([{ "words": "piscine municipale", "count": 2 }]),
+        "no email, no phone number"
     );
 }

@@ -178,6 +178,8 @@ async fn every_route_against_every_caller() {
         ("GET", "/api/catalogue/services?q=acte".into(), None, OPEN),
         ("GET", format!("/api/catalogue/services/{SERVICE}"), None, OPEN),
         ("GET", format!("/api/catalogue/services/{SERVICE}/form"), None, OPEN),
+        ("POST", format!("/api/catalogue/services/{SERVICE}/views"), None, [204; 7]),
+        ("POST", "/api/catalogue/searches".into(), Some(json!({ "q": "piscine" })), [204; 7]),
         // Submissions.
         (
             "POST",
@@ -283,6 +285,8 @@ async fn every_route_against_every_caller() {
         ("GET", format!("/api/reporting/indicators.ods?service={SERVICE}"), None, SUPERVISORS),
         ("POST", "/api/reporting/exports".into(), Some(order), [401, 401, 403, 201, 201, 201, 401]),
         ("GET", export.clone(), None, THE_AGENT_WHO_STARTED_IT),
+        ("GET", "/api/reporting/open-data".into(), None, OPEN),
+        ("GET", "/api/reporting/open-data/2025-01.csv".into(), None, OPEN),
         ("POST", format!("{export}/next"), Some(json!({})), THE_AGENT_WHO_STARTED_IT),
         // Messaging: the request's citizen, link holders, the service's agents.
         ("GET", format!("/api/messaging/requests/{reference}/thread"), None, A_SIGNED_IN),
@@ -469,7 +473,7 @@ async fn every_route_against_every_caller() {
 /// answer `PUBLIC_CATALOGUE` when they succeed. Every other answer (personal
 /// data, secrets, problems; booking's slots too, which change with every
 /// booking) must say `no-store` and `private`.
-const PUBLICLY_CACHEABLE: [&str; 7] = [
+const PUBLICLY_CACHEABLE: [&str; 9] = [
     "/api/openapi.json",
     "/api/catalogue/city",
     "/api/catalogue/categories",
@@ -477,6 +481,8 @@ const PUBLICLY_CACHEABLE: [&str; 7] = [
     "/api/catalogue/services",
     "/api/catalogue/services/{slug}",
     "/api/catalogue/services/{slug}/form",
+    "/api/reporting/open-data",
+    "/api/reporting/open-data/{file}",
 ];
 
 fn publicly_cacheable(method: &str, path: &str, status: u16) -> bool {

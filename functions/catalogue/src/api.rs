@@ -3,11 +3,12 @@
 
 use crate::PREFIX;
 use crate::snapshot::{Catalogue, Snapshot};
+use crate::visits::{self, Visits};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use gru_domain::catalogue::{Link, Presentation};
 use gru_domain::search;
 use gru_records::catalogue::{CatalogueRepository, ServiceSummary, StoredService};
@@ -35,6 +36,11 @@ static OPENAPI: LazyLock<CachedJson> =
 /// The catalogue function's routes, under [`PREFIX`].
 pub fn router(platform: &Platform) -> Router {
     let catalogue = Arc::new(Catalogue::new(CatalogueRepository::new(platform.store.clone())));
+    let visits = Visits::new(catalogue.clone(), platform.store.clone(), platform.clock.clone());
+    let counted = Router::new()
+        .route("/services/{slug}/views", post(visits::viewed))
+        .route("/searches", post(visits::searched_for))
+        .with_state(visits);
     let routes = Router::new()
         .route("/city", get(city))
         .route("/categories", get(categories))
@@ -42,7 +48,8 @@ pub fn router(platform: &Platform) -> Router {
         .route("/services", get(services))
         .route("/services/{slug}", get(service))
         .route("/services/{slug}/form", get(form))
-        .with_state(catalogue);
+        .with_state(catalogue)
+        .merge(counted);
     // Outside every prefix, so without `mount`'s fallbacks: its 405 is a
     // problem document all the same.
     let description = get(openapi).fallback(gru_web::problem::method_not_allowed);

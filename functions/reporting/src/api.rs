@@ -1,7 +1,7 @@
 //! The reporting function's state and routes.
 
 use crate::PREFIX;
-use crate::{dashboard, exports};
+use crate::{dashboard, exports, open_data};
 use axum::Router;
 use axum::routing::{get, post};
 use gru_ports::Files;
@@ -44,6 +44,8 @@ pub fn router(platform: &Platform, files: Arc<dyn Files>) -> Router {
         .route("/exports", post(exports::start))
         .route("/exports/{id}", get(exports::progress))
         .route("/exports/{id}/next", post(exports::next))
+        .route("/open-data", get(open_data::index))
+        .route("/open-data/{file}", get(open_data::month))
         .with_state(ctx);
     gru_web::mount(PREFIX, routes)
 }

@@ -9,6 +9,7 @@ use crate::indicators;
 use crate::sheet::{Cell, Format, Sheet};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use gru_domain::indicators::SEARCHES;
 use gru_records::indicators::{Counts, Family};
 use gru_web::agent::Agent;
 use gru_web::{Problem, Query, Role};
@@ -96,7 +97,44 @@ struct Dashboard {
     appointments: indicators::Appointments,
     previous_appointments: indicators::Appointments,
     by_agenda: Vec<AgendaLine>,
+    /// What citizens read and searched on the site (the whole catalogue,
+    /// whatever the service and channel chosen).
+    catalogue: CatalogueFigures,
 }
+
+/// The catalogue's figures of the period, beside a year earlier.
+#[derive(serde::Serialize)]
+struct CatalogueFigures {
+    views: i64,
+    previous_views: i64,
+    searches: i64,
+    previous_searches: i64,
+    /// Searches that no service answered.
+    searches_empty: i64,
+    previous_searches_empty: i64,
+    /// Pages read per service, most read first.
+    by_service: Vec<Viewed>,
+    /// What citizens looked for in vain in the period's months, most
+    /// searched first ([`UNANSWERED_SHOWN`] at most).
+    unanswered: Vec<Unanswered>,
+}
+
+#[derive(serde::Serialize)]
+struct Viewed {
+    id: String,
+    label: String,
+    views: i64,
+    previous: i64,
+}
+
+#[derive(serde::Serialize)]
+struct Unanswered {
+    words: String,
+    count: i64,
+}
+
+/// The unanswered searches the dashboard lists.
+const UNANSWERED_SHOWN: usize = 20;
 
 /// One agenda's appointments in both periods.
 #[derive(serde::Serialize)]
@@ -167,7 +205,7 @@ impl Inner {
                 Ok(Vec::new())
             }
         };
-        // Six reads at once: on SQLite each has its own connection.
+        // The reads at once: on SQLite each has its own connection.
         let (now, before, days_now, days_before, booked, booked_before) = tokio::try_join!(
             read(Family::Requests, period),
             read(Family::Requests, previous_period),
@@ -176,6 +214,12 @@ impl Inner {
             read(Family::Appointments, period),
             read(Family::Appointments, previous_period),
         )?;
+        let (site, site_before, unanswered) = tokio::try_join!(
+            read(Family::Catalogue, period),
+            read(Family::Catalogue, previous_period),
+            self.indicators.unanswered(period.from, period.to),
+        )?;
+        let catalogue = catalogue_figures(&services, &site, &site_before, unanswered);
         let series = if daily {
             series(&days_now, &days_before, &filter, period, daily)
         } else {
@@ -240,6 +284,7 @@ impl Inner {
             })
             .collect();
         Ok(Dashboard {
+            catalogue,
             appointments: indicators::appointments(&indicators::totals(&booked, &everything)),
             previous_appointments: indicators::appointments(&indicators::totals(&booked_before, &everything)),
             by_agenda,
@@ -254,6 +299,51 @@ impl Inner {
             series,
             series_by: if daily { "day" } else { "month" },
         })
+    }
+}
+
+/// The catalogue's figures from its counters, now and a year earlier.
+fn catalogue_figures(
+    services: &[gru_records::catalogue::ServiceSummary],
+    now: &[Counts],
+    before: &[Counts],
+    unanswered: Vec<(String, i64)>,
+) -> CatalogueFigures {
+    let everything = indicators::Filter::default();
+    let searches = indicators::Filter { service: Some(SEARCHES.to_owned()), channel: None };
+    let (now_totals, before_totals) =
+        (indicators::totals(now, &everything), indicators::totals(before, &everything));
+    let (now_searches, before_searches) =
+        (indicators::totals(now, &searches), indicators::totals(before, &searches));
+    let get =
+        |totals: &std::collections::BTreeMap<&str, i64>, name: &str| totals.get(name).copied().unwrap_or(0);
+    let mut by_service: Vec<Viewed> = services
+        .iter()
+        .map(|s| {
+            let only = indicators::Filter { service: Some(s.slug.clone()), channel: None };
+            Viewed {
+                id: s.slug.clone(),
+                label: s.title.clone(),
+                views: get(&indicators::totals(now, &only), "views"),
+                previous: get(&indicators::totals(before, &only), "views"),
+            }
+        })
+        .filter(|line| line.views + line.previous > 0)
+        .collect();
+    by_service.sort_by(|a, b| b.views.cmp(&a.views).then_with(|| a.label.cmp(&b.label)));
+    CatalogueFigures {
+        views: get(&now_totals, "views"),
+        previous_views: get(&before_totals, "views"),
+        searches: get(&now_searches, "searches"),
+        previous_searches: get(&before_searches, "searches"),
+        searches_empty: get(&now_searches, "searches:empty"),
+        previous_searches_empty: get(&before_searches, "searches:empty"),
+        by_service,
+        unanswered: unanswered
+            .into_iter()
+            .take(UNANSWERED_SHOWN)
+            .map(|(words, count)| Unanswered { words, count })
+            .collect(),
     }
 }
 

@@ -118,6 +118,61 @@ pub fn message_sent(request: &Request, from_citizen: bool, at: jiff::Timestamp, 
     }
 }
 
+/// The catalogue's counts, kept in a tally's `service` and `channel` as
+/// `<service slug>` / `site` for a service page read (`views`), and as
+/// `search` / `site` for the searches (`searches`, and `searches:empty`
+/// when nothing answered). The words of unanswered searches are kept apart
+/// ([`unanswered_words`], `gru_records::indicators::unanswered`).
+pub const SITE: &str = "site";
+/// The tallies' `service` of the searches.
+pub const SEARCHES: &str = "search";
+/// The longest words of an unanswered search kept, in characters.
+pub const MAX_UNANSWERED_CHARS: usize = 60;
+
+/// A service's page read on the site at `at` (counted without cookies).
+pub fn service_viewed(service: &str, at: jiff::Timestamp, days: CityDays<'_>) -> Tally {
+    Tally {
+        day: days.day(at),
+        service: service.to_owned(),
+        channel: SITE.to_owned(),
+        counter: "views".to_owned(),
+        count: 1,
+    }
+}
+
+/// A search of the catalogue at `at`, which some service answered (`found`)
+/// or none did.
+pub fn searched(found: bool, at: jiff::Timestamp, days: CityDays<'_>) -> Vec<Tally> {
+    let tally = |counter: &str| Tally {
+        day: days.day(at),
+        service: SEARCHES.to_owned(),
+        channel: SITE.to_owned(),
+        counter: counter.to_owned(),
+        count: 1,
+    };
+    if found { vec![tally("searches")] } else { vec![tally("searches"), tally("searches:empty")] }
+}
+
+/// The day of `at` in the city.
+pub fn day_of(at: jiff::Timestamp, days: CityDays<'_>) -> Date {
+    days.day(at)
+}
+
+/// The words of an unanswered search as the city reads them: lowercase,
+/// without accents or punctuation, at most [`MAX_UNANSWERED_CHARS`]
+/// characters; `None` when they could be personal data (an email address,
+/// a number of five digits or more: a phone, a reference, an identity
+/// card) or when no word is left.
+pub fn unanswered_words(query: &str) -> Option<String> {
+    if query.contains('@') || query.chars().filter(char::is_ascii_digit).count() >= 5 {
+        return None;
+    }
+    let words = crate::search::normalize(query).split_whitespace().collect::<Vec<_>>().join(" ");
+    let kept: String = words.chars().take(MAX_UNANSWERED_CHARS).collect();
+    let kept = kept.trim_end().to_owned();
+    (!kept.is_empty()).then_some(kept)
+}
+
 /// Whether a recount of the requests gives `counter` ([`counted`]): not the
 /// counts kept only as they happen (forms started, messages).
 pub fn recounted(counter: &str) -> bool {

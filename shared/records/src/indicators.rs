@@ -8,7 +8,9 @@
 //! Keys: partition `STATS#<year>`; for requests, sort keys
 //! `D<yyyy-mm-dd>#<service>#<channel>` (a day) and `M<yyyy-mm>#<service>#<channel>`
 //! (a month); for appointments, `AD<yyyy-mm-dd>#<agenda>#<type>` and
-//! `AM<yyyy-mm>#<agenda>#<type>`.
+//! `AM<yyyy-mm>#<agenda>#<type>`; for the catalogue, `CD<yyyy-mm-dd>#<service or
+//! search>#site` and `CM<yyyy-mm>#…`, and the words of unanswered searches
+//! `CQ<yyyy-mm>#<words>` (one item each, counter `n`).
 
 use crate::requests::RepositoryError;
 use gru_domain::indicators::Tally;
@@ -27,12 +29,14 @@ pub struct Counts {
     pub counters: BTreeMap<String, i64>,
 }
 
-/// What the counters count: requests (by service and channel) or
-/// appointments (by agenda and type, in a tally's `service` and `channel`).
+/// What the counters count: requests (by service and channel),
+/// appointments (by agenda and type, in a tally's `service` and `channel`),
+/// or the catalogue's pages read and searches (`gru_domain::indicators::SITE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
     Requests,
     Appointments,
+    Catalogue,
 }
 
 impl Family {
@@ -41,6 +45,7 @@ impl Family {
         match self {
             Family::Requests => ("D", "M"),
             Family::Appointments => ("AD", "AM"),
+            Family::Catalogue => ("CD", "CM"),
         }
     }
 }
@@ -75,6 +80,15 @@ pub fn writes(family: Family, tallies: &[Tally]) -> Vec<TransactOp> {
             (!counts.is_empty()).then_some(TransactOp::Add { key, counts })
         })
         .collect()
+}
+
+/// The addition of one unanswered search of `words` (already kept as
+/// `gru_domain::indicators::unanswered_words` keeps them) on `day`: an item
+/// per month and words (`CQ<yyyy-mm>#<words>`), so that no item grows with
+/// the number of different searches.
+pub fn unanswered(day: Date, words: &str) -> TransactOp {
+    let key = Key::new(partition(day.year()), format!("CQ{}#{words}", month_of(day)));
+    TransactOp::Add { key, counts: vec![("n".to_owned(), 1)] }
 }
 
 fn partition(year: i16) -> String {
@@ -113,6 +127,31 @@ impl IndicatorsRepository {
     pub async fn daily(&self, family: Family, from: Date, to: Date) -> Result<Vec<Counts>, RepositoryError> {
         let days = spans(from, to).into_iter().map(|(first, last, _)| (first, last, false)).collect();
         self.read_spans(family, days).await
+    }
+
+    /// The words of the searches nothing answered in the months from
+    /// `from`'s to `to`'s, each with how many times, most searched first.
+    pub async fn unanswered(&self, from: Date, to: Date) -> Result<Vec<(String, i64)>, RepositoryError> {
+        let mut found: Vec<(String, i64)> = Vec::new();
+        let mut year = from.year();
+        while year <= to.year() {
+            let first = if year == from.year() { month_of(from) } else { format!("{year:04}-01") };
+            let last = if year == to.year() { month_of(to) } else { format!("{year:04}-12") };
+            let between = SortKeyCondition::Between(format!("CQ{first}"), format!("CQ{last}~"));
+            for item in
+                query_all(self.store.as_ref(), Query::partition(partition(year)).sort(between)).await?
+            {
+                let words = item.key.sk.split_once('#').map_or("", |(_, words)| words).to_owned();
+                let count = item.data.get("n").and_then(serde_json::Value::as_i64).unwrap_or(0);
+                match found.iter_mut().find(|(w, _)| *w == words) {
+                    Some(known) => known.1 += count,
+                    None => found.push((words, count)),
+                }
+            }
+            year += 1;
+        }
+        found.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(found)
     }
 
     async fn read_spans(

@@ -175,6 +175,22 @@ function appointments(data) {
       t('admin.indicators.noShow'), t('admin.indicators.noShowRate'), t('admin.indicators.cancelled')], rows)];
 }
 
+/** What citizens read and searched on the site, and what they looked for in vain. */
+function catalogue(data) {
+  const c = data.catalogue;
+  const key = el('dl', { class: 'indicators' },
+    figure(t('admin.indicators.views'), number(c.views), number(c.previous_views)),
+    figure(t('admin.indicators.searches'), number(c.searches), number(c.previous_searches)),
+    figure(t('admin.indicators.searchesEmpty'), number(c.searches_empty), number(c.previous_searches_empty)));
+  const head = [t('admin.indicators.service'), periodLabel(data.period), periodLabel(data.previous_period)];
+  const views = c.by_service.length === 0 ? el('p', { text: t('admin.indicators.noViews') })
+    : table(t('admin.indicators.viewsByService'), head, c.by_service.map((l) => [l.label, number(l.views), number(l.previous)]));
+  const unanswered = c.unanswered.length === 0 ? el('p', { text: t('admin.indicators.noUnanswered') })
+    : table(t('admin.indicators.unanswered'), [t('admin.indicators.words'), t('admin.indicators.times')],
+      c.unanswered.map((u) => [u.words, number(u.count)]));
+  return [key, views, el('p', { class: 'hint', text: t('admin.indicators.unansweredHint') }), unanswered];
+}
+
 async function main() {
   const started = await initAdmin({ current: INDICATORS });
   if (!started) return;
@@ -202,6 +218,8 @@ async function main() {
       lines(t('admin.indicators.byChannel'), t('admin.indicators.channel'), data.by_channel, (l) => channelLabel(l.id))),
     el('section', { 'aria-labelledby': 'appointments-title' }, el('h2', { id: 'appointments-title', text: t('admin.indicators.appointments') }),
       el('p', { class: 'hint', text: t('admin.indicators.appointmentsHint') }), appointments(data)),
+    el('section', { 'aria-labelledby': 'catalogue-title' }, el('h2', { id: 'catalogue-title', text: t('admin.indicators.catalogue') }),
+      el('p', { class: 'hint', text: t('admin.indicators.catalogueHint') }), catalogue(data)),
     el('p', { class: 'export-links' },
       el('a', { class: 'button button-secondary', href: file('csv'), download: '', text: t('admin.indicators.csv') }), ' ',
       el('a', { class: 'button button-secondary', href: file('ods'), download: '', text: t('admin.indicators.ods') })));

@@ -135,3 +135,16 @@ fn processing_times_above_the_cap_count_at_the_cap() {
     let counted = recount(&closed);
     assert_eq!(counted[&(day("2026-12-07"), format!("days:closed:{MAX_DAYS}"))], 1, "{counted:?}");
 }
+
+#[test]
+fn unanswered_searches_keep_their_words_but_no_personal_data() {
+    use super::unanswered_words;
+    assert_eq!(unanswered_words("  Piscine   MUNICIPALE !"), Some("piscine municipale".into()));
+    assert_eq!(unanswered_words("Crèche, été"), Some("creche ete".into()));
+    assert_eq!(unanswered_words("jean.dupont@exemple.fr"), None, "an email address");
+    assert_eq!(unanswered_words("06 12 34 56 78"), None, "a phone number");
+    assert_eq!(unanswered_words("2026-000123"), None, "a reference");
+    assert_eq!(unanswered_words("permis 2024"), Some("permis 2024".into()), "a year is no one's");
+    assert_eq!(unanswered_words("?!"), None);
+    assert_eq!(unanswered_words(&"a".repeat(100)).unwrap().len(), super::MAX_UNANSWERED_CHARS);
+}
