@@ -1,5 +1,5 @@
 // The indicators page of the back office: supervisors read the period's figures beside a
-// year earlier, the chart with its data table, by service and channel, and download the
+// year earlier (what citizens read and searched in vain included), the chart with its data table, by service and channel, and download the
 // CSV and the ODS; an agent is told the page is not theirs. Axe at zero at 360 and 1280 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,8 +30,23 @@ test('a supervisor reads the month\'s figures, the chart and its data table, and
     const { version } = await clerk.json('GET', `/api/tracking/requests/${reference}`);
     await clerk.json('POST', `/api/tracking/requests/${reference}/transitions`, { to, version, reason: 'Pièce illisible.' });
   }
+  // A citizen reads a service's page and searches for what the city does not offer.
+  const citizen = await browser.newPage();
+  await citizen.goto(`${BASE}/demarches/acte-etat-civil/`);
+  await waitForState(citizen, 'ready');
+  await citizen.goto(`${BASE}/`);
+  await waitForState(citizen, 'ready');
+  await citizen.getByRole('searchbox').fill('piscine olympique');
+  await citizen.getByRole('searchbox').press('Enter');
+  await citizen.locator('#search-status').filter({ hasText: /piscine olympique/ }).waitFor();
+  await citizen.close();
   const boss = await AgentSession.signIn(await createAgentByCli({ role: 'supervisor', name: 'Bastien Responsable' }));
-  const expected = await boss.json('GET', '/api/reporting/indicators');
+  let expected = await boss.json('GET', '/api/reporting/indicators');
+  for (let tries = 0; tries < 50 && !expected.catalogue.unanswered.some((u) => u.words === 'piscine olympique'); tries += 1) {
+    await new Promise((resolve) => { setTimeout(resolve, 100); });
+    expected = await boss.json('GET', '/api/reporting/indicators');
+  }
+  assert.ok(expected.catalogue.views >= 1, JSON.stringify(expected.catalogue));
 
   for (const width of [1280, 360]) {
     const page = await asAgent(boss, '/admin/indicateurs.html', width);
@@ -50,6 +65,8 @@ test('a supervisor reads the month\'s figures, the chart and its data table, and
       assert.match(await funnel.locator('tr', { hasText: 'Refusées' }).innerText(), new RegExp(`\\b${expected.figures.decided.refused}\\b`));
       const csv = page.getByRole('link', { name: 'Télécharger ces chiffres (CSV)' });
       assert.match(await csv.getAttribute('href'), /^\/api\/reporting\/indicators\.csv\?from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}$/);
+      const unanswered = page.getByRole('table', { name: 'Ce que les usagers ont cherché sans le trouver' });
+      assert.match(await unanswered.innerText(), /piscine olympique/);
       const ods = page.getByRole('link', { name: 'Télécharger ces chiffres (ODS : LibreOffice, Excel)' });
       assert.match(await ods.getAttribute('href'), /^\/api\/reporting\/indicators\.ods\?from=/);
       assert.deepEqual(page.jsErrors, []);

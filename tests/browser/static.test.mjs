@@ -91,7 +91,7 @@ test('the frame holds the skeleton once; each page is its front matter and its m
   assert.match(frame, /<a id="account-link" class="header-link" href="\/compte\/connexion\.html"/, 'the header links to the account');
   for (const file of PAGES) {
     const html = read(file);
-    assert.match(html, /^\+\+\+\ntitle = "[^"]+"\n(?:description = "[^"]+"\n)?script = "\/js\/(?:[\w-]+\/)*[\w.-]+\.js"\n(?:space = "agents"\n|each = "(?:service|category)"\n)?\+\+\+\n(?:\{#[\s\S]*?#\}\n)?(?:\{%-? set [\s\S]*\n)?<main id="contenu" tabindex="-1">/, `${file}: front matter, then main`);
+    assert.match(html, /^\+\+\+\ntitle = "[^"]+"\n(?:description = "[^"]+"\n)?script = "\/js\/(?:[\w-]+\/)*[\w.-]+\.js"\n(?:space = "agents"\n|each = "(?:service|category)"\n)?\+\+\+\n(?:\{#[\s\S]*?#\}\n)?(?:\{%-? set [\s\S]*\n)?<main id="contenu" tabindex="-1"(?: data-service="\{\{ service\.slug \}\}")?>/, `${file}: front matter, then main`);
     assert.equal(html.match(/<h1[\s>]/g)?.length, 1, `${file}: one h1`);
     assert.doesNotMatch(html, /<(?:head|header|footer|script)[\s>]/, `${file}: the frame's parts are the frame's`);
   }
