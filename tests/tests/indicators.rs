@@ -333,9 +333,17 @@ async fn appointments_are_counted_on_their_day_as_they_end_up(portal: &TestPorta
         answer.body["appointments"],
         json!({ "booked_online": 3, "booked_by_agent": 1, "present": 1, "no_show": 1, "cancelled": 1, "cancelled_by_citizen": 0, "cancelled_by_agent": 1, "no_show_rate": 50.0 })
     );
+    // Every agenda, each with the days to its first free slot today, as
+    // booking's own availability finds it.
     let agendas = answer.body["by_agenda"].as_array().unwrap();
-    assert_eq!(agendas.len(), 1, "{agendas:?}");
-    assert_eq!(agendas[0]["id"], AGENDA);
+    assert_eq!(agendas.len(), 3, "{agendas:?}");
+    let line = agendas.iter().find(|a| a["id"] == AGENDA).unwrap();
+    assert_eq!(line["figures"]["present"], 1);
+    let free = portal
+        .get_json(&format!("/api/booking/availability?type=titre-identite&agenda={AGENDA}&days=62"), 200)
+        .await;
+    let first: Date = free["days"][0]["date"].as_str().unwrap().parse().unwrap();
+    assert_eq!(line["first_free_days"], (first - today(clock)).get_days(), "{free}");
 }
 
 /// Rounds of three changes at once, each drawn at random: a citizen sends a
