@@ -7,7 +7,7 @@ use gru_ports::FixedClock;
 use gru_tests::{Answer, TestPortal, on_both};
 use jiff::SignedDuration;
 use jiff::civil::Date;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 on_both!(
@@ -20,6 +20,7 @@ on_both!(
     messages_are_counted_each_way_without_the_internal_notes,
     open_data_publishes_a_closed_month_with_small_counts_blank,
     catalogue_pages_and_searches_are_counted_without_personal_data,
+    requests_late_now_are_the_open_ones_past_their_due_day,
 );
 
 /// Today in the demo city (Paris).
@@ -594,4 +595,34 @@ async fn catalogue_pages_and_searches_are_counted_without_personal_data(
         json!([{ "words": "piscine municipale", "count": 2 }]),
         "no email, no phone number"
     );
+}
+
+/// Three requests with the état civil's ten working days: one decided, one
+/// waiting for the citizen (its clock paused), one left open. Three weeks
+/// later only the last is late; once decided, none is.
+async fn requests_late_now_are_the_open_ones_past_their_due_day(
+    portal: &TestPortal,
+    clock: &Arc<FixedClock>,
+) {
+    let citizen = portal.signed_up("lou@exemple.fr").await;
+    let mut references = Vec::new();
+    for _ in 0..3 {
+        references.push(portal.death_certificate_request(&citizen).await);
+    }
+    let clerk = clerk(portal).await;
+    move_through(portal, &clerk, &references[0], &["verification", "refusee"]).await;
+    move_through(portal, &clerk, &references[1], &["piece_demandee"]).await;
+    let late_now = |figures: &Value| figures["late_now"].as_i64().unwrap();
+    let boss = supervisor(portal).await;
+    assert_eq!(late_now(&dashboard(portal, &boss, "").await.body), 0, "nothing due yet");
+
+    clock.advance(SignedDuration::from_hours(24 * 21));
+    let (clerk, boss) = next_week(portal, clock).await;
+    let answer = dashboard(portal, &boss, "").await.body;
+    assert_eq!(late_now(&answer), 1, "{answer}");
+    assert_eq!(answer["by_service"][0]["late_now"], 1);
+    let phone = dashboard(portal, &boss, "?channel=phone").await.body;
+    assert_eq!(late_now(&phone), 0, "the filters apply");
+    move_through(portal, &clerk, &references[2], &["verification", "refusee"]).await;
+    assert_eq!(late_now(&dashboard(portal, &boss, "").await.body), 0);
 }

@@ -9,7 +9,7 @@ use crate::indicators;
 use crate::sheet::{Cell, Format, Sheet};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use gru_domain::indicators::SEARCHES;
+use gru_domain::indicators::{DUE, SEARCHES};
 use gru_records::indicators::{Counts, Family};
 use gru_web::agent::Agent;
 use gru_web::{Problem, Query, Role};
@@ -87,6 +87,8 @@ struct Dashboard {
     channel: Option<String>,
     figures: indicators::Figures,
     previous: indicators::Figures,
+    /// Open requests past their due day today (their clock running).
+    late_now: i64,
     by_service: Vec<Line>,
     by_channel: Vec<Line>,
     /// Received and decided, day by day for a short period, else month by month.
@@ -158,7 +160,13 @@ struct Line {
     label: String,
     figures: indicators::Figures,
     previous: indicators::Figures,
+    /// Open requests past their due day today.
+    late_now: i64,
 }
+
+/// How far back the requests late now are looked for, in days: an open
+/// request due more than two years ago is not counted.
+const LATE_LOOK_BACK: i64 = 730;
 
 #[derive(serde::Serialize)]
 struct Point {
@@ -220,11 +228,19 @@ impl Inner {
             read(Family::Appointments, period),
             read(Family::Appointments, previous_period),
         )?;
-        let (site, site_before, unanswered) = tokio::try_join!(
+        let overdue = indicators::Period {
+            from: today.saturating_sub(jiff::Span::new().days(LATE_LOOK_BACK)),
+            to: today.yesterday().unwrap_or(today),
+        };
+        let (site, site_before, unanswered, due) = tokio::try_join!(
             read(Family::Catalogue, period),
             read(Family::Catalogue, previous_period),
             self.indicators.unanswered(period.from, period.to),
+            read(Family::Due, overdue),
         )?;
+        let due = indicators::by_service_and_channel(due);
+        let late_now =
+            |filter: &indicators::Filter| indicators::totals(&due, filter).get(DUE).copied().unwrap_or(0);
         let catalogue = catalogue_figures(&services, &site, &site_before, unanswered);
         let series = if daily {
             series(&days_now, &days_before, &filter, period, daily)
@@ -247,6 +263,7 @@ impl Inner {
             label: label.to_owned(),
             figures: figures_of(&now, &filter),
             previous: figures_of(&before, &filter),
+            late_now: late_now(&filter),
         };
         let by_service = services
             .iter()
@@ -258,7 +275,7 @@ impl Inner {
                     indicators::Filter { service: Some(s.slug.clone()), ..filter.clone() },
                 )
             })
-            .filter(|l| l.figures.received + l.previous.received + l.figures.decided_total > 0)
+            .filter(|l| l.figures.received + l.previous.received + l.figures.decided_total + l.late_now > 0)
             .collect();
         let by_channel = CHANNELS
             .iter()
@@ -285,6 +302,7 @@ impl Inner {
             });
         }
         Ok(Dashboard {
+            late_now: late_now(&filter),
             catalogue,
             appointments: indicators::appointments(&indicators::totals(&booked, &everything)),
             previous_appointments: indicators::appointments(&indicators::totals(&booked_before, &everything)),
@@ -440,8 +458,14 @@ impl Dashboard {
             "hors délai",
             "messages des usagers",
             "messages des agents",
+            "en retard aujourd'hui",
         ];
-        let row = |view: &str, label: &str, period: indicators::Period, f: &indicators::Figures| {
+        // Late today belongs to no period: on the period's row, not the year before's.
+        let row = |view: &str,
+                   label: &str,
+                   period: indicators::Period,
+                   f: &indicators::Figures,
+                   late: Option<i64>| {
             let days = |d: Option<u32>| Cell::maybe(d.map(f64::from));
             vec![
                 Cell::text(view),
@@ -463,16 +487,17 @@ impl Dashboard {
                 Cell::count(f.late),
                 Cell::count(f.messages_citizen),
                 Cell::count(f.messages_agent),
+                late.map_or(Cell::Empty, Cell::count),
             ]
         };
         let mut rows = vec![
-            row("total", "toutes", self.period, &self.figures),
-            row("total", "toutes", self.previous_period, &self.previous),
+            row("total", "toutes", self.period, &self.figures, Some(self.late_now)),
+            row("total", "toutes", self.previous_period, &self.previous, None),
         ];
         for (view, lines) in [("démarche", &self.by_service), ("canal", &self.by_channel)] {
             for line in lines {
-                rows.push(row(view, &line.label, self.period, &line.figures));
-                rows.push(row(view, &line.label, self.previous_period, &line.previous));
+                rows.push(row(view, &line.label, self.period, &line.figures, Some(line.late_now)));
+                rows.push(row(view, &line.label, self.previous_period, &line.previous, None));
             }
         }
         Sheet { name: "Indicateurs".to_owned(), header: header.map(str::to_owned).to_vec(), rows }

@@ -19,6 +19,10 @@
 //!   for how many working days in all;
 //! - `in_time`, `late`: of those with a deadline, decided by its due day or after
 //!   (`Request::decided_due`);
+//! - `due`: an open request whose deadline runs (not paused while it waits
+//!   for the citizen), counted on its due day: the open requests due before
+//!   today are the requests late now (kept apart from the others by
+//!   `gru_records::indicators`, as they are read over past days, not a period);
 //! - `messages:citizen`, `messages:agent`: a message of the request's thread,
 //!   from its citizen or from an agent (internal notes left out), counted only
 //!   as it is sent ([`message_sent`]), never recounted, like `drafts`.
@@ -69,6 +73,9 @@ pub fn appointment_tallies(
         &after.slot.appointment_type,
     )
 }
+
+/// The counter of open requests by due day.
+pub const DUE: &str = "due";
 
 /// Processing times above this many working days count as this many.
 pub const MAX_DAYS: u32 = 250;
@@ -237,6 +244,11 @@ pub fn counted(request: &Request, days: CityDays<'_>) -> Vec<(Date, String, i64)
     let history = &request.history;
     if let Some(entry) = history.iter().find(|e| e.phase == Phase::WaitingForCitizen) {
         counts.push((days.day(entry.at), "asked".to_owned(), 1));
+    }
+    if let Some(deadline) =
+        request.deadline.as_ref().filter(|d| !request.phase.is_final() && d.paused_since.is_none())
+    {
+        counts.push((deadline.due, DUE.to_owned(), 1));
     }
     if let Some(decision) = decision(request, days) {
         let day = decision.day;

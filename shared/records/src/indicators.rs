@@ -8,7 +8,8 @@
 //! Keys: partition `STATS#<year>`; for requests, sort keys
 //! `D<yyyy-mm-dd>#<service>#<channel>` (a day) and `M<yyyy-mm>#<service>#<channel>`
 //! (a month); for appointments, `AD<yyyy-mm-dd>#<agenda>#<type>` and
-//! `AM<yyyy-mm>#<agenda>#<type>`; for the catalogue, `CD<yyyy-mm-dd>#<service or
+//! `AM<yyyy-mm>#<agenda>#<type>`; for the requests' due days, `ED<yyyy-mm-dd>#…` and
+//! `EM<yyyy-mm>#…`; for the catalogue, `CD<yyyy-mm-dd>#<service or
 //! search>#site` and `CM<yyyy-mm>#…`, and the words of unanswered searches
 //! `CQ<yyyy-mm>#<words>` (one item each, counter `n`).
 
@@ -35,6 +36,9 @@ pub struct Counts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
     Requests,
+    /// The requests' `due` counters, by due day (`ED`, `EM`): read over the
+    /// past days to count the requests late now.
+    Due,
     Appointments,
     Catalogue,
 }
@@ -44,10 +48,21 @@ impl Family {
     fn prefixes(self) -> (&'static str, &'static str) {
         match self {
             Family::Requests => ("D", "M"),
+            Family::Due => ("ED", "EM"),
             Family::Appointments => ("AD", "AM"),
             Family::Catalogue => ("CD", "CM"),
         }
     }
+}
+
+/// The writes that add a request's `tallies`: its `due` counts to
+/// [`Family::Due`], the others to [`Family::Requests`].
+pub fn request_writes(tallies: &[Tally]) -> Vec<TransactOp> {
+    let (due, others): (Vec<Tally>, Vec<Tally>) =
+        tallies.iter().cloned().partition(|tally| tally.counter == gru_domain::indicators::DUE);
+    let mut ops = writes(Family::Requests, &others);
+    ops.extend(writes(Family::Due, &due));
+    ops
 }
 
 /// The writes that add `tallies` of `family` to the counters: one addition

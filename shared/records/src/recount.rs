@@ -15,7 +15,7 @@
 //! run it when the back office is quiet, then once more, which then finds
 //! nothing to correct.
 
-use crate::indicators::{Family, writes};
+use crate::indicators::request_writes;
 use crate::requests::{Repository, RepositoryError};
 use gru_domain::indicators::{CityDays, recounted, tallies};
 use gru_domain::request::Phase;
@@ -41,7 +41,7 @@ pub struct Recount {
 /// Counters by item (`(pk, sk)`), each by name.
 type Totals = BTreeMap<(String, String), BTreeMap<String, i64>>;
 
-/// Rebuilds the counters of `services`' requests up to `this_year`;
+/// Rebuilds the counters of `services`' requests, up to `this_year` at least;
 /// `progress` is told each service's count as it is read.
 pub async fn rebuild(
     store: Arc<dyn Store>,
@@ -62,7 +62,7 @@ pub async fn rebuild(
                 let (requests, next) = repository.requests_page(service, phase, every, cursor, PAGE).await?;
                 read += requests.len() as u64;
                 for request in &requests {
-                    add(&mut recounted, writes(Family::Requests, &tallies(None, request, days)));
+                    add(&mut recounted, request_writes(&tallies(None, request, days)));
                 }
                 match next {
                     Some(next) => cursor = Some(next),
@@ -73,10 +73,14 @@ pub async fn rebuild(
         progress(service, read);
         report.requests += read;
     }
-    let first_year = recounted.keys().filter_map(|(pk, _)| year_of(pk)).min().unwrap_or(this_year);
+    // Due days may fall next year: every year the recount touches, and up to this one.
+    let years = || recounted.keys().filter_map(|(pk, _)| year_of(pk));
+    let (first_year, last_year) =
+        (years().min().unwrap_or(this_year), years().max().unwrap_or(this_year).max(this_year));
     let mut stored = Totals::new();
-    for year in first_year..=this_year {
-        for prefix in ["D", "M"] {
+    for year in first_year..=last_year {
+        // The requests' counters and their due days' (`ED`, `EM`), not the appointments' nor the catalogue's.
+        for prefix in ["D", "M", "ED", "EM"] {
             let query =
                 Query::partition(format!("STATS#{year:04}")).sort(SortKeyCondition::Prefix(prefix.into()));
             for item in query_all(store.as_ref(), query).await? {

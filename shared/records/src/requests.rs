@@ -532,10 +532,7 @@ impl Repository {
                 condition: Condition::None,
             },
         ];
-        ops.extend(indicators::writes(
-            indicators::Family::Requests,
-            &tallies(Some(&previous.value), request, days),
-        ));
+        ops.extend(indicators::request_writes(&tallies(Some(&previous.value), request, days)));
         ops.extend(extra);
         self.store.transact(ops).await?;
         Ok(version)
@@ -572,7 +569,7 @@ fn new_request_writes(
     tracking_hash: &str,
     days: CityDays<'_>,
 ) -> Result<Vec<TransactOp>, RepositoryError> {
-    let arrival = indicators::writes(indicators::Family::Requests, &tallies(None, request, days));
+    let arrival = indicators::request_writes(&tallies(None, request, days));
     Ok([
         TransactOp::Put { item: request_item(request, 1)?, condition: Condition::NotExists },
         TransactOp::Put { item: summary_item(request, email_key, None)?, condition: Condition::NotExists },

@@ -79,6 +79,9 @@ function keyFigures(data) {
     figure(t('admin.indicators.median'), days(f.days_median.all), days(p.days_median.all)),
     figure(t('admin.indicators.p90'), days(f.days_p90.all), days(p.days_p90.all)),
     figure(t('admin.indicators.inTime'), percent(f.in_time_share), percent(p.in_time_share)),
+    el('div', { class: 'indicator' }, el('dt', { text: t('admin.indicators.lateNow') }),
+      el('dd', {}, el('span', { class: 'indicator-value', text: number(data.late_now) }),
+        el('span', { class: 'indicator-before', text: t('admin.indicators.lateNowHint') }))),
     figure(t('admin.indicators.messages'), number(f.messages_citizen + f.messages_agent), number(p.messages_citizen + p.messages_agent)),
     figure(t('admin.indicators.messagesPerRequest'), decimal(f.messages_per_request), decimal(p.messages_per_request)));
 }

@@ -719,6 +719,8 @@ export default {
   'admin.indicators.median': 'Median time',
   'admin.indicators.p90': 'Time for 90% of requests',
   'admin.indicators.inTime': 'Decided in time',
+  'admin.indicators.lateNow': 'Late today',
+  'admin.indicators.lateNowHint': 'open requests past their deadline',
   'admin.indicators.messages': 'Messages exchanged',
   'admin.indicators.messagesPerRequest': 'Messages per request received',
   'admin.indicators.days': { one: '{count} working day', other: '{count} working days' },

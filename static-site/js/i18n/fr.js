@@ -720,6 +720,8 @@ export default {
   'admin.indicators.median': 'Délai médian',
   'admin.indicators.p90': 'Délai pour 90\u00a0% des demandes',
   'admin.indicators.inTime': 'Décidées dans les délais',
+  'admin.indicators.lateNow': 'En retard aujourd\'hui',
+  'admin.indicators.lateNowHint': 'demandes ouvertes après leur date limite',
   'admin.indicators.messages': 'Messages échangés',
   'admin.indicators.messagesPerRequest': 'Messages par demande reçue',
   'admin.indicators.days': { one: '{count} jour ouvré', other: '{count} jours ouvrés' },
