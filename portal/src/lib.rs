@@ -126,17 +126,21 @@ pub struct HousekeepingReport {
     /// through the outbox).
     pub files_purged: usize,
     pub items_purged: u64,
+    /// Agendas' and types' first free slots recorded for today.
+    pub waits_recorded: usize,
 }
 
 impl Housekeeping {
-    /// One round: the drafts' housekeeping (the same jobs as the notifier's
-    /// schedule on AWS), then expired items deleted.
+    /// One round: the drafts' housekeeping and today's first free slots
+    /// (the same jobs as the notifier's schedule on AWS), then expired
+    /// items deleted.
     pub async fn run_once(&self) -> anyhow::Result<HousekeepingReport> {
         let gru_notices::drafts::Swept { warnings_sent, files_purged } =
             gru_notices::drafts::run(&self.drafts).await?;
+        let waits_recorded = gru_notices::waits::record(&self.drafts.platform).await?;
         let now = self.drafts.platform.clock.now().as_second();
         let items_purged = self.store.delete_expired(now).await?;
-        Ok(HousekeepingReport { warnings_sent, files_purged, items_purged })
+        Ok(HousekeepingReport { warnings_sent, files_purged, items_purged, waits_recorded })
     }
 
     /// Runs a round every `period` until the process stops; a failed round is

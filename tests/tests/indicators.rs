@@ -21,6 +21,7 @@ on_both!(
     open_data_publishes_a_closed_month_with_small_counts_blank,
     catalogue_pages_and_searches_are_counted_without_personal_data,
     requests_late_now_are_the_open_ones_past_their_due_day,
+    the_waits_for_a_first_free_slot_are_recorded_once_a_day,
 );
 
 /// Today in the demo city (Paris).
@@ -334,17 +335,38 @@ async fn appointments_are_counted_on_their_day_as_they_end_up(portal: &TestPorta
         answer.body["appointments"],
         json!({ "booked_online": 3, "booked_by_agent": 1, "present": 1, "no_show": 1, "cancelled": 1, "cancelled_by_citizen": 0, "cancelled_by_agent": 1, "no_show_rate": 50.0 })
     );
-    // Every agenda, each with the days to its first free slot today, as
-    // booking's own availability finds it.
     let agendas = answer.body["by_agenda"].as_array().unwrap();
-    assert_eq!(agendas.len(), 3, "{agendas:?}");
+    assert_eq!(agendas.len(), 3, "every agenda: {agendas:?}");
     let line = agendas.iter().find(|a| a["id"] == AGENDA).unwrap();
     assert_eq!(line["figures"]["present"], 1);
+}
+
+/// Once a day, each agenda's first free slot is recorded (the notifier's
+/// schedule, the portal's housekeeping): the dashboard reads how long
+/// citizens waited, as booking's own availability found it; a second run
+/// the same day records nothing.
+async fn the_waits_for_a_first_free_slot_are_recorded_once_a_day(
+    portal: &TestPortal,
+    clock: &Arc<FixedClock>,
+) {
+    const AGENDA: &str = "mairie-centrale-titres";
+    let day = today(clock);
+    let platform = gru_web::Platform::with_defaults(portal.store.clone(), clock.clone(), &portal.url);
+    let recorded = gru_notices::waits::record(&platform).await.unwrap();
+    assert!(recorded >= 3, "each agenda's types: {recorded}");
+    assert_eq!(gru_notices::waits::record(&platform).await.unwrap(), 0, "once a day");
     let free = portal
         .get_json(&format!("/api/booking/availability?type=titre-identite&agenda={AGENDA}&days=62"), 200)
         .await;
     let first: Date = free["days"][0]["date"].as_str().unwrap().parse().unwrap();
-    assert_eq!(line["first_free_days"], (first - today(clock)).get_days(), "{free}");
+    let answer = dashboard(portal, &supervisor(portal).await, &format!("?from={day}&to={day}")).await;
+    let line =
+        answer.body["by_agenda"].as_array().unwrap().iter().find(|a| a["id"] == AGENDA).unwrap().clone();
+    // Two types (applying for a passport, collecting it): the median of two days is the sooner.
+    let median = line["waits"]["median_days"].as_i64().unwrap();
+    assert!(median <= i64::from((first - day).get_days()), "{line}");
+    assert_eq!((&line["waits"]["recorded"], &line["waits"]["none_free"]), (&json!(2), &json!(0)));
+    assert_eq!(line["previous_waits"]["recorded"], 0);
 }
 
 /// Rounds of three changes at once, each drawn at random: a citizen sends a

@@ -8,8 +8,9 @@
 //! - by an EventBridge schedule (every 5 minutes): the appointments'
 //!   reminders due are queued ([`gru_notices::reminders::send_due`]), every
 //!   task due is carried out (retries, reminders, and any the stream
-//!   missed), and the drafts' housekeeping runs, the same jobs as the
-//!   all-in-one portal's ([`gru_notices::drafts::run`]).
+//!   missed), the drafts' housekeeping runs, and today's first free slots
+//!   are recorded once a day, the same jobs as the all-in-one portal's
+//!   ([`gru_notices::drafts::run`], [`gru_notices::waits::record`]).
 //!
 //! Delivery claims each task before doing it, so the stream, the schedule
 //! and their retries may overlap without an email going twice.
@@ -46,6 +47,8 @@ pub struct Report {
     pub files_purged: usize,
     /// Appointments' reminders queued this time.
     pub reminders: usize,
+    /// Agendas' and types' first free slots recorded for today (the indicators).
+    pub waits_recorded: usize,
 }
 
 impl From<Delivery> for Report {
@@ -67,6 +70,8 @@ pub enum NotifierError {
     Housekeeping(#[from] RepositoryError),
     #[error(transparent)]
     Reminders(#[from] ReminderError),
+    #[error(transparent)]
+    Waits(#[from] gru_notices::waits::WaitsError),
 }
 
 /// The two events the notifier is subscribed to.
@@ -108,19 +113,22 @@ impl Notifier {
         Ok(report)
     }
 
-    /// The reminders due, every email due, then the drafts' housekeeping;
+    /// The reminders due, every email due, the drafts' housekeeping, then
+    /// today's first free slots;
     /// each runs even when an earlier one failed, and the first failure is
     /// reported.
     async fn scheduled(&self) -> Result<Report, NotifierError> {
         let reminders = gru_notices::reminders::send_due(&self.housekeeping.platform).await;
         let delivery = self.outbox.deliver_due().await;
         let swept = gru_notices::drafts::run(&self.housekeeping).await;
+        let waits = gru_notices::waits::record(&self.housekeeping.platform).await;
         let reminders = reminders?;
         let mut report = Report::from(delivery?);
         report.reminders = reminders;
         let swept = swept?;
         report.warnings_sent = swept.warnings_sent;
         report.files_purged = swept.files_purged;
+        report.waits_recorded = waits?;
         Ok(report)
     }
 }

@@ -145,13 +145,10 @@ struct AgendaLine {
     label: String,
     figures: indicators::Appointments,
     previous: indicators::Appointments,
-    /// Today: the days until the agenda's first free slot, any type (0:
-    /// today); `None` when none is free in the next [`FIRST_FREE_WITHIN`] days.
-    first_free_days: Option<i32>,
+    /// How long citizens waited for a slot, every type of the agenda.
+    waits: indicators::Waits,
+    previous_waits: indicators::Waits,
 }
-
-/// How far ahead the first free slot is looked for, in days.
-const FIRST_FREE_WITHIN: i32 = 90;
 
 /// One service or channel: its label and both periods' figures.
 #[derive(serde::Serialize)]
@@ -232,11 +229,13 @@ impl Inner {
             from: today.saturating_sub(jiff::Span::new().days(LATE_LOOK_BACK)),
             to: today.yesterday().unwrap_or(today),
         };
-        let (site, site_before, unanswered, due) = tokio::try_join!(
+        let (site, site_before, unanswered, due, waited, waited_before) = tokio::try_join!(
             read(Family::Catalogue, period),
             read(Family::Catalogue, previous_period),
             self.indicators.unanswered(period.from, period.to),
             read(Family::Due, overdue),
+            read(Family::Waits, period),
+            read(Family::Waits, previous_period),
         )?;
         let due = indicators::by_service_and_channel(due);
         let late_now =
@@ -286,21 +285,24 @@ impl Inner {
             .filter(|l| l.figures.received + l.previous.received > 0)
             .collect();
         let everything = indicators::Filter::default();
-        let booking = gru_records::booking::BookingRepository::new(self.platform.store.clone());
-        let city_agendas = gru_records::agendas::load(&self.catalogue, &booking).await?;
-        let instant = self.platform.clock.now();
-        let mut by_agenda = Vec::new();
-        for agenda in &city_agendas.agendas {
-            // An agenda's counters carry its id where requests carry their service.
-            let only = indicators::Filter { service: Some(agenda.id.clone()), channel: None };
-            by_agenda.push(AgendaLine {
-                figures: indicators::appointments(&indicators::totals(&booked, &only)),
-                previous: indicators::appointments(&indicators::totals(&booked_before, &only)),
-                first_free_days: first_free(&city_agendas, &booking, agenda, today, instant).await?,
-                id: agenda.id.clone(),
-                label: agenda.title.clone(),
-            });
-        }
+        let by_agenda = self
+            .catalogue
+            .agendas()
+            .await?
+            .into_iter()
+            .map(|agenda| {
+                // An agenda's counters carry its id where requests carry their service.
+                let only = indicators::Filter { service: Some(agenda.id.clone()), channel: None };
+                AgendaLine {
+                    figures: indicators::appointments(&indicators::totals(&booked, &only)),
+                    previous: indicators::appointments(&indicators::totals(&booked_before, &only)),
+                    waits: indicators::waits(&indicators::totals(&waited, &only)),
+                    previous_waits: indicators::waits(&indicators::totals(&waited_before, &only)),
+                    id: agenda.id,
+                    label: agenda.title,
+                }
+            })
+            .collect();
         Ok(Dashboard {
             late_now: late_now(&filter),
             catalogue,
@@ -319,26 +321,6 @@ impl Inner {
             series_by: if daily { "day" } else { "month" },
         })
     }
-}
-
-/// The days from `today` to `agenda`'s first free slot of any of its types.
-async fn first_free(
-    city: &gru_records::agendas::CityAgendas,
-    booking: &gru_records::booking::BookingRepository,
-    agenda: &gru_domain::agenda::Agenda,
-    today: Date,
-    now: jiff::Timestamp,
-) -> Result<Option<i32>, Problem> {
-    let until = today.saturating_add(jiff::Span::new().days(FIRST_FREE_WITHIN - 1));
-    let mut first: Option<i32> = None;
-    for kind in &agenda.appointment_types {
-        let slots = city.free_slots(booking, &[agenda], &kind.id, (today, until), now).await?;
-        if let Some(slot) = slots.iter().map(|s| s.local_start.date()).min() {
-            let days = (slot - today).get_days();
-            first = Some(first.map_or(days, |known| known.min(days)));
-        }
-    }
-    Ok(first)
 }
 
 /// The catalogue's figures from its counters, now and a year earlier.

@@ -134,6 +134,32 @@ pub fn by_service_and_channel(rows: Vec<Counts>) -> Vec<Counts> {
         .collect()
 }
 
+/// How long citizens had to wait for an appointment over a period: each
+/// day, the days to the first free slot of each of an agenda's types was
+/// recorded (`gru_notices::waits`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Waits {
+    /// Of the days recorded, the median and p90 of the days to the first free slot.
+    pub median_days: Option<u32>,
+    pub p90_days: Option<u32>,
+    /// The days (and types) recorded, and of those, how many had no free
+    /// slot within the look-ahead (90 days).
+    pub recorded: i64,
+    pub none_free: i64,
+}
+
+/// The waits of counters `totals`.
+pub fn waits(totals: &BTreeMap<&str, i64>) -> Waits {
+    let histogram = histogram_of(totals, "first_free:");
+    let none_free = totals.get("first_free:none").copied().unwrap_or(0);
+    Waits {
+        median_days: rank(&histogram, 0.5),
+        p90_days: rank(&histogram, 0.9),
+        recorded: histogram.values().sum::<i64>() + none_free,
+        none_free,
+    }
+}
+
 /// The counters of `rows` the filter keeps, added up by name.
 pub fn totals<'a>(rows: impl IntoIterator<Item = &'a Counts>, filter: &Filter) -> BTreeMap<&'a str, i64> {
     // Borrowed names: a year's dashboard adds up a few hundred thousand counts.
@@ -195,10 +221,14 @@ fn share(part: i64, whole: i64) -> Option<f64> {
 
 /// The processing times of `outcome`: working days → how many requests.
 fn histogram(totals: &BTreeMap<&str, i64>, outcome: &str) -> BTreeMap<u32, i64> {
-    let prefix = format!("days:{outcome}:");
+    histogram_of(totals, &format!("days:{outcome}:"))
+}
+
+/// The counters `<prefix><n>`: `n` → count.
+fn histogram_of(totals: &BTreeMap<&str, i64>, prefix: &str) -> BTreeMap<u32, i64> {
     totals
         .iter()
-        .filter_map(|(name, count)| Some((name.strip_prefix(&prefix)?.parse().ok()?, *count)))
+        .filter_map(|(name, count)| Some((name.strip_prefix(prefix)?.parse().ok()?, *count)))
         .filter(|(_, count)| *count > 0)
         .collect()
 }
@@ -275,6 +305,15 @@ mod tests {
         assert_eq!((figures.booked_online, figures.booked_by_agent, figures.cancelled), (8, 2, 1));
         assert_eq!(figures.no_show_rate, Some(25.0));
         assert_eq!(appointments(&BTreeMap::new()).no_show_rate, None);
+    }
+
+    #[test]
+    fn waits_are_read_from_the_days_recorded() {
+        let totals = totals_of(&[("first_free:2", 3), ("first_free:10", 1), ("first_free:none", 1)]);
+        assert_eq!(
+            waits(&totals),
+            Waits { median_days: Some(2), p90_days: Some(10), recorded: 5, none_free: 1 }
+        );
     }
 
     #[test]

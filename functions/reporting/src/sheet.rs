@@ -150,22 +150,12 @@ const MANIFEST: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 const CONTENT_START: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet>"#;
 
-/// Text as XML character data: markup escaped, and the control characters
-/// XML 1.0 cannot hold left out.
+/// Text as XML character data: markup escaped (as in HTML), and the
+/// control characters XML 1.0 cannot hold left out.
 fn xml(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\t' | '\n' | '\r' => escaped.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
-            c => escaped.push(c),
-        }
-    }
-    escaped
+    let allowed =
+        |c: &char| matches!(c, '\t' | '\n' | '\r') || (*c >= ' ' && !matches!(c, '\u{fffe}' | '\u{ffff}'));
+    gru_domain::text::escape_html(&text.chars().filter(allowed).collect::<String>())
 }
 
 /// A CSV cell: quoted when it holds the separator, a quote or a line
@@ -208,6 +198,13 @@ mod tests {
             csv,
             "\u{feff}titre;nombre;jour\r\n\"'=HYPERLINK(\"\"x\"\")\";3;2026-12-08\r\n\"a; b\n<c> & \u{1}d\";2.5;\r\n"
         );
+    }
+
+    #[test]
+    fn cells_come_back_as_they_were_put_aside() {
+        let cells = sheet().rows.concat();
+        let json = serde_json::to_string(&cells).unwrap();
+        assert_eq!(serde_json::from_str::<Vec<Cell>>(&json).unwrap(), cells);
     }
 
     #[test]

@@ -391,14 +391,7 @@ mod tests {
 
     #[test]
     fn json_names_are_the_key_fragments() {
-        for phase in [
-            Phase::Submitted,
-            Phase::InProgress,
-            Phase::WaitingForCitizen,
-            Phase::Accepted,
-            Phase::Refused,
-            Phase::Closed,
-        ] {
+        for phase in Phase::ALL {
             assert_eq!(serde_json::to_value(phase).unwrap(), phase.as_str());
         }
     }

@@ -5,7 +5,8 @@
 //! the all-in-one portal's tasks (`requests`: the confirmation of a
 //! received request, queued by whichever function receives it); the booking function sends the
 //! appointment emails too. `letterhead` signs every email with the city's
-//! name, whichever function composed it.
+//! name, whichever function composed it. `waits` keeps, day by day, how long
+//! citizens wait for an appointment (the indicators).
 
 pub mod appointments;
 pub mod drafts;
@@ -13,3 +14,4 @@ pub mod french;
 pub mod letterhead;
 pub mod reminders;
 pub mod requests;
+pub mod waits;

@@ -9,7 +9,8 @@
 //! `D<yyyy-mm-dd>#<service>#<channel>` (a day) and `M<yyyy-mm>#<service>#<channel>`
 //! (a month); for appointments, `AD<yyyy-mm-dd>#<agenda>#<type>` and
 //! `AM<yyyy-mm>#<agenda>#<type>`; for the requests' due days, `ED<yyyy-mm-dd>#…` and
-//! `EM<yyyy-mm>#…`; for the catalogue, `CD<yyyy-mm-dd>#<service or
+//! `EM<yyyy-mm>#…`; for the waits for an appointment, `WD<yyyy-mm-dd>#<agenda>#<type>`
+//! (put once a day) and `WM<yyyy-mm>#…`; for the catalogue, `CD<yyyy-mm-dd>#<service or
 //! search>#site` and `CM<yyyy-mm>#…`, and the words of unanswered searches
 //! `CQ<yyyy-mm>#<words>` (one item each, counter `n`).
 
@@ -41,6 +42,9 @@ pub enum Family {
     Due,
     Appointments,
     Catalogue,
+    /// The days to each agenda's first free slot, per type, recorded once a
+    /// day ([`first_free`]): `first_free:<days>` or `first_free:none`.
+    Waits,
 }
 
 impl Family {
@@ -51,6 +55,7 @@ impl Family {
             Family::Due => ("ED", "EM"),
             Family::Appointments => ("AD", "AM"),
             Family::Catalogue => ("CD", "CM"),
+            Family::Waits => ("WD", "WM"),
         }
     }
 }
@@ -95,6 +100,27 @@ pub fn writes(family: Family, tallies: &[Tally]) -> Vec<TransactOp> {
             (!counts.is_empty()).then_some(TransactOp::Add { key, counts })
         })
         .collect()
+}
+
+/// The writes that record, once for `day`, that `agenda`'s first free slot
+/// of `appointment_type` was `days` away (`None`: none within the look-ahead):
+/// the day's item put on condition it does not exist yet, and the month's
+/// counter added in the same transaction, so a second run that day fails
+/// whole (`ConditionFailed`) and counts nothing twice.
+pub fn first_free(day: Date, agenda: &str, appointment_type: &str, days: Option<i32>) -> Vec<TransactOp> {
+    let counter = days.map_or_else(|| "first_free:none".to_owned(), |days| format!("first_free:{days}"));
+    let (day_prefix, month_prefix) = Family::Waits.prefixes();
+    let tally = |prefix: &str, period: String| {
+        Key::new(partition(day.year()), format!("{prefix}{period}#{agenda}#{appointment_type}"))
+    };
+    let recorded = serde_json::json!({ counter.clone(): 1 });
+    vec![
+        TransactOp::Put {
+            item: gru_ports::store::Item::new(tally(day_prefix, day.to_string()), recorded),
+            condition: gru_ports::store::Condition::NotExists,
+        },
+        TransactOp::Add { key: tally(month_prefix, month_of(day)), counts: vec![(counter, 1)] },
+    ]
 }
 
 /// The addition of one unanswered search of `words` (already kept as

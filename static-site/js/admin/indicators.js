@@ -44,6 +44,7 @@ const number = (n) => (n === null || n === undefined ? '–' : new Intl.NumberFo
 const decimal = (n) => (n === null || n === undefined ? '–' : new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 }).format(n));
 const percent = (n) => (n === null || n === undefined ? '–' : `${new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 }).format(n)} %`);
 const days = (n) => (n === null || n === undefined ? '–' : t('admin.indicators.days', { count: n }));
+const calendarDays = (n) => (n === null || n === undefined ? '–' : t('admin.indicators.calendarDays', { count: n }));
 
 /** The filters' form: a GET to this page, so the choices are in the address. */
 function filters(chosen, services) {
@@ -171,13 +172,13 @@ function appointments(data) {
     figure(t('admin.indicators.cancelled'), number(a.cancelled), number(b.cancelled)),
     figure(t('admin.indicators.cancelledByCitizen'), number(a.cancelled_by_citizen), number(b.cancelled_by_citizen)),
     figure(t('admin.indicators.cancelledByAgent'), number(a.cancelled_by_agent), number(b.cancelled_by_agent)));
-  const firstFree = (days) => (days === null || days === undefined ? t('admin.indicators.noFreeSlot')
-    : days === 0 ? t('admin.indicators.freeToday') : t('admin.indicators.freeIn', { count: days }));
   const rows = data.by_agenda.map((l) => [l.label, number(l.figures.booked_online + l.figures.booked_by_agent),
-    number(l.figures.present), number(l.figures.no_show), percent(l.figures.no_show_rate), number(l.figures.cancelled), firstFree(l.first_free_days)]);
+    number(l.figures.present), number(l.figures.no_show), percent(l.figures.no_show_rate), number(l.figures.cancelled),
+    calendarDays(l.waits.median_days), calendarDays(l.previous_waits.median_days)]);
   return [key, rows.length === 0 ? el('p', { text: t('admin.indicators.noAppointment') })
     : table(t('admin.indicators.byAgenda'), [t('admin.indicators.agenda'), t('admin.indicators.booked'), t('admin.indicators.present'),
-      t('admin.indicators.noShow'), t('admin.indicators.noShowRate'), t('admin.indicators.cancelled'), t('admin.indicators.firstFree')], rows)];
+      t('admin.indicators.noShow'), t('admin.indicators.noShowRate'), t('admin.indicators.cancelled'), t('admin.indicators.firstFree'),
+      t('admin.indicators.firstFreeBefore')], rows)];
 }
 
 /** What citizens read and searched on the site, and what they looked for in vain. */
