@@ -480,8 +480,9 @@ async fn a_random_series_of_changes_is_recounted_as_kept_and_a_corrupt_count_is_
     assert_eq!(rebuild().await.unwrap().corrected, 0, "a second rebuild changes nothing");
 }
 
-/// An agent writes to the citizen and leaves an internal note, the citizen
-/// answers: two messages counted, one each way, the note not.
+/// An agent leaves an internal note, then asks the citizen for a document
+/// (the message moves the request), the citizen answers: two messages
+/// counted, one each way, the note not.
 async fn messages_are_counted_each_way_without_the_internal_notes(
     portal: &TestPortal,
     clock: &Arc<FixedClock>,
@@ -491,13 +492,14 @@ async fn messages_are_counted_each_way_without_the_internal_notes(
     let reference = portal.death_certificate_request(&citizen).await;
     let clerk = clerk(portal).await;
     let agent_thread = format!("/api/messaging/agent/requests/{reference}/thread");
-    for (text, internal) in
-        [("Bonjour, votre acte est en préparation.", false), ("Vérifier le registre.", true)]
-    {
-        let body = json!({ "text": text, "internal": internal });
-        let sent = portal.call_with("POST", &agent_thread, Some(&body), Some(&clerk)).await;
-        assert_eq!(sent.status, 201, "{}", sent.body);
-    }
+    move_through(portal, &clerk, &reference, &["verification"]).await;
+    // A note, then a question that moves the request to waiting for the citizen.
+    let note = json!({ "text": "Vérifier le registre.", "internal": true });
+    assert_eq!(portal.call_with("POST", &agent_thread, Some(&note), Some(&clerk)).await.status, 201);
+    let version = portal.call_with("GET", &agent_thread, None, Some(&clerk)).await.body["version"].clone();
+    let ask = json!({ "text": "Merci d'envoyer le livret de famille.", "ask": { "version": version } });
+    let sent = portal.call_with("POST", &agent_thread, Some(&ask), Some(&clerk)).await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
     let answer = json!({ "text": "Merci beaucoup." });
     let sent = portal
         .call("POST", &format!("/api/messaging/requests/{reference}/thread"), Some(&answer), Some(&citizen))

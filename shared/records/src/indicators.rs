@@ -132,6 +132,35 @@ pub fn unanswered(day: Date, words: &str) -> TransactOp {
     TransactOp::Add { key, counts: vec![("n".to_owned(), 1)] }
 }
 
+/// `ops` with the additions to one item made one (a transaction touches
+/// each item once), the other writes as they are.
+pub fn merged(ops: Vec<TransactOp>) -> Vec<TransactOp> {
+    let mut out: Vec<TransactOp> = Vec::with_capacity(ops.len());
+    for op in ops {
+        match op {
+            TransactOp::Add { key, counts } => {
+                let same = out.iter_mut().find_map(|known| match known {
+                    TransactOp::Add { key: k, counts: c } if *k == key => Some(c),
+                    _ => None,
+                });
+                match same {
+                    Some(known) => {
+                        for (name, count) in counts {
+                            match known.iter_mut().find(|(n, _)| *n == name) {
+                                Some(total) => total.1 += count,
+                                None => known.push((name, count)),
+                            }
+                        }
+                    }
+                    None => out.push(TransactOp::Add { key, counts }),
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 fn partition(year: i16) -> String {
     format!("STATS#{year:04}")
 }
@@ -270,7 +299,25 @@ fn read(sort_key: &str, data: serde_json::Value) -> Result<Counts, RepositoryErr
 
 #[cfg(test)]
 mod tests {
-    use super::spans;
+    use super::{merged, spans};
+    use gru_ports::store::{Key, TransactOp};
+
+    #[test]
+    fn additions_to_one_item_are_made_one() {
+        let add = |sk: &str, name: &str, n: i64| TransactOp::Add {
+            key: Key::new("STATS#2026", sk),
+            counts: vec![(name.to_owned(), n)],
+        };
+        let ops =
+            merged(vec![add("D1", "received", 1), add("D2", "received", 1), add("D1", "messages:agent", 1)]);
+        assert_eq!(ops.len(), 2);
+        match &ops[0] {
+            TransactOp::Add { counts, .. } => {
+                assert_eq!(counts, &vec![("received".to_owned(), 1), ("messages:agent".to_owned(), 1)])
+            }
+            _ => unreachable!("an addition"),
+        }
+    }
     use jiff::civil::date;
 
     #[test]

@@ -507,7 +507,7 @@ impl Repository {
     /// citizen's list entry with the new phase and `status_label` (the
     /// citizen's words), what the change adds to the indicators (counted on
     /// the city's `days`), and the caller's `extra` writes (the email in the
-    /// outbox, the audit entry). Returns the new version;
+    /// outbox, the audit entry, counts of its own). Returns the new version;
     /// `Err(ConditionFailed)` when the request changed since it was read.
     /// The reference, email and submission time never change.
     pub async fn change_request(
@@ -534,7 +534,9 @@ impl Repository {
         ];
         ops.extend(indicators::request_writes(&tallies(Some(&previous.value), request, days)));
         ops.extend(extra);
-        self.store.transact(ops).await?;
+        // The caller's writes may add to the same counters (a message that
+        // moves the request): one addition per item.
+        self.store.transact(indicators::merged(ops)).await?;
         Ok(version)
     }
 

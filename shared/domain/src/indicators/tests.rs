@@ -86,7 +86,8 @@ fn counts(expected: &[(&str, &str, i64)]) -> BTreeMap<(Date, String), i64> {
 fn a_request_is_received_on_the_citys_day() {
     // 23:30 UTC on the 7th is already the 8th in Paris.
     let request = submitted("2026-12-07T23:30:00Z");
-    assert_eq!(replay(&[request]), counts(&[("2026-12-08", "received", 1)]));
+    let due = request.deadline.as_ref().unwrap().due.to_string();
+    assert_eq!(replay(&[request]), counts(&[("2026-12-08", "received", 1), (due.as_str(), "due", 1)]));
 }
 
 #[test]
@@ -117,10 +118,11 @@ fn a_decision_taken_back_takes_its_counts_back() {
     let refused = moved(&received, Phase::Refused, "2026-12-08T09:00:00Z");
     let reopened = moved(&refused, Phase::InProgress, "2026-12-10T09:00:00Z");
     let journey = [received.clone(), refused, reopened.clone()];
+    let due = reopened.deadline.as_ref().unwrap().due.to_string();
     assert_eq!(
         replay(&journey),
-        counts(&[("2026-12-07", "received", 1), ("2026-12-08", "instructed", 1)]),
-        "no decision is left"
+        counts(&[("2026-12-07", "received", 1), ("2026-12-08", "instructed", 1), (due.as_str(), "due", 1)]),
+        "no decision is left, and it is due again"
     );
     let accepted = moved(&reopened, Phase::Accepted, "2027-01-29T09:00:00Z");
     let journey = [received, journey[1].clone(), reopened, accepted.clone()];
@@ -147,4 +149,16 @@ fn unanswered_searches_keep_their_words_but_no_personal_data() {
     assert_eq!(unanswered_words("permis 2024"), Some("permis 2024".into()), "a year is no one's");
     assert_eq!(unanswered_words("?!"), None);
     assert_eq!(unanswered_words(&"a".repeat(100)).unwrap().len(), super::MAX_UNANSWERED_CHARS);
+}
+
+#[test]
+fn an_open_request_is_due_on_its_due_day_until_decided_and_not_while_it_waits() {
+    let received = submitted("2026-12-07T09:00:00Z");
+    let due = received.deadline.as_ref().unwrap().due;
+    assert_eq!(recount(&received)[&(due, "due".to_owned())], 1);
+    let mut waiting = moved(&received, Phase::WaitingForCitizen, "2026-12-08T09:00:00Z");
+    waiting.deadline.as_mut().unwrap().paused_since = Some(day("2026-12-08"));
+    assert!(!recount(&waiting).keys().any(|(_, name)| name == "due"), "its clock is paused");
+    let refused = moved(&received, Phase::Refused, "2026-12-09T09:00:00Z");
+    assert!(!recount(&refused).keys().any(|(_, name)| name == "due"), "decided");
 }
