@@ -34,7 +34,7 @@ pub struct Counts {
 /// What the counters count: requests (by service and channel),
 /// appointments (by agenda and type, in a tally's `service` and `channel`),
 /// or the catalogue's pages read and searches (`gru_domain::indicators::SITE`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {
     Requests,
     /// The requests' `due` counters, by due day (`ED`, `EM`): read over the
@@ -174,15 +174,24 @@ fn month_of(day: Date) -> String {
     format!("{:04}-{:02}", day.year(), day.month())
 }
 
+/// How long the requests' and the catalogue's counters of closed months are
+/// kept in memory once read: they no longer change, but for a rebuild's
+/// corrections or a decision taken back, which show within this time.
+const CLOSED_MONTHS_KEPT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Closed months read, by family and first and last day, with when.
+type ClosedMonths = std::collections::HashMap<(Family, Date, Date), (std::time::Instant, Arc<Vec<Counts>>)>;
+
 /// Reads the counters.
 #[derive(Clone)]
 pub struct IndicatorsRepository {
     store: Arc<dyn Store>,
+    closed: Arc<std::sync::Mutex<ClosedMonths>>,
 }
 
 impl IndicatorsRepository {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self { store, closed: Arc::default() }
     }
 
     /// Every service's and channel's counters from `from` to `to`
@@ -231,7 +240,19 @@ impl IndicatorsRepository {
     ) -> Result<Vec<Counts>, RepositoryError> {
         let (day, month) = family.prefixes();
         let mut found = Vec::new();
+        // Months over for a day at least (UTC: then over in every time zone),
+        // of the families whose past months only a rebuild or a decision
+        // taken back changes (not the due days nor the appointments, marked
+        // after their day).
+        let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+        let settled = matches!(family, Family::Requests | Family::Catalogue);
         for (first, last, by_month) in spans {
+            let closed = settled && by_month && last < today.saturating_sub(jiff::Span::new().days(1));
+            if closed && let Some(kept) = self.kept(family, first, last) {
+                found.extend(kept.iter().cloned());
+                continue;
+            }
+            let mut read_now = Vec::new();
             let (start, end) = if by_month {
                 (format!("{month}{}", month_of(first)), format!("{month}{}~", month_of(last)))
             } else {
@@ -240,10 +261,24 @@ impl IndicatorsRepository {
             let query = Query::partition(partition(first.year())).sort(SortKeyCondition::Between(start, end));
             for item in query_all(self.store.as_ref(), query).await? {
                 let prefix = if by_month { month } else { day };
-                found.push(read(&item.key.sk[prefix.len()..], item.data)?);
+                read_now.push(read(&item.key.sk[prefix.len()..], item.data)?);
             }
+            if closed {
+                let kept = Arc::new(read_now.clone());
+                let mut months = self.closed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                months.insert((family, first, last), (std::time::Instant::now(), kept));
+            }
+            found.extend(read_now);
         }
         Ok(found)
+    }
+
+    /// The closed months `first..=last` of `family` read less than
+    /// [`CLOSED_MONTHS_KEPT`] ago.
+    fn kept(&self, family: Family, first: Date, last: Date) -> Option<Arc<Vec<Counts>>> {
+        let months = self.closed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (read_at, kept) = months.get(&(family, first, last))?;
+        (read_at.elapsed() < CLOSED_MONTHS_KEPT).then(|| kept.clone())
     }
 }
 
