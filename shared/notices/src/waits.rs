@@ -10,7 +10,7 @@
 use gru_ports::StoreError;
 use gru_records::agendas::{self, AgendasError};
 use gru_records::booking::{BookingError, BookingRepository};
-use gru_records::catalogue::CatalogueRepository;
+use gru_records::catalogue::{CatalogueError, CatalogueRepository};
 use gru_web::Platform;
 
 /// How far ahead the first free slot is looked for, in days.
@@ -31,7 +31,12 @@ pub enum WaitsError {
 /// yet today; returns how many it recorded.
 pub async fn record(platform: &Platform) -> Result<usize, WaitsError> {
     let booking = BookingRepository::new(platform.store.clone());
-    let city = agendas::load(&CatalogueRepository::new(platform.store.clone()), &booking).await?;
+    let city = match agendas::load(&CatalogueRepository::new(platform.store.clone()), &booking).await {
+        Ok(city) => city,
+        // No catalogue yet (a city being set up): no agenda to wait for.
+        Err(AgendasError::Catalogue(CatalogueError::NotImported)) => return Ok(0),
+        Err(error) => return Err(error.into()),
+    };
     let now = platform.clock.now();
     let today = city.today(now);
     let until = today.saturating_add(jiff::Span::new().days(LOOK_AHEAD_DAYS - 1));
