@@ -328,7 +328,10 @@ impl Inner {
             writes.push(expiry(&export, key, &format!("part-{}", export.parts))?);
             export.parts += 1;
         } else if finished {
-            self.assemble(&export).await?;
+            if !self.assemble(&export).await? {
+                // Another step assembled it meanwhile, and deleted the parts.
+                return self.stored_progress(&export).await;
+            }
             export.ready = true;
         }
         match self
@@ -345,36 +348,35 @@ impl Inner {
             .await
         {
             Ok(()) => self.progress(&export).await,
-            Err(StoreError::ConditionFailed) => {
-                let item = self.platform.store.get(&export_key(&export.id)).await?;
-                let stored = item
-                    .map(|item| serde_json::from_value(item.data))
-                    .transpose()
-                    .map_err(Problem::internal)?;
-                self.progress(stored.as_ref().unwrap_or(&export)).await
-            }
+            Err(StoreError::ConditionFailed) => self.stored_progress(&export).await,
             Err(error) => Err(error.into()),
         }
     }
 
-    /// The file from the parts the steps put aside, which are then deleted.
-    async fn assemble(&self, export: &Export) -> Result<(), Problem> {
+    /// Where `export` stands as stored, after another step went first.
+    async fn stored_progress(&self, export: &Export) -> Result<Progress, Problem> {
+        let item = self.platform.store.get(&export_key(&export.id)).await?;
+        let stored =
+            item.map(|item| serde_json::from_value(item.data)).transpose().map_err(Problem::internal)?;
+        self.progress(stored.as_ref().unwrap_or(export)).await
+    }
+
+    /// The file from the parts the steps put aside, which are then deleted;
+    /// `false` when a part is gone: another step assembled the file first.
+    async fn assemble(&self, export: &Export) -> Result<bool, Problem> {
         let mut rows: Vec<Row> = Vec::new();
         for part in 0..export.parts {
-            let key = part_key(export, part);
-            let bytes = self
-                .files
-                .get(&key)
-                .await
-                .map_err(Problem::internal)?
-                .ok_or_else(|| Problem::internal(format!("the part {part} of an export is missing")))?;
+            let Some(bytes) = self.files.get(&part_key(export, part)).await.map_err(Problem::internal)?
+            else {
+                return Ok(false);
+            };
             rows.extend(serde_json::from_slice::<Vec<Row>>(&bytes).map_err(Problem::internal)?);
         }
         self.write_file(export, rows).await?;
         for part in 0..export.parts {
             self.files.delete(&part_key(export, part)).await.map_err(Problem::internal)?;
         }
-        Ok(())
+        Ok(true)
     }
 
     async fn write_file(&self, export: &Export, mut rows: Vec<Row>) -> Result<(), Problem> {
