@@ -332,6 +332,8 @@ pub(crate) async fn post(
         Poster::Citizen => Author::Citizen,
         Poster::Agent(agent) => Author::Agent { id: agent.id.clone(), name: agent.name.clone() },
     };
+    // The city's days, read once for every try.
+    let city = moment(ctx).await?;
     for attempt in 0..ATTEMPTS {
         if attempt > 0 {
             // A short pause, growing and spread, so racing writers stop meeting.
@@ -375,8 +377,7 @@ pub(crate) async fn post(
         let written = match &effect.moved {
             Some(moved) => {
                 let label = workflow.status(&moved.request.status).map_or("", |s| s.citizen_label.as_str());
-                let moment = moment(ctx).await?;
-                ctx.requests.change_request(&current, &moved.request, label, moment.days(), ops).await
+                ctx.requests.change_request(&current, &moved.request, label, city.days(), ops).await
             }
             None => ctx.platform.store.transact(ops).await.map(|()| current.version).map_err(Into::into),
         };
