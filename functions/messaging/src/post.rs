@@ -361,9 +361,8 @@ pub(crate) async fn post(
             ops.push(gru_outbox::enqueue(email, event, ctx.now()).map_err(Problem::internal)?);
         }
         if !draft.internal {
-            let days = moment(ctx).await?;
             let sent =
-                message_sent(&current.value, matches!(poster, Poster::Citizen), ctx.now(), days.days());
+                message_sent(&current.value, matches!(poster, Poster::Citizen), ctx.now(), city.days());
             ops.extend(indicators::writes(Family::Requests, &[sent]));
         }
         if let Poster::Agent(agent) = poster {
